@@ -1,0 +1,303 @@
+/*
+Copyright 2026 The RestAPI Operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package v1alpha1
+
+import (
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// AutoScalingSpec sets HorizontalPodAutoscaler defaults for all components.
+// When a component sets no bounds of its own, the role defaults apply: model
+// 1-10 replicas at 70% CPU, view 1-5 at 80%, controller 2-20 at 60%,
+// repository 1-8 at 75%.
+type AutoScalingSpec struct {
+	// enabled gives every component an HPA unless the component turns it off.
+	// While an HPA manages a component, the operator leaves the Deployment's
+	// replicas to it. Default: true.
+	// +optional
+	// +kubebuilder:default=true
+	Enabled *bool `json:"enabled,omitempty"`
+
+	// targetMemoryUtilizationPercentage adds a memory target to every HPA.
+	// Unset: CPU only.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=100
+	TargetMemoryUtilizationPercentage *int32 `json:"targetMemoryUtilizationPercentage,omitempty"`
+
+	// behavior is passed through to every HPA (scale-up and scale-down
+	// policies, stabilization windows). Unset: the Kubernetes defaults.
+	// +optional
+	Behavior *autoscalingv2.HorizontalPodAutoscalerBehavior `json:"behavior,omitempty"`
+
+	// vertical asks for a VerticalPodAutoscaler per component, when the VPA
+	// CRD is installed. Unset: none.
+	// +optional
+	Vertical *VerticalScalingSpec `json:"vertical,omitempty"`
+
+	// predictive raises HPA floors ahead of recurring peaks. Unset: off.
+	// +optional
+	Predictive *PredictiveScalingSpec `json:"predictive,omitempty"`
+}
+
+// IsEnabled reports whether autoscaling is on; unset means on.
+func (a *AutoScalingSpec) IsEnabled() bool { return a.Enabled == nil || *a.Enabled }
+
+// ComponentAutoScalingSpec overrides autoscaling for one component.
+type ComponentAutoScalingSpec struct {
+	// enabled overrides spec.autoScaling.enabled for this component.
+	// +optional
+	Enabled *bool `json:"enabled,omitempty"`
+
+	// minReplicas is the HPA floor. Default: the role default.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=1000
+	MinReplicas *int32 `json:"minReplicas,omitempty"`
+
+	// maxReplicas is the HPA ceiling. Default: the role default.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=1000
+	MaxReplicas *int32 `json:"maxReplicas,omitempty"`
+
+	// targetCPUUtilizationPercentage is the HPA CPU target. Default: the role default.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=100
+	TargetCPUUtilizationPercentage *int32 `json:"targetCPUUtilizationPercentage,omitempty"`
+
+	// targetMemoryUtilizationPercentage overrides the RestAPI-level memory target.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=100
+	TargetMemoryUtilizationPercentage *int32 `json:"targetMemoryUtilizationPercentage,omitempty"`
+}
+
+// VerticalScalingSpec asks for a VerticalPodAutoscaler per component.
+type VerticalScalingSpec struct {
+	// enabled creates the VPAs. Default: false.
+	// +optional
+	Enabled bool `json:"enabled,omitempty"`
+
+	// updateMode is the VPA update mode. Default: Off (recommendations only).
+	// +optional
+	// +kubebuilder:default=Off
+	// +kubebuilder:validation:Enum=Off;Initial;Recreate;InPlaceOrRecreate
+	UpdateMode string `json:"updateMode,omitempty"`
+}
+
+// PredictiveScalingSpec raises HPA floors ahead of recurring peaks.
+type PredictiveScalingSpec struct {
+	// enabled turns predictive scaling on. Default: false.
+	// +optional
+	Enabled bool `json:"enabled,omitempty"`
+
+	// leadMinutes is how long before a predicted peak the floor is raised. Default: 15.
+	// +optional
+	// +kubebuilder:default=15
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=240
+	LeadMinutes int32 `json:"leadMinutes,omitempty"`
+}
+
+// HealthCheckSpec sets probes and healing for all components.
+type HealthCheckSpec struct {
+	// enabled renders liveness and readiness probes. Default: true.
+	// +optional
+	// +kubebuilder:default=true
+	Enabled *bool `json:"enabled,omitempty"`
+
+	// livenessPath is the HTTP path of the liveness probe. Default: /health.
+	// +optional
+	// +kubebuilder:default="/health"
+	// +kubebuilder:validation:Pattern=`^/`
+	// +kubebuilder:validation:MaxLength=256
+	LivenessPath string `json:"livenessPath,omitempty"`
+
+	// readinessPath is the HTTP path of the readiness probe. Default: /health.
+	// +optional
+	// +kubebuilder:default="/health"
+	// +kubebuilder:validation:Pattern=`^/`
+	// +kubebuilder:validation:MaxLength=256
+	ReadinessPath string `json:"readinessPath,omitempty"`
+
+	// startupPath, when set, adds a startup probe on this HTTP path. Default: none.
+	// +optional
+	// +kubebuilder:validation:Pattern=`^/`
+	// +kubebuilder:validation:MaxLength=256
+	StartupPath string `json:"startupPath,omitempty"`
+
+	// initialDelaySeconds before the first probe. Default: 5.
+	// +optional
+	// +kubebuilder:default=5
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=3600
+	InitialDelaySeconds *int32 `json:"initialDelaySeconds,omitempty"`
+
+	// periodSeconds between probes. Default: 10.
+	// +optional
+	// +kubebuilder:default=10
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=3600
+	PeriodSeconds *int32 `json:"periodSeconds,omitempty"`
+
+	// timeoutSeconds of one probe. Default: 2.
+	// +optional
+	// +kubebuilder:default=2
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=3600
+	TimeoutSeconds *int32 `json:"timeoutSeconds,omitempty"`
+
+	// failureThreshold is how many failed probes in a row count as a failure. Default: 3.
+	// +optional
+	// +kubebuilder:default=3
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=100
+	FailureThreshold *int32 `json:"failureThreshold,omitempty"`
+
+	// healing bounds the automatic actions taken on unhealthy components.
+	// +optional
+	// +kubebuilder:default={}
+	Healing HealingSpec `json:"healing,omitzero"`
+}
+
+// HealthCheckOverrides overrides spec.healthCheck for one component; every
+// unset field keeps the RestAPI-level value.
+type HealthCheckOverrides struct {
+	// enabled overrides spec.healthCheck.enabled.
+	// +optional
+	Enabled *bool `json:"enabled,omitempty"`
+	// livenessPath overrides spec.healthCheck.livenessPath.
+	// +optional
+	// +kubebuilder:validation:Pattern=`^/`
+	// +kubebuilder:validation:MaxLength=256
+	LivenessPath string `json:"livenessPath,omitempty"`
+	// readinessPath overrides spec.healthCheck.readinessPath.
+	// +optional
+	// +kubebuilder:validation:Pattern=`^/`
+	// +kubebuilder:validation:MaxLength=256
+	ReadinessPath string `json:"readinessPath,omitempty"`
+	// startupPath overrides spec.healthCheck.startupPath.
+	// +optional
+	// +kubebuilder:validation:Pattern=`^/`
+	// +kubebuilder:validation:MaxLength=256
+	StartupPath string `json:"startupPath,omitempty"`
+	// initialDelaySeconds overrides spec.healthCheck.initialDelaySeconds.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=3600
+	InitialDelaySeconds *int32 `json:"initialDelaySeconds,omitempty"`
+	// periodSeconds overrides spec.healthCheck.periodSeconds.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=3600
+	PeriodSeconds *int32 `json:"periodSeconds,omitempty"`
+	// timeoutSeconds overrides spec.healthCheck.timeoutSeconds.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=3600
+	TimeoutSeconds *int32 `json:"timeoutSeconds,omitempty"`
+	// failureThreshold overrides spec.healthCheck.failureThreshold.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=100
+	FailureThreshold *int32 `json:"failureThreshold,omitempty"`
+}
+
+// HealingSpec bounds automatic healing.
+type HealingSpec struct {
+	// enabled lets the operator act on unhealthy components (abort, roll back,
+	// restart); when false it only reports. Default: true.
+	// +optional
+	// +kubebuilder:default=true
+	Enabled *bool `json:"enabled,omitempty"`
+
+	// restartAfterSeconds is how long a component may stay unhealthy in steady
+	// state before it is restarted. Default: 300.
+	// +optional
+	// +kubebuilder:default=300
+	// +kubebuilder:validation:Minimum=30
+	// +kubebuilder:validation:Maximum=86400
+	RestartAfterSeconds int32 `json:"restartAfterSeconds,omitempty"`
+
+	// maxRestartsPerHour caps restarts per component. Default: 3.
+	// +optional
+	// +kubebuilder:default=3
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=60
+	MaxRestartsPerHour *int32 `json:"maxRestartsPerHour,omitempty"`
+}
+
+// BlueGreenSpec controls how new revisions are shipped.
+// +kubebuilder:validation:XValidation:rule="(has(self.progressDeadlineSeconds) ? self.progressDeadlineSeconds : 600) > (has(self.autoPromotionSeconds) ? self.autoPromotionSeconds : 0)",message="blueGreen.progressDeadlineSeconds must be greater than blueGreen.autoPromotionSeconds, or every rollout would be aborted before it could be promoted"
+type BlueGreenSpec struct {
+	// enabled ships new revisions blue-green: all components of a revision are
+	// prepared in the idle colour and switched together. When false, each
+	// Deployment is updated in place with a rolling update. Default: true.
+	// +optional
+	// +kubebuilder:default=true
+	Enabled *bool `json:"enabled,omitempty"`
+
+	// autoPromotion switches traffic as soon as the new colour is fully
+	// available (after autoPromotionSeconds). When false, a person approves
+	// the exact revision. Default: true.
+	// +optional
+	// +kubebuilder:default=true
+	AutoPromotion *bool `json:"autoPromotion,omitempty"`
+
+	// autoPromotionSeconds to wait after the new colour is fully available
+	// before switching. Default: 0.
+	// +optional
+	// +kubebuilder:default=0
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=86400
+	AutoPromotionSeconds *int32 `json:"autoPromotionSeconds,omitempty"`
+
+	// scaleDownDelaySeconds the old colour stays at full size after a switch,
+	// so a rollback is an instant selector flip. Default: 30.
+	// +optional
+	// +kubebuilder:default=30
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=86400
+	ScaleDownDelaySeconds *int32 `json:"scaleDownDelaySeconds,omitempty"`
+
+	// progressDeadlineSeconds the new colour has to become fully available;
+	// past it the rollout is aborted and traffic stays. Default: 600.
+	// +optional
+	// +kubebuilder:default=600
+	// +kubebuilder:validation:Minimum=30
+	// +kubebuilder:validation:Maximum=86400
+	ProgressDeadlineSeconds int32 `json:"progressDeadlineSeconds,omitempty"`
+}
+
+// NetworkPolicySpec controls the application's NetworkPolicy.
+type NetworkPolicySpec struct {
+	// enabled writes a NetworkPolicy that denies ingress to the application's
+	// pods except: from outside the application to view, between the
+	// application's own components, and to metrics ports from the namespaces
+	// metricsNamespaceSelector selects. Default: true.
+	// +optional
+	// +kubebuilder:default=true
+	Enabled *bool `json:"enabled,omitempty"`
+
+	// metricsNamespaceSelector selects namespaces allowed to scrape metrics.
+	// Default: namespaces labelled metrics=enabled.
+	// +optional
+	MetricsNamespaceSelector *metav1.LabelSelector `json:"metricsNamespaceSelector,omitempty"`
+}

@@ -1,0 +1,320 @@
+/*
+Copyright 2026 The RestAPI Operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package v1alpha1
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+)
+
+// MaxNameLength is the longest RestAPI name for which every derived child name
+// (the longest is "<name>-repository-preview") still fits in 63 characters.
+const MaxNameLength = 44
+
+// RestAPISpec is the desired state of a RestAPI: one application run as four
+// components (model, view, controller, repository).
+//
+// Ports must differ between enabled components, because peers reach each other
+// through Services on these ports and a NetworkPolicy is written per port.
+// +kubebuilder:validation:XValidation:rule="self.model.enabled || self.view.enabled || self.controller.enabled || self.repository.enabled",message="at least one component (model, view, controller, repository) must be enabled"
+// +kubebuilder:validation:XValidation:rule="!self.model.enabled || has(self.image) || has(self.model.image)",message="model needs an image: set spec.image or spec.model.image"
+// +kubebuilder:validation:XValidation:rule="!self.view.enabled || has(self.image) || has(self.view.image)",message="view needs an image: set spec.image or spec.view.image"
+// +kubebuilder:validation:XValidation:rule="!self.controller.enabled || has(self.image) || has(self.controller.image)",message="controller needs an image: set spec.image or spec.controller.image"
+// +kubebuilder:validation:XValidation:rule="!self.repository.enabled || has(self.image) || has(self.repository.image)",message="repository needs an image: set spec.image or spec.repository.image"
+// +kubebuilder:validation:XValidation:rule="!(self.model.enabled && self.view.enabled && self.model.port == self.view.port)",message="spec.model.port and spec.view.port must differ: every enabled component needs its own port"
+// +kubebuilder:validation:XValidation:rule="!(self.model.enabled && self.controller.enabled && self.model.port == self.controller.port)",message="spec.model.port and spec.controller.port must differ: every enabled component needs its own port"
+// +kubebuilder:validation:XValidation:rule="!(self.model.enabled && self.repository.enabled && self.model.port == self.repository.port)",message="spec.model.port and spec.repository.port must differ: every enabled component needs its own port"
+// +kubebuilder:validation:XValidation:rule="!(self.view.enabled && self.controller.enabled && self.view.port == self.controller.port)",message="spec.view.port and spec.controller.port must differ: every enabled component needs its own port"
+// +kubebuilder:validation:XValidation:rule="!(self.view.enabled && self.repository.enabled && self.view.port == self.repository.port)",message="spec.view.port and spec.repository.port must differ: every enabled component needs its own port"
+// +kubebuilder:validation:XValidation:rule="!(self.controller.enabled && self.repository.enabled && self.controller.port == self.repository.port)",message="spec.controller.port and spec.repository.port must differ: every enabled component needs its own port"
+type RestAPISpec struct {
+	// image is the container image every component runs unless the component
+	// names its own. Required unless every enabled component sets an image.
+	// +optional
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=512
+	Image string `json:"image,omitempty"`
+
+	// replicas is the number of pods per component when autoscaling is off and
+	// the component sets no replicas of its own. Default: 2.
+	// +optional
+	// +kubebuilder:default=2
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=1000
+	Replicas *int32 `json:"replicas,omitempty"`
+
+	// envVars are environment variables shared by every component. They are
+	// written into each component's ConfigMap; a component's own envVars win
+	// over these. Names must be valid environment variable names.
+	// +optional
+	// +kubebuilder:validation:MaxProperties=128
+	// +kubebuilder:validation:XValidation:rule="self.all(k, k.matches('^[A-Za-z_][A-Za-z0-9_]*$'))",message="envVars names must be valid environment variable names: letters, digits and '_', not starting with a digit"
+	EnvVars map[string]string `json:"envVars,omitempty"`
+
+	// envFrom adds whole Secrets or ConfigMaps to every component's
+	// environment. Secrets are referenced, never copied by the operator.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=32
+	// +kubebuilder:validation:XValidation:rule="self.all(e, has(e.secretRef) || has(e.configMapRef))",message="every envFrom entry must name a secretRef or a configMapRef"
+	EnvFrom []corev1.EnvFromSource `json:"envFrom,omitempty"`
+
+	// imagePullSecrets are handed to every component's pods.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=16
+	ImagePullSecrets []corev1.LocalObjectReference `json:"imagePullSecrets,omitempty"`
+
+	// model runs the business logic. Default port 8080.
+	// +optional
+	// +kubebuilder:default={}
+	Model ModelSpec `json:"model,omitzero"`
+
+	// view renders templates and formats responses; the only component that
+	// receives traffic from outside the application. Default port 3000.
+	// +optional
+	// +kubebuilder:default={}
+	View ViewSpec `json:"view,omitzero"`
+
+	// controller routes and validates requests. Default port 8081.
+	// +optional
+	// +kubebuilder:default={}
+	Controller ControllerSpec `json:"controller,omitzero"`
+
+	// repository does data access. Default port 8082.
+	// +optional
+	// +kubebuilder:default={}
+	Repository RepositorySpec `json:"repository,omitzero"`
+
+	// autoScaling sets the HorizontalPodAutoscaler defaults for all components.
+	// +optional
+	// +kubebuilder:default={}
+	AutoScaling AutoScalingSpec `json:"autoScaling,omitzero"`
+
+	// healthCheck sets probes and healing for all components.
+	// +optional
+	// +kubebuilder:default={}
+	HealthCheck HealthCheckSpec `json:"healthCheck,omitzero"`
+
+	// blueGreen controls how new revisions are shipped.
+	// +optional
+	// +kubebuilder:default={}
+	BlueGreen BlueGreenSpec `json:"blueGreen,omitzero"`
+
+	// networkPolicy controls the NetworkPolicy written for the application.
+	// +optional
+	// +kubebuilder:default={}
+	NetworkPolicy NetworkPolicySpec `json:"networkPolicy,omitzero"`
+}
+
+// Phase is the one-word summary of a RestAPI.
+// +kubebuilder:validation:Enum=Pending;Progressing;Available;Degraded;Failed
+type Phase string
+
+const (
+	// PhasePending means no component has been observed yet.
+	PhasePending Phase = "Pending"
+	// PhaseProgressing means components are being created or rolled out.
+	PhaseProgressing Phase = "Progressing"
+	// PhaseAvailable means every enabled component is fully available.
+	PhaseAvailable Phase = "Available"
+	// PhaseDegraded means at least one component is unhealthy.
+	PhaseDegraded Phase = "Degraded"
+	// PhaseFailed means the operator cannot make progress without a change by
+	// a person (for example a child object owned by something else).
+	PhaseFailed Phase = "Failed"
+)
+
+// Environment is a blue-green colour.
+// +kubebuilder:validation:Enum=blue;green
+type Environment string
+
+const (
+	// EnvironmentBlue is the colour of the first deployment.
+	EnvironmentBlue Environment = "blue"
+	// EnvironmentGreen is the other colour.
+	EnvironmentGreen Environment = "green"
+)
+
+// Health is a component's health.
+// +kubebuilder:validation:Enum=Healthy;Progressing;Degraded;Unhealthy;Unknown
+type Health string
+
+const (
+	// HealthHealthy means every desired pod is updated and ready.
+	HealthHealthy Health = "Healthy"
+	// HealthProgressing means a rollout is under way and still within its deadline.
+	HealthProgressing Health = "Progressing"
+	// HealthDegraded means the component serves, but below its desired size.
+	HealthDegraded Health = "Degraded"
+	// HealthUnhealthy means the component cannot reach a ready state by itself.
+	HealthUnhealthy Health = "Unhealthy"
+	// HealthUnknown means the component has not been observed yet.
+	HealthUnknown Health = "Unknown"
+)
+
+// Condition types set on every RestAPI.
+const (
+	// ConditionReady is the summary: True when the application serves with
+	// every enabled component fully available.
+	ConditionReady = "Ready"
+	// ConditionAvailable is True when every enabled component has all its
+	// desired pods ready.
+	ConditionAvailable = "Available"
+	// ConditionProgressing is True while children are created or rolled out.
+	ConditionProgressing = "Progressing"
+	// ConditionDegraded is True when a component is unhealthy or the operator
+	// cannot reconcile a child.
+	ConditionDegraded = "Degraded"
+)
+
+// ComponentStatus is the observed state of one component.
+type ComponentStatus struct {
+	// name is the component: model, view, controller or repository.
+	Name ComponentName `json:"name"`
+	// environment is the colour this status describes (empty without blue-green).
+	// +optional
+	Environment Environment `json:"environment,omitempty"`
+	// revision is the hash of everything that reaches this component's pods.
+	// +optional
+	Revision string `json:"revision,omitempty"`
+	// replicas is the number of pods the component should run.
+	Replicas int32 `json:"replicas"`
+	// readyReplicas is the number of ready pods of the current revision.
+	ReadyReplicas int32 `json:"readyReplicas"`
+	// health is the component's health.
+	Health Health `json:"health"`
+	// message says why the component has this health, for a person.
+	// +optional
+	Message string `json:"message,omitempty"`
+}
+
+// BlueGreenStatus is the observed state of the blue-green rollout.
+type BlueGreenStatus struct {
+	// activeRevision is the revision the stable Services route to.
+	// +optional
+	ActiveRevision string `json:"activeRevision,omitempty"`
+	// previewRevision is the revision being prepared in the idle colour.
+	// +optional
+	PreviewRevision string `json:"previewRevision,omitempty"`
+	// state is where the rollout stands, for example Idle, Preparing,
+	// AwaitingPromotion, Promoted, ScalingDown or Aborted.
+	// +optional
+	State string `json:"state,omitempty"`
+	// promotedAt is when the stable Services last switched colour.
+	// +optional
+	PromotedAt *metav1.Time `json:"promotedAt,omitempty"`
+	// abortedAt is when the last rollout was aborted.
+	// +optional
+	AbortedAt *metav1.Time `json:"abortedAt,omitempty"`
+	// message explains the state, for a person.
+	// +optional
+	Message string `json:"message,omitempty"`
+}
+
+// RestAPIStatus is the observed state of a RestAPI, computed from the cluster
+// on every reconcile.
+type RestAPIStatus struct {
+	// phase is the one-word summary: Pending, Progressing, Available, Degraded or Failed.
+	// +optional
+	Phase Phase `json:"phase,omitempty"`
+
+	// replicas is the number of desired pods over the serving colour, all components.
+	// +optional
+	Replicas int32 `json:"replicas"`
+
+	// readyReplicas is the number of ready pods over the serving colour, all components.
+	// +optional
+	ReadyReplicas int32 `json:"readyReplicas"`
+
+	// ready is "readyReplicas/replicas", for kubectl's Ready column.
+	// +optional
+	Ready string `json:"ready,omitempty"`
+
+	// activeEnvironment is the colour the stable Services route to.
+	// +optional
+	ActiveEnvironment Environment `json:"activeEnvironment,omitempty"`
+
+	// lastDeploymentTime is when a revision last started serving.
+	// +optional
+	LastDeploymentTime *metav1.Time `json:"lastDeploymentTime,omitempty"`
+
+	// observedGeneration is the spec generation this status describes.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+
+	// conditions: Ready (the summary), Available, Progressing and Degraded.
+	// +listType=map
+	// +listMapKey=type
+	// +optional
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+
+	// components is the state of each enabled component.
+	// +listType=map
+	// +listMapKey=name
+	// +optional
+	Components []ComponentStatus `json:"components,omitempty"`
+
+	// blueGreen is the state of the blue-green rollout.
+	// +optional
+	BlueGreen *BlueGreenStatus `json:"blueGreen,omitempty"`
+}
+
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:shortName=rapi,categories=all
+// +kubebuilder:printcolumn:name="Phase",type=string,JSONPath=`.status.phase`
+// +kubebuilder:printcolumn:name="Active",type=string,JSONPath=`.status.activeEnvironment`
+// +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.ready`
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+// +kubebuilder:validation:XValidation:rule="self.metadata.name.size() <= 44",message="metadata.name must be at most 44 characters, so that every derived name such as <name>-repository-preview fits in 63"
+// +kubebuilder:validation:XValidation:rule="self.metadata.name.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$')",message="metadata.name must start with a letter and contain only lowercase letters, digits and '-', because it names Services"
+
+// RestAPI is one application run as four components (model, view, controller,
+// repository), each with its own Deployment, Service, HPA and ConfigMap.
+type RestAPI struct {
+	metav1.TypeMeta `json:",inline"`
+
+	// metadata is a standard object metadata.
+	// +optional
+	metav1.ObjectMeta `json:"metadata,omitzero"`
+
+	// spec is the desired state of the application.
+	// +required
+	Spec RestAPISpec `json:"spec"`
+
+	// status is the observed state of the application.
+	// +optional
+	Status RestAPIStatus `json:"status,omitzero"`
+}
+
+// +kubebuilder:object:root=true
+
+// RestAPIList contains a list of RestAPI.
+type RestAPIList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitzero"`
+	Items           []RestAPI `json:"items"`
+}
+
+func init() {
+	SchemeBuilder.Register(func(s *runtime.Scheme) error {
+		s.AddKnownTypes(SchemeGroupVersion, &RestAPI{}, &RestAPIList{})
+		return nil
+	})
+}

@@ -1,0 +1,219 @@
+/*
+Copyright 2026 The RestAPI Operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	appsv1ac "k8s.io/client-go/applyconfigurations/apps/v1"
+	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
+	"github.com/restapi-operator/restapi-operator/internal/render"
+)
+
+// children are the objects in the cache that this RestAPI controls, by name.
+type children struct {
+	deployments map[string]*appsv1.Deployment
+	services    map[string]*corev1.Service
+	configMaps  map[string]*corev1.ConfigMap
+}
+
+// readChildren lists, from the cache, every child the RestAPI controls.
+func (r *RestAPIReconciler) readChildren(ctx context.Context, rapi *apiv1.RestAPI) (children, error) {
+	opts := []client.ListOption{client.InNamespace(rapi.Namespace), client.MatchingLabels(render.InstanceLabels(rapi))}
+	var deps appsv1.DeploymentList
+	var svcs corev1.ServiceList
+	var cms corev1.ConfigMapList
+	for _, l := range []client.ObjectList{&deps, &svcs, &cms} {
+		if err := r.List(ctx, l, opts...); err != nil {
+			return children{}, fmt.Errorf("listing children of %s: %w", rapi.Name, err)
+		}
+	}
+	return children{
+		deployments: controlled(rapi, deps.Items),
+		services:    controlled(rapi, svcs.Items),
+		configMaps:  controlled(rapi, cms.Items),
+	}, nil
+}
+
+// controlled indexes by name the items whose controller is rapi.
+func controlled[T any, PT interface {
+	*T
+	metav1.Object
+}](rapi *apiv1.RestAPI, items []T) map[string]PT {
+	out := make(map[string]PT, len(items))
+	for i := range items {
+		obj := PT(&items[i])
+		if metav1.IsControlledBy(obj, rapi) {
+			out[obj.GetName()] = obj
+		}
+	}
+	return out
+}
+
+// syncOutcome is what syncChildren did and could not do.
+type syncOutcome struct {
+	// conflicts names children that exist but belong to something else.
+	conflicts []string
+	// err joins the errors of failed writes.
+	err error
+}
+
+// syncChildren writes every rendered child that differs from the cluster and
+// deletes the children no longer rendered (for example of a disabled
+// component). A child that matches needs no request at all.
+func (r *RestAPIReconciler) syncChildren(ctx context.Context, rapi *apiv1.RestAPI, kids children, desired []render.Component) syncOutcome {
+	var out syncOutcome
+	var errs []error
+	note := func(kind, name string, res writeResult, err error) {
+		switch {
+		case err != nil:
+			errs = append(errs, fmt.Errorf("%s %s: %w", kind, name, err))
+		case res == conflict:
+			out.conflicts = append(out.conflicts, kind+" "+name)
+		case res == created:
+			r.event(rapi, corev1.EventTypeNormal, "Created", "Create", "Created %s %s", kind, name)
+		case res == updated:
+			r.event(rapi, corev1.EventTypeNormal, "Updated", "Update", "Updated %s %s to the desired state", kind, name)
+		}
+	}
+
+	keep := map[string]bool{}
+	for _, c := range desired {
+		cm, dep, svc := *c.ConfigMap.Name, *c.Deployment.Name, *c.Service.Name
+		keep["ConfigMap/"+cm], keep["Deployment/"+dep], keep["Service/"+svc] = true, true, true
+
+		// The ConfigMap goes first: the Deployment's pods read it.
+		res, err := ensure(ctx, r, rapi, kids.configMaps, cm, c.ConfigMap, corev1ac.ExtractConfigMap, &corev1.ConfigMap{})
+		note("ConfigMap", cm, res, err)
+		res, err = ensure(ctx, r, rapi, kids.deployments, dep, c.Deployment, appsv1ac.ExtractDeployment, &appsv1.Deployment{})
+		note("Deployment", dep, res, err)
+		res, err = ensure(ctx, r, rapi, kids.services, svc, c.Service, corev1ac.ExtractService, &corev1.Service{})
+		note("Service", svc, res, err)
+	}
+
+	var stale []client.Object
+	for name, o := range kids.services {
+		if !keep["Service/"+name] {
+			stale = append(stale, o)
+		}
+	}
+	for name, o := range kids.deployments {
+		if !keep["Deployment/"+name] {
+			stale = append(stale, o)
+		}
+	}
+	for name, o := range kids.configMaps {
+		if !keep["ConfigMap/"+name] {
+			stale = append(stale, o)
+		}
+	}
+	for _, o := range stale {
+		kind := kindOf(o)
+		uid := o.GetUID()
+		err := r.Delete(ctx, o, client.Preconditions{UID: &uid})
+		if client.IgnoreNotFound(err) != nil {
+			errs = append(errs, fmt.Errorf("deleting %s %s: %w", kind, o.GetName(), err))
+			continue
+		}
+		if err == nil {
+			r.event(rapi, corev1.EventTypeNormal, "Deleted", "Delete", "Deleted %s %s: no longer part of the spec", kind, o.GetName())
+		}
+	}
+	out.err = errors.Join(errs...)
+	return out
+}
+
+type writeResult int
+
+const (
+	unchanged writeResult = iota
+	created
+	updated
+	conflict
+)
+
+// ensure makes the named child match desired with one server-side apply, or
+// sends nothing when the fields this operator manages already match.
+//
+// Matching compares desired with what the live object's managed fields say
+// this operator applied (client-go's Extract functions), so a field edited by
+// another manager counts as a difference and is restored, while fields others
+// own (an HPA's replicas, defaults filled in by the apiserver) never cause a
+// write. A child missing from the cache is looked up on the API server first:
+// an object of that name that this RestAPI does not control is never taken
+// over.
+func ensure[T client.Object, A runtime.ApplyConfiguration](
+	ctx context.Context, r *RestAPIReconciler, rapi *apiv1.RestAPI,
+	live map[string]T, name string, desired A,
+	extract func(T, string) (A, error), scratch T,
+) (writeResult, error) {
+	result := updated
+	if obj, ok := live[name]; ok {
+		current, err := extract(obj, apiv1.ManagedBy)
+		if err != nil {
+			return unchanged, fmt.Errorf("reading managed fields: %w", err)
+		}
+		if equality.Semantic.DeepEqual(current, desired) {
+			return unchanged, nil
+		}
+	} else {
+		err := r.APIReader.Get(ctx, types.NamespacedName{Namespace: rapi.Namespace, Name: name}, scratch)
+		switch {
+		case isNotFound(err):
+			result = created
+		case err != nil:
+			return unchanged, err
+		case !metav1.IsControlledBy(scratch, rapi):
+			return conflict, nil
+		}
+	}
+	if err := r.Apply(ctx, desired, client.FieldOwner(apiv1.ManagedBy), client.ForceOwnership); err != nil {
+		return unchanged, err
+	}
+	return result, nil
+}
+
+func kindOf(o client.Object) string {
+	switch o.(type) {
+	case *appsv1.Deployment:
+		return "Deployment"
+	case *corev1.Service:
+		return "Service"
+	case *corev1.ConfigMap:
+		return "ConfigMap"
+	}
+	return fmt.Sprintf("%T", o)
+}
+
+// event records an Event on the RestAPI.
+func (r *RestAPIReconciler) event(rapi *apiv1.RestAPI, eventType, reason, action, note string, args ...any) {
+	if r.Recorder == nil {
+		return
+	}
+	r.Recorder.Eventf(rapi, nil, eventType, reason, action, note, args...)
+}

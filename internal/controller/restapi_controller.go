@@ -1,0 +1,149 @@
+/*
+Copyright 2026 The RestAPI Operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package controller holds the RestAPI reconciler: it reads a RestAPI and its
+// children once, renders the desired children, writes only what differs, and
+// writes status once, only when it changed.
+package controller
+
+import (
+	"context"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/recorder"
+
+	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
+	"github.com/restapi-operator/restapi-operator/internal/render"
+)
+
+// conflictRetry is how often a RestAPI blocked by a child it does not own is
+// looked at again: the blocking object carries none of our labels, so no
+// watch event announces its removal.
+const conflictRetry = time.Minute
+
+// RestAPIReconciler reconciles RestAPI objects.
+type RestAPIReconciler struct {
+	client.Client
+	// APIReader reads around the cache; used only when a child is missing from
+	// the cache, to make sure no object of that name exists that we do not own.
+	APIReader client.Reader
+	Scheme    *runtime.Scheme
+	Recorder  recorder.EventRecorder
+	// Now returns the current time; tests may replace it.
+	Now func() time.Time
+}
+
+// +kubebuilder:rbac:groups=apps.restapi.dev,resources=restapis,verbs=get;list;watch
+// +kubebuilder:rbac:groups=apps.restapi.dev,resources=restapis/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=apps,resources=deployments,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups="",resources=services;configmaps,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+
+// Reconcile brings one RestAPI's children to the rendered state and reports
+// what the cluster shows in status.
+func (r *RestAPIReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	log := logf.FromContext(ctx)
+
+	var rapi apiv1.RestAPI
+	if err := r.Get(ctx, req.NamespacedName, &rapi); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if !rapi.DeletionTimestamp.IsZero() {
+		// Children go with it through their owner references.
+		return ctrl.Result{}, nil
+	}
+
+	kids, err := r.readChildren(ctx, &rapi)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	desired := render.Desired(&rapi)
+
+	outcome := r.syncChildren(ctx, &rapi, kids, desired)
+	if outcome.err != nil {
+		log.Error(outcome.err, "Reconciling children failed")
+	}
+
+	status := computeStatus(&rapi, kids, desired, outcome, r.now())
+	if err := r.writeStatus(ctx, &rapi, status); err != nil {
+		return ctrl.Result{}, err
+	}
+	if outcome.err != nil {
+		return ctrl.Result{}, outcome.err
+	}
+	if len(outcome.conflicts) > 0 {
+		return ctrl.Result{RequeueAfter: conflictRetry}, nil
+	}
+	return ctrl.Result{}, nil
+}
+
+func (r *RestAPIReconciler) now() time.Time {
+	if r.Now != nil {
+		return r.Now()
+	}
+	return time.Now()
+}
+
+// CacheOptions limits the manager's cache of child kinds to objects this
+// operator manages, so a cluster's other ConfigMaps, Services and
+// Deployments are neither listed nor kept in memory.
+func CacheOptions() cache.Options {
+	managed := labels.SelectorFromSet(labels.Set{apiv1.LabelManagedBy: apiv1.ManagedBy})
+	return cache.Options{
+		ByObject: map[client.Object]cache.ByObject{
+			&appsv1.Deployment{}: {Label: managed},
+			&corev1.Service{}:    {Label: managed},
+			&corev1.ConfigMap{}:  {Label: managed},
+		},
+	}
+}
+
+// SetupWithManager registers the controller: it watches RestAPIs (spec,
+// labels and annotations, not its own status writes) and every child kind
+// it owns.
+func (r *RestAPIReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	if r.APIReader == nil {
+		r.APIReader = mgr.GetAPIReader()
+	}
+	if r.Recorder == nil {
+		r.Recorder = mgr.GetEventRecorder(apiv1.ManagedBy)
+	}
+	return ctrl.NewControllerManagedBy(mgr).
+		For(&apiv1.RestAPI{}, builder.WithPredicates(predicate.Or(
+			predicate.GenerationChangedPredicate{},
+			predicate.LabelChangedPredicate{},
+			predicate.AnnotationChangedPredicate{},
+		))).
+		Owns(&appsv1.Deployment{}).
+		Owns(&corev1.Service{}).
+		Owns(&corev1.ConfigMap{}).
+		Named("restapi").
+		Complete(r)
+}
+
+// isNotFound is apierrors.IsNotFound, named for readability at call sites.
+var isNotFound = apierrors.IsNotFound

@@ -1,0 +1,163 @@
+/*
+Copyright 2026 The RestAPI Operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controller
+
+import (
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/yaml"
+)
+
+// createYAML creates a RestAPI from YAML the way kubectl sends it, with
+// strict field validation.
+func createYAML(ns, doc string) error {
+	var u unstructured.Unstructured
+	Expect(yaml.Unmarshal([]byte(doc), &u.Object)).To(Succeed())
+	u.SetAPIVersion("apps.restapi.dev/v1alpha1")
+	u.SetKind("RestAPI")
+	u.SetNamespace(ns)
+	if u.GetName() == "" {
+		u.SetName("app")
+	}
+	return k8sClient.Create(ctx, &u, client.FieldValidation("Strict"))
+}
+
+var _ = Describe("RestAPI admission", func() {
+	var ns string
+	BeforeEach(func() { ns = newNamespace() })
+
+	DescribeTable("rejects an invalid RestAPI with a message a person understands",
+		func(doc, want string) {
+			err := createYAML(ns, doc)
+			Expect(err).To(HaveOccurred())
+			Expect(err.Error()).To(ContainSubstring(want))
+		},
+		Entry("no image for an enabled component", `
+spec:
+  view: {image: web:1}
+  controller: {image: web:1}
+  repository: {image: web:1}`, "model needs an image: set spec.image or spec.model.image"),
+		Entry("a name too long for its derived names", `
+metadata: {name: a-very-long-application-name-that-goes-on-and-on}
+spec: {image: app:1}`, "metadata.name must be at most 44 characters"),
+		Entry("a name that cannot name a Service", `
+metadata: {name: 1shop}
+spec: {image: app:1}`, "metadata.name must start with a letter"),
+		Entry("two enabled components on one port", `
+spec:
+  image: app:1
+  view: {port: 8080}`, "spec.model.port and spec.view.port must differ"),
+		Entry("a port above 65535", `
+spec:
+  image: app:1
+  repository: {port: 70000}`, "spec.repository.port: Invalid value: 70000: spec.repository.port in body should be less than or equal to 65535"),
+		Entry("port zero", `
+spec:
+  image: app:1
+  controller: {port: 0}`, "spec.controller.port in body should be greater than or equal to 1"),
+		Entry("every component disabled", `
+spec:
+  image: app:1
+  model: {enabled: false}
+  view: {enabled: false}
+  controller: {enabled: false}
+  repository: {enabled: false}`, "at least one component (model, view, controller, repository) must be enabled"),
+		Entry("autoscaling min above max", `
+spec:
+  image: app:1
+  model: {autoScaling: {minReplicas: 5, maxReplicas: 3}}`, "model: autoScaling.minReplicas must not be greater than autoScaling.maxReplicas"),
+		Entry("autoscaling max below the role's default min", `
+spec:
+  image: app:1
+  controller: {autoScaling: {maxReplicas: 1}}`, "controller defaults: 2 to 20"),
+		Entry("a CPU target above 100%", `
+spec:
+  image: app:1
+  view: {autoScaling: {targetCPUUtilizationPercentage: 150}}`, "targetCPUUtilizationPercentage in body should be less than or equal to 100"),
+		Entry("a memory target of 0%", `
+spec:
+  image: app:1
+  autoScaling: {targetMemoryUtilizationPercentage: 0}`, "targetMemoryUtilizationPercentage in body should be greater than or equal to 1"),
+		Entry("a shared env var name starting with a digit", `
+spec:
+  image: app:1
+  envVars: {1BAD: x}`, "envVars names must be valid environment variable names"),
+		Entry("a component env var name with a dash", `
+spec:
+  image: app:1
+  model: {envVars: {MY-VAR: x}}`, "envVars names must be valid environment variable names"),
+		Entry("an envFrom entry naming nothing", `
+spec:
+  image: app:1
+  envFrom: [{prefix: DB_}]`, "every envFrom entry must name a secretRef or a configMapRef"),
+		Entry("zero replicas", `
+spec:
+  image: app:1
+  replicas: 0`, "spec.replicas in body should be greater than or equal to 1"),
+		Entry("a probe path that is not a path", `
+spec:
+  image: app:1
+  healthCheck: {livenessPath: health}`, "spec.healthCheck.livenessPath in body should match '^/'"),
+		Entry("a progress deadline shorter than the promotion wait", `
+spec:
+  image: app:1
+  blueGreen: {autoPromotionSeconds: 900, progressDeadlineSeconds: 600}`, "blueGreen.progressDeadlineSeconds must be greater than blueGreen.autoPromotionSeconds"),
+		Entry("an empty image", `
+spec:
+  image: ""`, "spec.image in body should be at least 1 chars long"),
+		Entry("an unknown component field", `
+spec:
+  image: app:1
+  model: {replica: 3}`, "unknown field \"spec.model.replica\""),
+	)
+
+	It("accepts a component disabled on a port an enabled one uses, and an image set per component", func() {
+		Expect(createYAML(ns, `
+spec:
+  model: {image: m:1, port: 3000, enabled: false}
+  view: {image: v:1}
+  controller: {image: c:1}
+  repository: {image: r:1}`)).To(Succeed())
+	})
+
+	It("fills in every documented default", func() {
+		Expect(createYAML(ns, "spec: {image: app:1}")).To(Succeed())
+		r := restAPI(ns, "app")
+		Expect(*r.Spec.Replicas).To(Equal(int32(2)))
+		Expect(r.Spec.Model.Port).To(Equal(int32(8080)))
+		Expect(r.Spec.View.Port).To(Equal(int32(3000)))
+		Expect(r.Spec.Controller.Port).To(Equal(int32(8081)))
+		Expect(r.Spec.Repository.Port).To(Equal(int32(8082)))
+		Expect(*r.Spec.Model.Enabled).To(BeTrue())
+		Expect(*r.Spec.AutoScaling.Enabled).To(BeTrue())
+		Expect(*r.Spec.HealthCheck.Enabled).To(BeTrue())
+		Expect(r.Spec.HealthCheck.LivenessPath).To(Equal("/health"))
+		Expect(r.Spec.HealthCheck.ReadinessPath).To(Equal("/health"))
+		Expect(*r.Spec.HealthCheck.Healing.Enabled).To(BeTrue())
+		Expect(r.Spec.HealthCheck.Healing.RestartAfterSeconds).To(Equal(int32(300)))
+		Expect(*r.Spec.HealthCheck.Healing.MaxRestartsPerHour).To(Equal(int32(3)))
+		Expect(*r.Spec.BlueGreen.Enabled).To(BeTrue())
+		Expect(*r.Spec.BlueGreen.AutoPromotion).To(BeTrue())
+		Expect(*r.Spec.BlueGreen.AutoPromotionSeconds).To(Equal(int32(0)))
+		Expect(*r.Spec.BlueGreen.ScaleDownDelaySeconds).To(Equal(int32(30)))
+		Expect(r.Spec.BlueGreen.ProgressDeadlineSeconds).To(Equal(int32(600)))
+		Expect(*r.Spec.NetworkPolicy.Enabled).To(BeTrue())
+	})
+})

@@ -1,0 +1,186 @@
+/*
+Copyright 2026 The RestAPI Operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package render
+
+import (
+	"fmt"
+	"maps"
+	"strconv"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+
+	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
+)
+
+// Fallbacks for objects that did not go through API defaulting (the CRD
+// schema carries the same defaults).
+const (
+	defaultReplicas            = 2
+	defaultHealthPath          = "/health"
+	defaultInitialDelaySeconds = 5
+	defaultPeriodSeconds       = 10
+	defaultTimeoutSeconds      = 2
+	defaultFailureThreshold    = 3
+)
+
+// Probes are a component's effective probe settings.
+type Probes struct {
+	Enabled             bool
+	LivenessPath        string
+	ReadinessPath       string
+	StartupPath         string
+	InitialDelaySeconds int32
+	PeriodSeconds       int32
+	TimeoutSeconds      int32
+	FailureThreshold    int32
+}
+
+// Settings are one component's effective settings: the component's own
+// fields, else the RestAPI-level ones, else the role defaults.
+type Settings struct {
+	Name      apiv1.ComponentName
+	Port      int32
+	Image     string
+	Replicas  int32
+	Command   []string
+	Args      []string
+	Env       map[string]string
+	EnvFrom   []corev1.EnvFromSource
+	Resources corev1.ResourceRequirements
+	Probes    Probes
+}
+
+// Resolve computes a component's effective settings.
+func Resolve(r *apiv1.RestAPI, c apiv1.Component) Settings {
+	s := Settings{
+		Name:     c.Name,
+		Port:     c.Port,
+		Image:    r.Spec.Image,
+		Replicas: defaultReplicas,
+		Command:  c.Command,
+		Args:     c.Args,
+		Env:      Env(r, c),
+		Probes:   resolveProbes(r.Spec.HealthCheck, c.HealthCheck),
+	}
+	if c.Image != "" {
+		s.Image = c.Image
+	}
+	if r.Spec.Replicas != nil {
+		s.Replicas = *r.Spec.Replicas
+	}
+	if c.Replicas != nil {
+		s.Replicas = *c.Replicas
+	}
+	s.EnvFrom = append(append([]corev1.EnvFromSource{}, r.Spec.EnvFrom...), c.EnvFrom...)
+	if c.Resources != nil {
+		s.Resources = *c.Resources.DeepCopy()
+	} else {
+		s.Resources = DefaultResources(c.Name)
+	}
+	return s
+}
+
+// Env is the content of a component's ConfigMap: PORT, COMPONENT and the URL
+// of every enabled component (MODEL_URL, VIEW_URL, ...), then spec.envVars,
+// then the component's envVars; later sources win.
+func Env(r *apiv1.RestAPI, c apiv1.Component) map[string]string {
+	env := map[string]string{
+		"COMPONENT": string(c.Name),
+		"PORT":      strconv.Itoa(int(c.Port)),
+	}
+	for _, peer := range r.Spec.Components() {
+		if !peer.IsEnabled() {
+			continue
+		}
+		key := strings.ToUpper(string(peer.Name)) + "_URL"
+		env[key] = fmt.Sprintf("http://%s.%s.svc:%d", ChildName(r, peer.Name), r.Namespace, peer.Port)
+	}
+	maps.Copy(env, r.Spec.EnvVars)
+	maps.Copy(env, c.EnvVars)
+	return env
+}
+
+// DefaultResources are the role-based requests and limits: model is
+// CPU-heavy, view memory-heavy, controller balanced, repository I/O-oriented
+// (modest CPU, room for page cache).
+func DefaultResources(c apiv1.ComponentName) corev1.ResourceRequirements {
+	rr := func(reqCPU, reqMem, limCPU, limMem string) corev1.ResourceRequirements {
+		return corev1.ResourceRequirements{
+			Requests: corev1.ResourceList{
+				corev1.ResourceCPU:    resource.MustParse(reqCPU),
+				corev1.ResourceMemory: resource.MustParse(reqMem),
+			},
+			Limits: corev1.ResourceList{
+				corev1.ResourceCPU:    resource.MustParse(limCPU),
+				corev1.ResourceMemory: resource.MustParse(limMem),
+			},
+		}
+	}
+	switch c {
+	case apiv1.ComponentModel:
+		return rr("250m", "256Mi", "1", "512Mi")
+	case apiv1.ComponentView:
+		return rr("100m", "384Mi", "500m", "768Mi")
+	case apiv1.ComponentController:
+		return rr("200m", "192Mi", "500m", "384Mi")
+	default:
+		return rr("150m", "256Mi", "500m", "512Mi")
+	}
+}
+
+func resolveProbes(h apiv1.HealthCheckSpec, o *apiv1.HealthCheckOverrides) Probes {
+	p := Probes{
+		Enabled:             h.Enabled == nil || *h.Enabled,
+		LivenessPath:        orString(h.LivenessPath, defaultHealthPath),
+		ReadinessPath:       orString(h.ReadinessPath, defaultHealthPath),
+		StartupPath:         h.StartupPath,
+		InitialDelaySeconds: orInt(h.InitialDelaySeconds, defaultInitialDelaySeconds),
+		PeriodSeconds:       orInt(h.PeriodSeconds, defaultPeriodSeconds),
+		TimeoutSeconds:      orInt(h.TimeoutSeconds, defaultTimeoutSeconds),
+		FailureThreshold:    orInt(h.FailureThreshold, defaultFailureThreshold),
+	}
+	if o == nil {
+		return p
+	}
+	if o.Enabled != nil {
+		p.Enabled = *o.Enabled
+	}
+	p.LivenessPath = orString(o.LivenessPath, p.LivenessPath)
+	p.ReadinessPath = orString(o.ReadinessPath, p.ReadinessPath)
+	p.StartupPath = orString(o.StartupPath, p.StartupPath)
+	p.InitialDelaySeconds = orInt(o.InitialDelaySeconds, p.InitialDelaySeconds)
+	p.PeriodSeconds = orInt(o.PeriodSeconds, p.PeriodSeconds)
+	p.TimeoutSeconds = orInt(o.TimeoutSeconds, p.TimeoutSeconds)
+	p.FailureThreshold = orInt(o.FailureThreshold, p.FailureThreshold)
+	return p
+}
+
+func orString(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+func orInt(v *int32, def int32) int32 {
+	if v == nil {
+		return def
+	}
+	return *v
+}
