@@ -40,6 +40,19 @@ if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi
 
+# A store filled by setup-envtest may hold another patch release of the same
+# minor version: use it when it has everything asked for.
+minor="${K8S_VERSION%.*}"
+for dir in "${STORE}"/k8s/"${minor}".*-"${GOOS}"-"${GOARCH}"; do
+  [ -d "${dir}" ] || continue
+  ok=1
+  for b in "${wanted[@]}"; do [ -x "${dir}/${b}" ] || ok=0; done
+  if [ "${ok}" = 1 ]; then
+    echo "${dir}"
+    exit 0
+  fi
+done
+
 mkdir -p "${DEST}"
 work="$(mktemp -d)"
 trap 'rm -rf "${work}"' EXIT

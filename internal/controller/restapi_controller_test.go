@@ -100,7 +100,7 @@ var _ = Describe("RestAPI controller", func() {
 		r := restAPI(ns, "shop")
 		r.Spec.Image = "registry.example/shop:2.0.0"
 		r.Spec.EnvVars["LOG_LEVEL"] = "debug"
-		r.Spec.Model.Replicas = ptrTo(int32(4))
+		r.Spec.Model.Replicas = new(int32(4))
 		Expect(k8sClient.Update(ctx, r)).To(Succeed())
 
 		Eventually(func(g Gomega) {
@@ -166,7 +166,7 @@ var _ = Describe("RestAPI controller", func() {
 		Expect(k8sClient.Create(ctx, newRestAPI(ns, "shop"))).To(Succeed())
 		waitForChildren(ns, "shop")
 		r := restAPI(ns, "shop")
-		r.Spec.Repository.Enabled = ptrTo(false)
+		r.Spec.Repository.Enabled = new(false)
 		Expect(k8sClient.Update(ctx, r)).To(Succeed())
 
 		Eventually(func(g Gomega) {
@@ -179,8 +179,9 @@ var _ = Describe("RestAPI controller", func() {
 		}).Should(Succeed())
 		waitForChildren(ns, "shop", apiv1.ComponentModel, apiv1.ComponentView, apiv1.ComponentController)
 		Eventually(func() []apiv1.ComponentName {
-			var names []apiv1.ComponentName
-			for _, c := range restAPI(ns, "shop").Status.Components {
+			comps := restAPI(ns, "shop").Status.Components
+			names := make([]apiv1.ComponentName, 0, len(comps))
+			for _, c := range comps {
 				names = append(names, c.Name)
 			}
 			return names

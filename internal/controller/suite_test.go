@@ -90,7 +90,7 @@ var _ = BeforeSuite(func() {
 		Cache:                  CacheOptions(),
 		Metrics:                metricsserver.Options{BindAddress: "0"},
 		HealthProbeBindAddress: "0",
-		Controller:             config.Controller{SkipNameValidation: ptrTo(true)},
+		Controller:             config.Controller{SkipNameValidation: new(true)},
 	})
 	Expect(err).NotTo(HaveOccurred())
 	Expect((&RestAPIReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme()}).SetupWithManager(mgr)).To(Succeed())
@@ -171,5 +171,3 @@ func (l *requestLog) quiet(ns string, period time.Duration) {
 		return settled
 	}, 30*time.Second, period).Should(BeTrue(), "the manager kept writing to %s", ns)
 }
-
-func ptrTo[T any](v T) *T { return &v }

@@ -24,7 +24,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
-	"slices"
 
 	metav1ac "k8s.io/client-go/applyconfigurations/meta/v1"
 
@@ -87,9 +86,4 @@ func hash(v any, n int) string {
 	}
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])[:n]
-}
-
-// sortedKeys returns m's keys in order.
-func sortedKeys[V any](m map[string]V) []string {
-	return slices.Sorted(maps.Keys(m))
 }

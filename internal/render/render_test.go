@@ -1,0 +1,316 @@
+/*
+Copyright 2026 The RestAPI Operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package render
+
+import (
+	"reflect"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
+
+	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
+)
+
+func baseRestAPI() *apiv1.RestAPI {
+	return &apiv1.RestAPI{
+		ObjectMeta: metav1.ObjectMeta{Name: "shop", Namespace: "prod", UID: "uid-1"},
+		Spec:       apiv1.RestAPISpec{Image: "shop:1"},
+	}
+}
+
+func component(r *apiv1.RestAPI, name apiv1.ComponentName) apiv1.Component {
+	for _, c := range r.Spec.Components() {
+		if c.Name == name {
+			return c
+		}
+	}
+	panic("no component " + name)
+}
+
+func TestResolve(t *testing.T) {
+	tests := []struct {
+		name   string
+		mutate func(*apiv1.RestAPI)
+		comp   apiv1.ComponentName
+		check  func(t *testing.T, s Settings)
+	}{
+		{"role default port, shared image, default replicas", nil, apiv1.ComponentView, func(t *testing.T, s Settings) {
+			if s.Port != 3000 || s.Image != "shop:1" || s.Replicas != 2 {
+				t.Errorf("got port %d image %q replicas %d", s.Port, s.Image, s.Replicas)
+			}
+		}},
+		{"component image and replicas win", func(r *apiv1.RestAPI) {
+			r.Spec.Replicas = new(int32(3))
+			r.Spec.Model.Image = "model:2"
+			r.Spec.Model.Replicas = new(int32(5))
+		}, apiv1.ComponentModel, func(t *testing.T, s Settings) {
+			if s.Image != "model:2" || s.Replicas != 5 {
+				t.Errorf("got image %q replicas %d", s.Image, s.Replicas)
+			}
+		}},
+		{"RestAPI replicas apply when the component sets none", func(r *apiv1.RestAPI) {
+			r.Spec.Replicas = new(int32(3))
+		}, apiv1.ComponentRepository, func(t *testing.T, s Settings) {
+			if s.Replicas != 3 {
+				t.Errorf("replicas %d, want 3", s.Replicas)
+			}
+		}},
+		{"component env wins over shared env, which wins over generated env", func(r *apiv1.RestAPI) {
+			r.Spec.EnvVars = map[string]string{"A": "shared", "B": "shared", "PORT": "9"}
+			r.Spec.Controller.EnvVars = map[string]string{"B": "own"}
+		}, apiv1.ComponentController, func(t *testing.T, s Settings) {
+			want := map[string]string{"A": "shared", "B": "own", "PORT": "9", "COMPONENT": "controller"}
+			for k, v := range want {
+				if s.Env[k] != v {
+					t.Errorf("env %s = %q, want %q", k, s.Env[k], v)
+				}
+			}
+		}},
+		{"peer URLs name every enabled component's Service in the namespace", func(r *apiv1.RestAPI) {
+			r.Spec.Repository.Enabled = new(false)
+		}, apiv1.ComponentView, func(t *testing.T, s Settings) {
+			want := map[string]string{
+				"MODEL_URL":      "http://shop-model.prod.svc:8080",
+				"VIEW_URL":       "http://shop-view.prod.svc:3000",
+				"CONTROLLER_URL": "http://shop-controller.prod.svc:8081",
+			}
+			for k, v := range want {
+				if s.Env[k] != v {
+					t.Errorf("env %s = %q, want %q", k, s.Env[k], v)
+				}
+			}
+			if _, ok := s.Env["REPOSITORY_URL"]; ok {
+				t.Error("a disabled peer has a URL")
+			}
+		}},
+		{"envFrom: shared first, then the component's", func(r *apiv1.RestAPI) {
+			r.Spec.EnvFrom = []corev1.EnvFromSource{{SecretRef: &corev1.SecretEnvSource{LocalObjectReference: corev1.LocalObjectReference{Name: "shared"}}}}
+			r.Spec.Model.EnvFrom = []corev1.EnvFromSource{{SecretRef: &corev1.SecretEnvSource{LocalObjectReference: corev1.LocalObjectReference{Name: "own"}}}}
+		}, apiv1.ComponentModel, func(t *testing.T, s Settings) {
+			if len(s.EnvFrom) != 2 || s.EnvFrom[0].SecretRef.Name != "shared" || s.EnvFrom[1].SecretRef.Name != "own" {
+				t.Errorf("envFrom %+v", s.EnvFrom)
+			}
+		}},
+		{"role default resources", nil, apiv1.ComponentView, func(t *testing.T, s Settings) {
+			if got := s.Resources.Requests[corev1.ResourceMemory]; got.Cmp(resource.MustParse("384Mi")) != 0 {
+				t.Errorf("view memory request %s, want 384Mi", got.String())
+			}
+		}},
+		{"component resources replace the default as a whole", func(r *apiv1.RestAPI) {
+			r.Spec.Model.Resources = &corev1.ResourceRequirements{Limits: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("2")}}
+		}, apiv1.ComponentModel, func(t *testing.T, s Settings) {
+			if len(s.Resources.Requests) != 0 || s.Resources.Limits.Cpu().String() != "2" {
+				t.Errorf("resources %+v", s.Resources)
+			}
+		}},
+		{"probe defaults", nil, apiv1.ComponentModel, func(t *testing.T, s Settings) {
+			want := Probes{Enabled: true, LivenessPath: "/health", ReadinessPath: "/health", InitialDelaySeconds: 5, PeriodSeconds: 10, TimeoutSeconds: 2, FailureThreshold: 3}
+			if s.Probes != want {
+				t.Errorf("probes %+v, want %+v", s.Probes, want)
+			}
+		}},
+		{"RestAPI probe settings, then component overrides field by field", func(r *apiv1.RestAPI) {
+			r.Spec.HealthCheck = apiv1.HealthCheckSpec{LivenessPath: "/live", ReadinessPath: "/ready", StartupPath: "/start",
+				InitialDelaySeconds: new(int32(1)), PeriodSeconds: new(int32(2)), TimeoutSeconds: new(int32(3)), FailureThreshold: new(int32(4))}
+			r.Spec.Repository.HealthCheck = &apiv1.HealthCheckOverrides{ReadinessPath: "/db", PeriodSeconds: new(int32(30))}
+		}, apiv1.ComponentRepository, func(t *testing.T, s Settings) {
+			want := Probes{Enabled: true, LivenessPath: "/live", ReadinessPath: "/db", StartupPath: "/start", InitialDelaySeconds: 1, PeriodSeconds: 30, TimeoutSeconds: 3, FailureThreshold: 4}
+			if s.Probes != want {
+				t.Errorf("probes %+v, want %+v", s.Probes, want)
+			}
+		}},
+		{"a component can turn probes off", func(r *apiv1.RestAPI) {
+			r.Spec.View.HealthCheck = &apiv1.HealthCheckOverrides{Enabled: new(false)}
+		}, apiv1.ComponentView, func(t *testing.T, s Settings) {
+			if s.Probes.Enabled {
+				t.Error("probes still enabled")
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := baseRestAPI()
+			if tt.mutate != nil {
+				tt.mutate(r)
+			}
+			tt.check(t, Resolve(r, component(r, tt.comp)))
+		})
+	}
+}
+
+func TestDeployment(t *testing.T) {
+	render := func(mutate func(*apiv1.RestAPI)) (*corev1ac.PodSpecApplyConfiguration, *corev1ac.ContainerApplyConfiguration, string, map[string]string) {
+		r := baseRestAPI()
+		if mutate != nil {
+			mutate(r)
+		}
+		s := Resolve(r, component(r, apiv1.ComponentModel))
+		d, rev := Deployment(r, s, ConfigHash(s.Env))
+		pod := d.Spec.Template.Spec
+		return pod, &pod.Containers[0], rev, d.Spec.Template.Annotations
+	}
+	_, _, baseRev, baseAnn := render(nil)
+
+	tests := []struct {
+		name   string
+		mutate func(*apiv1.RestAPI)
+		check  func(t *testing.T, pod *corev1ac.PodSpecApplyConfiguration, c *corev1ac.ContainerApplyConfiguration, rev string, ann map[string]string)
+	}{
+		{"restricted security context", nil, func(t *testing.T, pod *corev1ac.PodSpecApplyConfiguration, c *corev1ac.ContainerApplyConfiguration, _ string, _ map[string]string) {
+			sc := c.SecurityContext
+			if !*sc.RunAsNonRoot || *sc.AllowPrivilegeEscalation || !*sc.ReadOnlyRootFilesystem ||
+				!reflect.DeepEqual(sc.Capabilities.Drop, []corev1.Capability{"ALL"}) || *sc.SeccompProfile.Type != corev1.SeccompProfileTypeRuntimeDefault {
+				t.Errorf("container security context not restricted: %+v", sc)
+			}
+			if !*pod.SecurityContext.RunAsNonRoot || *pod.SecurityContext.SeccompProfile.Type != corev1.SeccompProfileTypeRuntimeDefault {
+				t.Errorf("pod security context not restricted: %+v", pod.SecurityContext)
+			}
+			if *pod.AutomountServiceAccountToken {
+				t.Error("service account token mounted")
+			}
+			if len(c.VolumeMounts) != 1 || *c.VolumeMounts[0].MountPath != "/tmp" || pod.Volumes[0].EmptyDir == nil {
+				t.Error("no writable /tmp")
+			}
+		}},
+		{"liveness and readiness probes on the named port, no startup probe by default", nil, func(t *testing.T, _ *corev1ac.PodSpecApplyConfiguration, c *corev1ac.ContainerApplyConfiguration, _ string, _ map[string]string) {
+			if c.LivenessProbe == nil || c.ReadinessProbe == nil || c.StartupProbe != nil {
+				t.Fatalf("probes: liveness %v readiness %v startup %v", c.LivenessProbe, c.ReadinessProbe, c.StartupProbe)
+			}
+			if *c.LivenessProbe.HTTPGet.Path != "/health" || *c.LivenessProbe.HTTPGet.Port != intstr.FromString("http") ||
+				*c.LivenessProbe.PeriodSeconds != 10 || *c.LivenessProbe.TimeoutSeconds != 2 ||
+				*c.LivenessProbe.FailureThreshold != 3 || *c.LivenessProbe.InitialDelaySeconds != 5 {
+				t.Errorf("liveness probe %+v", c.LivenessProbe)
+			}
+		}},
+		{"a startup probe when a startup path is set", func(r *apiv1.RestAPI) { r.Spec.HealthCheck.StartupPath = "/started" },
+			func(t *testing.T, _ *corev1ac.PodSpecApplyConfiguration, c *corev1ac.ContainerApplyConfiguration, _ string, _ map[string]string) {
+				if c.StartupProbe == nil || *c.StartupProbe.HTTPGet.Path != "/started" {
+					t.Errorf("startup probe %+v", c.StartupProbe)
+				}
+			}},
+		{"no probes when health checks are off", func(r *apiv1.RestAPI) { r.Spec.HealthCheck.Enabled = new(false) },
+			func(t *testing.T, _ *corev1ac.PodSpecApplyConfiguration, c *corev1ac.ContainerApplyConfiguration, _ string, _ map[string]string) {
+				if c.LivenessProbe != nil || c.ReadinessProbe != nil || c.StartupProbe != nil {
+					t.Error("probes rendered while disabled")
+				}
+			}},
+		{"env comes from the component's ConfigMap, then Secret references", func(r *apiv1.RestAPI) {
+			r.Spec.EnvFrom = []corev1.EnvFromSource{{Prefix: "DB_", SecretRef: &corev1.SecretEnvSource{LocalObjectReference: corev1.LocalObjectReference{Name: "db"}, Optional: new(true)}}}
+		}, func(t *testing.T, _ *corev1ac.PodSpecApplyConfiguration, c *corev1ac.ContainerApplyConfiguration, _ string, _ map[string]string) {
+			if len(c.EnvFrom) != 2 || *c.EnvFrom[0].ConfigMapRef.Name != "shop-model-config" ||
+				*c.EnvFrom[1].SecretRef.Name != "db" || *c.EnvFrom[1].Prefix != "DB_" || !*c.EnvFrom[1].SecretRef.Optional {
+				t.Errorf("envFrom %+v", c.EnvFrom)
+			}
+		}},
+		{"command, args and pull secrets", func(r *apiv1.RestAPI) {
+			r.Spec.Model.Command = []string{"/app"}
+			r.Spec.Model.Args = []string{"--serve"}
+			r.Spec.ImagePullSecrets = []corev1.LocalObjectReference{{Name: "regcred"}}
+		}, func(t *testing.T, pod *corev1ac.PodSpecApplyConfiguration, c *corev1ac.ContainerApplyConfiguration, _ string, _ map[string]string) {
+			if !reflect.DeepEqual(c.Command, []string{"/app"}) || !reflect.DeepEqual(c.Args, []string{"--serve"}) || *pod.ImagePullSecrets[0].Name != "regcred" {
+				t.Errorf("command %v args %v pull secrets %v", c.Command, c.Args, pod.ImagePullSecrets)
+			}
+		}},
+		{"a config change changes the config hash and the revision", func(r *apiv1.RestAPI) { r.Spec.EnvVars = map[string]string{"X": "1"} },
+			func(t *testing.T, _ *corev1ac.PodSpecApplyConfiguration, _ *corev1ac.ContainerApplyConfiguration, rev string, ann map[string]string) {
+				if ann[apiv1.AnnotationConfigHash] == baseAnn[apiv1.AnnotationConfigHash] || rev == baseRev {
+					t.Error("config change did not change the hash and the revision")
+				}
+			}},
+		{"an image change changes the revision, not the config hash", func(r *apiv1.RestAPI) { r.Spec.Image = "shop:2" },
+			func(t *testing.T, _ *corev1ac.PodSpecApplyConfiguration, _ *corev1ac.ContainerApplyConfiguration, rev string, ann map[string]string) {
+				if ann[apiv1.AnnotationConfigHash] != baseAnn[apiv1.AnnotationConfigHash] || rev == baseRev {
+					t.Error("image change: wrong hash or revision")
+				}
+			}},
+		{"an unrelated field leaves the revision alone", func(r *apiv1.RestAPI) { r.Spec.BlueGreen.ScaleDownDelaySeconds = new(int32(99)) },
+			func(t *testing.T, _ *corev1ac.PodSpecApplyConfiguration, _ *corev1ac.ContainerApplyConfiguration, rev string, _ map[string]string) {
+				if rev != baseRev {
+					t.Error("revision changed")
+				}
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			pod, c, rev, ann := render(tt.mutate)
+			tt.check(t, pod, c, rev, ann)
+		})
+	}
+}
+
+func TestDesired(t *testing.T) {
+	r := baseRestAPI()
+	r.Spec.Model.Enabled = new(false)
+	got := Desired(r)
+	names := make([]apiv1.ComponentName, 0, len(got))
+	for _, c := range got {
+		names = append(names, c.Settings.Name)
+		for _, obj := range []struct {
+			name   *string
+			labels map[string]string
+			owners int
+		}{
+			{c.ConfigMap.Name, c.ConfigMap.Labels, len(c.ConfigMap.OwnerReferences)},
+			{c.Deployment.Name, c.Deployment.Labels, len(c.Deployment.OwnerReferences)},
+			{c.Service.Name, c.Service.Labels, len(c.Service.OwnerReferences)},
+		} {
+			if obj.owners != 1 {
+				t.Errorf("%s: %d owner references", *obj.name, obj.owners)
+			}
+			for _, l := range []string{apiv1.LabelName, apiv1.LabelInstance, apiv1.LabelComponent, apiv1.LabelManagedBy, apiv1.LabelPartOf} {
+				if obj.labels[l] == "" {
+					t.Errorf("%s: no label %s", *obj.name, l)
+				}
+			}
+		}
+		if !reflect.DeepEqual(c.Deployment.Spec.Selector.MatchLabels, c.Service.Spec.Selector) {
+			t.Errorf("%s: Service selector %v differs from Deployment selector %v", c.Settings.Name, c.Service.Spec.Selector, c.Deployment.Spec.Selector.MatchLabels)
+		}
+		if c.Deployment.Spec.Template.Labels[apiv1.LabelRevision] != c.Revision {
+			t.Errorf("%s: pod template revision label %q, want %q", c.Settings.Name, c.Deployment.Spec.Template.Labels[apiv1.LabelRevision], c.Revision)
+		}
+	}
+	want := []apiv1.ComponentName{apiv1.ComponentRepository, apiv1.ComponentController, apiv1.ComponentView}
+	if !reflect.DeepEqual(names, want) {
+		t.Errorf("components %v, want %v (promotion order, disabled skipped)", names, want)
+	}
+	owner := got[0].Deployment.OwnerReferences[0]
+	if *owner.Kind != "RestAPI" || *owner.Name != "shop" || *owner.UID != "uid-1" || !*owner.Controller || !*owner.BlockOwnerDeletion {
+		t.Errorf("owner reference %+v", owner)
+	}
+}
+
+func TestService(t *testing.T) {
+	r := baseRestAPI()
+	s := Service(r, Resolve(r, component(r, apiv1.ComponentController)))
+	p := s.Spec.Ports[0]
+	if *s.Name != "shop-controller" || *p.Port != 8081 || *p.TargetPort != intstr.FromString("http") || *s.Spec.Type != corev1.ServiceTypeClusterIP {
+		t.Errorf("service %+v", s)
+	}
+}
+
+func TestNamesFitAtTheLongestAllowedName(t *testing.T) {
+	r := baseRestAPI()
+	r.Name = "a23456789012345678901234567890123456789012ab"[:apiv1.MaxNameLength]
+	if n := len(ChildName(r, apiv1.ComponentRepository) + "-preview"); n > 63 {
+		t.Errorf("longest derived Service name is %d characters", n)
+	}
+}
