@@ -277,7 +277,8 @@ type BlueGreenSpec struct {
 	// +kubebuilder:validation:Maximum=86400
 	ScaleDownDelaySeconds *int32 `json:"scaleDownDelaySeconds,omitempty"`
 
-	// progressDeadlineSeconds the new colour has to become fully available;
+	// progressDeadlineSeconds the new colour has to become fully available (also each
+	// Deployment's own progress deadline);
 	// past it the rollout is aborted and traffic stays. Default: 600.
 	// +optional
 	// +kubebuilder:default=600

@@ -99,6 +99,7 @@ func Deployment(r *apiv1.RestAPI, s Settings, configHash string) (*appsv1ac.Depl
 		WithSpec(appsv1ac.DeploymentSpec().
 			WithReplicas(s.Replicas).
 			WithRevisionHistoryLimit(3).
+			WithProgressDeadlineSeconds(s.ProgressDeadlineSeconds).
 			WithSelector(metav1ac.LabelSelector().WithMatchLabels(SelectorLabels(r, s.Name))).
 			WithStrategy(appsv1ac.DeploymentStrategy().
 				WithType("RollingUpdate").

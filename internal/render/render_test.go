@@ -109,6 +109,16 @@ func TestResolve(t *testing.T) {
 				t.Errorf("envFrom %+v", s.EnvFrom)
 			}
 		}},
+		{"progress deadline from blueGreen, 600s by default", func(r *apiv1.RestAPI) {
+			r.Spec.BlueGreen.ProgressDeadlineSeconds = 45
+		}, apiv1.ComponentModel, func(t *testing.T, s Settings) {
+			if s.ProgressDeadlineSeconds != 45 {
+				t.Errorf("progress deadline %d, want 45", s.ProgressDeadlineSeconds)
+			}
+			if d := Resolve(baseRestAPI(), component(baseRestAPI(), apiv1.ComponentModel)).ProgressDeadlineSeconds; d != 600 {
+				t.Errorf("default progress deadline %d, want 600", d)
+			}
+		}},
 		{"role default resources", nil, apiv1.ComponentView, func(t *testing.T, s Settings) {
 			if got := s.Resources.Requests[corev1.ResourceMemory]; got.Cmp(resource.MustParse("384Mi")) != 0 {
 				t.Errorf("view memory request %s, want 384Mi", got.String())

@@ -37,6 +37,7 @@ const (
 	defaultPeriodSeconds       = 10
 	defaultTimeoutSeconds      = 2
 	defaultFailureThreshold    = 3
+	defaultProgressDeadline    = 600
 )
 
 // Probes are a component's effective probe settings.
@@ -64,6 +65,9 @@ type Settings struct {
 	EnvFrom   []corev1.EnvFromSource
 	Resources corev1.ResourceRequirements
 	Probes    Probes
+	// ProgressDeadlineSeconds is spec.blueGreen.progressDeadlineSeconds, also
+	// the Deployment's own progress deadline.
+	ProgressDeadlineSeconds int32
 }
 
 // Resolve computes a component's effective settings.
@@ -77,6 +81,11 @@ func Resolve(r *apiv1.RestAPI, c apiv1.Component) Settings {
 		Args:     c.Args,
 		Env:      Env(r, c),
 		Probes:   resolveProbes(r.Spec.HealthCheck, c.HealthCheck),
+
+		ProgressDeadlineSeconds: defaultProgressDeadline,
+	}
+	if r.Spec.BlueGreen.ProgressDeadlineSeconds != 0 {
+		s.ProgressDeadlineSeconds = r.Spec.BlueGreen.ProgressDeadlineSeconds
 	}
 	if c.Image != "" {
 		s.Image = c.Image
