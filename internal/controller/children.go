@@ -18,6 +18,7 @@ package controller
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -112,6 +113,13 @@ func (r *RestAPIReconciler) syncChildren(ctx context.Context, rapi *apiv1.RestAP
 		note("ConfigMap", cm, res, err)
 		res, err = ensure(ctx, r, rapi, kids.deployments, dep, c.Deployment, appsv1ac.ExtractDeployment, &appsv1.Deployment{})
 		note("Deployment", dep, res, err)
+		if err == nil && (res == created || res == updated) {
+			// Status must describe the Deployment as just written (a new
+			// generation not yet observed), not the cache's older copy.
+			if written, convErr := asDeployment(c.Deployment); convErr == nil {
+				kids.deployments[dep] = written
+			}
+		}
 		res, err = ensure(ctx, r, rapi, kids.services, svc, c.Service, corev1ac.ExtractService, &corev1.Service{})
 		note("Service", svc, res, err)
 	}
@@ -196,6 +204,17 @@ func ensure[T client.Object, A runtime.ApplyConfiguration](
 		return unchanged, err
 	}
 	return result, nil
+}
+
+// asDeployment decodes the apply response that client.Apply left in the
+// apply configuration into a Deployment.
+func asDeployment(ac *appsv1ac.DeploymentApplyConfiguration) (*appsv1.Deployment, error) {
+	b, err := json.Marshal(ac)
+	if err != nil {
+		return nil, err
+	}
+	var d appsv1.Deployment
+	return &d, json.Unmarshal(b, &d)
 }
 
 func kindOf(o client.Object) string {

@@ -290,6 +290,13 @@ var _ = Describe("RestAPI controller", func() {
 			r := restAPI(ns, "shop")
 			r.Spec.Image = "registry.example/shop:2.0.0"
 			Expect(k8sClient.Update(ctx, r)).To(Succeed())
+			By("never claiming the new generation Available before its Deployments are")
+			Consistently(func(g Gomega) {
+				r := restAPI(ns, "shop")
+				if r.Status.ObservedGeneration == r.Generation {
+					g.Expect(r.Status.Phase).NotTo(Equal(apiv1.PhaseAvailable))
+				}
+			}, 2*time.Second, 5*time.Millisecond).Should(Succeed())
 			Eventually(func(g Gomega) {
 				r := restAPI(ns, "shop")
 				g.Expect(r.Status.ObservedGeneration).To(Equal(r.Generation))
