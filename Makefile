@@ -78,6 +78,29 @@ verify-generated: kustomize ## Fail when the committed CRDs, RBAC or deepcopy co
 
 GENERATED = config/crd/bases/apps.restapi.dev_restapis.yaml config/rbac/role.yaml api/v1alpha1/zz_generated.deepcopy.go
 
+##@ Local cluster and end-to-end tests
+
+.PHONY: cluster-up
+cluster-up: ## Start the local kwok cluster (builds its binaries when missing), or reuse it.
+	@hack/cluster.sh up >/dev/null
+
+.PHONY: cluster-down
+cluster-down: ## Stop the local cluster and the demo manager; no process is left.
+	@hack/cluster.sh down
+
+.PHONY: demo
+demo: ## See the operator work: local cluster, CRD, manager, sample, rollout. DEMO_CLUSTER=current uses $$KUBECONFIG.
+	@hack/demo.sh
+
+# E2E_CLUSTER=current runs the e2e suite against $$KUBECONFIG instead of the local cluster.
+E2E_CLUSTER ?= local
+
+.PHONY: test-e2e
+test-e2e: kustomize ## Run the e2e suite against the local cluster (started when needed), or $$KUBECONFIG with E2E_CLUSTER=current.
+	@if [ "$(E2E_CLUSTER)" = current ]; then kc="$$KUBECONFIG"; else kc="$$(hack/cluster.sh up)"; fi; \
+	KUBECONFIG="$$kc" KUBECTL="$$(hack/k8s-binaries.sh kubectl)/kubectl" KUSTOMIZE="$(KUSTOMIZE)" \
+		go test -tags=e2e ./test/e2e/ -v -count=1 -timeout 20m -ginkgo.v
+
 .PHONY: lint
 lint: golangci-lint ## Run golangci-lint linter
 	"$(GOLANGCI_LINT)" run

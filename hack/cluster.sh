@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# A local Kubernetes cluster the project starts itself: a kwok "binary runtime"
+# cluster on loopback with a real kube-apiserver, etcd, kube-controller-manager
+# (Deployments get ReplicaSets, garbage collection, HPAs) and kube-scheduler,
+# and kwok simulating nodes and Pods (Pods turn Ready in about a second).
+#
+#   hack/cluster.sh up          start the cluster, or reuse it when it runs
+#   hack/cluster.sh down        stop it and leave no process behind
+#   hack/cluster.sh status      say whether it runs
+#   hack/cluster.sh kubeconfig  print the kubeconfig path
+#
+# Every binary is built from the Go module proxy when missing and cached
+# outside the clone, keyed by version (see hack/k8s-binaries.sh).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+CLUSTER_NAME="${CLUSTER_NAME:-restapi-dev}"
+KWOK_VERSION="${KWOK_VERSION:-0.8.0}"
+NODES="${NODES:-3}"
+STORE="${KUBEBUILDER_ASSETS_STORE:-${XDG_DATA_HOME:-$HOME/.local/share}/kubebuilder-envtest}"
+KWOK_BIN="${STORE}/kwok/${KWOK_VERSION}-$(go env GOOS)-$(go env GOARCH)"
+KWOK_HOME="${KWOK_WORKDIR:-$HOME/.kwok}"
+CLUSTER_DIR="${KWOK_HOME}/clusters/${CLUSTER_NAME}"
+# The kubeconfig of the local cluster; also what 'make demo' and 'make test-e2e' use.
+KUBECONFIG_PATH="${LOCAL_KUBECONFIG:-${CLUSTER_DIR}/restapi-kubeconfig.yaml}"
+export KWOK_WORKDIR="${KWOK_HOME}"
+
+log() { echo "cluster: $*" >&2; }
+die() { echo "cluster: ERROR: $*" >&2; exit 1; }
+
+ensure_kwok() {
+  if [ -x "${KWOK_BIN}/kwokctl" ] && [ -x "${KWOK_BIN}/kwok" ]; then
+    return
+  fi
+  log "building kwok and kwokctl v${KWOK_VERSION} from the Go module proxy (about 2 minutes, once)"
+  mkdir -p "${KWOK_BIN}"
+  GOFLAGS= GOWORK=off CGO_ENABLED=0 GOBIN="${KWOK_BIN}" \
+    go install "sigs.k8s.io/kwok/cmd/kwokctl@v${KWOK_VERSION}" "sigs.k8s.io/kwok/cmd/kwok@v${KWOK_VERSION}" \
+    || die "building kwok v${KWOK_VERSION} failed (see the go output above)"
+}
+
+k8s_dir() {
+  "${ROOT}/hack/k8s-binaries.sh" kube-apiserver kube-controller-manager kube-scheduler etcd kubectl \
+    || die "building the Kubernetes binaries failed (see the output above)"
+}
+
+kubectl_local() { "$(k8s_dir)/kubectl" --kubeconfig "${KUBECONFIG_PATH}" "$@"; }
+
+running() {
+  [ -f "${KUBECONFIG_PATH}" ] || return 1
+  kubectl_local get --raw /readyz >/dev/null 2>&1
+}
+
+# stray_pids lists processes started for this cluster (they run from its directory).
+stray_pids() {
+  pgrep -f -- "${CLUSTER_DIR}/" 2>/dev/null || true
+}
+
+up() {
+  ensure_kwok
+  local bins
+  bins="$(k8s_dir)"
+  if running; then
+    log "cluster '${CLUSTER_NAME}' is already running; reusing it"
+    echo "${KUBECONFIG_PATH}"
+    return
+  fi
+  if [ -d "${CLUSTER_DIR}" ]; then
+    log "cluster '${CLUSTER_NAME}' exists but does not answer; recreating it"
+    down_quiet
+  fi
+  if [ -n "${KUBE_APISERVER_PORT:-}" ] && (exec 3<>"/dev/tcp/127.0.0.1/${KUBE_APISERVER_PORT}") 2>/dev/null; then
+    die "port ${KUBE_APISERVER_PORT} is taken by another process: free it or choose another KUBE_APISERVER_PORT"
+  fi
+  log "creating cluster '${CLUSTER_NAME}' with ${NODES} simulated nodes"
+  local args=(
+    create cluster --name "${CLUSTER_NAME}" --runtime binary
+    --kube-apiserver-binary "${bins}/kube-apiserver"
+    --kube-controller-manager-binary "${bins}/kube-controller-manager"
+    --kube-scheduler-binary "${bins}/kube-scheduler"
+    --etcd-binary "${bins}/etcd"
+    --kwok-controller-binary "${KWOK_BIN}/kwok"
+    --config "${ROOT}/hack/kwok/stages.yaml"
+    --kubeconfig "${KUBECONFIG_PATH}"
+    # A blue-green RestAPI uses up to 16 Services: the default /24 runs out.
+    --extra-args "kube-apiserver=service-cluster-ip-range=10.96.0.0/16"
+    --extra-args "kube-controller-manager=service-cluster-ip-range=10.96.0.0/16"
+    --wait 120s
+  )
+  if [ -n "${KUBE_APISERVER_PORT:-}" ]; then
+    args+=(--kube-apiserver-port "${KUBE_APISERVER_PORT}")
+  fi
+  local out
+  if ! out="$("${KWOK_BIN}/kwokctl" "${args[@]}" 2>&1)"; then
+    echo "${out}" >&2
+    if grep -qiE "address already in use|port .* (is )?(already )?(in use|taken)" <<<"${out}"; then
+      die "a port the cluster needs is taken by another process (see above)"
+    fi
+    die "kwokctl could not create the cluster (see above); 'hack/cluster.sh down' cleans up"
+  fi
+  if ! out="$("${KWOK_BIN}/kwokctl" --name "${CLUSTER_NAME}" scale node --replicas "${NODES}" 2>&1)"; then
+    echo "${out}" >&2
+    die "could not create the simulated nodes"
+  fi
+  local i
+  for i in $(seq 1 60); do
+    if [ "$(kubectl_local get nodes --no-headers 2>/dev/null | grep -c ' Ready')" -ge "${NODES}" ]; then
+      break
+    fi
+    sleep 1
+  done
+  log "cluster '${CLUSTER_NAME}' is up: export KUBECONFIG=${KUBECONFIG_PATH}"
+  echo "${KUBECONFIG_PATH}"
+}
+
+down_quiet() {
+  if [ -x "${KWOK_BIN}/kwokctl" ]; then
+    "${KWOK_BIN}/kwokctl" delete cluster --name "${CLUSTER_NAME}" >/dev/null 2>&1 || true
+  fi
+  local pids
+  pids="$(stray_pids)"
+  if [ -n "${pids}" ]; then
+    kill ${pids} 2>/dev/null || true
+    sleep 1
+    pids="$(stray_pids)"
+    [ -z "${pids}" ] || kill -9 ${pids} 2>/dev/null || true
+  fi
+  rm -rf "${CLUSTER_DIR}"
+}
+
+down() {
+  down_quiet
+  local left
+  left="$(stray_pids)"
+  [ -z "${left}" ] || die "processes still running after cluster-down: ${left}"
+  log "cluster '${CLUSTER_NAME}' is down; no process left"
+}
+
+case "${1:-}" in
+  up) up ;;
+  down) down ;;
+  status) if running; then echo "running: export KUBECONFIG=${KUBECONFIG_PATH}"; else echo "not running"; exit 1; fi ;;
+  kubeconfig) echo "${KUBECONFIG_PATH}" ;;
+  *) echo "usage: $0 up|down|status|kubeconfig" >&2; exit 2 ;;
+esac

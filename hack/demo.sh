@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# make demo: see the operator do its job with one command.
+#
+# Brings up the local cluster (hack/cluster.sh), installs the CRD, runs the
+# manager, applies the sample RestAPI, waits until it is Available, then ships
+# a new image and shows it rolling out.
+#
+# DEMO_CLUSTER=current runs the same flow against the cluster of $KUBECONFIG
+# instead (it must be reachable; nothing is torn down there).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+cd "${ROOT}"
+NS="${DEMO_NAMESPACE:-demo}"
+NAME=shop
+TIMEOUT="${DEMO_TIMEOUT:-300}"
+
+say() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+die() { echo "demo: ERROR: $*" >&2; exit 1; }
+
+K8S_BIN="$(hack/k8s-binaries.sh kubectl)"
+if [ "${DEMO_CLUSTER:-local}" = current ]; then
+  [ -n "${KUBECONFIG:-}" ] || die "DEMO_CLUSTER=current needs KUBECONFIG set"
+  "${K8S_BIN}/kubectl" get --raw /readyz >/dev/null 2>&1 || die "the cluster in KUBECONFIG=${KUBECONFIG} does not answer"
+  say "Using the cluster of KUBECONFIG=${KUBECONFIG}"
+  STATE_DIR="${ROOT}/bin"
+else
+  say "Starting the local cluster (builds what is missing the first time: several minutes)"
+  KUBECONFIG="$(hack/cluster.sh up)"
+  export KUBECONFIG
+  STATE_DIR="$(dirname "${KUBECONFIG}")"
+fi
+kubectl() { "${K8S_BIN}/kubectl" "$@"; }
+
+say "Installing the RestAPI CRD"
+make --no-print-directory manifests >/dev/null
+kubectl apply --server-side -f config/crd/bases/ >/dev/null
+kubectl wait --for=condition=Established crd/restapis.apps.restapi.dev --timeout=60s >/dev/null
+
+say "Building and starting the manager (logs: ${STATE_DIR}/demo-manager.log)"
+go build -o bin/manager ./cmd
+pidfile="${STATE_DIR}/demo-manager.pid"
+if [ -f "${pidfile}" ] && kill -0 "$(cat "${pidfile}")" 2>/dev/null; then
+  kill "$(cat "${pidfile}")" 2>/dev/null || true
+  sleep 1
+fi
+nohup bin/manager --kubeconfig "${KUBECONFIG}" --health-probe-bind-address=0 --metrics-bind-address=0 \
+  > "${STATE_DIR}/demo-manager.log" 2>&1 &
+echo $! > "${pidfile}"
+sleep 2
+kill -0 "$(cat "${pidfile}")" 2>/dev/null || { tail -20 "${STATE_DIR}/demo-manager.log"; die "the manager exited"; }
+
+say "Applying the sample RestAPI '${NAME}' in namespace '${NS}' (Pod Security: restricted)"
+kubectl create namespace "${NS}" --dry-run=client -o yaml | kubectl apply -f - >/dev/null
+kubectl label namespace "${NS}" --overwrite pod-security.kubernetes.io/enforce=restricted >/dev/null
+kubectl apply -n "${NS}" -f config/samples/apps_v1alpha1_restapi.yaml
+
+# wait_for PHASE REVISION_CHECK: polls the RestAPI, printing progress.
+wait_available() {
+  local want_image="$1" start now phase ready line last=""
+  start=$(date +%s)
+  while true; do
+    phase="$(kubectl get rapi "${NAME}" -n "${NS}" -o jsonpath='{.status.phase}' 2>/dev/null || true)"
+    ready="$(kubectl get rapi "${NAME}" -n "${NS}" -o jsonpath='{.status.ready}' 2>/dev/null || true)"
+    line="phase=${phase:-?} ready=${ready:-?} $(kubectl get deploy -n "${NS}" -l app.kubernetes.io/instance="${NAME}" \
+      -o jsonpath='{range .items[*]}{.metadata.name}={.status.updatedReplicas}/{.spec.replicas}{" "}{end}' 2>/dev/null)"
+    if [ "${line}" != "${last}" ]; then
+      printf '  [%3ss] %s\n' "$(( $(date +%s) - start ))" "${line}"
+      last="${line}"
+    fi
+    if [ "${phase}" = Available ] && [ -z "$(kubectl get deploy -n "${NS}" -l app.kubernetes.io/instance="${NAME}" \
+        -o jsonpath='{range .items[*]}{.spec.template.spec.containers[0].image}{"\n"}{end}' | grep -v "^${want_image}\$" | grep -v 'shop-view')" ]; then
+      return 0
+    fi
+    now=$(date +%s)
+    [ $(( now - start )) -lt "${TIMEOUT}" ] || die "not Available after ${TIMEOUT}s; see kubectl describe rapi ${NAME} -n ${NS}"
+    sleep 1
+  done
+}
+
+say "Waiting until every component is Available"
+wait_available registry.example/shop:1.4.0
+say "Available:"
+kubectl get rapi,deploy,svc,hpa -n "${NS}" -l app.kubernetes.io/instance="${NAME}" 2>/dev/null || kubectl get rapi,deploy,svc -n "${NS}"
+kubectl get rapi -n "${NS}"
+
+say "Shipping a new version: image registry.example/shop:1.5.0"
+kubectl patch rapi "${NAME}" -n "${NS}" --type=merge -p '{"spec":{"image":"registry.example/shop:1.5.0"}}'
+wait_available registry.example/shop:1.5.0
+say "Rolled out:"
+kubectl get rapi -n "${NS}"
+kubectl get deploy -n "${NS}" -l app.kubernetes.io/instance="${NAME}" \
+  -o custom-columns='DEPLOYMENT:.metadata.name,IMAGE:.spec.template.spec.containers[0].image,READY:.status.readyReplicas,REVISION:.spec.template.metadata.labels.apps\.restapi\.dev/revision'
+kubectl get rapi "${NAME}" -n "${NS}" \
+  -o jsonpath='{range .status.conditions[*]}  {.type}={.status} ({.reason}){"\n"}{end}'
+
+cat <<EOF
+
+Look around:
+  export KUBECONFIG=${KUBECONFIG}
+  kubectl get rapi,deploy,svc,cm,pods -n ${NS}
+  kubectl describe rapi ${NAME} -n ${NS}
+  kubectl get events -n ${NS} --sort-by=.lastTimestamp
+  tail -f ${STATE_DIR}/demo-manager.log
+Try a version that never becomes ready (the old one keeps serving):
+  kubectl patch rapi ${NAME} -n ${NS} --type=merge -p '{"spec":{"image":"registry.example/never-ready:1","blueGreen":{"progressDeadlineSeconds":30}}}'
+Tear down:
+EOF
+if [ "${DEMO_CLUSTER:-local}" = current ]; then
+  echo "  kill \$(cat ${pidfile}); kubectl delete namespace ${NS}"
+else
+  echo "  make cluster-down      # stops the manager and the cluster, no process left"
+fi

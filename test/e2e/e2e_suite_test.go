@@ -1,0 +1,166 @@
+//go:build e2e
+
+/*
+Copyright 2026 The RestAPI Operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package e2e runs the operator against a real cluster: the local kwok
+// cluster by default (real kube-apiserver, kube-controller-manager and
+// kube-scheduler, simulated nodes and Pods), or any cluster in $KUBECONFIG.
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"k8s.io/apimachinery/pkg/runtime"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
+	"github.com/restapi-operator/restapi-operator/internal/controller"
+)
+
+var (
+	root      = filepath.Join("..", "..")
+	ctx       context.Context
+	cancel    context.CancelFunc
+	k8sClient client.Client
+	scheme    = runtime.NewScheme()
+	// managerLog holds everything the in-process manager logged.
+	managerLog syncBuffer
+	// testNamespaces are dumped when a spec fails.
+	testNamespaces []string
+)
+
+func TestE2E(t *testing.T) {
+	RegisterFailHandler(Fail)
+	RunSpecs(t, "e2e suite")
+}
+
+var _ = BeforeSuite(func() {
+	Expect(os.Getenv("KUBECONFIG")).NotTo(BeEmpty(), "run through 'make test-e2e', which starts the local cluster and sets KUBECONFIG")
+	logf.SetLogger(zap.New(zap.WriteTo(&managerLog), zap.UseDevMode(true)))
+	ctx, cancel = context.WithCancel(context.Background())
+	SetDefaultEventuallyTimeout(3 * time.Minute)
+	SetDefaultEventuallyPollingInterval(250 * time.Millisecond)
+	utilruntime.Must(clientgoscheme.AddToScheme(scheme))
+	utilruntime.Must(apiv1.AddToScheme(scheme))
+
+	cfg, err := ctrl.GetConfig()
+	Expect(err).NotTo(HaveOccurred())
+	// The EndpointSlice sampler lists every 50 ms: no client-side throttling.
+	testCfg := rest.CopyConfig(cfg)
+	testCfg.QPS, testCfg.Burst = 500, 1000
+	k8sClient, err = client.New(testCfg, client.Options{Scheme: scheme})
+	Expect(err).NotTo(HaveOccurred())
+
+	By("installing the CRD")
+	kubectl("apply", "--server-side", "--force-conflicts", "-f", filepath.Join(root, "config", "crd", "bases"))
+	kubectl("wait", "--for=condition=Established", "crd/restapis.apps.restapi.dev", "--timeout=60s")
+
+	By("starting the manager with production settings")
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+		Scheme:                 scheme,
+		Cache:                  controller.CacheOptions(),
+		Metrics:                metricsserver.Options{BindAddress: "0"},
+		HealthProbeBindAddress: "0",
+	})
+	Expect(err).NotTo(HaveOccurred())
+	Expect((&controller.RestAPIReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme()}).SetupWithManager(mgr)).To(Succeed())
+	go func() {
+		defer GinkgoRecover()
+		Expect(mgr.Start(ctx)).To(Succeed())
+	}()
+})
+
+var _ = AfterSuite(func() {
+	for _, ns := range testNamespaces {
+		_, _ = run(nil, kubectlPath(), "delete", "namespace", ns, "--wait=false")
+	}
+	if cancel != nil {
+		cancel()
+	}
+})
+
+// On failure: the manager's log, the namespace's events and the YAML of every
+// object involved.
+var _ = ReportAfterEach(func(report SpecReport) {
+	if !report.Failed() {
+		return
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "\n===== manager log (last 200 lines) =====\n%s\n", lastLines(managerLog.String(), 200))
+	for _, ns := range testNamespaces {
+		for _, args := range [][]string{
+			{"get", "events", "-n", ns, "--sort-by=.lastTimestamp"},
+			{"get", "rapi,deploy,rs,svc,endpointslices,cm,pods", "-n", ns, "-o", "wide"},
+			{"get", "rapi,deploy,svc", "-n", ns, "-o", "yaml"},
+		} {
+			out, _ := run(nil, kubectlPath(), args...)
+			fmt.Fprintf(&b, "\n===== kubectl %s =====\n%s\n", strings.Join(args, " "), out)
+		}
+	}
+	AddReportEntry("diagnostics", b.String())
+	GinkgoWriter.Print(b.String())
+})
+
+func kubectlPath() string {
+	if k := os.Getenv("KUBECTL"); k != "" {
+		return k
+	}
+	return "kubectl"
+}
+
+// kubectl runs kubectl against the test cluster and fails the spec on error.
+func kubectl(args ...string) string {
+	GinkgoHelper()
+	out, err := run(nil, kubectlPath(), args...)
+	Expect(err).NotTo(HaveOccurred(), "kubectl %s:\n%s", strings.Join(args, " "), out)
+	return out
+}
+
+func run(stdin []byte, name string, args ...string) (string, error) {
+	cmd := exec.Command(name, args...)
+	if stdin != nil {
+		cmd.Stdin = bytes.NewReader(stdin)
+	}
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}

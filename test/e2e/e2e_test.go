@@ -1,0 +1,232 @@
+//go:build e2e
+
+/*
+Copyright 2026 The RestAPI Operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
+)
+
+const app = "shop"
+
+var components = []string{"model", "view", "controller", "repository"}
+
+var _ = Describe("RestAPI on a real cluster", Ordered, func() {
+	var ns string
+
+	BeforeAll(func() {
+		ns = fmt.Sprintf("e2e-%d", time.Now().Unix())
+		testNamespaces = append(testNamespaces, ns)
+		Expect(k8sClient.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{
+			Name: ns,
+			Labels: map[string]string{
+				"pod-security.kubernetes.io/enforce": "restricted",
+				"pod-security.kubernetes.io/warn":    "restricted",
+			},
+		}})).To(Succeed())
+	})
+
+	It("installs: kustomize build config/default passes a server-side dry run", func() {
+		kustomize := os.Getenv("KUSTOMIZE")
+		if kustomize == "" {
+			kustomize = filepath.Join(root, "bin", "kustomize")
+		}
+		bundle, err := exec.Command(kustomize, "build", filepath.Join(root, "config", "default")).Output()
+		Expect(err).NotTo(HaveOccurred(), "kustomize build config/default")
+		// A dry run cannot create the namespace and then objects in it.
+		_, _ = run(nil, kubectlPath(), "create", "namespace", "restapi-operator-system")
+		out, err := run(bundle, kubectlPath(), "apply", "--dry-run=server", "-f", "-")
+		Expect(err).NotTo(HaveOccurred(), out)
+		Expect(out).To(ContainSubstring("deployment.apps/restapi-operator-controller-manager"))
+	})
+
+	It("brings the sample to Available with every Pod Ready, admitted under Pod Security 'restricted'", func() {
+		kubectl("apply", "-n", ns, "-f", filepath.Join(root, "config", "samples", "apps_v1alpha1_restapi.yaml"))
+		waitAvailable(ns)
+
+		var pods corev1.PodList
+		Expect(k8sClient.List(ctx, &pods, client.InNamespace(ns), client.MatchingLabels{apiv1.LabelInstance: app})).To(Succeed())
+		Expect(pods.Items).To(HaveLen(8), "2 pods for each of 4 components")
+		for _, p := range pods.Items {
+			Expect(podReady(&p)).To(BeTrue(), "pod %s is not Ready", p.Name)
+		}
+		// Nothing was refused: no ReplicaSet reported a failed pod creation.
+		Expect(kubectl("get", "events", "-n", ns, "--field-selector", "reason=FailedCreate", "-o", "name")).To(BeEmpty())
+	})
+
+	It("rolls out a new image with ready endpoints behind every stable Service at every moment", func() {
+		s := startSampling(ns)
+		kubectl("patch", "rapi", app, "-n", ns, "--type=merge", "-p",
+			`{"spec":{"image":"registry.example/shop:1.5.0","view":{"image":"registry.example/shop-view:1.5.0"}}}`)
+		Eventually(func(g Gomega) {
+			for _, c := range components {
+				var d appsv1.Deployment
+				g.Expect(k8sClient.Get(ctx, client.ObjectKey{Namespace: ns, Name: app + "-" + c}, &d)).To(Succeed())
+				g.Expect(d.Spec.Template.Spec.Containers[0].Image).To(HaveSuffix(":1.5.0"))
+			}
+		}).Should(Succeed())
+		waitAvailable(ns)
+		s.stopAndCheck()
+	})
+
+	It("keeps the old version serving when the new one never becomes Ready, and says why", func() {
+		s := startSampling(ns)
+		kubectl("patch", "rapi", app, "-n", ns, "--type=merge", "-p",
+			`{"spec":{"image":"registry.example/never-ready:1","blueGreen":{"progressDeadlineSeconds":30}}}`)
+		Eventually(func(g Gomega) {
+			var r apiv1.RestAPI
+			g.Expect(k8sClient.Get(ctx, client.ObjectKey{Namespace: ns, Name: app}, &r)).To(Succeed())
+			g.Expect(r.Status.Phase).To(Equal(apiv1.PhaseDegraded))
+			c := meta.FindStatusCondition(r.Status.Conditions, apiv1.ConditionDegraded)
+			g.Expect(c).NotTo(BeNil())
+			g.Expect(c.Status).To(Equal(metav1.ConditionTrue))
+			g.Expect(c.Reason).To(Equal("ProgressDeadlineExceeded"))
+			g.Expect(c.Message).To(ContainSubstring("did not finish its rollout in time"))
+		}).Should(Succeed())
+		s.stopAndCheck()
+	})
+
+	It("removes every child through garbage collection when the RestAPI is deleted", func() {
+		kubectl("delete", "rapi", app, "-n", ns, "--wait=true", "--timeout=60s")
+		sel := client.MatchingLabels{apiv1.LabelInstance: app}
+		Eventually(func(g Gomega) {
+			for _, l := range []client.ObjectList{
+				&appsv1.DeploymentList{}, &appsv1.ReplicaSetList{}, &corev1.PodList{}, &corev1.ServiceList{}, &corev1.ConfigMapList{},
+			} {
+				g.Expect(k8sClient.List(ctx, l, client.InNamespace(ns), sel)).To(Succeed())
+				g.Expect(meta.LenList(l)).To(BeZero(), "%T still has items", l)
+			}
+		}).Should(Succeed())
+	})
+})
+
+// waitAvailable waits until the RestAPI reports the current generation
+// Available, which requires every Deployment fully rolled out.
+func waitAvailable(ns string) {
+	GinkgoHelper()
+	Eventually(func(g Gomega) {
+		var r apiv1.RestAPI
+		g.Expect(k8sClient.Get(ctx, client.ObjectKey{Namespace: ns, Name: app}, &r)).To(Succeed())
+		g.Expect(r.Status.ObservedGeneration).To(Equal(r.Generation))
+		g.Expect(r.Status.Phase).To(Equal(apiv1.PhaseAvailable), "status: %+v", r.Status.Conditions)
+	}).Should(Succeed())
+}
+
+func podReady(p *corev1.Pod) bool {
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.PodReady {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
+}
+
+// sampler lists the stable Services' EndpointSlices every 50 ms and records
+// the fewest ready endpoints each Service had.
+type sampler struct {
+	ns      string
+	stop    chan struct{}
+	done    sync.WaitGroup
+	mu      sync.Mutex
+	samples int
+	minimum map[string]int
+	errs    []error
+	started time.Time
+}
+
+func startSampling(ns string) *sampler {
+	s := &sampler{ns: ns, stop: make(chan struct{}), minimum: map[string]int{}, started: time.Now()}
+	s.done.Add(1)
+	go func() {
+		defer s.done.Done()
+		t := time.NewTicker(50 * time.Millisecond)
+		defer t.Stop()
+		for {
+			s.sample()
+			select {
+			case <-s.stop:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return s
+}
+
+func (s *sampler) sample() {
+	var slices discoveryv1.EndpointSliceList
+	if err := k8sClient.List(ctx, &slices, client.InNamespace(s.ns)); err != nil {
+		s.mu.Lock()
+		s.errs = append(s.errs, err)
+		s.mu.Unlock()
+		return
+	}
+	counts := map[string]int{}
+	for _, sl := range slices.Items {
+		for _, ep := range sl.Endpoints {
+			if ep.Conditions.Ready == nil || *ep.Conditions.Ready {
+				counts[sl.Labels[discoveryv1.LabelServiceName]]++
+			}
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.samples++
+	for _, c := range components {
+		svc := app + "-" + c
+		if m, ok := s.minimum[svc]; !ok || counts[svc] < m {
+			s.minimum[svc] = counts[svc]
+		}
+	}
+}
+
+// stopAndCheck stops sampling and asserts every stable Service always had a
+// ready endpoint, with at least one sample per 100 ms.
+func (s *sampler) stopAndCheck() {
+	GinkgoHelper()
+	close(s.stop)
+	s.done.Wait()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	elapsed := time.Since(s.started)
+	Expect(s.errs).To(BeEmpty())
+	Expect(s.samples).To(BeNumerically(">=", int(elapsed/(100*time.Millisecond))),
+		"%d samples in %s: fewer than one per 100 ms", s.samples, elapsed)
+	for svc, m := range s.minimum {
+		Expect(m).To(BeNumerically(">", 0), "Service %s had no ready endpoint at some moment (%d samples over %s)", svc, s.samples, elapsed)
+	}
+	Expect(s.minimum).To(HaveLen(len(components)))
+	GinkgoWriter.Printf("sampled EndpointSlices %d times over %s; fewest ready endpoints: %v\n", s.samples, elapsed, s.minimum)
+}
