@@ -53,40 +53,47 @@ kill -0 "$(cat "${pidfile}")" 2>/dev/null || { tail -20 "${STATE_DIR}/demo-manag
 say "Applying the sample RestAPI '${NAME}' in namespace '${NS}' (Pod Security: restricted)"
 kubectl create namespace "${NS}" --dry-run=client -o yaml | kubectl apply -f - >/dev/null
 kubectl label namespace "${NS}" --overwrite pod-security.kubernetes.io/enforce=restricted >/dev/null
+# Start from scratch when the demo ran before, so the rollout below is real.
+kubectl delete rapi "${NAME}" -n "${NS}" --ignore-not-found --wait=true >/dev/null
 kubectl apply -n "${NS}" -f config/samples/apps_v1alpha1_restapi.yaml
 
-# wait_for PHASE REVISION_CHECK: polls the RestAPI, printing progress.
+# wait_available polls the RestAPI until the current generation is Available
+# (every component fully rolled out), printing progress as it changes.
 wait_available() {
-  local want_image="$1" start now phase ready line last=""
+  local start line last="" gen observed phase
   start=$(date +%s)
   while true; do
-    phase="$(kubectl get rapi "${NAME}" -n "${NS}" -o jsonpath='{.status.phase}' 2>/dev/null || true)"
-    ready="$(kubectl get rapi "${NAME}" -n "${NS}" -o jsonpath='{.status.ready}' 2>/dev/null || true)"
-    line="phase=${phase:-?} ready=${ready:-?} $(kubectl get deploy -n "${NS}" -l app.kubernetes.io/instance="${NAME}" \
-      -o jsonpath='{range .items[*]}{.metadata.name}={.status.updatedReplicas}/{.spec.replicas}{" "}{end}' 2>/dev/null)"
+    IFS=' ' read -r gen observed phase < <(kubectl get rapi "${NAME}" -n "${NS}" \
+      -o jsonpath='{.metadata.generation} {.status.observedGeneration} {.status.phase}' 2>/dev/null || true) || true
+    line="phase=${phase:-?} ready=$(kubectl get rapi "${NAME}" -n "${NS}" -o jsonpath='{.status.ready}' 2>/dev/null)"
+    line+=" $(kubectl get deploy -n "${NS}" -l app.kubernetes.io/instance="${NAME}" \
+      -o jsonpath='{range .items[*]}{.metadata.name}:{.status.updatedReplicas}/{.spec.replicas}-updated {end}' 2>/dev/null)"
     if [ "${line}" != "${last}" ]; then
       printf '  [%3ss] %s\n' "$(( $(date +%s) - start ))" "${line}"
       last="${line}"
     fi
-    if [ "${phase}" = Available ] && [ -z "$(kubectl get deploy -n "${NS}" -l app.kubernetes.io/instance="${NAME}" \
-        -o jsonpath='{range .items[*]}{.spec.template.spec.containers[0].image}{"\n"}{end}' | grep -v "^${want_image}\$" | grep -v 'shop-view')" ]; then
+    if [ -n "${gen}" ] && [ "${gen}" = "${observed}" ] && [ "${phase}" = Available ]; then
       return 0
     fi
-    now=$(date +%s)
-    [ $(( now - start )) -lt "${TIMEOUT}" ] || die "not Available after ${TIMEOUT}s; see kubectl describe rapi ${NAME} -n ${NS}"
-    sleep 1
+    [ $(( $(date +%s) - start )) -lt "${TIMEOUT}" ] || die "not Available after ${TIMEOUT}s; see kubectl describe rapi ${NAME} -n ${NS}"
+    sleep 0.5
   done
 }
 
+show() {
+  kubectl get rapi -n "${NS}"
+  echo
+  kubectl get deploy,svc,hpa,cm -n "${NS}" -l app.kubernetes.io/instance="${NAME}"
+}
+
 say "Waiting until every component is Available"
-wait_available registry.example/shop:1.4.0
+wait_available
 say "Available:"
-kubectl get rapi,deploy,svc,hpa -n "${NS}" -l app.kubernetes.io/instance="${NAME}" 2>/dev/null || kubectl get rapi,deploy,svc -n "${NS}"
-kubectl get rapi -n "${NS}"
+show
 
 say "Shipping a new version: image registry.example/shop:1.5.0"
 kubectl patch rapi "${NAME}" -n "${NS}" --type=merge -p '{"spec":{"image":"registry.example/shop:1.5.0"}}'
-wait_available registry.example/shop:1.5.0
+wait_available
 say "Rolled out:"
 kubectl get rapi -n "${NS}"
 kubectl get deploy -n "${NS}" -l app.kubernetes.io/instance="${NAME}" \

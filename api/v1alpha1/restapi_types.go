@@ -195,7 +195,8 @@ type ComponentStatus struct {
 	Revision string `json:"revision,omitempty"`
 	// replicas is the number of pods the component should run.
 	Replicas int32 `json:"replicas"`
-	// readyReplicas is the number of ready pods of the current revision.
+	// readyReplicas is the number of ready pods serving this component; during
+	// a rolling update it counts old and new pods, like a Deployment's.
 	ReadyReplicas int32 `json:"readyReplicas"`
 	// health is the component's health.
 	Health Health `json:"health"`
@@ -242,7 +243,8 @@ type RestAPIStatus struct {
 	// +optional
 	ReadyReplicas int32 `json:"readyReplicas"`
 
-	// ready is "readyReplicas/replicas", for kubectl's Ready column.
+	// ready is "readyReplicas/replicas", for kubectl's Ready column. Like a
+	// Deployment's, it can exceed the desired count while a rollout surges.
 	// +optional
 	Ready string `json:"ready,omitempty"`
 

@@ -66,7 +66,10 @@ var _ = Describe("RestAPI on a real cluster", Ordered, func() {
 		bundle, err := exec.Command(kustomize, "build", filepath.Join(root, "config", "default")).Output()
 		Expect(err).NotTo(HaveOccurred(), "kustomize build config/default")
 		// A dry run cannot create the namespace and then objects in it.
-		_, _ = run(nil, kubectlPath(), "create", "namespace", "restapi-operator-system")
+		// Remove it afterwards only when this test created it.
+		if _, err := run(nil, kubectlPath(), "create", "namespace", "restapi-operator-system"); err == nil {
+			DeferCleanup(func() { _, _ = run(nil, kubectlPath(), "delete", "namespace", "restapi-operator-system", "--wait=false") })
+		}
 		out, err := run(bundle, kubectlPath(), "apply", "--dry-run=server", "-f", "-")
 		Expect(err).NotTo(HaveOccurred(), out)
 		Expect(out).To(ContainSubstring("deployment.apps/restapi-operator-controller-manager"))
