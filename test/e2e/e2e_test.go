@@ -68,7 +68,9 @@ var _ = Describe("RestAPI on a real cluster", Ordered, func() {
 		// A dry run cannot create the namespace and then objects in it.
 		// Remove it afterwards only when this test created it.
 		if _, err := run(nil, kubectlPath(), "create", "namespace", "restapi-operator-system"); err == nil {
-			DeferCleanup(func() { _, _ = run(nil, kubectlPath(), "delete", "namespace", "restapi-operator-system", "--wait=false") })
+			DeferCleanup(func() {
+				_, _ = run(nil, kubectlPath(), "delete", "namespace", "restapi-operator-system", "--wait=false")
+			})
 		}
 		out, err := run(bundle, kubectlPath(), "apply", "--dry-run=server", "-f", "-")
 		Expect(err).NotTo(HaveOccurred(), out)
@@ -171,9 +173,7 @@ type sampler struct {
 
 func startSampling(ns string) *sampler {
 	s := &sampler{ns: ns, stop: make(chan struct{}), minimum: map[string]int{}, started: time.Now()}
-	s.done.Add(1)
-	go func() {
-		defer s.done.Done()
+	s.done.Go(func() {
 		t := time.NewTicker(50 * time.Millisecond)
 		defer t.Stop()
 		for {
@@ -184,7 +184,7 @@ func startSampling(ns string) *sampler {
 			case <-t.C:
 			}
 		}
-	}()
+	})
 	return s
 }
 
