@@ -213,10 +213,26 @@ type BlueGreenStatus struct {
 	// previewRevision is the revision being prepared in the idle colour.
 	// +optional
 	PreviewRevision string `json:"previewRevision,omitempty"`
-	// state is where the rollout stands, for example Idle, Preparing,
-	// AwaitingPromotion, Promoted, ScalingDown or Aborted.
+	// previousRevision served before the last promotion; while its colour is
+	// still warm, going back to it is a selector flip.
 	// +optional
-	State string `json:"state,omitempty"`
+	PreviousRevision string `json:"previousRevision,omitempty"`
+	// abortedRevision is the revision last aborted or rolled back from. It is
+	// not tried again until the spec changes to another revision.
+	// +optional
+	AbortedRevision string `json:"abortedRevision,omitempty"`
+	// state is where the rollout stands: Deploying, AwaitingPromotion,
+	// ScalingDown, Idle, Aborted or RolledBack.
+	// +optional
+	State BlueGreenState `json:"state,omitempty"`
+	// previewStartedAt is when the preview revision started to deploy; the
+	// progress deadline counts from here.
+	// +optional
+	PreviewStartedAt *metav1.Time `json:"previewStartedAt,omitempty"`
+	// previewReadyAt is when the preview revision was first seen fully
+	// available; autoPromotionSeconds counts from here.
+	// +optional
+	PreviewReadyAt *metav1.Time `json:"previewReadyAt,omitempty"`
 	// promotedAt is when the stable Services last switched colour.
 	// +optional
 	PromotedAt *metav1.Time `json:"promotedAt,omitempty"`
@@ -227,6 +243,39 @@ type BlueGreenStatus struct {
 	// +optional
 	Message string `json:"message,omitempty"`
 }
+
+// BlueGreenState is where a blue-green rollout stands.
+// +kubebuilder:validation:Enum=Deploying;AwaitingPromotion;ScalingDown;Idle;Aborted;RolledBack
+type BlueGreenState string
+
+const (
+	// StateDeploying: the new revision is being deployed into the idle colour.
+	StateDeploying BlueGreenState = "Deploying"
+	// StateAwaitingPromotion: the new colour is fully available and waits for
+	// autoPromotionSeconds or an approval of its revision.
+	StateAwaitingPromotion BlueGreenState = "AwaitingPromotion"
+	// StateScalingDown: promoted; the old colour stays warm for scaleDownDelaySeconds.
+	StateScalingDown BlueGreenState = "ScalingDown"
+	// StateIdle: one colour serves, nothing is being prepared.
+	StateIdle BlueGreenState = "Idle"
+	// StateAborted: the new revision was aborted; traffic stayed.
+	StateAborted BlueGreenState = "Aborted"
+	// StateRolledBack: traffic went back to the previous revision.
+	StateRolledBack BlueGreenState = "RolledBack"
+)
+
+// Annotations that ask for an imperative action. Each names the revision it
+// is about, so a request made for one revision never acts on another.
+const (
+	// AnnotationPromote approves the promotion of the named preview revision:
+	//   kubectl annotate rapi NAME apps.restapi.dev/promote=REVISION --overwrite
+	AnnotationPromote = "apps.restapi.dev/promote"
+	// AnnotationAbort aborts the named preview revision; traffic stays.
+	AnnotationAbort = "apps.restapi.dev/abort"
+	// AnnotationRollback sends traffic back to the previous revision while its
+	// colour is warm, if the named revision is the one serving.
+	AnnotationRollback = "apps.restapi.dev/rollback"
+)
 
 // RestAPIStatus is the observed state of a RestAPI, computed from the cluster
 // on every reconcile.

@@ -33,6 +33,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
+	"github.com/restapi-operator/restapi-operator/internal/bluegreen"
 	"github.com/restapi-operator/restapi-operator/internal/render"
 )
 
@@ -84,10 +85,11 @@ type syncOutcome struct {
 	err error
 }
 
-// syncChildren writes every rendered child that differs from the cluster and
-// deletes the children no longer rendered (for example of a disabled
-// component). A child that matches needs no request at all.
-func (r *RestAPIReconciler) syncChildren(ctx context.Context, rapi *apiv1.RestAPI, kids children, desired []render.Component) syncOutcome {
+// syncChildren carries out the blue-green plan: it writes every rendered
+// child that differs from the cluster, scales colours down, and deletes the
+// children no longer wanted (a disabled component's, a removed colour's). A
+// child that matches needs no request at all.
+func (r *RestAPIReconciler) syncChildren(ctx context.Context, rapi *apiv1.RestAPI, kids children, plan bluegreen.Plan, serving bluegreen.Colour) syncOutcome {
 	var out syncOutcome
 	var errs []error
 	note := func(kind, name string, res writeResult, err error) {
@@ -102,28 +104,92 @@ func (r *RestAPIReconciler) syncChildren(ctx context.Context, rapi *apiv1.RestAP
 			r.event(rapi, corev1.EventTypeNormal, "Updated", "Update", "Updated %s %s to the desired state", kind, name)
 		}
 	}
-
-	keep := map[string]bool{}
-	for _, c := range desired {
-		cm, dep, svc := *c.ConfigMap.Name, *c.Deployment.Name, *c.Service.Name
-		keep["ConfigMap/"+cm], keep["Deployment/"+dep], keep["Service/"+svc] = true, true, true
-
-		// The ConfigMap goes first: the Deployment's pods read it.
-		res, err := ensure(ctx, r, rapi, kids.configMaps, cm, c.ConfigMap, corev1ac.ExtractConfigMap, &corev1.ConfigMap{})
-		note("ConfigMap", cm, res, err)
-		res, err = ensure(ctx, r, rapi, kids.deployments, dep, c.Deployment, appsv1ac.ExtractDeployment, &appsv1.Deployment{})
-		note("Deployment", dep, res, err)
-		if err == nil && (res == created || res == updated) {
-			// Status must describe the Deployment as just written (a new
-			// generation not yet observed), not the cache's older copy.
-			if written, convErr := asDeployment(c.Deployment); convErr == nil {
-				kids.deployments[dep] = written
+	// written replaces the cache's copy of a Deployment just written, so
+	// status describes it as written (a new generation not yet observed).
+	written := func(name string, ac *appsv1ac.DeploymentApplyConfiguration, res writeResult) {
+		if res == created || res == updated {
+			if d, err := asDeployment(ac); err == nil {
+				kids.deployments[name] = d
 			}
 		}
-		res, err = ensure(ctx, r, rapi, kids.services, svc, c.Service, corev1ac.ExtractService, &corev1.Service{})
-		note("Service", svc, res, err)
 	}
 
+	keep := map[string]bool{}
+	comps := enabledComponents(rapi)
+	for _, colour := range allColours {
+		action := plan.Actions[colour]
+		if action == bluegreen.Delete {
+			continue
+		}
+		for _, c := range comps {
+			keep["ConfigMap/"+render.ConfigMapName(rapi, c, colour)] = true
+			keep["Deployment/"+render.ColourName(rapi, c, colour)] = true
+		}
+		switch action {
+		case bluegreen.Render:
+			for _, c := range render.Desired(rapi, colour) {
+				cm, dep := *c.ConfigMap.Name, *c.Deployment.Name
+				if colour != serving {
+					// Capacity handoff: a colour being prepared starts at least
+					// as large as the one serving.
+					if d := kids.deployments[render.ColourName(rapi, c.Settings.Name, serving)]; d != nil && d.Spec.Replicas != nil &&
+						*d.Spec.Replicas > *c.Deployment.Spec.Replicas {
+						c.Deployment.Spec.WithReplicas(*d.Spec.Replicas)
+					}
+				}
+				// The ConfigMap goes first: the Deployment's pods read it.
+				res, err := ensure(ctx, r, rapi, kids.configMaps, cm, c.ConfigMap, corev1ac.ExtractConfigMap, &corev1.ConfigMap{})
+				note("ConfigMap", cm, res, err)
+				res, err = ensure(ctx, r, rapi, kids.deployments, dep, c.Deployment, appsv1ac.ExtractDeployment, &appsv1.Deployment{})
+				note("Deployment", dep, res, err)
+				written(dep, c.Deployment, res)
+			}
+		case bluegreen.ScaleDown:
+			for _, c := range comps {
+				res, name, err := r.scaleDown(ctx, rapi, kids, render.ColourName(rapi, c, colour))
+				note("Deployment", name, res, err)
+			}
+		}
+	}
+
+	for _, svc := range render.Services(rapi, plan.Active, plan.Preview, plan.Preview != bluegreen.Legacy) {
+		name := *svc.Name
+		keep["Service/"+name] = true
+		res, err := ensure(ctx, r, rapi, kids.services, name, svc, corev1ac.ExtractService, &corev1.Service{})
+		note("Service", name, res, err)
+	}
+
+	errs = append(errs, r.deleteStale(ctx, rapi, kids, keep)...)
+	out.err = errors.Join(errs...)
+	return out
+}
+
+// scaleDown re-applies what this operator applied to a Deployment with zero
+// replicas: the template stays, so the colour can come back as it was.
+func (r *RestAPIReconciler) scaleDown(ctx context.Context, rapi *apiv1.RestAPI, kids children, name string) (writeResult, string, error) {
+	d := kids.deployments[name]
+	if d == nil {
+		return unchanged, name, nil
+	}
+	ac, err := appsv1ac.ExtractDeployment(d, apiv1.ManagedBy)
+	if err != nil || ac.Spec == nil {
+		return unchanged, name, fmt.Errorf("reading managed fields: %v", err)
+	}
+	ac.Spec.WithReplicas(0)
+	res, err := ensure(ctx, r, rapi, kids.deployments, name, ac, appsv1ac.ExtractDeployment, &appsv1.Deployment{})
+	if res == updated {
+		if written, convErr := asDeployment(ac); convErr == nil {
+			kids.deployments[name] = written
+		}
+		res = unchanged // a scale-down is reported by the blue-green Events
+	}
+	return res, name, err
+}
+
+// deleteStale deletes the children this RestAPI controls that the plan no
+// longer wants, with a UID precondition.
+func (r *RestAPIReconciler) deleteStale(ctx context.Context, rapi *apiv1.RestAPI, kids children, keep map[string]bool) []error {
+	var errs []error
 	var stale []client.Object
 	for name, o := range kids.services {
 		if !keep["Service/"+name] {
@@ -148,12 +214,14 @@ func (r *RestAPIReconciler) syncChildren(ctx context.Context, rapi *apiv1.RestAP
 			errs = append(errs, fmt.Errorf("deleting %s %s: %w", kind, o.GetName(), err))
 			continue
 		}
+		if kind == "Deployment" {
+			delete(kids.deployments, o.GetName())
+		}
 		if err == nil {
 			r.event(rapi, corev1.EventTypeNormal, "Deleted", "Delete", "Deleted %s %s: no longer part of the spec", kind, o.GetName())
 		}
 	}
-	out.err = errors.Join(errs...)
-	return out
+	return errs
 }
 
 type writeResult int

@@ -43,8 +43,17 @@ func newNamespace() string {
 	return ns.Name
 }
 
-// newRestAPI is a valid RestAPI with every component enabled.
+// newRestAPI is a valid RestAPI with every component enabled and blue-green
+// off: one Deployment per component, rolled in place.
 func newRestAPI(ns, name string) *apiv1.RestAPI {
+	r := newBlueGreenRestAPI(ns, name)
+	r.Spec.BlueGreen.Enabled = new(false)
+	return r
+}
+
+// newBlueGreenRestAPI is a valid RestAPI with every component enabled and
+// the default blue-green settings.
+func newBlueGreenRestAPI(ns, name string) *apiv1.RestAPI {
 	return &apiv1.RestAPI{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
 		Spec: apiv1.RestAPISpec{

@@ -37,7 +37,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/recorder"
 
 	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
-	"github.com/restapi-operator/restapi-operator/internal/render"
+	"github.com/restapi-operator/restapi-operator/internal/bluegreen"
 )
 
 // conflictRetry is how often a RestAPI blocked by a child it does not own is
@@ -81,24 +81,38 @@ func (r *RestAPIReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	desired := render.Desired(&rapi)
+	now := r.now()
+	in := decisionInput(&rapi, kids, now)
+	plan := bluegreen.Decide(in)
+	serving := bluegreen.Legacy
+	if in.HasActive {
+		serving = in.Active
+	}
 
-	outcome := r.syncChildren(ctx, &rapi, kids, desired)
+	outcome := r.syncChildren(ctx, &rapi, kids, plan, serving)
 	if outcome.err != nil {
 		log.Error(outcome.err, "Reconciling children failed")
 	}
 
-	status := computeStatus(&rapi, kids, desired, outcome, r.now())
+	status := computeStatus(&rapi, kids, plan, outcome, now)
 	if err := r.writeStatus(ctx, &rapi, status); err != nil {
 		return ctrl.Result{}, err
+	}
+	for _, e := range plan.Events {
+		t := corev1.EventTypeNormal
+		if e.Warning {
+			t = corev1.EventTypeWarning
+		}
+		r.event(&rapi, t, e.Reason, e.Action, "%s", e.Message)
 	}
 	if outcome.err != nil {
 		return ctrl.Result{}, outcome.err
 	}
-	if len(outcome.conflicts) > 0 {
-		return ctrl.Result{RequeueAfter: conflictRetry}, nil
+	result := ctrl.Result{RequeueAfter: plan.RequeueAfter}
+	if len(outcome.conflicts) > 0 && (result.RequeueAfter == 0 || result.RequeueAfter > conflictRetry) {
+		result.RequeueAfter = conflictRetry
 	}
-	return ctrl.Result{}, nil
+	return result, nil
 }
 
 func (r *RestAPIReconciler) now() time.Time {

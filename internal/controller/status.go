@@ -28,6 +28,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
+	"github.com/restapi-operator/restapi-operator/internal/bluegreen"
 	"github.com/restapi-operator/restapi-operator/internal/health"
 	"github.com/restapi-operator/restapi-operator/internal/render"
 )
@@ -46,45 +47,23 @@ const (
 )
 
 // computeStatus derives the whole status from the cluster as read at the
-// start of this reconcile and what syncChildren could not do. Conditions keep
-// their lastTransitionTime unless their status changes.
-func computeStatus(rapi *apiv1.RestAPI, kids children, desired []render.Component, out syncOutcome, now time.Time) apiv1.RestAPIStatus {
+// start of this reconcile (updated with what it wrote), the blue-green plan
+// and what syncChildren could not do. Conditions keep their
+// lastTransitionTime unless their status changes.
+func computeStatus(rapi *apiv1.RestAPI, kids children, plan bluegreen.Plan, out syncOutcome, now time.Time) apiv1.RestAPIStatus {
 	st := *rapi.Status.DeepCopy()
 	st.ObservedGeneration = rapi.Generation
-	st.Components = nil
-	st.Replicas, st.ReadyReplicas = 0, 0
-
-	var unhealthy, progressing, notServing []string
-	worst := apiv1.HealthHealthy
-	var worstReason string
-	for _, c := range desired {
-		h := health.FromDeployment(kids.deployments[*c.Deployment.Name])
-		if h.Replicas == 0 {
-			h.Replicas = c.Settings.Replicas
-		}
-		st.Components = append(st.Components, apiv1.ComponentStatus{
-			Name:          c.Settings.Name,
-			Revision:      c.Revision,
-			Replicas:      h.Replicas,
-			ReadyReplicas: h.ReadyReplicas,
-			Health:        h.Health,
-			Message:       h.Message,
-		})
-		st.Replicas += h.Replicas
-		st.ReadyReplicas += h.ReadyReplicas
-		if h.ReadyReplicas == 0 {
-			notServing = append(notServing, string(c.Settings.Name))
-		}
-		switch h.Health {
-		case apiv1.HealthUnhealthy, apiv1.HealthDegraded:
-			unhealthy = append(unhealthy, fmt.Sprintf("%s: %s", c.Settings.Name, h.Message))
-			if worst != apiv1.HealthUnhealthy {
-				worst, worstReason = h.Health, h.Reason
-			}
-		case apiv1.HealthProgressing:
-			progressing = append(progressing, string(c.Settings.Name))
-		}
+	st.ActiveEnvironment = plan.Active
+	st.BlueGreen = plan.Status
+	if plan.Deployed {
+		t := metav1.NewTime(now)
+		st.LastDeploymentTime = &t
 	}
+
+	cs := serving(rapi, kids, plan.Active)
+	st.Components, st.Replicas, st.ReadyReplicas = cs.components, cs.replicas, cs.ready
+	unhealthy, progressing, notServing := cs.unhealthy, cs.progressing, cs.notServing
+	worst, worstReason := cs.worst, cs.worstReason
 	st.Ready = fmt.Sprintf("%d/%d", st.ReadyReplicas, st.Replicas)
 
 	gen := rapi.Generation
@@ -101,16 +80,23 @@ func computeStatus(rapi *apiv1.RestAPI, kids children, desired []render.Componen
 			fmt.Sprintf("%s already exist and are not owned by this RestAPI; delete or rename them", strings.Join(out.conflicts, ", ")))
 	case out.err != nil:
 		set(apiv1.ConditionDegraded, metav1.ConditionTrue, ReasonReconcileFailed, out.err.Error())
+	case plan.ProblemReason != "":
+		set(apiv1.ConditionDegraded, metav1.ConditionTrue, plan.ProblemReason, plan.ProblemMessage)
 	case len(unhealthy) > 0:
 		set(apiv1.ConditionDegraded, metav1.ConditionTrue, worstReason, strings.Join(unhealthy, "; "))
 	default:
 		set(apiv1.ConditionDegraded, metav1.ConditionFalse, ReasonAsExpected, "every component is healthy or on its way")
 	}
 
-	// Progressing: children are created or rolled out.
-	if len(progressing) > 0 {
+	// Progressing: a new revision is being prepared, or children are created
+	// or rolled out.
+	rollout := plan.Status != nil && (plan.Status.State == apiv1.StateDeploying || plan.Status.State == apiv1.StateAwaitingPromotion)
+	switch {
+	case rollout:
+		set(apiv1.ConditionProgressing, metav1.ConditionTrue, string(plan.Status.State), plan.Status.Message)
+	case len(progressing) > 0:
 		set(apiv1.ConditionProgressing, metav1.ConditionTrue, ReasonRollingOut, "rolling out: "+strings.Join(progressing, ", "))
-	} else {
+	default:
 		set(apiv1.ConditionProgressing, metav1.ConditionFalse, ReasonRolloutComplete, "no rollout in progress")
 	}
 
@@ -125,11 +111,11 @@ func computeStatus(rapi *apiv1.RestAPI, kids children, desired []render.Componen
 	switch {
 	case len(out.conflicts) > 0:
 		st.Phase = apiv1.PhaseFailed
-	case out.err != nil || worst == apiv1.HealthUnhealthy || worst == apiv1.HealthDegraded:
+	case out.err != nil || plan.ProblemReason != "" || worst == apiv1.HealthUnhealthy || worst == apiv1.HealthDegraded:
 		st.Phase = apiv1.PhaseDegraded
 	case len(progressing) > 0 && st.ReadyReplicas == 0 && rapi.Status.Phase != apiv1.PhaseAvailable:
 		st.Phase = apiv1.PhasePending
-	case len(progressing) > 0:
+	case len(progressing) > 0 || rollout:
 		st.Phase = apiv1.PhaseProgressing
 	default:
 		st.Phase = apiv1.PhaseAvailable
@@ -139,12 +125,66 @@ func computeStatus(rapi *apiv1.RestAPI, kids children, desired []render.Componen
 	} else {
 		c := meta.FindStatusCondition(st.Conditions, apiv1.ConditionDegraded)
 		reason, msg := ReasonComponentsNotReady, "waiting for: "+strings.Join(progressing, ", ")
+		if p := meta.FindStatusCondition(st.Conditions, apiv1.ConditionProgressing); rollout {
+			reason, msg = p.Reason, p.Message
+		}
 		if c.Status == metav1.ConditionTrue {
 			reason, msg = c.Reason, c.Message
 		}
 		set(apiv1.ConditionReady, metav1.ConditionFalse, reason, msg)
 	}
 	return st
+}
+
+// servingSummary is the state of the serving colour's components.
+type servingSummary struct {
+	components                         []apiv1.ComponentStatus
+	replicas, ready                    int32
+	unhealthy, progressing, notServing []string
+	worst                              apiv1.Health
+	worstReason                        string
+}
+
+// serving summarises every enabled component of the serving colour.
+func serving(rapi *apiv1.RestAPI, kids children, active bluegreen.Colour) servingSummary {
+	out := servingSummary{worst: apiv1.HealthHealthy}
+	for _, c := range rapi.Spec.Components() {
+		if !c.IsEnabled() {
+			continue
+		}
+		d := kids.deployments[render.ColourName(rapi, c.Name, active)]
+		h := health.FromDeployment(d)
+		rev := ""
+		if d != nil {
+			rev = d.Labels[apiv1.LabelRevision]
+		} else {
+			h.Replicas = render.Resolve(rapi, c, active).Replicas
+		}
+		out.components = append(out.components, apiv1.ComponentStatus{
+			Name:          c.Name,
+			Environment:   active,
+			Revision:      rev,
+			Replicas:      h.Replicas,
+			ReadyReplicas: h.ReadyReplicas,
+			Health:        h.Health,
+			Message:       h.Message,
+		})
+		out.replicas += h.Replicas
+		out.ready += h.ReadyReplicas
+		if h.ReadyReplicas == 0 {
+			out.notServing = append(out.notServing, string(c.Name))
+		}
+		switch h.Health {
+		case apiv1.HealthUnhealthy, apiv1.HealthDegraded:
+			out.unhealthy = append(out.unhealthy, fmt.Sprintf("%s: %s", c.Name, h.Message))
+			if out.worst != apiv1.HealthUnhealthy {
+				out.worst, out.worstReason = h.Health, h.Reason
+			}
+		case apiv1.HealthProgressing:
+			out.progressing = append(out.progressing, string(c.Name))
+		}
+	}
+	return out
 }
 
 // writeStatus patches the status subresource, only when it changed.

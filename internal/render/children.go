@@ -18,6 +18,7 @@ package render
 
 import (
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	appsv1ac "k8s.io/client-go/applyconfigurations/apps/v1"
 	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
@@ -30,31 +31,42 @@ import (
 // Services target it by name.
 const PortName = "http"
 
-// Component is everything rendered for one enabled component.
+// Component is everything rendered for one enabled component in one colour.
 type Component struct {
 	Settings   Settings
-	Revision   string
 	ConfigMap  *corev1ac.ConfigMapApplyConfiguration
 	Deployment *appsv1ac.DeploymentApplyConfiguration
-	Service    *corev1ac.ServiceApplyConfiguration
 }
 
-// Desired renders every enabled component of r, in promotion order.
-func Desired(r *apiv1.RestAPI) []Component {
+// Revision is the hash of everything that reaches the pods of every enabled
+// component: images, commands, environment and ConfigMap contents, resources,
+// probes, ports. It does not depend on the colour, so a revision is the same
+// wherever it runs.
+func Revision(r *apiv1.RestAPI) string {
+	var templates []*corev1ac.PodTemplateSpecApplyConfiguration
+	for _, c := range r.Spec.Components() {
+		if c.IsEnabled() {
+			s := Resolve(r, c, "")
+			templates = append(templates, PodTemplate(r, s, "", ConfigHash(s.Env), ""))
+		}
+	}
+	return hash(templates, 10)
+}
+
+// Desired renders every enabled component of r for one colour ("" without
+// blue-green), in promotion order.
+func Desired(r *apiv1.RestAPI, colour apiv1.Environment) []Component {
+	rev := Revision(r)
 	var out []Component
 	for _, c := range r.Spec.Components() {
 		if !c.IsEnabled() {
 			continue
 		}
-		s := Resolve(r, c)
-		cm := ConfigMap(r, s)
-		dep, rev := Deployment(r, s, ConfigHash(s.Env))
+		s := Resolve(r, c, colour)
 		out = append(out, Component{
 			Settings:   s,
-			Revision:   rev,
-			ConfigMap:  cm,
-			Deployment: dep,
-			Service:    Service(r, s),
+			ConfigMap:  ConfigMap(r, s, colour),
+			Deployment: Deployment(r, s, colour, rev),
 		})
 	}
 	return out
@@ -63,63 +75,93 @@ func Desired(r *apiv1.RestAPI) []Component {
 // ConfigHash is the hash of a ConfigMap's contents put in the pod template.
 func ConfigHash(env map[string]string) string { return hash(env, 16) }
 
-// ConfigMap renders a component's ConfigMap: its environment.
-func ConfigMap(r *apiv1.RestAPI, s Settings) *corev1ac.ConfigMapApplyConfiguration {
-	return corev1ac.ConfigMap(ConfigMapName(r, s.Name), r.Namespace).
-		WithLabels(Labels(r, s.Name)).
+// ConfigMap renders a component's ConfigMap for one colour: its environment.
+func ConfigMap(r *apiv1.RestAPI, s Settings, colour apiv1.Environment) *corev1ac.ConfigMapApplyConfiguration {
+	return corev1ac.ConfigMap(ConfigMapName(r, s.Name, colour), r.Namespace).
+		WithLabels(Labels(r, s.Name, colour)).
 		WithOwnerReferences(OwnerReference(r)).
 		WithData(s.Env)
 }
 
-// Service renders a component's stable Service.
-func Service(r *apiv1.RestAPI, s Settings) *corev1ac.ServiceApplyConfiguration {
-	return corev1ac.Service(ChildName(r, s.Name), r.Namespace).
-		WithLabels(Labels(r, s.Name)).
+// Services renders every Service of the enabled components: the stable
+// Service selecting the active colour ("": every colour, as without
+// blue-green), and with blue-green the preview Service selecting the preview
+// colour and one Service per colour.
+func Services(r *apiv1.RestAPI, active, preview apiv1.Environment, blueGreen bool) []*corev1ac.ServiceApplyConfiguration {
+	var stable, others []*corev1ac.ServiceApplyConfiguration
+	for _, c := range r.Spec.Components() {
+		if !c.IsEnabled() {
+			continue
+		}
+		stable = append(stable, service(r, c, ChildName(r, c.Name), active, ""))
+		if blueGreen {
+			others = append(others, service(r, c, PreviewName(r, c.Name), preview, ""))
+			for _, colour := range []apiv1.Environment{apiv1.EnvironmentBlue, apiv1.EnvironmentGreen} {
+				others = append(others, service(r, c, ColourName(r, c.Name, colour), colour, colour))
+			}
+		}
+	}
+	// The stable Services first, in promotion order, so a switch of colour
+	// is four consecutive writes.
+	return append(stable, others...)
+}
+
+// service renders one Service of a component selecting the pods of one
+// colour (all colours when selects is ""). The target port is the pod's
+// named port, so a Service routes right whichever colour it selects.
+func service(r *apiv1.RestAPI, c apiv1.Component, name string, selects, colour apiv1.Environment) *corev1ac.ServiceApplyConfiguration {
+	return corev1ac.Service(name, r.Namespace).
+		WithLabels(Labels(r, c.Name, colour)).
 		WithOwnerReferences(OwnerReference(r)).
 		WithSpec(corev1ac.ServiceSpec().
 			WithType(corev1.ServiceTypeClusterIP).
-			WithSelector(SelectorLabels(r, s.Name)).
+			WithSelector(SelectorLabels(r, c.Name, selects)).
 			WithPorts(corev1ac.ServicePort().
 				WithName(PortName).
 				WithProtocol(corev1.ProtocolTCP).
-				WithPort(s.Port).
+				WithPort(c.Port).
 				WithTargetPort(intstr.FromString(PortName))))
 }
 
-// Deployment renders a component's Deployment and returns it with its
-// revision: the hash of everything that reaches the pods (image, command,
-// environment and its ConfigMap contents, resources, probes, port).
-func Deployment(r *apiv1.RestAPI, s Settings, configHash string) (*appsv1ac.DeploymentApplyConfiguration, string) {
-	tmpl := PodTemplate(r, s, configHash)
-	rev := hash(tmpl, 10)
-	tmpl.WithLabels(map[string]string{apiv1.LabelRevision: rev})
-	dep := appsv1ac.Deployment(ChildName(r, s.Name), r.Namespace).
-		WithLabels(Labels(r, s.Name)).
+// Deployment renders a component's Deployment for one colour, running the
+// given revision.
+func Deployment(r *apiv1.RestAPI, s Settings, colour apiv1.Environment, revision string) *appsv1ac.DeploymentApplyConfiguration {
+	labels := Labels(r, s.Name, colour)
+	labels[apiv1.LabelRevision] = revision
+	selector := metav1ac.LabelSelector().WithMatchLabels(SelectorLabels(r, s.Name, colour))
+	if colour == "" {
+		// Without a colour, never select a colour's pods (no overlap while
+		// blue-green is switched on or off).
+		selector.WithMatchExpressions(metav1ac.LabelSelectorRequirement().
+			WithKey(apiv1.LabelEnvironment).WithOperator(metav1.LabelSelectorOpDoesNotExist))
+	}
+	return appsv1ac.Deployment(ColourName(r, s.Name, colour), r.Namespace).
+		WithLabels(labels).
 		WithOwnerReferences(OwnerReference(r)).
 		WithSpec(appsv1ac.DeploymentSpec().
 			WithReplicas(s.Replicas).
 			WithRevisionHistoryLimit(3).
 			WithProgressDeadlineSeconds(s.ProgressDeadlineSeconds).
-			WithSelector(metav1ac.LabelSelector().WithMatchLabels(SelectorLabels(r, s.Name))).
+			WithSelector(selector).
 			WithStrategy(appsv1ac.DeploymentStrategy().
 				WithType("RollingUpdate").
 				WithRollingUpdate(appsv1ac.RollingUpdateDeployment().
 					WithMaxUnavailable(intstr.FromInt32(0)).
 					WithMaxSurge(intstr.FromString("25%")))).
-			WithTemplate(tmpl))
-	return dep, rev
+			WithTemplate(PodTemplate(r, s, colour, ConfigHash(s.Env), revision)))
 }
 
 // PodTemplate renders a component's pod template. It meets the Pod Security
 // Standard "restricted": non-root, RuntimeDefault seccomp, no privilege
 // escalation, all capabilities dropped, read-only root filesystem with a
 // writable /tmp.
-func PodTemplate(r *apiv1.RestAPI, s Settings, configHash string) *corev1ac.PodTemplateSpecApplyConfiguration {
+// The revision label is left out when revision is "" (to compute the revision).
+func PodTemplate(r *apiv1.RestAPI, s Settings, colour apiv1.Environment, configHash, revision string) *corev1ac.PodTemplateSpecApplyConfiguration {
 	ctr := corev1ac.Container().
 		WithName(string(s.Name)).
 		WithImage(s.Image).
 		WithPorts(corev1ac.ContainerPort().WithName(PortName).WithContainerPort(s.Port).WithProtocol(corev1.ProtocolTCP)).
-		WithEnvFrom(corev1ac.EnvFromSource().WithConfigMapRef(corev1ac.ConfigMapEnvSource().WithName(ConfigMapName(r, s.Name)))).
+		WithEnvFrom(corev1ac.EnvFromSource().WithConfigMapRef(corev1ac.ConfigMapEnvSource().WithName(ConfigMapName(r, s.Name, colour)))).
 		WithResources(resources(s.Resources)).
 		WithVolumeMounts(corev1ac.VolumeMount().WithName("tmp").WithMountPath("/tmp")).
 		WithSecurityContext(corev1ac.SecurityContext().
@@ -157,7 +199,10 @@ func PodTemplate(r *apiv1.RestAPI, s Settings, configHash string) *corev1ac.PodT
 		pod.WithImagePullSecrets(corev1ac.LocalObjectReference().WithName(ps.Name))
 	}
 
-	labels := Labels(r, s.Name)
+	labels := Labels(r, s.Name, colour)
+	if revision != "" {
+		labels[apiv1.LabelRevision] = revision
+	}
 	return corev1ac.PodTemplateSpec().
 		WithLabels(labels).
 		WithAnnotations(map[string]string{apiv1.AnnotationConfigHash: configHash}).

@@ -30,22 +30,42 @@ import (
 	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
 )
 
-// ChildName is the name of a component's Deployment and Services.
+// ChildName is the name of a component's stable Service, and of its
+// Deployment when blue-green is off.
 func ChildName(r *apiv1.RestAPI, c apiv1.ComponentName) string {
 	return r.Name + "-" + string(c)
 }
 
-// ConfigMapName is the name of a component's ConfigMap.
-func ConfigMapName(r *apiv1.RestAPI, c apiv1.ComponentName) string {
-	return ChildName(r, c) + "-config"
+// ColourName is the name of a component's Deployment and per-colour Service
+// in one colour: "<name>-<component>-<colour>", or ChildName without a colour.
+func ColourName(r *apiv1.RestAPI, c apiv1.ComponentName, colour apiv1.Environment) string {
+	if colour == "" {
+		return ChildName(r, c)
+	}
+	return ChildName(r, c) + "-" + string(colour)
 }
 
-// SelectorLabels select the pods of one component of one RestAPI.
-func SelectorLabels(r *apiv1.RestAPI, c apiv1.ComponentName) map[string]string {
-	return map[string]string{
+// PreviewName is the name of a component's preview Service.
+func PreviewName(r *apiv1.RestAPI, c apiv1.ComponentName) string {
+	return ChildName(r, c) + "-preview"
+}
+
+// ConfigMapName is the name of a component's ConfigMap in one colour.
+func ConfigMapName(r *apiv1.RestAPI, c apiv1.ComponentName, colour apiv1.Environment) string {
+	return ColourName(r, c, colour) + "-config"
+}
+
+// SelectorLabels select the pods of one component of one RestAPI, of one
+// colour when colour is set, of every colour otherwise.
+func SelectorLabels(r *apiv1.RestAPI, c apiv1.ComponentName, colour apiv1.Environment) map[string]string {
+	l := map[string]string{
 		apiv1.LabelInstance:  r.Name,
 		apiv1.LabelComponent: string(c),
 	}
+	if colour != "" {
+		l[apiv1.LabelEnvironment] = string(colour)
+	}
+	return l
 }
 
 // InstanceLabels select every child of one RestAPI.
@@ -56,10 +76,11 @@ func InstanceLabels(r *apiv1.RestAPI) map[string]string {
 	}
 }
 
-// Labels are the recommended labels every child of a component carries.
-func Labels(r *apiv1.RestAPI, c apiv1.ComponentName) map[string]string {
+// Labels are the recommended labels every child of a component carries, plus
+// the colour of colour-specific children.
+func Labels(r *apiv1.RestAPI, c apiv1.ComponentName, colour apiv1.Environment) map[string]string {
 	l := InstanceLabels(r)
-	maps.Copy(l, SelectorLabels(r, c))
+	maps.Copy(l, SelectorLabels(r, c, colour))
 	l[apiv1.LabelName] = apiv1.AppName
 	l[apiv1.LabelPartOf] = r.Name
 	return l

@@ -115,7 +115,7 @@ func TestResolve(t *testing.T) {
 			if s.ProgressDeadlineSeconds != 45 {
 				t.Errorf("progress deadline %d, want 45", s.ProgressDeadlineSeconds)
 			}
-			if d := Resolve(baseRestAPI(), component(baseRestAPI(), apiv1.ComponentModel)).ProgressDeadlineSeconds; d != 600 {
+			if d := Resolve(baseRestAPI(), component(baseRestAPI(), apiv1.ComponentModel), "").ProgressDeadlineSeconds; d != 600 {
 				t.Errorf("default progress deadline %d, want 600", d)
 			}
 		}},
@@ -161,7 +161,7 @@ func TestResolve(t *testing.T) {
 			if tt.mutate != nil {
 				tt.mutate(r)
 			}
-			tt.check(t, Resolve(r, component(r, tt.comp)))
+			tt.check(t, Resolve(r, component(r, tt.comp), ""))
 		})
 	}
 }
@@ -172,8 +172,9 @@ func TestDeployment(t *testing.T) {
 		if mutate != nil {
 			mutate(r)
 		}
-		s := Resolve(r, component(r, apiv1.ComponentModel))
-		d, rev := Deployment(r, s, ConfigHash(s.Env))
+		s := Resolve(r, component(r, apiv1.ComponentModel), "")
+		rev := Revision(r)
+		d := Deployment(r, s, "", rev)
 		pod := d.Spec.Template.Spec
 		return pod, &pod.Containers[0], rev, d.Spec.Template.Annotations
 	}
@@ -269,7 +270,7 @@ func TestDeployment(t *testing.T) {
 func TestDesired(t *testing.T) {
 	r := baseRestAPI()
 	r.Spec.Model.Enabled = new(false)
-	got := Desired(r)
+	got := Desired(r, "")
 	names := make([]apiv1.ComponentName, 0, len(got))
 	for _, c := range got {
 		names = append(names, c.Settings.Name)
@@ -280,7 +281,6 @@ func TestDesired(t *testing.T) {
 		}{
 			{c.ConfigMap.Name, c.ConfigMap.Labels, len(c.ConfigMap.OwnerReferences)},
 			{c.Deployment.Name, c.Deployment.Labels, len(c.Deployment.OwnerReferences)},
-			{c.Service.Name, c.Service.Labels, len(c.Service.OwnerReferences)},
 		} {
 			if obj.owners != 1 {
 				t.Errorf("%s: %d owner references", *obj.name, obj.owners)
@@ -291,11 +291,8 @@ func TestDesired(t *testing.T) {
 				}
 			}
 		}
-		if !reflect.DeepEqual(c.Deployment.Spec.Selector.MatchLabels, c.Service.Spec.Selector) {
-			t.Errorf("%s: Service selector %v differs from Deployment selector %v", c.Settings.Name, c.Service.Spec.Selector, c.Deployment.Spec.Selector.MatchLabels)
-		}
-		if c.Deployment.Spec.Template.Labels[apiv1.LabelRevision] != c.Revision {
-			t.Errorf("%s: pod template revision label %q, want %q", c.Settings.Name, c.Deployment.Spec.Template.Labels[apiv1.LabelRevision], c.Revision)
+		if rev := Revision(r); c.Deployment.Spec.Template.Labels[apiv1.LabelRevision] != rev || c.Deployment.Labels[apiv1.LabelRevision] != rev {
+			t.Errorf("%s: revision labels %q/%q, want %q", c.Settings.Name, c.Deployment.Labels[apiv1.LabelRevision], c.Deployment.Spec.Template.Labels[apiv1.LabelRevision], rev)
 		}
 	}
 	want := []apiv1.ComponentName{apiv1.ComponentRepository, apiv1.ComponentController, apiv1.ComponentView}
@@ -310,10 +307,21 @@ func TestDesired(t *testing.T) {
 
 func TestService(t *testing.T) {
 	r := baseRestAPI()
-	s := Service(r, Resolve(r, component(r, apiv1.ComponentController)))
-	p := s.Spec.Ports[0]
-	if *s.Name != "shop-controller" || *p.Port != 8081 || *p.TargetPort != intstr.FromString("http") || *s.Spec.Type != corev1.ServiceTypeClusterIP {
-		t.Errorf("service %+v", s)
+	s := Services(r, "", "", false)
+	if len(s) != 4 {
+		t.Fatalf("%d Services without blue-green, want 4", len(s))
+	}
+	for _, svc := range s {
+		if *svc.Name != "shop-controller" {
+			continue
+		}
+		p := svc.Spec.Ports[0]
+		if *p.Port != 8081 || *p.TargetPort != intstr.FromString("http") || *svc.Spec.Type != corev1.ServiceTypeClusterIP {
+			t.Errorf("service %+v", svc)
+		}
+		if _, ok := svc.Spec.Selector[apiv1.LabelEnvironment]; ok {
+			t.Errorf("stable Service without blue-green selects a colour: %v", svc.Spec.Selector)
+		}
 	}
 }
 

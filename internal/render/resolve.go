@@ -70,8 +70,9 @@ type Settings struct {
 	ProgressDeadlineSeconds int32
 }
 
-// Resolve computes a component's effective settings.
-func Resolve(r *apiv1.RestAPI, c apiv1.Component) Settings {
+// Resolve computes a component's effective settings, with peer URLs for the
+// given colour ("" without blue-green).
+func Resolve(r *apiv1.RestAPI, c apiv1.Component, colour apiv1.Environment) Settings {
 	s := Settings{
 		Name:     c.Name,
 		Port:     c.Port,
@@ -79,7 +80,7 @@ func Resolve(r *apiv1.RestAPI, c apiv1.Component) Settings {
 		Replicas: defaultReplicas,
 		Command:  c.Command,
 		Args:     c.Args,
-		Env:      Env(r, c),
+		Env:      Env(r, c, colour),
 		Probes:   resolveProbes(r.Spec.HealthCheck, c.HealthCheck),
 
 		ProgressDeadlineSeconds: defaultProgressDeadline,
@@ -106,9 +107,9 @@ func Resolve(r *apiv1.RestAPI, c apiv1.Component) Settings {
 }
 
 // Env is the content of a component's ConfigMap: PORT, COMPONENT and the URL
-// of every enabled component (MODEL_URL, VIEW_URL, ...), then spec.envVars,
-// then the component's envVars; later sources win.
-func Env(r *apiv1.RestAPI, c apiv1.Component) map[string]string {
+// of every enabled component (MODEL_URL, VIEW_URL, ...) of the same colour,
+// then spec.envVars, then the component's envVars; later sources win.
+func Env(r *apiv1.RestAPI, c apiv1.Component, colour apiv1.Environment) map[string]string {
 	env := map[string]string{
 		"COMPONENT": string(c.Name),
 		"PORT":      strconv.Itoa(int(c.Port)),
@@ -118,7 +119,7 @@ func Env(r *apiv1.RestAPI, c apiv1.Component) map[string]string {
 			continue
 		}
 		key := strings.ToUpper(string(peer.Name)) + "_URL"
-		env[key] = fmt.Sprintf("http://%s.%s.svc:%d", ChildName(r, peer.Name), r.Namespace, peer.Port)
+		env[key] = fmt.Sprintf("http://%s.%s.svc:%d", ColourName(r, peer.Name, colour), r.Namespace, peer.Port)
 	}
 	maps.Copy(env, r.Spec.EnvVars)
 	maps.Copy(env, c.EnvVars)

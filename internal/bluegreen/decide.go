@@ -1,0 +1,456 @@
+/*
+Copyright 2026 The RestAPI Operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package bluegreen decides which colour serves, which one is being
+// prepared, when to switch, abort, roll back and scale down. Decide is pure:
+// it reads only what the cluster holds (the colours' Deployments, the
+// RestAPI's status and annotations) and the clock, so a restarted manager
+// takes the same decision from the same state.
+package bluegreen
+
+import (
+	"fmt"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
+)
+
+// Colour is blue, green, or Legacy: the single set of Deployments used
+// without blue-green.
+type Colour = apiv1.Environment
+
+// Legacy is the "colour" of the objects used when blue-green is off.
+const Legacy Colour = ""
+
+// Colours are the two blue-green colours.
+var Colours = []Colour{apiv1.EnvironmentBlue, apiv1.EnvironmentGreen}
+
+// Other returns the colour that is not c (blue for Legacy).
+func Other(c Colour) Colour {
+	if c == apiv1.EnvironmentBlue {
+		return apiv1.EnvironmentGreen
+	}
+	return apiv1.EnvironmentBlue
+}
+
+// ColourState is what the cluster shows of one colour's Deployments, over
+// every enabled component.
+type ColourState struct {
+	// Exists: at least one component has a Deployment of this colour.
+	Exists bool
+	// Revision the colour runs, when every component's Deployment carries the
+	// same one and every enabled component has a Deployment; "" otherwise.
+	Revision string
+	// Replicas is the sum of the Deployments' desired replicas.
+	Replicas int32
+	// Ready: every component is fully available (observed, updated, ready, no
+	// old pods) with at least one pod.
+	Ready bool
+	// Failed: some component cannot become available by itself (progress
+	// deadline exceeded, pods cannot be created).
+	Failed bool
+	// FailedMessage says why, for a person.
+	FailedMessage string
+}
+
+// Input is everything a decision depends on.
+type Input struct {
+	Enabled          bool
+	DesiredRevision  string
+	AutoPromotion    bool
+	AutoPromoteAfter time.Duration
+	ScaleDownDelay   time.Duration
+	ProgressDeadline time.Duration
+
+	// States of blue, green and Legacy.
+	States map[Colour]ColourState
+	// Active is status.activeEnvironment; HasActive is false when nothing
+	// serves yet (status says nothing and no Service selects a colour).
+	Active    Colour
+	HasActive bool
+	// Status is the current status.blueGreen (zero when absent).
+	Status apiv1.BlueGreenStatus
+	// Requests from annotations (revision each names, "" when absent).
+	PromoteRequest, AbortRequest, RollbackRequest string
+	Now                                           time.Time
+}
+
+// Action is what to do with one colour's Deployments and ConfigMaps.
+type Action int
+
+const (
+	// Keep leaves the colour as it is: no write.
+	Keep Action = iota
+	// Render brings the colour to the desired revision.
+	Render
+	// ScaleDown sets the colour's replicas to zero, keeping its template.
+	ScaleDown
+	// Delete removes the colour's objects.
+	Delete
+)
+
+// Event is an Event the controller records on the RestAPI.
+type Event struct {
+	Warning        bool
+	Reason, Action string
+	Message        string
+}
+
+// Plan is the decision.
+type Plan struct {
+	// Active is the colour the stable Services select (Legacy: no colour
+	// selector, which matches every colour of the component).
+	Active Colour
+	// Preview is the colour the preview Services select; Legacy when there
+	// are no preview Services (blue-green off).
+	Preview Colour
+	// Actions per colour (blue, green, Legacy); a missing entry is Keep.
+	Actions map[Colour]Action
+	// Status is the new status.blueGreen; nil when blue-green is off and no
+	// colour is left.
+	Status *apiv1.BlueGreenStatus
+	// Deployed is set when a revision started serving (lastDeploymentTime).
+	Deployed bool
+	// Problem, when set, makes the RestAPI Degraded with this reason.
+	ProblemReason, ProblemMessage string
+	Events                        []Event
+	// RequeueAfter is when the decision must be looked at again although
+	// nothing in the cluster changes (a deadline or a delay runs out).
+	RequeueAfter time.Duration
+}
+
+// Condition reasons set by blue-green decisions.
+const (
+	ReasonProgressDeadlineExceeded = "ProgressDeadlineExceeded"
+	ReasonPreviewUnhealthy         = "PreviewUnhealthy"
+	ReasonAbortRequested           = "AbortRequested"
+	ReasonRolledBack               = "RolledBack"
+)
+
+// Decide takes the blue-green decision for one reconcile.
+func Decide(in Input) Plan {
+	if !in.Enabled {
+		return decideDisabled(in)
+	}
+	d := decider{in: in, st: in.Status, plan: Plan{Actions: map[Colour]Action{}}}
+	d.decide()
+	d.plan.Status = &d.st
+	return d.plan
+}
+
+type decider struct {
+	in   Input
+	st   apiv1.BlueGreenStatus
+	plan Plan
+}
+
+func (d *decider) now() *metav1.Time { t := metav1.NewTime(d.in.Now); return &t }
+
+func (d *decider) requeue(at time.Time) {
+	after := at.Sub(d.in.Now)
+	if after <= 0 {
+		after = time.Second
+	}
+	if d.plan.RequeueAfter == 0 || after < d.plan.RequeueAfter {
+		d.plan.RequeueAfter = after
+	}
+}
+
+func (d *decider) event(warning bool, reason, action, format string, args ...any) {
+	d.plan.Events = append(d.plan.Events, Event{Warning: warning, Reason: reason, Action: action, Message: fmt.Sprintf(format, args...)})
+}
+
+func (d *decider) decide() {
+	in := d.in
+	desired := in.DesiredRevision
+	legacy := in.States[Legacy]
+
+	// Nothing serves yet: the first revision goes to blue, and the stable
+	// Services select blue from the start (nothing has served to protect).
+	if !in.HasActive && !legacy.Exists {
+		d.plan.Active, d.plan.Preview = apiv1.EnvironmentBlue, apiv1.EnvironmentGreen
+		d.plan.Actions[apiv1.EnvironmentBlue] = Render
+		if in.States[apiv1.EnvironmentGreen].Replicas > 0 {
+			d.plan.Actions[apiv1.EnvironmentGreen] = ScaleDown
+		}
+		d.st.ActiveRevision = desired
+		d.st.State = apiv1.StateDeploying
+		d.st.Message = fmt.Sprintf("deploying revision %s to blue", desired)
+		return
+	}
+
+	active := in.Active
+	if !in.HasActive {
+		active = Legacy // blue-green was just turned on: the legacy objects serve
+	}
+	idle := Other(active)
+	d.plan.Active, d.plan.Preview = active, idle
+	if active != Legacy && legacy.Exists {
+		d.plan.Actions[Legacy] = Delete // blue-green was turned on and a colour serves now
+	}
+	activeRev := in.States[active].Revision
+	if active == Legacy {
+		activeRev = "" // the legacy objects must move to a colour, whatever they run
+	}
+
+	if in.RollbackRequest != "" && in.RollbackRequest == activeRev && active != Legacy {
+		if d.rollback(active, idle) {
+			return
+		}
+	}
+
+	if desired == activeRev {
+		d.steady(active, idle)
+		return
+	}
+	// From here the spec asks for a revision that does not serve. The serving
+	// colour is never rendered from the spec: it keeps running its revision.
+	d.plan.Actions[active] = Keep
+	if desired != d.st.AbortedRevision {
+		d.st.AbortedRevision = ""
+	}
+	if desired == d.st.AbortedRevision {
+		d.aborted(idle)
+		return
+	}
+	d.prepare(active, idle)
+}
+
+// steady: the serving colour runs the desired revision.
+func (d *decider) steady(active, idle Colour) {
+	in := d.in
+	d.plan.Actions[active] = Render // repairs drift; changes nothing when nothing drifted
+	d.st.AbortedRevision = ""
+	firstDeploy := d.st.State == apiv1.StateDeploying && d.st.PreviewRevision == ""
+	d.st.PreviewRevision, d.st.PreviewStartedAt, d.st.PreviewReadyAt = "", nil, nil
+	d.st.ActiveRevision = in.DesiredRevision
+	if firstDeploy {
+		if !in.States[active].Ready {
+			d.st.Message = fmt.Sprintf("deploying revision %s to %s", in.DesiredRevision, active)
+			return
+		}
+		d.plan.Deployed = true
+		d.event(false, "Deployed", "Deploy", "Revision %s serves from %s", in.DesiredRevision, active)
+	}
+	other := in.States[idle]
+	warmUntil := time.Time{}
+	if d.st.PromotedAt != nil {
+		warmUntil = d.st.PromotedAt.Add(in.ScaleDownDelay)
+	}
+	switch {
+	case other.Replicas > 0 && other.Revision != "" && other.Revision == d.st.PreviousRevision && in.Now.Before(warmUntil):
+		d.st.State = apiv1.StateScalingDown
+		d.st.Message = fmt.Sprintf("revision %s serves from %s; %s stays warm with %s until %s",
+			in.DesiredRevision, active, idle, other.Revision, warmUntil.UTC().Format(time.RFC3339))
+		d.requeue(warmUntil)
+	case other.Replicas > 0:
+		d.plan.Actions[idle] = ScaleDown
+		if d.st.State == apiv1.StateScalingDown {
+			d.event(false, "ScaledDown", "ScaleDown", "Scaled %s (revision %s) down to zero", idle, other.Revision)
+		}
+		d.st.State = apiv1.StateIdle
+		d.st.Message = fmt.Sprintf("revision %s serves from %s", in.DesiredRevision, active)
+	default:
+		d.st.State = apiv1.StateIdle
+		d.st.Message = fmt.Sprintf("revision %s serves from %s", in.DesiredRevision, active)
+	}
+	if d.st.State != apiv1.StateScalingDown && d.st.PreviousRevision != "" && other.Replicas == 0 {
+		// The previous revision is cold: going back to it is a new deploy.
+		d.st.PreviousRevision = ""
+	}
+}
+
+// aborted: the spec still asks for a revision that was aborted or rolled
+// back from; it is not tried again until the spec changes.
+func (d *decider) aborted(idle Colour) {
+	in := d.in
+	other := in.States[idle]
+	if other.Replicas > 0 && other.Revision == in.DesiredRevision {
+		d.plan.Actions[idle] = ScaleDown
+	}
+	if d.st.State != apiv1.StateRolledBack {
+		d.st.State = apiv1.StateAborted
+	}
+	d.st.PreviewRevision, d.st.PreviewStartedAt, d.st.PreviewReadyAt = "", nil, nil
+	d.plan.ProblemReason = string(d.st.State)
+	if d.st.Message == "" {
+		d.st.Message = fmt.Sprintf("revision %s was aborted; change the spec to try again", in.DesiredRevision)
+	}
+	d.plan.ProblemMessage = d.st.Message
+}
+
+// prepare deploys the desired revision into the idle colour, then promotes
+// it, or aborts it.
+func (d *decider) prepare(active, idle Colour) {
+	in := d.in
+	desired := in.DesiredRevision
+	other := in.States[idle]
+	d.plan.Actions[idle] = Render
+	if d.st.PreviewRevision != desired {
+		d.st.PreviewRevision, d.st.PreviewStartedAt, d.st.PreviewReadyAt = desired, d.now(), nil
+		d.event(false, "Deploying", "Deploy", "Deploying revision %s to %s (preview)", desired, idle)
+	}
+	ready := other.Revision == desired && other.Ready && !other.Failed
+
+	if in.AbortRequest != "" && in.AbortRequest == desired {
+		d.abort(idle, ReasonAbortRequested, fmt.Sprintf("revision %s was aborted on request; %s keeps serving", desired, active))
+		return
+	}
+	if other.Revision == desired && other.Failed {
+		d.abort(idle, ReasonPreviewUnhealthy, fmt.Sprintf("revision %s is unhealthy in %s: %s; %s keeps serving", desired, idle, other.FailedMessage, active))
+		return
+	}
+	if !ready {
+		deadline := d.st.PreviewStartedAt.Add(in.ProgressDeadline)
+		if !in.Now.Before(deadline) {
+			d.abort(idle, ReasonProgressDeadlineExceeded, fmt.Sprintf("revision %s did not become available in %s within %s; %s keeps serving",
+				desired, idle, in.ProgressDeadline, active))
+			return
+		}
+		d.st.PreviewReadyAt = nil
+		d.st.State = apiv1.StateDeploying
+		d.st.Message = fmt.Sprintf("deploying revision %s to %s; %s serves", desired, idle, describe(active))
+		d.requeue(deadline)
+		return
+	}
+
+	if d.st.PreviewReadyAt == nil {
+		d.st.PreviewReadyAt = d.now()
+	}
+	rollbackToWarm := desired == d.st.PreviousRevision
+	migrating := active == Legacy
+	switch {
+	case rollbackToWarm || migrating:
+		d.promote(active, idle)
+	case !in.AutoPromotion:
+		if in.PromoteRequest == desired {
+			d.promote(active, idle)
+			return
+		}
+		d.st.State = apiv1.StateAwaitingPromotion
+		d.st.Message = fmt.Sprintf("revision %s is ready in %s; approve it with: kubectl annotate rapi NAME %s=%s --overwrite",
+			desired, idle, apiv1.AnnotationPromote, desired)
+	default:
+		at := d.st.PreviewReadyAt.Add(in.AutoPromoteAfter)
+		if !in.Now.Before(at) {
+			d.promote(active, idle)
+			return
+		}
+		d.st.State = apiv1.StateAwaitingPromotion
+		d.st.Message = fmt.Sprintf("revision %s is ready in %s; promoting at %s", desired, idle, at.UTC().Format(time.RFC3339))
+		d.requeue(at)
+	}
+}
+
+func describe(c Colour) string {
+	if c == Legacy {
+		return "the single-colour deployment"
+	}
+	return string(c)
+}
+
+// promote switches the stable Services to the prepared colour.
+func (d *decider) promote(active, idle Colour) {
+	in := d.in
+	d.plan.Active, d.plan.Preview = idle, active
+	d.plan.Deployed = true
+	d.st.PreviousRevision = in.States[active].Revision
+	if active == Legacy {
+		d.st.PreviousRevision = ""
+	}
+	d.st.ActiveRevision = in.DesiredRevision
+	d.st.PromotedAt = d.now()
+	d.st.PreviewRevision, d.st.PreviewStartedAt, d.st.PreviewReadyAt = "", nil, nil
+	d.st.State = apiv1.StateScalingDown
+	d.st.Message = fmt.Sprintf("revision %s serves from %s", in.DesiredRevision, idle)
+	if active == Legacy {
+		d.st.State = apiv1.StateIdle
+	} else {
+		d.requeue(in.Now.Add(in.ScaleDownDelay))
+	}
+	d.event(false, "Promoted", "Promote", "Switched traffic from %s to %s: revision %s serves", describe(active), idle, in.DesiredRevision)
+}
+
+// abort stops preparing the idle colour; traffic never moved.
+func (d *decider) abort(idle Colour, reason, msg string) {
+	d.plan.Actions[idle] = ScaleDown
+	d.st.AbortedRevision = d.in.DesiredRevision
+	d.st.AbortedAt = d.now()
+	d.st.PreviewRevision, d.st.PreviewStartedAt, d.st.PreviewReadyAt = "", nil, nil
+	d.st.State = apiv1.StateAborted
+	d.st.Message = msg
+	d.plan.ProblemReason, d.plan.ProblemMessage = reason, msg
+	d.event(true, reason, "Abort", "%s", msg)
+}
+
+// rollback flips traffic back to the warm previous colour; false when the
+// previous revision is not warm and ready.
+func (d *decider) rollback(active, idle Colour) bool {
+	in := d.in
+	other := in.States[idle]
+	if other.Revision == "" || other.Revision != d.st.PreviousRevision || !other.Ready || other.Replicas == 0 {
+		return false
+	}
+	bad := in.States[active].Revision
+	d.plan.Active, d.plan.Preview = idle, active
+	d.plan.Actions[active] = ScaleDown
+	d.plan.Actions[idle] = Keep
+	d.plan.Deployed = true
+	d.st.ActiveRevision = other.Revision
+	d.st.AbortedRevision = bad
+	d.st.AbortedAt = d.now()
+	d.st.PreviousRevision = ""
+	d.st.PreviewRevision, d.st.PreviewStartedAt, d.st.PreviewReadyAt = "", nil, nil
+	d.st.State = apiv1.StateRolledBack
+	d.st.Message = fmt.Sprintf("rolled back from revision %s to %s (%s) on request; change the spec to deploy again", bad, other.Revision, idle)
+	d.plan.ProblemReason, d.plan.ProblemMessage = ReasonRolledBack, d.st.Message
+	d.event(true, ReasonRolledBack, "Rollback", "%s", d.st.Message)
+	return true
+}
+
+// decideDisabled: one Deployment per component, rolled in place. The stable
+// Services select no colour, so they keep every colour's ready pods while the
+// single-colour Deployments come up; the colours go once those are ready.
+func decideDisabled(in Input) Plan {
+	p := Plan{Active: Legacy, Preview: Legacy, Actions: map[Colour]Action{Legacy: Render}}
+	legacy := in.States[Legacy]
+	anyColour := false
+	for _, c := range Colours {
+		if in.States[c].Exists {
+			anyColour = true
+		}
+	}
+	if !anyColour {
+		return p
+	}
+	if legacy.Revision == in.DesiredRevision && legacy.Ready {
+		for _, c := range Colours {
+			p.Actions[c] = Delete
+		}
+		p.Events = append(p.Events, Event{Reason: "BlueGreenDisabled", Action: "Migrate",
+			Message: "Blue-green is off: the single-colour Deployments serve; removed the colours"})
+		return p
+	}
+	// Keep the colours (and their Services) until the single set is ready.
+	st := in.Status
+	st.State = apiv1.StateDeploying
+	st.Message = "blue-green is off: waiting for the single-colour Deployments before removing the colours"
+	p.Status = &st
+	p.Preview = Other(in.Active)
+	return p
+}

@@ -1,0 +1,139 @@
+/*
+Copyright 2026 The RestAPI Operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controller
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
+	"github.com/restapi-operator/restapi-operator/internal/bluegreen"
+	"github.com/restapi-operator/restapi-operator/internal/health"
+	"github.com/restapi-operator/restapi-operator/internal/render"
+)
+
+// allColours are blue, green and the single colour used without blue-green.
+var allColours = []bluegreen.Colour{apiv1.EnvironmentBlue, apiv1.EnvironmentGreen, bluegreen.Legacy}
+
+// enabledComponents lists the enabled components in promotion order.
+func enabledComponents(rapi *apiv1.RestAPI) []apiv1.ComponentName {
+	var out []apiv1.ComponentName
+	for _, c := range rapi.Spec.Components() {
+		if c.IsEnabled() {
+			out = append(out, c.Name)
+		}
+	}
+	return out
+}
+
+// colourState summarises one colour's Deployments over the enabled components.
+func colourState(rapi *apiv1.RestAPI, kids children, colour bluegreen.Colour) bluegreen.ColourState {
+	var st bluegreen.ColourState
+	revs := map[string]bool{}
+	complete, ready := true, true
+	var failures []string
+	for _, c := range enabledComponents(rapi) {
+		d := kids.deployments[render.ColourName(rapi, c, colour)]
+		if d == nil {
+			complete, ready = false, false
+			continue
+		}
+		st.Exists = true
+		revs[d.Labels[apiv1.LabelRevision]] = true
+		if d.Spec.Replicas != nil {
+			st.Replicas += *d.Spec.Replicas
+		}
+		h := health.FromDeployment(d)
+		if h.Health != apiv1.HealthHealthy || h.Replicas == 0 {
+			ready = false
+		}
+		if h.Health == apiv1.HealthUnhealthy {
+			st.Failed = true
+			failures = append(failures, fmt.Sprintf("%s: %s", c, h.Message))
+		}
+	}
+	if complete && len(revs) == 1 {
+		for rev := range revs {
+			st.Revision = rev
+		}
+	}
+	st.Ready = complete && ready
+	st.FailedMessage = strings.Join(failures, "; ")
+	return st
+}
+
+// decisionInput gathers what the blue-green decision needs from the cluster.
+func decisionInput(rapi *apiv1.RestAPI, kids children, now time.Time) bluegreen.Input {
+	bg := rapi.Spec.BlueGreen
+	in := bluegreen.Input{
+		Enabled:          bg.Enabled == nil || *bg.Enabled,
+		DesiredRevision:  render.Revision(rapi),
+		AutoPromotion:    bg.AutoPromotion == nil || *bg.AutoPromotion,
+		AutoPromoteAfter: seconds(bg.AutoPromotionSeconds, 0),
+		ScaleDownDelay:   seconds(bg.ScaleDownDelaySeconds, 30),
+		ProgressDeadline: time.Duration(orDefault(bg.ProgressDeadlineSeconds, 600)) * time.Second,
+		States:           map[bluegreen.Colour]bluegreen.ColourState{},
+		PromoteRequest:   rapi.Annotations[apiv1.AnnotationPromote],
+		AbortRequest:     rapi.Annotations[apiv1.AnnotationAbort],
+		RollbackRequest:  rapi.Annotations[apiv1.AnnotationRollback],
+		Now:              now,
+	}
+	for _, c := range allColours {
+		in.States[c] = colourState(rapi, kids, c)
+	}
+	if rapi.Status.BlueGreen != nil {
+		in.Status = *rapi.Status.BlueGreen.DeepCopy()
+	}
+	in.Active, in.HasActive = activeColour(rapi, kids)
+	return in
+}
+
+// activeColour is the colour that serves: status.activeEnvironment, or, when
+// status says nothing (it was lost), the colour every stable Service selects.
+func activeColour(rapi *apiv1.RestAPI, kids children) (bluegreen.Colour, bool) {
+	if a := rapi.Status.ActiveEnvironment; a != "" {
+		return a, true
+	}
+	var seen bluegreen.Colour
+	for i, c := range enabledComponents(rapi) {
+		svc := kids.services[render.ChildName(rapi, c)]
+		if svc == nil {
+			return "", false
+		}
+		colour := bluegreen.Colour(svc.Spec.Selector[apiv1.LabelEnvironment])
+		if colour == bluegreen.Legacy || (i > 0 && colour != seen) {
+			return "", false
+		}
+		seen = colour
+	}
+	return seen, seen != ""
+}
+
+func seconds(v *int32, def int32) time.Duration {
+	if v == nil {
+		return time.Duration(def) * time.Second
+	}
+	return time.Duration(*v) * time.Second
+}
+
+func orDefault(v, def int32) int32 {
+	if v == 0 {
+		return def
+	}
+	return v
+}
