@@ -1,0 +1,235 @@
+/*
+Copyright 2026 The RestAPI Operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package bluegreen
+
+import (
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
+)
+
+const (
+	blue  = apiv1.EnvironmentBlue
+	green = apiv1.EnvironmentGreen
+)
+
+var t0 = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+
+func at(d time.Duration) *metav1.Time { t := metav1.NewTime(t0.Add(d)); return &t }
+
+// base: blue serves r1, green is cold, r1 is desired.
+func base() Input {
+	return Input{
+		Enabled: true, DesiredRevision: "r1", AutoPromotion: true,
+		ScaleDownDelay: 30 * time.Second, ProgressDeadline: 600 * time.Second,
+		States: map[Colour]ColourState{
+			blue:   {Exists: true, Revision: "r1", Replicas: 8, Ready: true},
+			green:  {},
+			Legacy: {},
+		},
+		Active: blue, HasActive: true,
+		Status: apiv1.BlueGreenStatus{ActiveRevision: "r1", State: apiv1.StateIdle},
+		Now:    t0,
+	}
+}
+
+func TestDecide(t *testing.T) {
+	tests := []struct {
+		name  string
+		in    func(in *Input)
+		check func(t *testing.T, p Plan)
+	}{
+		{"first deploy goes to blue, stable Services select blue", func(in *Input) {
+			in.HasActive, in.Active, in.Status = false, "", apiv1.BlueGreenStatus{}
+			in.States[blue] = ColourState{}
+		}, func(t *testing.T, p Plan) {
+			expect(t, p.Active == blue && p.Actions[blue] == Render && p.Status.State == apiv1.StateDeploying, "plan %+v", p)
+		}},
+		{"the first revision turning ready is a deployment", func(in *Input) {
+			in.Status.State = apiv1.StateDeploying
+		}, func(t *testing.T, p Plan) {
+			expect(t, p.Deployed && p.Status.State == apiv1.StateIdle && len(p.Events) == 1, "plan %+v", p)
+		}},
+		{"steady state: render the serving colour, nothing else, no requeue", nil, func(t *testing.T, p Plan) {
+			expect(t, p.Active == blue && p.Actions[blue] == Render && p.Actions[green] == Keep && p.RequeueAfter == 0 && !p.Deployed, "plan %+v", p)
+		}},
+		{"a new revision is prepared in the idle colour; the serving one is not touched", func(in *Input) {
+			in.DesiredRevision = "r2"
+		}, func(t *testing.T, p Plan) {
+			expect(t, p.Active == blue && p.Preview == green && p.Actions[green] == Render && p.Actions[blue] == Keep, "plan %+v", p)
+			expect(t, p.Status.PreviewRevision == "r2" && p.Status.State == apiv1.StateDeploying && p.Status.PreviewStartedAt.Time.Equal(t0), "status %+v", p.Status)
+			expect(t, p.RequeueAfter == 600*time.Second, "requeue %s, want the deadline", p.RequeueAfter)
+		}},
+		{"a ready preview is promoted automatically", func(in *Input) {
+			in.DesiredRevision = "r2"
+			in.Status.PreviewRevision, in.Status.PreviewStartedAt = "r2", at(-time.Minute)
+			in.States[green] = ColourState{Exists: true, Revision: "r2", Replicas: 8, Ready: true}
+		}, func(t *testing.T, p Plan) {
+			expect(t, p.Active == green && p.Deployed && p.Status.ActiveRevision == "r2" && p.Status.PreviousRevision == "r1", "plan %+v", p)
+			expect(t, p.Status.State == apiv1.StateScalingDown && p.RequeueAfter == 30*time.Second && p.Actions[blue] == Keep, "plan %+v", p)
+		}},
+		{"autoPromotionSeconds waits from the moment the preview was ready", func(in *Input) {
+			in.DesiredRevision, in.AutoPromoteAfter = "r2", time.Minute
+			in.Status.PreviewRevision, in.Status.PreviewStartedAt = "r2", at(-time.Minute)
+			in.States[green] = ColourState{Exists: true, Revision: "r2", Replicas: 8, Ready: true}
+		}, func(t *testing.T, p Plan) {
+			expect(t, p.Active == blue && p.Status.State == apiv1.StateAwaitingPromotion && p.RequeueAfter == time.Minute, "plan %+v", p)
+		}},
+		{"manual promotion waits for an approval of that revision", func(in *Input) {
+			in.DesiredRevision, in.AutoPromotion = "r2", false
+			in.Status.PreviewRevision, in.Status.PreviewStartedAt = "r2", at(-time.Minute)
+			in.States[green] = ColourState{Exists: true, Revision: "r2", Replicas: 8, Ready: true}
+		}, func(t *testing.T, p Plan) {
+			expect(t, p.Active == blue && p.Status.State == apiv1.StateAwaitingPromotion && p.RequeueAfter == 0, "plan %+v", p)
+		}},
+		{"a stale approval never promotes a newer revision", func(in *Input) {
+			in.DesiredRevision, in.AutoPromotion, in.PromoteRequest = "r3", false, "r2"
+			in.Status.PreviewRevision, in.Status.PreviewStartedAt = "r3", at(-time.Minute)
+			in.States[green] = ColourState{Exists: true, Revision: "r3", Replicas: 8, Ready: true}
+		}, func(t *testing.T, p Plan) {
+			expect(t, p.Active == blue && p.Status.State == apiv1.StateAwaitingPromotion, "plan %+v", p)
+		}},
+		{"an approval of the preview revision promotes it", func(in *Input) {
+			in.DesiredRevision, in.AutoPromotion, in.PromoteRequest = "r2", false, "r2"
+			in.Status.PreviewRevision, in.Status.PreviewStartedAt = "r2", at(-time.Minute)
+			in.States[green] = ColourState{Exists: true, Revision: "r2", Replicas: 8, Ready: true}
+		}, func(t *testing.T, p Plan) {
+			expect(t, p.Active == green && p.Status.ActiveRevision == "r2", "plan %+v", p)
+		}},
+		{"an approval does not promote a preview that is not ready", func(in *Input) {
+			in.DesiredRevision, in.AutoPromotion, in.PromoteRequest = "r2", false, "r2"
+			in.Status.PreviewRevision, in.Status.PreviewStartedAt = "r2", at(-time.Minute)
+			in.States[green] = ColourState{Exists: true, Revision: "r2", Replicas: 8}
+		}, func(t *testing.T, p Plan) {
+			expect(t, p.Active == blue && p.Status.State == apiv1.StateDeploying, "plan %+v", p)
+		}},
+		{"past the progress deadline the preview is aborted; traffic stays", func(in *Input) {
+			in.DesiredRevision = "r2"
+			in.Status.PreviewRevision, in.Status.PreviewStartedAt = "r2", at(-601*time.Second)
+			in.States[green] = ColourState{Exists: true, Revision: "r2", Replicas: 8}
+		}, func(t *testing.T, p Plan) {
+			expect(t, p.Active == blue && p.Actions[green] == ScaleDown && p.Status.State == apiv1.StateAborted, "plan %+v", p)
+			expect(t, p.Status.AbortedRevision == "r2" && p.ProblemReason == ReasonProgressDeadlineExceeded && p.Events[0].Warning, "plan %+v", p)
+		}},
+		{"an unhealthy preview is aborted without waiting for the deadline", func(in *Input) {
+			in.DesiredRevision = "r2"
+			in.Status.PreviewRevision, in.Status.PreviewStartedAt = "r2", at(-time.Second)
+			in.States[green] = ColourState{Exists: true, Revision: "r2", Replicas: 8, Failed: true, FailedMessage: "model: crash"}
+		}, func(t *testing.T, p Plan) {
+			expect(t, p.Active == blue && p.Status.State == apiv1.StateAborted && p.ProblemReason == ReasonPreviewUnhealthy, "plan %+v", p)
+		}},
+		{"an abort request for the preview revision aborts it", func(in *Input) {
+			in.DesiredRevision, in.AbortRequest = "r2", "r2"
+			in.Status.PreviewRevision, in.Status.PreviewStartedAt = "r2", at(-time.Second)
+		}, func(t *testing.T, p Plan) {
+			expect(t, p.Active == blue && p.Status.State == apiv1.StateAborted && p.ProblemReason == ReasonAbortRequested, "plan %+v", p)
+		}},
+		{"an abort request for another revision is ignored", func(in *Input) {
+			in.DesiredRevision, in.AbortRequest = "r3", "r2"
+			in.Status.PreviewRevision, in.Status.PreviewStartedAt = "r3", at(-time.Second)
+		}, func(t *testing.T, p Plan) {
+			expect(t, p.Status.State == apiv1.StateDeploying, "plan %+v", p)
+		}},
+		{"an aborted revision is not retried while the spec still asks for it", func(in *Input) {
+			in.DesiredRevision = "r2"
+			in.Status.AbortedRevision, in.Status.State, in.Status.Message = "r2", apiv1.StateAborted, "aborted"
+			in.States[green] = ColourState{Exists: true, Revision: "r2"}
+		}, func(t *testing.T, p Plan) {
+			expect(t, p.Active == blue && p.Actions[green] == Keep && p.Actions[blue] == Keep && p.Status.State == apiv1.StateAborted, "plan %+v", p)
+		}},
+		{"the next spec change starts a fresh attempt", func(in *Input) {
+			in.DesiredRevision = "r3"
+			in.Status.AbortedRevision, in.Status.State = "r2", apiv1.StateAborted
+		}, func(t *testing.T, p Plan) {
+			expect(t, p.Actions[green] == Render && p.Status.State == apiv1.StateDeploying && p.Status.AbortedRevision == "", "plan %+v", p)
+		}},
+		{"the old colour stays warm for scaleDownDelaySeconds", func(in *Input) {
+			in.Active, in.DesiredRevision = green, "r2"
+			in.States[green] = ColourState{Exists: true, Revision: "r2", Replicas: 8, Ready: true}
+			in.Status = apiv1.BlueGreenStatus{ActiveRevision: "r2", PreviousRevision: "r1", State: apiv1.StateScalingDown, PromotedAt: at(-10 * time.Second)}
+		}, func(t *testing.T, p Plan) {
+			expect(t, p.Actions[blue] == Keep && p.Status.State == apiv1.StateScalingDown && p.RequeueAfter == 20*time.Second, "plan %+v", p)
+		}},
+		{"then scales to zero", func(in *Input) {
+			in.Active, in.DesiredRevision = green, "r2"
+			in.States[green] = ColourState{Exists: true, Revision: "r2", Replicas: 8, Ready: true}
+			in.Status = apiv1.BlueGreenStatus{ActiveRevision: "r2", PreviousRevision: "r1", State: apiv1.StateScalingDown, PromotedAt: at(-31 * time.Second)}
+		}, func(t *testing.T, p Plan) {
+			expect(t, p.Actions[blue] == ScaleDown && p.Status.State == apiv1.StateIdle && p.RequeueAfter == 0, "plan %+v", p)
+		}},
+		{"going back to the warm previous revision is an immediate selector flip", func(in *Input) {
+			in.Active, in.DesiredRevision, in.AutoPromotion = green, "r1", false
+			in.States[green] = ColourState{Exists: true, Revision: "r2", Replicas: 8, Ready: true}
+			in.Status = apiv1.BlueGreenStatus{ActiveRevision: "r2", PreviousRevision: "r1", State: apiv1.StateScalingDown, PromotedAt: at(-10 * time.Second)}
+		}, func(t *testing.T, p Plan) {
+			expect(t, p.Active == blue && p.Actions[blue] == Render && p.Status.ActiveRevision == "r1", "plan %+v", p)
+		}},
+		{"a rollback request flips back to the warm colour and marks the revision aborted", func(in *Input) {
+			in.Active, in.DesiredRevision, in.RollbackRequest = green, "r2", "r2"
+			in.States[green] = ColourState{Exists: true, Revision: "r2", Replicas: 8, Ready: true}
+			in.Status = apiv1.BlueGreenStatus{ActiveRevision: "r2", PreviousRevision: "r1", State: apiv1.StateScalingDown, PromotedAt: at(-10 * time.Second)}
+		}, func(t *testing.T, p Plan) {
+			expect(t, p.Active == blue && p.Actions[green] == ScaleDown && p.Status.AbortedRevision == "r2" && p.Status.State == apiv1.StateRolledBack, "plan %+v", p)
+		}},
+		{"a rollback request when the previous colour is cold changes nothing", func(in *Input) {
+			in.Active, in.DesiredRevision, in.RollbackRequest = green, "r2", "r2"
+			in.States[green] = ColourState{Exists: true, Revision: "r2", Replicas: 8, Ready: true}
+			in.States[blue] = ColourState{Exists: true, Revision: "r1"}
+			in.Status = apiv1.BlueGreenStatus{ActiveRevision: "r2", State: apiv1.StateIdle}
+		}, func(t *testing.T, p Plan) {
+			expect(t, p.Active == green && p.Status.State == apiv1.StateIdle, "plan %+v", p)
+		}},
+		{"turning blue-green on moves the single-colour Deployments to blue, then removes them", func(in *Input) {
+			in.HasActive, in.Active, in.Status = false, "", apiv1.BlueGreenStatus{}
+			in.States[Legacy] = ColourState{Exists: true, Revision: "r1", Replicas: 8, Ready: true}
+			in.States[blue] = ColourState{Exists: true, Revision: "r1", Replicas: 8, Ready: true}
+		}, func(t *testing.T, p Plan) {
+			expect(t, p.Active == blue && p.Actions[Legacy] == Keep && p.Actions[blue] == Render && p.Deployed, "plan %+v", p)
+		}},
+		{"turning blue-green off keeps the colours until the single set is ready", func(in *Input) {
+			in.Enabled = false
+			in.States[Legacy] = ColourState{Exists: true, Revision: "r1", Replicas: 8}
+		}, func(t *testing.T, p Plan) {
+			expect(t, p.Active == Legacy && p.Actions[Legacy] == Render && p.Actions[blue] == Keep && p.Preview == green, "plan %+v", p)
+		}},
+		{"and removes them once it is", func(in *Input) {
+			in.Enabled = false
+			in.States[Legacy] = ColourState{Exists: true, Revision: "r1", Replicas: 8, Ready: true}
+		}, func(t *testing.T, p Plan) {
+			expect(t, p.Active == Legacy && p.Actions[blue] == Delete && p.Actions[green] == Delete && p.Preview == Legacy, "plan %+v", p)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := base()
+			if tt.in != nil {
+				tt.in(&in)
+			}
+			tt.check(t, Decide(in))
+		})
+	}
+}
+
+func expect(t *testing.T, ok bool, format string, args ...any) {
+	t.Helper()
+	if !ok {
+		t.Errorf(format, args...)
+	}
+}
