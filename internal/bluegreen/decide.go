@@ -119,6 +119,11 @@ type Plan struct {
 	// Preview is the colour the preview Services select; Legacy when there
 	// are no preview Services (blue-green off).
 	Preview Colour
+	// Serving is the colour recorded as serving (status.activeEnvironment).
+	// It differs from Active only while blue-green is being switched off: the
+	// stable Services then select every colour, and the colour that served
+	// stays recorded until the single-colour Deployments are ready.
+	Serving Colour
 	// Actions per colour (blue, green, Legacy); a missing entry is Keep.
 	Actions map[Colour]Action
 	// Status is the new status.blueGreen; nil when blue-green is off and no
@@ -132,6 +137,9 @@ type Plan struct {
 	// RequeueAfter is when the decision must be looked at again although
 	// nothing in the cluster changes (a deadline or a delay runs out).
 	RequeueAfter time.Duration
+	// Consumed lists the request annotations acted on, refused or stale; the
+	// controller removes them so that a request never acts twice or late.
+	Consumed []string
 }
 
 // Condition reasons set by blue-green decisions.
@@ -149,7 +157,9 @@ func Decide(in Input) Plan {
 	}
 	d := decider{in: in, st: in.Status, plan: Plan{Actions: map[Colour]Action{}}}
 	d.decide()
+	d.consumeStale()
 	d.plan.Status = &d.st
+	d.plan.Serving = d.plan.Active
 	return d.plan
 }
 
@@ -157,6 +167,33 @@ type decider struct {
 	in   Input
 	st   apiv1.BlueGreenStatus
 	plan Plan
+}
+
+func (d *decider) consume(annotation string) {
+	for _, a := range d.plan.Consumed {
+		if a == annotation {
+			return
+		}
+	}
+	d.plan.Consumed = append(d.plan.Consumed, annotation)
+}
+
+// consumeStale drops requests that can no longer apply: a promotion or an
+// abort of a revision that is not the one being prepared, a rollback of a
+// revision that does not serve. A request for the revision being prepared
+// stays until it can act (an early approval waits for readiness).
+func (d *decider) consumeStale() {
+	in := d.in
+	preparing := d.st.PreviewRevision
+	if in.PromoteRequest != "" && in.PromoteRequest != preparing {
+		d.consume(apiv1.AnnotationPromote)
+	}
+	if in.AbortRequest != "" && in.AbortRequest != preparing {
+		d.consume(apiv1.AnnotationAbort)
+	}
+	if in.RollbackRequest != "" && in.RollbackRequest != d.st.ActiveRevision {
+		d.consume(apiv1.AnnotationRollback)
+	}
 }
 
 func (d *decider) now() *metav1.Time { t := metav1.NewTime(d.in.Now); return &t }
@@ -209,9 +246,12 @@ func (d *decider) decide() {
 	}
 
 	if in.RollbackRequest != "" && in.RollbackRequest == activeRev && active != Legacy {
+		d.consume(apiv1.AnnotationRollback)
 		if d.rollback(active, idle) {
 			return
 		}
+		d.event(true, "RollbackRefused", "Rollback", "Cannot roll back from revision %s: the previous revision is no longer warm in %s; apply its spec to deploy it again",
+			activeRev, idle)
 	}
 
 	if desired == activeRev {
@@ -255,8 +295,7 @@ func (d *decider) steady(active, idle Colour) {
 	switch {
 	case other.Replicas > 0 && other.Revision != "" && other.Revision == d.st.PreviousRevision && in.Now.Before(warmUntil):
 		d.st.State = apiv1.StateScalingDown
-		d.st.Message = fmt.Sprintf("revision %s serves from %s; %s stays warm with %s until %s",
-			in.DesiredRevision, active, idle, other.Revision, warmUntil.UTC().Format(time.RFC3339))
+		d.st.Message = warmMessage(in.DesiredRevision, active, idle, other.Revision, warmUntil)
 		d.requeue(warmUntil)
 	case other.Replicas > 0:
 		d.plan.Actions[idle] = ScaleDown
@@ -269,8 +308,9 @@ func (d *decider) steady(active, idle Colour) {
 		d.st.State = apiv1.StateIdle
 		d.st.Message = fmt.Sprintf("revision %s serves from %s", in.DesiredRevision, active)
 	}
-	if d.st.State != apiv1.StateScalingDown && d.st.PreviousRevision != "" && other.Replicas == 0 {
-		// The previous revision is cold: going back to it is a new deploy.
+	if d.st.State != apiv1.StateScalingDown {
+		// The previous revision is (being) scaled down: going back to it is
+		// a new deploy, not a selector flip.
 		d.st.PreviousRevision = ""
 	}
 }
@@ -308,6 +348,7 @@ func (d *decider) prepare(active, idle Colour) {
 	ready := other.Revision == desired && other.Ready && !other.Failed
 
 	if in.AbortRequest != "" && in.AbortRequest == desired {
+		d.consume(apiv1.AnnotationAbort)
 		d.abort(idle, ReasonAbortRequested, fmt.Sprintf("revision %s was aborted on request; %s keeps serving", desired, active))
 		return
 	}
@@ -339,6 +380,7 @@ func (d *decider) prepare(active, idle Colour) {
 		d.promote(active, idle)
 	case !in.AutoPromotion:
 		if in.PromoteRequest == desired {
+			d.consume(apiv1.AnnotationPromote)
 			d.promote(active, idle)
 			return
 		}
@@ -355,6 +397,11 @@ func (d *decider) prepare(active, idle Colour) {
 		d.st.Message = fmt.Sprintf("revision %s is ready in %s; promoting at %s", desired, idle, at.UTC().Format(time.RFC3339))
 		d.requeue(at)
 	}
+}
+
+func warmMessage(rev string, active, warm Colour, warmRev string, until time.Time) string {
+	return fmt.Sprintf("revision %s serves from %s; %s stays warm with %s until %s",
+		rev, active, warm, warmRev, until.UTC().Format(time.RFC3339))
 }
 
 func describe(c Colour) string {
@@ -376,11 +423,15 @@ func (d *decider) promote(active, idle Colour) {
 	d.st.ActiveRevision = in.DesiredRevision
 	d.st.PromotedAt = d.now()
 	d.st.PreviewRevision, d.st.PreviewStartedAt, d.st.PreviewReadyAt = "", nil, nil
-	d.st.State = apiv1.StateScalingDown
-	d.st.Message = fmt.Sprintf("revision %s serves from %s", in.DesiredRevision, idle)
 	if active == Legacy {
+		// The stable Services selected every colour until now, so the
+		// single-colour pods can go in the same reconcile.
+		d.plan.Actions[Legacy] = Delete
 		d.st.State = apiv1.StateIdle
+		d.st.Message = fmt.Sprintf("revision %s serves from %s", in.DesiredRevision, idle)
 	} else {
+		d.st.State = apiv1.StateScalingDown
+		d.st.Message = warmMessage(in.DesiredRevision, idle, active, d.st.PreviousRevision, in.Now.Add(in.ScaleDownDelay))
 		d.requeue(in.Now.Add(in.ScaleDownDelay))
 	}
 	d.event(false, "Promoted", "Promote", "Switched traffic from %s to %s: revision %s serves", describe(active), idle, in.DesiredRevision)
@@ -427,7 +478,7 @@ func (d *decider) rollback(active, idle Colour) bool {
 // Services select no colour, so they keep every colour's ready pods while the
 // single-colour Deployments come up; the colours go once those are ready.
 func decideDisabled(in Input) Plan {
-	p := Plan{Active: Legacy, Preview: Legacy, Actions: map[Colour]Action{Legacy: Render}}
+	p := Plan{Active: Legacy, Preview: Legacy, Serving: Legacy, Actions: map[Colour]Action{Legacy: Render}}
 	legacy := in.States[Legacy]
 	anyColour := false
 	for _, c := range Colours {
@@ -452,5 +503,8 @@ func decideDisabled(in Input) Plan {
 	st.Message = "blue-green is off: waiting for the single-colour Deployments before removing the colours"
 	p.Status = &st
 	p.Preview = Other(in.Active)
+	if in.HasActive {
+		p.Serving = in.Active
+	}
 	return p
 }

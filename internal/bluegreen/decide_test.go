@@ -201,7 +201,7 @@ func TestDecide(t *testing.T) {
 			in.States[Legacy] = ColourState{Exists: true, Revision: "r1", Replicas: 8, Ready: true}
 			in.States[blue] = ColourState{Exists: true, Revision: "r1", Replicas: 8, Ready: true}
 		}, func(t *testing.T, p Plan) {
-			expect(t, p.Active == blue && p.Actions[Legacy] == Keep && p.Actions[blue] == Render && p.Deployed, "plan %+v", p)
+			expect(t, p.Active == blue && p.Actions[Legacy] == Delete && p.Actions[blue] == Render && p.Deployed, "plan %+v", p)
 		}},
 		{"turning blue-green off keeps the colours until the single set is ready", func(in *Input) {
 			in.Enabled = false

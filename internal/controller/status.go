@@ -53,14 +53,14 @@ const (
 func computeStatus(rapi *apiv1.RestAPI, kids children, plan bluegreen.Plan, out syncOutcome, now time.Time) apiv1.RestAPIStatus {
 	st := *rapi.Status.DeepCopy()
 	st.ObservedGeneration = rapi.Generation
-	st.ActiveEnvironment = plan.Active
+	st.ActiveEnvironment = plan.Serving
 	st.BlueGreen = plan.Status
 	if plan.Deployed {
 		t := metav1.NewTime(now)
 		st.LastDeploymentTime = &t
 	}
 
-	cs := serving(rapi, kids, plan.Active)
+	cs := serving(rapi, kids, plan.Serving)
 	st.Components, st.Replicas, st.ReadyReplicas = cs.components, cs.replicas, cs.ready
 	unhealthy, progressing, notServing := cs.unhealthy, cs.progressing, cs.notServing
 	worst, worstReason := cs.worst, cs.worstReason

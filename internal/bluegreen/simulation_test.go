@@ -1,0 +1,322 @@
+/*
+Copyright 2026 The RestAPI Operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package bluegreen
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
+)
+
+// simColour is one colour's Deployments in the simulated cluster.
+type simColour struct {
+	exists   bool
+	rev      string
+	replicas int32
+	// anyReady: some pod of this colour is ready (old pods keep serving
+	// during a rolling update); fullyReady: every pod runs rev and is ready.
+	anyReady, fullyReady bool
+	failed               bool
+}
+
+// sim is a cluster as the decision sees it, changed only by applying plans
+// and by the events the test injects. A manager restart loses nothing
+// because Decide keeps no memory: everything it reads is here.
+type sim struct {
+	colours  map[Colour]*simColour
+	stable   [4]Colour // the four stable Services' colour selectors
+	statusBG apiv1.BlueGreenStatus
+	active   Colour
+	enabled  bool
+	desired  string
+	applied  map[string]bool // every revision the user ever applied
+	bad      map[string]bool // revisions whose pods never become ready
+	ann      struct{ promote, abort, rollback string }
+	auto     bool
+	now      time.Time
+	served   bool
+	log      []string
+	revCount int
+	seen     map[string]int // Events by reason, over every sequence
+}
+
+func newSim(rng *rand.Rand) *sim {
+	s := &sim{
+		colours: map[Colour]*simColour{blue: {}, green: {}, Legacy: {}},
+		enabled: rng.IntN(5) > 0, applied: map[string]bool{}, bad: map[string]bool{},
+		auto: rng.IntN(2) == 0, now: t0,
+	}
+	for i := range s.stable {
+		s.stable[i] = Legacy
+	}
+	s.newRevision(false)
+	return s
+}
+
+func (s *sim) newRevision(bad bool) {
+	s.revCount++
+	s.desired = fmt.Sprintf("r%d", s.revCount)
+	s.applied[s.desired] = true
+	s.bad[s.desired] = bad
+}
+
+func (s *sim) input() Input {
+	in := Input{
+		Enabled: s.enabled, DesiredRevision: s.desired, AutoPromotion: s.auto,
+		AutoPromoteAfter: 10 * time.Second, ScaleDownDelay: 30 * time.Second, ProgressDeadline: 120 * time.Second,
+		States: map[Colour]ColourState{}, Status: *s.statusBG.DeepCopy(),
+		PromoteRequest: s.ann.promote, AbortRequest: s.ann.abort, RollbackRequest: s.ann.rollback, Now: s.now,
+	}
+	for c, sc := range s.colours {
+		st := ColourState{Exists: sc.exists, Replicas: sc.replicas, Failed: sc.failed}
+		if sc.exists {
+			st.Revision = sc.rev
+			st.Ready = sc.fullyReady && sc.replicas > 0
+		}
+		in.States[c] = st
+	}
+	in.Active, in.HasActive = s.active, s.active != Legacy
+	if !in.HasActive {
+		// Status lost or never written: the stable Services tell.
+		same := true
+		for _, c := range s.stable {
+			same = same && c == s.stable[0]
+		}
+		if same && s.stable[0] != Legacy {
+			in.Active, in.HasActive = s.stable[0], true
+		}
+	}
+	return in
+}
+
+// apply carries out a plan; with crashAfter >= 0 the manager dies after that
+// many stable Service writes and before the status write.
+func (s *sim) apply(p Plan, crashAfter int) {
+	for _, c := range []Colour{blue, green, Legacy} {
+		sc := s.colours[c]
+		switch p.Actions[c] {
+		case Render:
+			if sc.exists && sc.rev == s.desired && sc.replicas > 0 {
+				continue // nothing to change
+			}
+			sc.exists, sc.replicas, sc.failed, sc.fullyReady = true, 8, false, false
+			if sc.rev != s.desired {
+				sc.rev = s.desired
+			}
+		case ScaleDown:
+			sc.replicas, sc.anyReady, sc.fullyReady = 0, false, false
+		case Delete:
+			*sc = simColour{}
+		}
+	}
+	for i := range s.stable {
+		if crashAfter >= 0 && i >= crashAfter {
+			return
+		}
+		s.stable[i] = p.Active
+	}
+	if crashAfter >= 0 {
+		return
+	}
+	if p.Status != nil {
+		s.statusBG = *p.Status
+	} else {
+		s.statusBG = apiv1.BlueGreenStatus{}
+	}
+	s.active = p.Serving
+	for _, a := range p.Consumed {
+		switch a {
+		case apiv1.AnnotationPromote:
+			s.ann.promote = ""
+		case apiv1.AnnotationAbort:
+			s.ann.abort = ""
+		case apiv1.AnnotationRollback:
+			s.ann.rollback = ""
+		}
+	}
+}
+
+// selected reports whether stable Service selector c has a ready pod.
+func (s *sim) hasReadyPods(c Colour) bool {
+	if c == Legacy {
+		for _, sc := range s.colours {
+			if sc.anyReady {
+				return true
+			}
+		}
+		return false
+	}
+	return s.colours[c].anyReady
+}
+
+func (s *sim) reconcile(t *testing.T, step string, crashAfter int) {
+	t.Helper()
+	in := s.input()
+	p := Decide(in)
+	for _, e := range p.Events {
+		s.seen[e.Reason]++
+	}
+	before := s.stable
+	// A switch of colour only ever goes to a colour fully ready with the
+	// revision it promotes (or, for a rollback, the warm previous one).
+	if p.Active != Legacy && p.Active != before[0] && s.served && before[0] != Legacy {
+		target := s.colours[p.Active]
+		if !target.fullyReady || target.replicas == 0 {
+			t.Fatalf("%s: switched to %s which is not fully ready (%+v)\n%s", step, p.Active, *target, strings.Join(s.log, "\n"))
+		}
+	}
+	s.apply(p, crashAfter)
+	if crashAfter >= 0 {
+		s.log = append(s.log, fmt.Sprintf("%s: crashed after %d Service writes", step, crashAfter))
+		return
+	}
+	s.log = append(s.log, fmt.Sprintf("%s: desired=%s active=%s state=%s blue=%+v green=%+v legacy=%+v",
+		step, s.desired, s.active, s.statusBG.State, *s.colours[blue], *s.colours[green], *s.colours[Legacy]))
+	s.check(t, step)
+
+	// Nothing changed: a second decision writes nothing.
+	snapshot := s.snapshot()
+	p2 := Decide(s.input())
+	s.apply(p2, -1)
+	if got := s.snapshot(); got != snapshot {
+		t.Fatalf("%s: a reconcile with nothing to change changed something:\nbefore %s\nafter  %s\n%s", step, snapshot, got, strings.Join(s.log, "\n"))
+	}
+}
+
+func (s *sim) snapshot() string {
+	return fmt.Sprintf("%+v %+v %+v %v %v %+v %+v", *s.colours[blue], *s.colours[green], *s.colours[Legacy], s.stable, s.active, s.statusBG, s.ann)
+}
+
+func (s *sim) check(t *testing.T, step string) {
+	t.Helper()
+	fail := func(format string, args ...any) {
+		t.Fatalf("%s: %s\n%s", step, fmt.Sprintf(format, args...), strings.Join(s.log, "\n"))
+	}
+	for _, c := range s.stable[1:] {
+		if c != s.stable[0] {
+			fail("stable Services disagree after a complete reconcile: %v", s.stable)
+		}
+	}
+	if s.hasReadyPods(s.stable[0]) {
+		s.served = true
+	} else if s.served {
+		fail("the stable Services select %q, which has no ready pod, after the application has served", s.stable[0])
+	}
+	if rev := s.statusBG.ActiveRevision; rev != "" && !s.applied[rev] {
+		fail("active revision %s was never applied by the user", rev)
+	}
+	if s.active != Legacy && s.colours[s.active].exists && s.served && s.colours[s.active].rev != s.statusBG.ActiveRevision {
+		fail("status says %s serves revision %s, but it runs %s", s.active, s.statusBG.ActiveRevision, s.colours[s.active].rev)
+	}
+}
+
+// progress lets pods start: good revisions turn ready, bad ones may fail.
+func (s *sim) progress(rng *rand.Rand) {
+	for _, sc := range s.colours {
+		if !sc.exists || sc.replicas == 0 {
+			continue
+		}
+		if s.bad[sc.rev] {
+			sc.failed = sc.failed || rng.IntN(3) == 0
+			continue
+		}
+		sc.anyReady, sc.fullyReady = true, true
+	}
+}
+
+func TestRandomizedSequencesKeepTheInvariants(t *testing.T) {
+	const sequences, steps = 300, 40
+	seen := map[string]int{}
+	for seed := range uint64(sequences) {
+		rng := rand.New(rand.NewPCG(seed, 42))
+		s := newSim(rng)
+		s.seen = seen
+		s.reconcile(t, fmt.Sprintf("seed %d start", seed), -1)
+		for i := range steps {
+			step := fmt.Sprintf("seed %d step %d", seed, i)
+			crash := -1
+			switch k := rng.IntN(12); k {
+			case 0, 1:
+				s.newRevision(rng.IntN(4) == 0)
+				step += " new revision " + s.desired
+			case 2:
+				// Revert to an earlier revision the user applied.
+				back := fmt.Sprintf("r%d", 1+rng.IntN(s.revCount))
+				s.desired = back
+				step += " revert to " + back
+			case 3, 4, 5:
+				s.progress(rng)
+				step += " pods progress"
+			case 6:
+				if rng.IntN(2) == 0 {
+					s.ann.promote = s.desired
+				} else {
+					s.ann.promote = fmt.Sprintf("r%d", 1+rng.IntN(s.revCount)) // possibly stale
+				}
+				step += " approve " + s.ann.promote
+			case 7:
+				s.ann.abort = s.desired
+				step += " abort " + s.desired
+			case 8:
+				s.ann.rollback = s.statusBG.ActiveRevision
+				step += " rollback " + s.ann.rollback
+			case 9:
+				d := time.Duration(1+rng.IntN(200)) * time.Second
+				s.now = s.now.Add(d)
+				step += " time +" + d.String()
+			case 10:
+				crash = rng.IntN(4)
+				step += " manager restart mid-reconcile"
+			case 11:
+				if rng.IntN(4) == 0 {
+					s.enabled = !s.enabled
+					step += fmt.Sprintf(" blue-green enabled=%v", s.enabled)
+				}
+			}
+			s.reconcile(t, step, crash)
+		}
+		// Whatever happened, a healthy new revision eventually serves.
+		s.ann = struct{ promote, abort, rollback string }{}
+		s.newRevision(false)
+		s.ann.promote = s.desired
+		for i := range 6 {
+			s.reconcile(t, fmt.Sprintf("seed %d settle %d", seed, i), -1)
+			s.progress(rng)
+			s.now = s.now.Add(15 * time.Second)
+		}
+		s.reconcile(t, fmt.Sprintf("seed %d settled", seed), -1)
+		if s.statusBG.ActiveRevision != s.desired && (s.enabled || s.colours[Legacy].rev != s.desired) {
+			t.Fatalf("seed %d: a healthy revision %s did not end up serving: %+v\n%s", seed, s.desired, s.statusBG, strings.Join(s.log, "\n"))
+		}
+		if !reflect.DeepEqual(s.stable, [4]Colour{s.active, s.active, s.active, s.active}) {
+			t.Fatalf("seed %d: stable Services %v", seed, s.stable)
+		}
+	}
+	// The sequences went through every transition, not just the easy ones.
+	for _, reason := range []string{"Deployed", "Deploying", "Promoted", "ScaledDown", ReasonRolledBack, "RollbackRefused",
+		ReasonProgressDeadlineExceeded, ReasonAbortRequested, ReasonPreviewUnhealthy, "BlueGreenDisabled"} {
+		if seen[reason] == 0 {
+			t.Errorf("no sequence reached %s", reason)
+		}
+	}
+	t.Logf("transitions seen: %v", seen)
+}
