@@ -21,13 +21,19 @@ package controller
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
@@ -55,9 +61,15 @@ type RestAPIReconciler struct {
 	Recorder  recorder.EventRecorder
 	// Now returns the current time; tests may replace it.
 	Now func() time.Time
+
+	// written remembers the status this manager last wrote per RestAPI. The
+	// blue-green decision reads status, so it must never act on a cached copy
+	// older than our own last write (see readRestAPI).
+	writtenMu sync.Mutex
+	written   map[types.NamespacedName]apiv1.RestAPIStatus
 }
 
-// +kubebuilder:rbac:groups=apps.restapi.dev,resources=restapis,verbs=get;list;watch
+// +kubebuilder:rbac:groups=apps.restapi.dev,resources=restapis,verbs=get;list;watch;patch
 // +kubebuilder:rbac:groups=apps.restapi.dev,resources=restapis/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=apps,resources=deployments,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups="",resources=services;configmaps,verbs=get;list;watch;create;update;patch;delete
@@ -68,8 +80,8 @@ type RestAPIReconciler struct {
 func (r *RestAPIReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	log := logf.FromContext(ctx)
 
-	var rapi apiv1.RestAPI
-	if err := r.Get(ctx, req.NamespacedName, &rapi); err != nil {
+	rapi, err := r.readRestAPI(ctx, req.NamespacedName)
+	if err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if !rapi.DeletionTimestamp.IsZero() {
@@ -77,25 +89,28 @@ func (r *RestAPIReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 		return ctrl.Result{}, nil
 	}
 
-	kids, err := r.readChildren(ctx, &rapi)
+	kids, err := r.readChildren(ctx, rapi)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
 	now := r.now()
-	in := decisionInput(&rapi, kids, now)
+	in := decisionInput(rapi, kids, now)
 	plan := bluegreen.Decide(in)
 	serving := bluegreen.Legacy
 	if in.HasActive {
 		serving = in.Active
 	}
 
-	outcome := r.syncChildren(ctx, &rapi, kids, plan, serving)
+	outcome := r.syncChildren(ctx, rapi, kids, plan, serving)
 	if outcome.err != nil {
 		log.Error(outcome.err, "Reconciling children failed")
 	}
 
-	status := computeStatus(&rapi, kids, plan, outcome, now)
-	if err := r.writeStatus(ctx, &rapi, status); err != nil {
+	status := computeStatus(rapi, kids, plan, outcome, now)
+	if err := r.writeStatus(ctx, rapi, status); err != nil {
+		return ctrl.Result{}, err
+	}
+	if err := r.consumeRequests(ctx, rapi, plan.Consumed); err != nil {
 		return ctrl.Result{}, err
 	}
 	for _, e := range plan.Events {
@@ -103,7 +118,7 @@ func (r *RestAPIReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 		if e.Warning {
 			t = corev1.EventTypeWarning
 		}
-		r.event(&rapi, t, e.Reason, e.Action, "%s", e.Message)
+		r.event(rapi, t, e.Reason, e.Action, "%s", e.Message)
 	}
 	if outcome.err != nil {
 		return ctrl.Result{}, outcome.err
@@ -113,6 +128,68 @@ func (r *RestAPIReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 		result.RequeueAfter = conflictRetry
 	}
 	return result, nil
+}
+
+// consumeRequests removes request annotations the decision acted on, refused
+// or found stale, each only if it still holds the value acted on (a JSON
+// patch test), so a request never acts twice and a newer one is kept.
+func (r *RestAPIReconciler) consumeRequests(ctx context.Context, rapi *apiv1.RestAPI, keys []string) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	var ops []map[string]any
+	for _, k := range keys {
+		path := "/metadata/annotations/" + strings.NewReplacer("~", "~0", "/", "~1").Replace(k)
+		ops = append(ops,
+			map[string]any{"op": "test", "path": path, "value": rapi.Annotations[k]},
+			map[string]any{"op": "remove", "path": path})
+	}
+	patch, err := json.Marshal(ops)
+	if err != nil {
+		return err
+	}
+	if err := r.Patch(ctx, rapi, client.RawPatch(types.JSONPatchType, patch)); err != nil && !apierrors.IsInvalid(err) && !isNotFound(err) {
+		return fmt.Errorf("removing handled requests %v: %w", keys, err)
+	}
+	return nil
+}
+
+// readRestAPI reads the RestAPI from the cache, or from the API server when
+// the cached status is not the one this manager last wrote: right after a
+// write the cache can lag, and a decision on a stale status could undo it.
+// In steady state the cache matches and no request is sent.
+func (r *RestAPIReconciler) readRestAPI(ctx context.Context, key types.NamespacedName) (*apiv1.RestAPI, error) {
+	var rapi apiv1.RestAPI
+	if err := r.Get(ctx, key, &rapi); err != nil {
+		if isNotFound(err) {
+			r.forget(key)
+		}
+		return nil, err
+	}
+	r.writtenMu.Lock()
+	last, ok := r.written[key]
+	r.writtenMu.Unlock()
+	if ok && !equality.Semantic.DeepEqual(last, rapi.Status) {
+		if err := r.APIReader.Get(ctx, key, &rapi); err != nil {
+			return nil, err
+		}
+	}
+	return &rapi, nil
+}
+
+func (r *RestAPIReconciler) remember(key types.NamespacedName, st apiv1.RestAPIStatus) {
+	r.writtenMu.Lock()
+	defer r.writtenMu.Unlock()
+	if r.written == nil {
+		r.written = map[types.NamespacedName]apiv1.RestAPIStatus{}
+	}
+	r.written[key] = *st.DeepCopy()
+}
+
+func (r *RestAPIReconciler) forget(key types.NamespacedName) {
+	r.writtenMu.Lock()
+	defer r.writtenMu.Unlock()
+	delete(r.written, key)
 }
 
 func (r *RestAPIReconciler) now() time.Time {

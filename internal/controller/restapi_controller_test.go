@@ -306,34 +306,49 @@ var _ = Describe("RestAPI controller", func() {
 		})
 	})
 
-	It("sends no create, update, patch or delete when a reconcile has nothing to change", func() {
-		Expect(k8sClient.Create(ctx, newRestAPI(ns, "idle"))).To(Succeed())
-		waitForChildren(ns, "idle")
-		markAllReady(ns, "idle")
-		Eventually(func() apiv1.Phase { return restAPI(ns, "idle").Status.Phase }).Should(Equal(apiv1.PhaseAvailable))
-		writes.quiet(ns, time.Second)
-		before := writes.in(ns)
-		Expect(before).NotTo(BeEmpty(), "the write counter saw nothing: it is not wired to the manager")
+	DescribeTable("sends no create, update, patch or delete when a reconcile has nothing to change",
+		func(blueGreen bool) {
+			deployments := map[apiv1.ComponentName]string{}
+			for _, c := range components {
+				deployments[c] = "idle-" + string(c)
+			}
+			if blueGreen {
+				deployBlue(ns, "idle", nil)
+				for _, c := range components {
+					deployments[c] += "-blue"
+				}
+			} else {
+				Expect(k8sClient.Create(ctx, newRestAPI(ns, "idle"))).To(Succeed())
+				waitForChildren(ns, "idle")
+				markAllReady(ns, "idle")
+			}
+			Eventually(func() apiv1.Phase { return restAPI(ns, "idle").Status.Phase }).Should(Equal(apiv1.PhaseAvailable))
+			writes.quiet(ns, time.Second)
+			before := writes.in(ns)
+			Expect(before).NotTo(BeEmpty(), "the write counter saw nothing: it is not wired to the manager")
 
-		for i := range 3 {
-			By("triggering a reconcile through the RestAPI")
-			n := reconciles()
-			r := restAPI(ns, "idle")
-			r.Annotations = map[string]string{"touch": time.Now().Format(time.RFC3339Nano)}
-			Expect(k8sClient.Update(ctx, r)).To(Succeed())
-			Eventually(reconciles).Should(BeNumerically(">", n))
+			for i := range 3 {
+				By("triggering a reconcile through the RestAPI")
+				n := reconciles()
+				r := restAPI(ns, "idle")
+				r.Annotations = map[string]string{"touch": time.Now().Format(time.RFC3339Nano)}
+				Expect(k8sClient.Update(ctx, r)).To(Succeed())
+				Eventually(reconciles).Should(BeNumerically(">", n))
 
-			// A label, not an annotation: the apiserver bumps a Deployment's
-			// generation on annotation changes, which is a real change.
-			By("triggering a reconcile through an owned child, on a field the operator does not manage")
-			n = reconciles()
-			var d appsv1.Deployment
-			get(ns, "idle-"+string(components[i]), &d)
-			patch := client.MergeFrom(d.DeepCopy())
-			d.Labels["touch"] = strconv.Itoa(i)
-			Expect(k8sClient.Patch(ctx, &d, patch)).To(Succeed())
-			Eventually(reconciles).Should(BeNumerically(">", n))
-		}
-		Consistently(func() []string { return writes.in(ns) }, 2*time.Second).Should(Equal(before))
-	})
+				// A label, not an annotation: the apiserver bumps a Deployment's
+				// generation on annotation changes, which is a real change.
+				By("triggering a reconcile through an owned child, on a field the operator does not manage")
+				n = reconciles()
+				var d appsv1.Deployment
+				get(ns, deployments[components[i]], &d)
+				patch := client.MergeFrom(d.DeepCopy())
+				d.Labels["touch"] = strconv.Itoa(i)
+				Expect(k8sClient.Patch(ctx, &d, patch)).To(Succeed())
+				Eventually(reconciles).Should(BeNumerically(">", n))
+			}
+			Consistently(func() []string { return writes.in(ns) }, 2*time.Second).Should(Equal(before))
+		},
+		Entry("blue-green off", false),
+		Entry("blue-green on", true),
+	)
 })

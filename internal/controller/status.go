@@ -194,8 +194,11 @@ func (r *RestAPIReconciler) writeStatus(ctx context.Context, rapi *apiv1.RestAPI
 	}
 	orig := rapi.DeepCopy()
 	rapi.Status = st
-	if err := r.Status().Patch(ctx, rapi, client.MergeFrom(orig)); err != nil {
+	// Optimistic lock: a status computed from an outdated object is refused
+	// (409) and the reconcile runs again on fresh data.
+	if err := r.Status().Patch(ctx, rapi, client.MergeFromWithOptions(orig, client.MergeFromWithOptimisticLock{})); err != nil {
 		return fmt.Errorf("writing status: %w", err)
 	}
+	r.remember(client.ObjectKeyFromObject(rapi), rapi.Status)
 	return nil
 }
