@@ -225,6 +225,10 @@ type BlueGreenStatus struct {
 	// ScalingDown, Idle, Aborted or RolledBack.
 	// +optional
 	State BlueGreenState `json:"state,omitempty"`
+	// reason is why the rollout is Aborted or RolledBack:
+	// ProgressDeadlineExceeded, PreviewUnhealthy, AbortRequested or RolledBack.
+	// +optional
+	Reason string `json:"reason,omitempty"`
 	// previewStartedAt is when the preview revision started to deploy; the
 	// progress deadline counts from here.
 	// +optional

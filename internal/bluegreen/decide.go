@@ -23,6 +23,7 @@ package bluegreen
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -170,12 +171,9 @@ type decider struct {
 }
 
 func (d *decider) consume(annotation string) {
-	for _, a := range d.plan.Consumed {
-		if a == annotation {
-			return
-		}
+	if !slices.Contains(d.plan.Consumed, annotation) {
+		d.plan.Consumed = append(d.plan.Consumed, annotation)
 	}
-	d.plan.Consumed = append(d.plan.Consumed, annotation)
 }
 
 // consumeStale drops requests that can no longer apply: a promotion or an
@@ -275,7 +273,7 @@ func (d *decider) decide() {
 func (d *decider) steady(active, idle Colour) {
 	in := d.in
 	d.plan.Actions[active] = Render // repairs drift; changes nothing when nothing drifted
-	d.st.AbortedRevision = ""
+	d.st.AbortedRevision, d.st.Reason = "", ""
 	firstDeploy := d.st.State == apiv1.StateDeploying && d.st.PreviewRevision == ""
 	d.st.PreviewRevision, d.st.PreviewStartedAt, d.st.PreviewReadyAt = "", nil, nil
 	d.st.ActiveRevision = in.DesiredRevision
@@ -327,7 +325,10 @@ func (d *decider) aborted(idle Colour) {
 		d.st.State = apiv1.StateAborted
 	}
 	d.st.PreviewRevision, d.st.PreviewStartedAt, d.st.PreviewReadyAt = "", nil, nil
-	d.plan.ProblemReason = string(d.st.State)
+	if d.st.Reason == "" {
+		d.st.Reason = string(d.st.State)
+	}
+	d.plan.ProblemReason = d.st.Reason
 	if d.st.Message == "" {
 		d.st.Message = fmt.Sprintf("revision %s was aborted; change the spec to try again", in.DesiredRevision)
 	}
@@ -341,6 +342,7 @@ func (d *decider) prepare(active, idle Colour) {
 	desired := in.DesiredRevision
 	other := in.States[idle]
 	d.plan.Actions[idle] = Render
+	d.st.Reason = ""
 	if d.st.PreviewRevision != desired {
 		d.st.PreviewRevision, d.st.PreviewStartedAt, d.st.PreviewReadyAt = desired, d.now(), nil
 		d.event(false, "Deploying", "Deploy", "Deploying revision %s to %s (preview)", desired, idle)
@@ -444,6 +446,7 @@ func (d *decider) abort(idle Colour, reason, msg string) {
 	d.st.AbortedAt = d.now()
 	d.st.PreviewRevision, d.st.PreviewStartedAt, d.st.PreviewReadyAt = "", nil, nil
 	d.st.State = apiv1.StateAborted
+	d.st.Reason = reason
 	d.st.Message = msg
 	d.plan.ProblemReason, d.plan.ProblemMessage = reason, msg
 	d.event(true, reason, "Abort", "%s", msg)
@@ -468,6 +471,7 @@ func (d *decider) rollback(active, idle Colour) bool {
 	d.st.PreviousRevision = ""
 	d.st.PreviewRevision, d.st.PreviewStartedAt, d.st.PreviewReadyAt = "", nil, nil
 	d.st.State = apiv1.StateRolledBack
+	d.st.Reason = ReasonRolledBack
 	d.st.Message = fmt.Sprintf("rolled back from revision %s to %s (%s) on request; change the spec to deploy again", bad, other.Revision, idle)
 	d.plan.ProblemReason, d.plan.ProblemMessage = ReasonRolledBack, d.st.Message
 	d.event(true, ReasonRolledBack, "Rollback", "%s", d.st.Message)

@@ -34,9 +34,9 @@ import (
 
 // stableColours returns the colour each stable Service selects, in promotion
 // order ("" when a Service selects every colour).
-func stableColours(ns, name string) []string {
+func stableColours(ns, name string) []string { //nolint:unparam // reads better at call sites
 	GinkgoHelper()
-	var out []string
+	out := make([]string, 0, 4)
 	for _, c := range []string{"repository", "model", "controller", "view"} {
 		var svc corev1.Service
 		get(ns, name+"-"+c, &svc)
@@ -71,7 +71,7 @@ func blueGreenStatus(ns, name string) apiv1.BlueGreenStatus {
 	return *r.Status.BlueGreen
 }
 
-func updateSpec(ns, name string, mutate func(*apiv1.RestAPI)) {
+func updateSpec(ns, name string, mutate func(*apiv1.RestAPI)) { //nolint:unparam // reads better at call sites
 	GinkgoHelper()
 	Eventually(func() error {
 		r := restAPI(ns, name)
@@ -80,7 +80,7 @@ func updateSpec(ns, name string, mutate func(*apiv1.RestAPI)) {
 	}).Should(Succeed())
 }
 
-func annotate(ns, name, key, value string) {
+func annotate(ns, name, key, value string) { //nolint:unparam // reads better at call sites
 	GinkgoHelper()
 	r := restAPI(ns, name)
 	patch := client.MergeFrom(r.DeepCopy())
