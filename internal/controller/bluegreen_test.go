@@ -17,6 +17,7 @@ limitations under the License.
 package controller
 
 import (
+	"fmt"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -174,9 +175,11 @@ var _ = Describe("Blue-green", func() {
 		By("switching all four once the last component is ready")
 		markReady(ns, "shop-repository-green")
 		Eventually(func() []string { return stableColours(ns, "shop") }).Should(Equal(allColour("green")))
-		r := restAPI(ns, "shop")
-		Expect(r.Status.ActiveEnvironment).To(Equal(apiv1.EnvironmentGreen))
-		Expect(r.Status.BlueGreen.State).To(Equal(apiv1.StateScalingDown))
+		Eventually(func(g Gomega) {
+			r := restAPI(ns, "shop")
+			g.Expect(r.Status.ActiveEnvironment).To(Equal(apiv1.EnvironmentGreen))
+			g.Expect(r.Status.BlueGreen.State).To(Equal(apiv1.StateScalingDown))
+		}).Should(Succeed())
 		Expect(*deploymentOf(ns, "shop-model-blue").Spec.Replicas).To(Equal(int32(4)), "the old colour stays warm")
 
 		By("scaling blue down after scaleDownDelaySeconds")
@@ -201,7 +204,7 @@ var _ = Describe("Blue-green", func() {
 
 		annotate(ns, "shop", apiv1.AnnotationPromote, newRev)
 		Eventually(func() []string { return stableColours(ns, "shop") }).Should(Equal(allColour("green")))
-		Expect(blueGreenStatus(ns, "shop").ActiveRevision).To(Equal(newRev))
+		Eventually(func() string { return blueGreenStatus(ns, "shop").ActiveRevision }).Should(Equal(newRev))
 		Eventually(func() map[string]string { return restAPI(ns, "shop").Annotations }).ShouldNot(HaveKey(apiv1.AnnotationPromote))
 	})
 
@@ -242,7 +245,7 @@ var _ = Describe("Blue-green", func() {
 		updateSpec(ns, "shop", func(r *apiv1.RestAPI) { r.Spec.Image = "registry.example/shop:1.0.0" })
 		Eventually(func() []string { return stableColours(ns, "shop") }).Should(Equal(allColour("blue")))
 		Expect(deploymentOf(ns, "shop-model-blue").Generation).To(Equal(blueGen), "the warm colour was not touched")
-		Expect(restAPI(ns, "shop").Status.Phase).To(Equal(apiv1.PhaseAvailable))
+		Eventually(func() apiv1.Phase { return restAPI(ns, "shop").Status.Phase }).Should(Equal(apiv1.PhaseAvailable))
 	})
 
 	It("rolls back on request while the previous colour is warm, and does not redeploy the bad revision", func() {
@@ -251,7 +254,8 @@ var _ = Describe("Blue-green", func() {
 		Eventually(func() error { return k8sClient.Get(ctx, key(ns, "shop-view-green"), &appsv1.Deployment{}) }).Should(Succeed())
 		markColourReady(ns, "shop", "green")
 		Eventually(func() []string { return stableColours(ns, "shop") }).Should(Equal(allColour("green")))
-		bad := blueGreenStatus(ns, "shop").ActiveRevision
+		bad := deploymentOf(ns, "shop-model-green").Labels[apiv1.LabelRevision]
+		Eventually(func() string { return blueGreenStatus(ns, "shop").ActiveRevision }).Should(Equal(bad))
 
 		annotate(ns, "shop", apiv1.AnnotationRollback, bad)
 		Eventually(func() []string { return stableColours(ns, "shop") }).Should(Equal(allColour("blue")))
@@ -316,5 +320,113 @@ var _ = Describe("Blue-green", func() {
 			return len(svcs.Items)
 		}).Should(Equal(4))
 		Eventually(func() apiv1.Phase { return restAPI(ns, "shop").Status.Phase }).Should(Equal(apiv1.PhaseAvailable))
+	})
+	It("aborts a preview that is not available by progressDeadlineSeconds; traffic stays", func() {
+		deployBlue(ns, "shop", nil)
+		updateSpec(ns, "shop", func(r *apiv1.RestAPI) { r.Spec.Image = "registry.example/shop:2.0.0" })
+		Eventually(func() apiv1.BlueGreenState { return blueGreenStatus(ns, "shop").State }).Should(Equal(apiv1.StateDeploying))
+		advanceClock(601 * time.Second)
+		annotate(ns, "shop", "touch", "deadline")
+		Eventually(func(g Gomega) {
+			r := restAPI(ns, "shop")
+			g.Expect(r.Status.BlueGreen.State).To(Equal(apiv1.StateAborted))
+			g.Expect(r.Status.BlueGreen.Reason).To(Equal("ProgressDeadlineExceeded"))
+			c := meta.FindStatusCondition(r.Status.Conditions, apiv1.ConditionDegraded)
+			g.Expect(c.Reason).To(Equal("ProgressDeadlineExceeded"))
+			g.Expect(c.Message).To(ContainSubstring("blue keeps serving"))
+		}).Should(Succeed())
+		Eventually(func() int32 { return *deploymentOf(ns, "shop-model-green").Spec.Replicas }).Should(BeZero())
+		Expect(stableColours(ns, "shop")).To(Equal(allColour("blue")))
+	})
+
+	It("after the warm window, going back deploys into the idle colour and switches only when it is ready", func() {
+		deployBlue(ns, "shop", nil)
+		updateSpec(ns, "shop", func(r *apiv1.RestAPI) { r.Spec.Image = "registry.example/shop:2.0.0" })
+		Eventually(func() error { return k8sClient.Get(ctx, key(ns, "shop-view-green"), &appsv1.Deployment{}) }).Should(Succeed())
+		markColourReady(ns, "shop", "green")
+		Eventually(func() []string { return stableColours(ns, "shop") }).Should(Equal(allColour("green")))
+		Eventually(func() apiv1.BlueGreenState { return blueGreenStatus(ns, "shop").State }).Should(Equal(apiv1.StateScalingDown))
+		advanceClock(31 * time.Second)
+		annotate(ns, "shop", "touch", "later")
+		Eventually(func() int32 { return *deploymentOf(ns, "shop-model-blue").Spec.Replicas }).Should(BeZero())
+
+		updateSpec(ns, "shop", func(r *apiv1.RestAPI) { r.Spec.Image = "registry.example/shop:1.0.0" })
+		Eventually(func() int32 { return *deploymentOf(ns, "shop-model-blue").Spec.Replicas }).Should(Equal(int32(2)))
+		Eventually(func() apiv1.BlueGreenState { return blueGreenStatus(ns, "shop").State }).Should(Equal(apiv1.StateDeploying))
+		Consistently(func() []string { return stableColours(ns, "shop") }, time.Second).Should(Equal(allColour("green")))
+		markColourReady(ns, "shop", "blue")
+		Eventually(func() []string { return stableColours(ns, "shop") }).Should(Equal(allColour("blue")))
+	})
+
+	It("continues correctly when the manager restarts at every state of the flow", func() {
+		deployBlue(ns, "shop", func(r *apiv1.RestAPI) { r.Spec.BlueGreen.AutoPromotion = new(false) })
+
+		By("Idle: a restarted manager writes nothing")
+		writes.quiet(ns, time.Second)
+		before := writes.in(ns)
+		restartManager()
+		annotate(ns, "shop", "touch", "idle")
+		Consistently(func() []string { return writes.in(ns) }, 2*time.Second).Should(Equal(before))
+
+		By("Deploying: the preview and its deadline survive a restart")
+		updateSpec(ns, "shop", func(r *apiv1.RestAPI) { r.Spec.Image = "registry.example/shop:2.0.0" })
+		Eventually(func() apiv1.BlueGreenState { return blueGreenStatus(ns, "shop").State }).Should(Equal(apiv1.StateDeploying))
+		Eventually(func() error { return k8sClient.Get(ctx, key(ns, "shop-view-green"), &appsv1.Deployment{}) }).Should(Succeed())
+		started := blueGreenStatus(ns, "shop").PreviewStartedAt
+		greenGen := deploymentOf(ns, "shop-model-green").Generation
+		restartManager()
+		annotate(ns, "shop", "touch", "deploying")
+		Consistently(func(g Gomega) {
+			st := blueGreenStatus(ns, "shop")
+			g.Expect(st.State).To(Equal(apiv1.StateDeploying))
+			g.Expect(st.PreviewStartedAt.Equal(started)).To(BeTrue(), "the deadline restarted")
+			g.Expect(deploymentOf(ns, "shop-model-green").Generation).To(Equal(greenGen))
+			g.Expect(stableColours(ns, "shop")).To(Equal(allColour("blue")))
+		}, time.Second).Should(Succeed())
+
+		By("AwaitingPromotion: still waiting after a restart")
+		markColourReady(ns, "shop", "green")
+		Eventually(func() apiv1.BlueGreenState { return blueGreenStatus(ns, "shop").State }).Should(Equal(apiv1.StateAwaitingPromotion))
+		restartManager()
+		annotate(ns, "shop", "touch", "awaiting")
+		Consistently(func() []string { return stableColours(ns, "shop") }, time.Second).Should(Equal(allColour("blue")))
+
+		By("ScalingDown: the old colour stays warm across a restart")
+		annotate(ns, "shop", apiv1.AnnotationPromote, deploymentOf(ns, "shop-view-green").Labels[apiv1.LabelRevision])
+		Eventually(func() []string { return stableColours(ns, "shop") }).Should(Equal(allColour("green")))
+		Eventually(func() apiv1.BlueGreenState { return blueGreenStatus(ns, "shop").State }).Should(Equal(apiv1.StateScalingDown))
+		restartManager()
+		annotate(ns, "shop", "touch", "scaling-down")
+		Consistently(func(g Gomega) {
+			g.Expect(stableColours(ns, "shop")).To(Equal(allColour("green")))
+			g.Expect(*deploymentOf(ns, "shop-model-blue").Spec.Replicas).To(Equal(int32(2)))
+			g.Expect(blueGreenStatus(ns, "shop").State).To(Equal(apiv1.StateScalingDown))
+		}, time.Second).Should(Succeed())
+
+		By("Idle again after the delay, decided by a restarted manager")
+		restartManager()
+		advanceClock(31 * time.Second)
+		annotate(ns, "shop", "touch", "delay-over")
+		Eventually(func() apiv1.BlueGreenState { return blueGreenStatus(ns, "shop").State }).Should(Equal(apiv1.StateIdle))
+		Expect(*deploymentOf(ns, "shop-model-blue").Spec.Replicas).To(BeZero())
+
+		By("Aborted: not retried after a restart")
+		updateSpec(ns, "shop", func(r *apiv1.RestAPI) { r.Spec.Image = "registry.example/shop:3.0.0" })
+		Eventually(func() error {
+			d := deploymentOf(ns, "shop-model-blue")
+			if d.Spec.Template.Spec.Containers[0].Image != "registry.example/shop:3.0.0" {
+				return fmt.Errorf("blue runs %s", d.Spec.Template.Spec.Containers[0].Image)
+			}
+			return nil
+		}).Should(Succeed())
+		annotate(ns, "shop", apiv1.AnnotationAbort, deploymentOf(ns, "shop-model-blue").Labels[apiv1.LabelRevision])
+		Eventually(func() apiv1.BlueGreenState { return blueGreenStatus(ns, "shop").State }).Should(Equal(apiv1.StateAborted))
+		restartManager()
+		annotate(ns, "shop", "touch", "aborted")
+		Consistently(func(g Gomega) {
+			g.Expect(blueGreenStatus(ns, "shop").State).To(Equal(apiv1.StateAborted))
+			g.Expect(*deploymentOf(ns, "shop-model-blue").Spec.Replicas).To(BeZero())
+			g.Expect(stableColours(ns, "shop")).To(Equal(allColour("green")))
+		}, time.Second).Should(Succeed())
 	})
 })

@@ -51,6 +51,10 @@ import (
 // watch event announces its removal.
 const conflictRetry = time.Minute
 
+// conflictRequeue is how soon a reconcile whose status write lost an
+// optimistic-lock race runs again.
+const conflictRequeue = 200 * time.Millisecond
+
 // RestAPIReconciler reconciles RestAPI objects.
 type RestAPIReconciler struct {
 	client.Client
@@ -108,6 +112,11 @@ func (r *RestAPIReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 
 	status := computeStatus(rapi, kids, plan, outcome, now)
 	if err := r.writeStatus(ctx, rapi, status); err != nil {
+		if apierrors.IsConflict(err) {
+			// The RestAPI changed since it was read: decide again on fresh data.
+			log.V(1).Info("Status write refused: the RestAPI changed meanwhile; requeued")
+			return ctrl.Result{RequeueAfter: conflictRequeue}, nil
+		}
 		return ctrl.Result{}, err
 	}
 	if err := r.consumeRequests(ctx, rapi, plan.Consumed); err != nil {

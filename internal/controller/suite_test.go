@@ -23,6 +23,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -83,6 +84,21 @@ var _ = BeforeSuite(func() {
 	Expect(err).NotTo(HaveOccurred())
 
 	By("starting the manager with production cache settings, counting its writes")
+	startManager()
+})
+
+var (
+	// clockOffset moves the reconciler's clock forward, so deadlines and
+	// delays can be tested without waiting for them.
+	clockOffset atomic.Int64
+	mgrStop     context.CancelFunc
+	mgrDone     chan struct{}
+)
+
+// startManager starts a manager as cmd/main.go does, with a clock the tests
+// can move and a transport that counts writes.
+func startManager() {
+	GinkgoHelper()
 	mgrCfg := rest.CopyConfig(cfg)
 	mgrCfg.Wrap(writes.wrap)
 	mgr, err := ctrl.NewManager(mgrCfg, ctrl.Options{
@@ -93,12 +109,35 @@ var _ = BeforeSuite(func() {
 		Controller:             config.Controller{SkipNameValidation: new(true)},
 	})
 	Expect(err).NotTo(HaveOccurred())
-	Expect((&RestAPIReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme()}).SetupWithManager(mgr)).To(Succeed())
+	Expect((&RestAPIReconciler{
+		Client: mgr.GetClient(),
+		Scheme: mgr.GetScheme(),
+		Now:    func() time.Time { return time.Now().Add(time.Duration(clockOffset.Load())) },
+	}).SetupWithManager(mgr)).To(Succeed())
+	var mgrCtx context.Context
+	mgrCtx, mgrStop = context.WithCancel(ctx)
+	done := make(chan struct{})
+	mgrDone = done
 	go func() {
 		defer GinkgoRecover()
-		Expect(mgr.Start(ctx)).To(Succeed())
+		defer close(done)
+		Expect(mgr.Start(mgrCtx)).To(Succeed())
 	}()
-})
+}
+
+// restartManager stops the manager, waits until it is gone, and starts a new
+// one with nothing in memory: what a crash and a restart look like.
+func restartManager() {
+	GinkgoHelper()
+	mgrStop()
+	Eventually(mgrDone).Should(BeClosed())
+	startManager()
+}
+
+// advanceClock moves the reconciler's clock forward.
+func advanceClock(d time.Duration) { clockOffset.Add(int64(d)) }
+
+var _ = AfterEach(func() { clockOffset.Store(0) })
 
 var _ = AfterSuite(func() {
 	By("tearing down the test environment")
