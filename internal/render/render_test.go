@@ -18,6 +18,7 @@ package render
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
@@ -330,5 +331,62 @@ func TestNamesFitAtTheLongestAllowedName(t *testing.T) {
 	r.Name = "a23456789012345678901234567890123456789012ab"[:apiv1.MaxNameLength]
 	if n := len(ChildName(r, apiv1.ComponentRepository) + "-preview"); n > 63 {
 		t.Errorf("longest derived Service name is %d characters", n)
+	}
+}
+
+func TestColours(t *testing.T) {
+	r := baseRestAPI()
+	blueComps := Desired(r, apiv1.EnvironmentBlue)
+	for _, c := range blueComps {
+		d := c.Deployment
+		if *d.Name != "shop-"+string(c.Settings.Name)+"-blue" || *c.ConfigMap.Name != "shop-"+string(c.Settings.Name)+"-blue-config" {
+			t.Errorf("names %s %s", *d.Name, *c.ConfigMap.Name)
+		}
+		if d.Spec.Selector.MatchLabels[apiv1.LabelEnvironment] != "blue" || d.Spec.Template.Labels[apiv1.LabelEnvironment] != "blue" {
+			t.Errorf("%s does not select and label its colour", *d.Name)
+		}
+		if got := *d.Spec.Template.Spec.Containers[0].EnvFrom[0].ConfigMapRef.Name; got != *c.ConfigMap.Name {
+			t.Errorf("%s reads ConfigMap %s", *d.Name, got)
+		}
+		if got := c.ConfigMap.Data["MODEL_URL"]; got != "http://shop-model-blue.prod.svc:8080" {
+			t.Errorf("%s: MODEL_URL %s, want the blue peer", *d.Name, got)
+		}
+	}
+	legacy := Desired(r, "")[0].Deployment.Spec.Selector
+	if len(legacy.MatchExpressions) != 1 || *legacy.MatchExpressions[0].Key != apiv1.LabelEnvironment ||
+		*legacy.MatchExpressions[0].Operator != metav1.LabelSelectorOpDoesNotExist {
+		t.Errorf("single-colour selector %+v must exclude every colour's pods", legacy)
+	}
+	if Revision(r) != Desired(r, apiv1.EnvironmentGreen)[0].Deployment.Labels[apiv1.LabelRevision] ||
+		Revision(r) != blueComps[0].Deployment.Labels[apiv1.LabelRevision] {
+		t.Error("the revision depends on the colour")
+	}
+
+	svcs := Services(r, apiv1.EnvironmentGreen, apiv1.EnvironmentBlue, true)
+	if len(svcs) != 16 {
+		t.Fatalf("%d Services with blue-green, want 16", len(svcs))
+	}
+	wantStable := []string{"shop-repository", "shop-model", "shop-controller", "shop-view"}
+	for i, name := range wantStable {
+		s := svcs[i]
+		if *s.Name != name || s.Spec.Selector[apiv1.LabelEnvironment] != "green" {
+			t.Errorf("Service %d is %s selecting %v; want %s selecting green (promotion order)", i, *s.Name, s.Spec.Selector, name)
+		}
+	}
+	for _, s := range svcs {
+		if len(s.Spec.Selector) < 2 || s.Spec.Selector[apiv1.LabelInstance] != "shop" {
+			t.Errorf("Service %s has selector %v", *s.Name, s.Spec.Selector)
+		}
+		switch {
+		case strings.HasSuffix(*s.Name, "-preview"):
+			if s.Spec.Selector[apiv1.LabelEnvironment] != "blue" {
+				t.Errorf("preview %s selects %v", *s.Name, s.Spec.Selector)
+			}
+		case strings.HasSuffix(*s.Name, "-blue"), strings.HasSuffix(*s.Name, "-green"):
+			colour := (*s.Name)[strings.LastIndex(*s.Name, "-")+1:]
+			if s.Spec.Selector[apiv1.LabelEnvironment] != colour || s.Labels[apiv1.LabelEnvironment] != colour {
+				t.Errorf("per-colour %s selects %v", *s.Name, s.Spec.Selector)
+			}
+		}
 	}
 }

@@ -144,6 +144,35 @@ var _ = Describe("RestAPI on a real cluster", Ordered, func() {
 		s.stopAndCheck()
 	})
 
+	It("switches blue-green off and on again with ready endpoints behind every stable Service at every moment", func() {
+		s := startSampling(ns)
+		kubectl("patch", "rapi", app, "-n", ns, "--type=merge", "-p",
+			`{"spec":{"image":"registry.example/shop:1.4.0","blueGreen":{"enabled":false}}}`)
+		Eventually(func(g Gomega) {
+			var deps appsv1.DeploymentList
+			g.Expect(k8sClient.List(ctx, &deps, client.InNamespace(ns), client.MatchingLabels{apiv1.LabelInstance: app})).To(Succeed())
+			names := make([]string, 0, len(deps.Items))
+			for _, d := range deps.Items {
+				names = append(names, d.Name)
+			}
+			g.Expect(names).To(ConsistOf(app+"-model", app+"-view", app+"-controller", app+"-repository"))
+		}).Should(Succeed())
+		Expect(stableColours(ns)).To(Equal([]string{""}))
+		waitAvailable(ns)
+
+		kubectl("patch", "rapi", app, "-n", ns, "--type=merge", "-p", `{"spec":{"blueGreen":{"enabled":true}}}`)
+		Eventually(func() []string { return stableColours(ns) }).Should(Equal([]string{"blue"}))
+		Eventually(func(g Gomega) {
+			var deps appsv1.DeploymentList
+			g.Expect(k8sClient.List(ctx, &deps, client.InNamespace(ns), client.MatchingLabels{apiv1.LabelInstance: app})).To(Succeed())
+			for _, d := range deps.Items {
+				g.Expect(d.Labels).To(HaveKey(apiv1.LabelEnvironment), "single-colour Deployment %s still there", d.Name)
+			}
+		}).Should(Succeed())
+		waitAvailable(ns)
+		s.stopAndCheck()
+	})
+
 	It("removes every child through garbage collection when the RestAPI is deleted", func() {
 		kubectl("delete", "rapi", app, "-n", ns, "--wait=true", "--timeout=60s")
 		sel := client.MatchingLabels{apiv1.LabelInstance: app}
