@@ -65,7 +65,8 @@ wait_available() {
   while true; do
     IFS=' ' read -r gen observed phase < <(kubectl get rapi "${NAME}" -n "${NS}" \
       -o jsonpath='{.metadata.generation} {.status.observedGeneration} {.status.phase}' 2>/dev/null || true) || true
-    line="phase=${phase:-?} ready=$(kubectl get rapi "${NAME}" -n "${NS}" -o jsonpath='{.status.ready}' 2>/dev/null)"
+    line="phase=${phase:-?} $(kubectl get rapi "${NAME}" -n "${NS}" \
+      -o jsonpath='ready={.status.ready} active={.status.activeEnvironment} blue-green={.status.blueGreen.state}' 2>/dev/null)"
     line+=" $(kubectl get deploy -n "${NS}" -l app.kubernetes.io/instance="${NAME}" \
       -o jsonpath='{range .items[*]}{.metadata.name}:{.status.updatedReplicas}/{.spec.replicas}-updated {end}' 2>/dev/null)"
     if [ "${line}" != "${last}" ]; then
@@ -100,6 +101,12 @@ kubectl get deploy -n "${NS}" -l app.kubernetes.io/instance="${NAME}" \
   -o custom-columns='DEPLOYMENT:.metadata.name,IMAGE:.spec.template.spec.containers[0].image,READY:.status.readyReplicas,REVISION:.spec.template.metadata.labels.apps\.restapi\.dev/revision'
 kubectl get rapi "${NAME}" -n "${NS}" \
   -o jsonpath='{range .status.conditions[*]}  {.type}={.status} ({.reason}){"\n"}{end}'
+echo
+echo "Stable Services now select: $(kubectl get svc "${NAME}-model" -n "${NS}" -o jsonpath='{.spec.selector.apps\.restapi\.dev/environment}')"
+echo "Blue-green: $(kubectl get rapi "${NAME}" -n "${NS}" -o jsonpath='{.status.blueGreen.message}')"
+echo
+kubectl get events -n "${NS}" --field-selector involvedObject.kind=RestAPI -o custom-columns='REASON:.reason,MESSAGE:.note' 2>/dev/null \
+  | grep -E '^(REASON|Deploy|Promoted|ScaledDown)' || true
 
 cat <<EOF
 
@@ -109,6 +116,8 @@ Look around:
   kubectl describe rapi ${NAME} -n ${NS}
   kubectl get events -n ${NS} --sort-by=.lastTimestamp
   tail -f ${STATE_DIR}/demo-manager.log
+Roll back to the previous version while it is still warm (a selector flip):
+  kubectl annotate rapi ${NAME} -n ${NS} apps.restapi.dev/rollback=\$(kubectl get rapi ${NAME} -n ${NS} -o jsonpath='{.status.blueGreen.activeRevision}') --overwrite
 Try a version that never becomes ready (the old one keeps serving):
   kubectl patch rapi ${NAME} -n ${NS} --type=merge -p '{"spec":{"image":"registry.example/never-ready:1","blueGreen":{"progressDeadlineSeconds":30}}}'
 Tear down:

@@ -239,6 +239,12 @@ func (d *decider) decide() {
 		d.plan.Actions[Legacy] = Delete // blue-green was turned on and a colour serves now
 	}
 	activeRev := in.States[active].Revision
+	if activeRev == "" {
+		// The serving colour is incomplete (a Deployment deleted by hand, or
+		// not in the cache yet): what it serves is what was promoted. Steady
+		// state then restores it in place instead of deploying elsewhere.
+		activeRev = d.st.ActiveRevision
+	}
 	if active == Legacy {
 		activeRev = "" // the legacy objects must move to a colour, whatever they run
 	}

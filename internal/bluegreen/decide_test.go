@@ -70,6 +70,11 @@ func TestDecide(t *testing.T) {
 		{"steady state: render the serving colour, nothing else, no requeue", nil, func(t *testing.T, p Plan) {
 			expect(t, p.Active == blue && p.Actions[blue] == Render && p.Actions[green] == Keep && p.RequeueAfter == 0 && !p.Deployed, "plan %+v", p)
 		}},
+		{"a serving colour missing a Deployment is restored in place, not redeployed elsewhere", func(in *Input) {
+			in.States[blue] = ColourState{Exists: true, Replicas: 6}
+		}, func(t *testing.T, p Plan) {
+			expect(t, p.Active == blue && p.Actions[blue] == Render && p.Actions[green] == Keep && p.Status.State == apiv1.StateIdle, "plan %+v", p)
+		}},
 		{"a new revision is prepared in the idle colour; the serving one is not touched", func(in *Input) {
 			in.DesiredRevision = "r2"
 		}, func(t *testing.T, p Plan) {

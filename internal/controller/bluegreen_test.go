@@ -277,9 +277,12 @@ var _ = Describe("Blue-green", func() {
 		markColourReady(ns, "shop", "green")
 		Eventually(func() []string { return stableColours(ns, "shop") }).Should(Equal(allColour("green")))
 
-		r := restAPI(ns, "shop")
-		r.Status = apiv1.RestAPIStatus{}
-		Expect(k8sClient.Status().Update(ctx, r)).To(Succeed())
+		Eventually(func() apiv1.Environment { return restAPI(ns, "shop").Status.ActiveEnvironment }).Should(Equal(apiv1.EnvironmentGreen))
+		Eventually(func() error {
+			r := restAPI(ns, "shop")
+			r.Status = apiv1.RestAPIStatus{}
+			return k8sClient.Status().Update(ctx, r)
+		}).Should(Succeed())
 		// Status changes do not trigger a reconcile; anything else does.
 		annotate(ns, "shop", "touch", "1")
 		Eventually(func() apiv1.Environment { return restAPI(ns, "shop").Status.ActiveEnvironment }).Should(Equal(apiv1.EnvironmentGreen))
@@ -428,5 +431,14 @@ var _ = Describe("Blue-green", func() {
 			g.Expect(*deploymentOf(ns, "shop-model-blue").Spec.Replicas).To(BeZero())
 			g.Expect(stableColours(ns, "shop")).To(Equal(allColour("green")))
 		}, time.Second).Should(Succeed())
+	})
+	It("restores a serving colour's Deployment deleted by hand in place, without deploying to the other colour", func() {
+		deployBlue(ns, "shop", nil)
+		Expect(k8sClient.Delete(ctx, deploymentOf(ns, "shop-model-blue"))).To(Succeed())
+		Eventually(func() error { return k8sClient.Get(ctx, key(ns, "shop-model-blue"), &appsv1.Deployment{}) }).Should(Succeed())
+		Consistently(func() bool {
+			return apierrors.IsNotFound(k8sClient.Get(ctx, key(ns, "shop-model-green"), &appsv1.Deployment{}))
+		}, time.Second).Should(BeTrue(), "a green Deployment was created")
+		Expect(stableColours(ns, "shop")).To(Equal(allColour("blue")))
 	})
 })

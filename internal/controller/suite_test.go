@@ -76,6 +76,9 @@ var _ = BeforeSuite(func() {
 		ErrorIfCRDPathMissing: true,
 		BinaryAssetsDirectory: binaryAssetsDirectory(),
 	}
+	// 16 Services per blue-green RestAPI, and envtest never deletes a
+	// namespace: the default /24 Service range would run out.
+	testEnv.ControlPlane.GetAPIServer().Configure().Set("service-cluster-ip-range", "10.0.0.0/16")
 	var err error
 	cfg, err = testEnv.Start()
 	Expect(err).NotTo(HaveOccurred())
