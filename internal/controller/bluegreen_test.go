@@ -92,6 +92,17 @@ func annotate(ns, name, key, value string) { //nolint:unparam // reads better at
 	Expect(k8sClient.Patch(ctx, r, patch)).To(Succeed())
 }
 
+// shipToGreen ships image 2.0.0 to the RestAPI "shop" serving from blue
+// and waits until green serves it (promoted, blue warm).
+func shipToGreen(ns string) {
+	GinkgoHelper()
+	updateSpec(ns, "shop", func(r *apiv1.RestAPI) { r.Spec.Image = "registry.example/shop:2.0.0" })
+	Eventually(func() error { return k8sClient.Get(ctx, key(ns, "shop-view-green"), &appsv1.Deployment{}) }).Should(Succeed())
+	markColourReady(ns, "shop", "green")
+	Eventually(func() []string { return stableColours(ns, "shop") }).Should(Equal(allColour("green")))
+	Eventually(func() apiv1.BlueGreenState { return blueGreenStatus(ns, "shop").State }).Should(Equal(apiv1.StateScalingDown))
+}
+
 // deployBlue creates a blue-green RestAPI and brings blue to serving.
 func deployBlue(ns, name string, mutate func(*apiv1.RestAPI)) string {
 	GinkgoHelper()
@@ -236,10 +247,7 @@ var _ = Describe("Blue-green", func() {
 
 	It("goes back to the warm previous revision with a selector flip and no new pods", func() {
 		deployBlue(ns, "shop", func(r *apiv1.RestAPI) { r.Spec.BlueGreen.ScaleDownDelaySeconds = new(int32(600)) })
-		updateSpec(ns, "shop", func(r *apiv1.RestAPI) { r.Spec.Image = "registry.example/shop:2.0.0" })
-		Eventually(func() error { return k8sClient.Get(ctx, key(ns, "shop-view-green"), &appsv1.Deployment{}) }).Should(Succeed())
-		markColourReady(ns, "shop", "green")
-		Eventually(func() []string { return stableColours(ns, "shop") }).Should(Equal(allColour("green")))
+		shipToGreen(ns)
 		blueGen := deploymentOf(ns, "shop-model-blue").Generation
 
 		updateSpec(ns, "shop", func(r *apiv1.RestAPI) { r.Spec.Image = "registry.example/shop:1.0.0" })
@@ -250,10 +258,7 @@ var _ = Describe("Blue-green", func() {
 
 	It("rolls back on request while the previous colour is warm, and does not redeploy the bad revision", func() {
 		deployBlue(ns, "shop", func(r *apiv1.RestAPI) { r.Spec.BlueGreen.ScaleDownDelaySeconds = new(int32(600)) })
-		updateSpec(ns, "shop", func(r *apiv1.RestAPI) { r.Spec.Image = "registry.example/shop:2.0.0" })
-		Eventually(func() error { return k8sClient.Get(ctx, key(ns, "shop-view-green"), &appsv1.Deployment{}) }).Should(Succeed())
-		markColourReady(ns, "shop", "green")
-		Eventually(func() []string { return stableColours(ns, "shop") }).Should(Equal(allColour("green")))
+		shipToGreen(ns)
 		bad := deploymentOf(ns, "shop-model-green").Labels[apiv1.LabelRevision]
 		Eventually(func() string { return blueGreenStatus(ns, "shop").ActiveRevision }).Should(Equal(bad))
 
@@ -272,10 +277,7 @@ var _ = Describe("Blue-green", func() {
 
 	It("keeps serving the right colour when its status is lost (a restart with nothing but the cluster)", func() {
 		deployBlue(ns, "shop", nil)
-		updateSpec(ns, "shop", func(r *apiv1.RestAPI) { r.Spec.Image = "registry.example/shop:2.0.0" })
-		Eventually(func() error { return k8sClient.Get(ctx, key(ns, "shop-view-green"), &appsv1.Deployment{}) }).Should(Succeed())
-		markColourReady(ns, "shop", "green")
-		Eventually(func() []string { return stableColours(ns, "shop") }).Should(Equal(allColour("green")))
+		shipToGreen(ns)
 
 		Eventually(func() apiv1.Environment { return restAPI(ns, "shop").Status.ActiveEnvironment }).Should(Equal(apiv1.EnvironmentGreen))
 		Eventually(func() error {
@@ -344,10 +346,7 @@ var _ = Describe("Blue-green", func() {
 
 	It("after the warm window, going back deploys into the idle colour and switches only when it is ready", func() {
 		deployBlue(ns, "shop", nil)
-		updateSpec(ns, "shop", func(r *apiv1.RestAPI) { r.Spec.Image = "registry.example/shop:2.0.0" })
-		Eventually(func() error { return k8sClient.Get(ctx, key(ns, "shop-view-green"), &appsv1.Deployment{}) }).Should(Succeed())
-		markColourReady(ns, "shop", "green")
-		Eventually(func() []string { return stableColours(ns, "shop") }).Should(Equal(allColour("green")))
+		shipToGreen(ns)
 		Eventually(func() apiv1.BlueGreenState { return blueGreenStatus(ns, "shop").State }).Should(Equal(apiv1.StateScalingDown))
 		advanceClock(31 * time.Second)
 		annotate(ns, "shop", "touch", "later")

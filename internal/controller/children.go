@@ -21,6 +21,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -92,6 +93,7 @@ type syncOutcome struct {
 func (r *RestAPIReconciler) syncChildren(ctx context.Context, rapi *apiv1.RestAPI, kids children, plan bluegreen.Plan, serving bluegreen.Colour) syncOutcome {
 	var out syncOutcome
 	var errs []error
+	var made, changed []string
 	note := func(kind, name string, res writeResult, err error) {
 		switch {
 		case err != nil:
@@ -99,11 +101,21 @@ func (r *RestAPIReconciler) syncChildren(ctx context.Context, rapi *apiv1.RestAP
 		case res == conflict:
 			out.conflicts = append(out.conflicts, kind+" "+name)
 		case res == created:
-			r.event(rapi, corev1.EventTypeNormal, "Created", "Create", "Created %s %s", kind, name)
+			made = append(made, kind+" "+name)
 		case res == updated:
-			r.event(rapi, corev1.EventTypeNormal, "Updated", "Update", "Updated %s %s to the desired state", kind, name)
+			changed = append(changed, kind+" "+name)
 		}
 	}
+	// One Event per kind of write and reconcile, not one per object: a new
+	// blue-green RestAPI creates 32 objects.
+	defer func() {
+		if len(made) > 0 {
+			r.event(rapi, corev1.EventTypeNormal, "Created", "Create", "Created %s", strings.Join(made, ", "))
+		}
+		if len(changed) > 0 {
+			r.event(rapi, corev1.EventTypeNormal, "Updated", "Update", "Updated to the desired state: %s", strings.Join(changed, ", "))
+		}
+	}()
 	// written replaces the cache's copy of a Deployment just written, so
 	// status describes it as written (a new generation not yet observed).
 	written := func(name string, ac *appsv1ac.DeploymentApplyConfiguration, res writeResult) {
@@ -159,7 +171,11 @@ func (r *RestAPIReconciler) syncChildren(ctx context.Context, rapi *apiv1.RestAP
 		note("Service", name, res, err)
 	}
 
-	errs = append(errs, r.deleteStale(ctx, rapi, kids, keep)...)
+	deleted, delErrs := r.deleteStale(ctx, kids, keep)
+	errs = append(errs, delErrs...)
+	if len(deleted) > 0 {
+		r.event(rapi, corev1.EventTypeNormal, "Deleted", "Delete", "Deleted, no longer part of the spec: %s", strings.Join(deleted, ", "))
+	}
 	out.err = errors.Join(errs...)
 	return out
 }
@@ -188,8 +204,9 @@ func (r *RestAPIReconciler) scaleDown(ctx context.Context, rapi *apiv1.RestAPI, 
 
 // deleteStale deletes the children this RestAPI controls that the plan no
 // longer wants, with a UID precondition.
-func (r *RestAPIReconciler) deleteStale(ctx context.Context, rapi *apiv1.RestAPI, kids children, keep map[string]bool) []error {
+func (r *RestAPIReconciler) deleteStale(ctx context.Context, kids children, keep map[string]bool) ([]string, []error) {
 	var errs []error
+	var deleted []string
 	var stale []client.Object
 	for name, o := range kids.services {
 		if !keep["Service/"+name] {
@@ -218,10 +235,10 @@ func (r *RestAPIReconciler) deleteStale(ctx context.Context, rapi *apiv1.RestAPI
 			delete(kids.deployments, o.GetName())
 		}
 		if err == nil {
-			r.event(rapi, corev1.EventTypeNormal, "Deleted", "Delete", "Deleted %s %s: no longer part of the spec", kind, o.GetName())
+			deleted = append(deleted, kind+" "+o.GetName())
 		}
 	}
-	return errs
+	return deleted, errs
 }
 
 type writeResult int
