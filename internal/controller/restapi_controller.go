@@ -106,9 +106,6 @@ func (r *RestAPIReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 	}
 
 	outcome := r.syncChildren(ctx, rapi, kids, plan, serving)
-	if outcome.err != nil {
-		log.Error(outcome.err, "Reconciling children failed")
-	}
 
 	status := computeStatus(rapi, kids, plan, outcome, now)
 	if err := r.writeStatus(ctx, rapi, status); err != nil {
