@@ -38,11 +38,32 @@ import (
 	"github.com/restapi-operator/restapi-operator/internal/render"
 )
 
-// children are the objects in the cache that this RestAPI controls, by name.
+// children are the objects in the cache that this RestAPI controls, by name,
+// and the Pods of its Deployments (read only).
 type children struct {
 	deployments map[string]*appsv1.Deployment
 	services    map[string]*corev1.Service
 	configMaps  map[string]*corev1.ConfigMap
+	pods        []corev1.Pod
+}
+
+// podsOf returns the Pods of a Deployment's current template: same
+// component, same colour (none for the single-colour Deployments), same
+// revision.
+func (k children) podsOf(d *appsv1.Deployment) []corev1.Pod {
+	if d == nil {
+		return nil
+	}
+	want := d.Spec.Template.Labels
+	var out []corev1.Pod
+	for _, p := range k.pods {
+		l := p.Labels
+		if l[apiv1.LabelComponent] == want[apiv1.LabelComponent] && l[apiv1.LabelEnvironment] == want[apiv1.LabelEnvironment] &&
+			l[apiv1.LabelRevision] == want[apiv1.LabelRevision] {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // readChildren lists, from the cache, every child the RestAPI controls.
@@ -51,7 +72,8 @@ func (r *RestAPIReconciler) readChildren(ctx context.Context, rapi *apiv1.RestAP
 	var deps appsv1.DeploymentList
 	var svcs corev1.ServiceList
 	var cms corev1.ConfigMapList
-	for _, l := range []client.ObjectList{&deps, &svcs, &cms} {
+	var pods corev1.PodList
+	for _, l := range []client.ObjectList{&deps, &svcs, &cms, &pods} {
 		if err := r.List(ctx, l, opts...); err != nil {
 			return children{}, fmt.Errorf("listing children of %s: %w", rapi.Name, err)
 		}
@@ -60,6 +82,7 @@ func (r *RestAPIReconciler) readChildren(ctx context.Context, rapi *apiv1.RestAP
 		deployments: controlled(rapi, deps.Items),
 		services:    controlled(rapi, svcs.Items),
 		configMaps:  controlled(rapi, cms.Items),
+		pods:        pods.Items,
 	}, nil
 }
 

@@ -58,7 +58,7 @@ func colourState(rapi *apiv1.RestAPI, kids children, colour bluegreen.Colour) bl
 		if d.Spec.Replicas != nil {
 			st.Replicas += *d.Spec.Replicas
 		}
-		h := health.FromDeployment(d)
+		h := health.Evaluate(d, kids.podsOf(d))
 		if h.Health != apiv1.HealthHealthy || h.Replicas == 0 {
 			ready = false
 		}

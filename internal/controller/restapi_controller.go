@@ -38,8 +38,11 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 	"sigs.k8s.io/controller-runtime/pkg/recorder"
 
 	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
@@ -78,6 +81,7 @@ type RestAPIReconciler struct {
 // +kubebuilder:rbac:groups=apps,resources=deployments,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups="",resources=services;configmaps,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+// +kubebuilder:rbac:groups="",resources=pods,verbs=get;list;watch
 
 // Reconcile brings one RestAPI's children to the rendered state and reports
 // what the cluster shows in status.
@@ -215,6 +219,7 @@ func CacheOptions() cache.Options {
 			&appsv1.Deployment{}: {Label: managed},
 			&corev1.Service{}:    {Label: managed},
 			&corev1.ConfigMap{}:  {Label: managed},
+			&corev1.Pod{}:        {Label: managed},
 		},
 	}
 }
@@ -238,8 +243,48 @@ func (r *RestAPIReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Owns(&appsv1.Deployment{}).
 		Owns(&corev1.Service{}).
 		Owns(&corev1.ConfigMap{}).
+		// Pods belong to ReplicaSets, not to the RestAPI: map them by label,
+		// and only when something health depends on changed.
+		Watches(&corev1.Pod{}, handler.EnqueueRequestsFromMapFunc(podToRestAPI),
+			builder.WithPredicates(predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+				return podHealthKey(e.ObjectOld) != podHealthKey(e.ObjectNew)
+			}})).
 		Named("restapi").
 		Complete(r)
+}
+
+// podToRestAPI maps a Pod to the RestAPI named by its instance label.
+func podToRestAPI(_ context.Context, o client.Object) []reconcile.Request {
+	name := o.GetLabels()[apiv1.LabelInstance]
+	if name == "" {
+		return nil
+	}
+	return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: o.GetNamespace(), Name: name}}}
+}
+
+// podHealthKey is what of a Pod its component's health depends on: phase,
+// conditions, container states and restarts. Other updates cause no reconcile.
+func podHealthKey(o client.Object) string {
+	p, ok := o.(*corev1.Pod)
+	if !ok {
+		return ""
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s|%v|", p.Status.Phase, p.DeletionTimestamp != nil)
+	for _, c := range p.Status.Conditions {
+		fmt.Fprintf(&b, "%s=%s/%s|", c.Type, c.Status, c.Reason)
+	}
+	for _, cs := range p.Status.ContainerStatuses {
+		fmt.Fprintf(&b, "%s:%v:%d:", cs.Name, cs.Ready, cs.RestartCount)
+		if w := cs.State.Waiting; w != nil {
+			b.WriteString("w=" + w.Reason)
+		}
+		if t := cs.LastTerminationState.Terminated; t != nil {
+			b.WriteString(":t=" + t.Reason)
+		}
+		b.WriteString("|")
+	}
+	return b.String()
 }
 
 // isNotFound is apierrors.IsNotFound, named for readability at call sites.

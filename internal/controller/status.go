@@ -153,7 +153,7 @@ func serving(rapi *apiv1.RestAPI, kids children, active bluegreen.Colour) servin
 			continue
 		}
 		d := kids.deployments[render.ColourName(rapi, c.Name, active)]
-		h := health.FromDeployment(d)
+		h := health.Evaluate(d, kids.podsOf(d))
 		rev := ""
 		if d != nil {
 			rev = d.Labels[apiv1.LabelRevision]

@@ -1,0 +1,104 @@
+/*
+Copyright 2026 The RestAPI Operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controller
+
+import (
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
+)
+
+// failingPod creates a Pod of the Deployment's current template and gives it
+// the status a kubelet would report.
+func failingPod(ns, deployment, name string, status corev1.PodStatus) {
+	GinkgoHelper()
+	d := deploymentOf(ns, deployment)
+	p := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Labels: d.Spec.Template.Labels},
+		Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: "registry.example/shop:1.0.0"}}},
+	}
+	Expect(k8sClient.Create(ctx, p)).To(Succeed())
+	p.Status = status
+	Expect(k8sClient.Status().Update(ctx, p)).To(Succeed())
+}
+
+func waitingStatus(reason, message string) corev1.PodStatus {
+	return corev1.PodStatus{Phase: corev1.PodPending, ContainerStatuses: []corev1.ContainerStatus{{
+		Name: "app", Image: "registry.example/shop:1.0.0", ImageID: "",
+		State: corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: reason, Message: message}},
+	}}}
+}
+
+var _ = Describe("Component health from Pods", func() {
+	var ns string
+	BeforeEach(func() { ns = newNamespace() })
+
+	DescribeTable("reports a Pod failure as the component's health, reason and message",
+		func(status corev1.PodStatus, reason, message string) {
+			Expect(k8sClient.Create(ctx, newRestAPI(ns, "shop"))).To(Succeed())
+			waitForChildren(ns, "shop")
+			failingPod(ns, "shop-model", "shop-model-abc", status)
+			Eventually(func(g Gomega) {
+				r := restAPI(ns, "shop")
+				var model apiv1.ComponentStatus
+				for _, c := range r.Status.Components {
+					if c.Name == apiv1.ComponentModel {
+						model = c
+					}
+				}
+				g.Expect(model.Health).To(Equal(apiv1.HealthUnhealthy))
+				g.Expect(model.Message).To(ContainSubstring(message))
+				c := meta.FindStatusCondition(r.Status.Conditions, apiv1.ConditionDegraded)
+				g.Expect(c.Status).To(Equal(metav1.ConditionTrue))
+				g.Expect(c.Reason).To(Equal(reason))
+				g.Expect(r.Status.Phase).To(Equal(apiv1.PhaseDegraded))
+			}).Should(Succeed())
+		},
+		Entry("CrashLoopBackOff", waitingStatus("CrashLoopBackOff", "back-off 40s restarting failed container"), "CrashLoopBackOff", "back-off 40s"),
+		Entry("ImagePullBackOff", waitingStatus("ImagePullBackOff", "Back-off pulling image"), "ImagePullBackOff", "Back-off pulling image"),
+		Entry("ErrImagePull", waitingStatus("ErrImagePull", "manifest unknown"), "ErrImagePull", "manifest unknown"),
+		Entry("CreateContainerConfigError (a missing Secret)", waitingStatus("CreateContainerConfigError", "secret \"shop-db\" not found"),
+			"CreateContainerConfigError", "secret \"shop-db\" not found"),
+		Entry("OOMKilled", corev1.PodStatus{Phase: corev1.PodRunning, ContainerStatuses: []corev1.ContainerStatus{{
+			Name: "app", Image: "registry.example/shop:1.0.0", RestartCount: 3,
+			State:                corev1.ContainerState{Running: &corev1.ContainerStateRunning{}},
+			LastTerminationState: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{Reason: "OOMKilled", ExitCode: 137}},
+		}}}, "OOMKilled", "more memory than its limit"),
+		Entry("Unschedulable", corev1.PodStatus{Phase: corev1.PodPending, Conditions: []corev1.PodCondition{{
+			Type: corev1.PodScheduled, Status: corev1.ConditionFalse, Reason: corev1.PodReasonUnschedulable, Message: "0/3 nodes are available: 3 Insufficient memory.",
+		}}}, "Unschedulable", "Insufficient memory"),
+	)
+
+	It("aborts a blue-green preview whose Pods crash-loop at once, without waiting for the deadline", func() {
+		deployBlue(ns, "shop", nil)
+		updateSpec(ns, "shop", func(r *apiv1.RestAPI) { r.Spec.Image = "registry.example/shop:2.0.0" })
+		Eventually(func() apiv1.BlueGreenState { return blueGreenStatus(ns, "shop").State }).Should(Equal(apiv1.StateDeploying))
+		failingPod(ns, "shop-model-green", "shop-model-green-abc", waitingStatus("CrashLoopBackOff", "back-off 10s restarting failed container"))
+		Eventually(func(g Gomega) {
+			r := restAPI(ns, "shop")
+			g.Expect(r.Status.BlueGreen.State).To(Equal(apiv1.StateAborted))
+			g.Expect(r.Status.BlueGreen.Reason).To(Equal("PreviewUnhealthy"))
+			g.Expect(r.Status.BlueGreen.Message).To(ContainSubstring("CrashLoopBackOff"))
+		}).Should(Succeed())
+		Expect(stableColours(ns, "shop")).To(Equal(allColour("blue")))
+	})
+})
