@@ -328,6 +328,21 @@ type RestAPIStatus struct {
 	// blueGreen is the state of the blue-green rollout.
 	// +optional
 	BlueGreen *BlueGreenStatus `json:"blueGreen,omitempty"`
+
+	// healing records the last automatic healing action.
+	// +optional
+	Healing *HealingStatus `json:"healing,omitempty"`
+}
+
+// HealingStatus records the last automatic healing action.
+type HealingStatus struct {
+	// lastAction is what was done, for example "rollback".
+	LastAction string `json:"lastAction"`
+	// lastActionTime is when.
+	LastActionTime metav1.Time `json:"lastActionTime"`
+	// message says why, for a person.
+	// +optional
+	Message string `json:"message,omitempty"`
 }
 
 // +kubebuilder:object:root=true

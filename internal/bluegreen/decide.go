@@ -77,6 +77,9 @@ type Input struct {
 	AutoPromoteAfter time.Duration
 	ScaleDownDelay   time.Duration
 	ProgressDeadline time.Duration
+	// HealingEnabled lets the decision roll back on its own
+	// (spec.healthCheck.healing.enabled).
+	HealingEnabled bool
 
 	// States of blue, green and Legacy.
 	States map[Colour]ColourState
@@ -141,6 +144,8 @@ type Plan struct {
 	// Consumed lists the request annotations acted on, refused or stale; the
 	// controller removes them so that a request never acts twice or late.
 	Consumed []string
+	// Healing lists the automatic healing actions this decision takes.
+	Healing []HealingAction
 }
 
 // Condition reasons set by blue-green decisions.
@@ -149,7 +154,15 @@ const (
 	ReasonPreviewUnhealthy         = "PreviewUnhealthy"
 	ReasonAbortRequested           = "AbortRequested"
 	ReasonRolledBack               = "RolledBack"
+	ReasonUnhealthyAfterPromotion  = "UnhealthyAfterPromotion"
 )
+
+// HealingAction names an automatic action taken on an unhealthy application.
+type HealingAction string
+
+// HealingRollback: a newly promoted colour turned unhealthy inside the warm
+// window and traffic went back to the previous colour.
+const HealingRollback HealingAction = "rollback"
 
 // Decide takes the blue-green decision for one reconcile.
 func Decide(in Input) Plan {
@@ -251,11 +264,19 @@ func (d *decider) decide() {
 
 	if in.RollbackRequest != "" && in.RollbackRequest == activeRev && active != Legacy {
 		d.consume(apiv1.AnnotationRollback)
-		if d.rollback(active, idle) {
+		if d.rollback(active, idle, ReasonRolledBack, "on request") {
 			return
 		}
 		d.event(true, "RollbackRefused", "Rollback", "Cannot roll back from revision %s: the previous revision is no longer warm in %s; apply its spec to deploy it again",
 			activeRev, idle)
+	}
+
+	// Healing: a colour that turns unhealthy while the previous one is still
+	// warm goes back to it at once, a selector flip.
+	if in.HealingEnabled && desired == activeRev && active != Legacy && in.States[active].Failed && d.st.State == apiv1.StateScalingDown {
+		if d.rollback(active, idle, ReasonUnhealthyAfterPromotion, "because it turned unhealthy: "+in.States[active].FailedMessage) {
+			return
+		}
 	}
 
 	if desired == activeRev {
@@ -460,7 +481,7 @@ func (d *decider) abort(idle Colour, reason, msg string) {
 
 // rollback flips traffic back to the warm previous colour; false when the
 // previous revision is not warm and ready.
-func (d *decider) rollback(active, idle Colour) bool {
+func (d *decider) rollback(active, idle Colour, reason, why string) bool {
 	in := d.in
 	other := in.States[idle]
 	if other.Revision == "" || other.Revision != d.st.PreviousRevision || !other.Ready || other.Replicas == 0 {
@@ -477,10 +498,13 @@ func (d *decider) rollback(active, idle Colour) bool {
 	d.st.PreviousRevision = ""
 	d.st.PreviewRevision, d.st.PreviewStartedAt, d.st.PreviewReadyAt = "", nil, nil
 	d.st.State = apiv1.StateRolledBack
-	d.st.Reason = ReasonRolledBack
-	d.st.Message = fmt.Sprintf("rolled back from revision %s to %s (%s) on request; change the spec to deploy again", bad, other.Revision, idle)
-	d.plan.ProblemReason, d.plan.ProblemMessage = ReasonRolledBack, d.st.Message
-	d.event(true, ReasonRolledBack, "Rollback", "%s", d.st.Message)
+	d.st.Reason = reason
+	d.st.Message = fmt.Sprintf("rolled back from revision %s to %s (%s) %s; change the spec to deploy again", bad, other.Revision, idle, why)
+	d.plan.ProblemReason, d.plan.ProblemMessage = reason, d.st.Message
+	d.event(true, reason, "Rollback", "%s", d.st.Message)
+	if reason == ReasonUnhealthyAfterPromotion {
+		d.plan.Healing = append(d.plan.Healing, HealingRollback)
+	}
 	return true
 }
 

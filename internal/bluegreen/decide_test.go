@@ -193,6 +193,21 @@ func TestDecide(t *testing.T) {
 		}, func(t *testing.T, p Plan) {
 			expect(t, p.Active == blue && p.Actions[green] == ScaleDown && p.Status.AbortedRevision == "r2" && p.Status.State == apiv1.StateRolledBack, "plan %+v", p)
 		}},
+		{"a promoted colour turning unhealthy inside the warm window is rolled back automatically", func(in *Input) {
+			in.Active, in.DesiredRevision, in.HealingEnabled = green, "r2", true
+			in.States[green] = ColourState{Exists: true, Revision: "r2", Replicas: 8, Ready: false, Failed: true, FailedMessage: "model: CrashLoopBackOff"}
+			in.Status = apiv1.BlueGreenStatus{ActiveRevision: "r2", PreviousRevision: "r1", State: apiv1.StateScalingDown, PromotedAt: at(-10 * time.Second)}
+		}, func(t *testing.T, p Plan) {
+			expect(t, p.Active == blue && p.Status.State == apiv1.StateRolledBack && p.Status.Reason == ReasonUnhealthyAfterPromotion, "plan %+v", p)
+			expect(t, len(p.Healing) == 1 && p.Healing[0] == HealingRollback && p.Status.AbortedRevision == "r2", "plan %+v", p)
+		}},
+		{"with healing off it only reports", func(in *Input) {
+			in.Active, in.DesiredRevision, in.HealingEnabled = green, "r2", false
+			in.States[green] = ColourState{Exists: true, Revision: "r2", Replicas: 8, Failed: true, FailedMessage: "model: CrashLoopBackOff"}
+			in.Status = apiv1.BlueGreenStatus{ActiveRevision: "r2", PreviousRevision: "r1", State: apiv1.StateScalingDown, PromotedAt: at(-10 * time.Second)}
+		}, func(t *testing.T, p Plan) {
+			expect(t, p.Active == green && len(p.Healing) == 0, "plan %+v", p)
+		}},
 		{"a rollback request when the previous colour is cold changes nothing", func(in *Input) {
 			in.Active, in.DesiredRevision, in.RollbackRequest = green, "r2", "r2"
 			in.States[green] = ColourState{Exists: true, Revision: "r2", Replicas: 8, Ready: true}

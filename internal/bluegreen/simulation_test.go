@@ -47,6 +47,7 @@ type sim struct {
 	statusBG apiv1.BlueGreenStatus
 	active   Colour
 	enabled  bool
+	healing  bool
 	desired  string
 	applied  map[string]bool // every revision the user ever applied
 	bad      map[string]bool // revisions whose pods never become ready
@@ -62,7 +63,7 @@ type sim struct {
 func newSim(rng *rand.Rand) *sim {
 	s := &sim{
 		colours: map[Colour]*simColour{blue: {}, green: {}, Legacy: {}},
-		enabled: rng.IntN(5) > 0, applied: map[string]bool{}, bad: map[string]bool{},
+		enabled: rng.IntN(5) > 0, healing: rng.IntN(4) > 0, applied: map[string]bool{}, bad: map[string]bool{},
 		auto: rng.IntN(2) == 0, now: t0,
 	}
 	for i := range s.stable {
@@ -81,7 +82,7 @@ func (s *sim) newRevision(bad bool) {
 
 func (s *sim) input() Input {
 	in := Input{
-		Enabled: s.enabled, DesiredRevision: s.desired, AutoPromotion: s.auto,
+		Enabled: s.enabled, HealingEnabled: s.healing, DesiredRevision: s.desired, AutoPromotion: s.auto,
 		AutoPromoteAfter: 10 * time.Second, ScaleDownDelay: 30 * time.Second, ProgressDeadline: 120 * time.Second,
 		States: map[Colour]ColourState{}, Status: *s.statusBG.DeepCopy(),
 		PromoteRequest: s.ann.promote, AbortRequest: s.ann.abort, RollbackRequest: s.ann.rollback, Now: s.now,
@@ -287,7 +288,13 @@ func TestRandomizedSequencesKeepTheInvariants(t *testing.T) {
 				crash = rng.IntN(4)
 				step += " manager restart mid-reconcile"
 			case 11:
-				if rng.IntN(4) == 0 {
+				if rng.IntN(3) == 0 && s.active != Legacy && s.colours[s.active].exists {
+					// The serving colour turns unhealthy (crash loops) while
+					// its pods still serve.
+					s.colours[s.active].failed = true
+					s.colours[s.active].fullyReady = false
+					step += " serving colour unhealthy"
+				} else if rng.IntN(4) == 0 {
 					s.enabled = !s.enabled
 					step += fmt.Sprintf(" blue-green enabled=%v", s.enabled)
 				}
@@ -312,7 +319,7 @@ func TestRandomizedSequencesKeepTheInvariants(t *testing.T) {
 		}
 	}
 	// The sequences went through every transition, not just the easy ones.
-	for _, reason := range []string{"Deployed", "Deploying", "Promoted", "ScaledDown", ReasonRolledBack, "RollbackRefused",
+	for _, reason := range []string{"Deployed", "Deploying", "Promoted", "ScaledDown", ReasonRolledBack, "RollbackRefused", ReasonUnhealthyAfterPromotion,
 		ReasonProgressDeadlineExceeded, ReasonAbortRequested, ReasonPreviewUnhealthy, "BlueGreenDisabled"} {
 		if seen[reason] == 0 {
 			t.Errorf("no sequence reached %s", reason)

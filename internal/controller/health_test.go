@@ -17,15 +17,24 @@ limitations under the License.
 package controller
 
 import (
+	"time"
+
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
 )
+
+// testutilCounter reads restapi_healing_actions_total for an action.
+func testutilCounter(action string) float64 {
+	return testutil.ToFloat64(healingActions.WithLabelValues(action))
+}
 
 // failingPod creates a Pod of the Deployment's current template and gives it
 // the status a kubelet would report.
@@ -100,5 +109,41 @@ var _ = Describe("Component health from Pods", func() {
 			g.Expect(r.Status.BlueGreen.Message).To(ContainSubstring("CrashLoopBackOff"))
 		}).Should(Succeed())
 		Expect(stableColours(ns, "shop")).To(Equal(allColour("blue")))
+	})
+	It("rolls a newly promoted colour that turns unhealthy inside the warm window back to the previous one", func() {
+		deployBlue(ns, "shop", func(r *apiv1.RestAPI) { r.Spec.BlueGreen.ScaleDownDelaySeconds = new(int32(600)) })
+		shipToGreen(ns)
+		before := testutilCounter("rollback")
+
+		By("green's model loses a pod to a crash loop")
+		setDeploymentStatus(ns, "shop-model-green", func(d *appsv1.Deployment) { d.Status.ReadyReplicas, d.Status.AvailableReplicas = 1, 1 })
+		failingPod(ns, "shop-model-green", "shop-model-green-crash", waitingStatus("CrashLoopBackOff", "back-off 20s restarting failed container"))
+
+		Eventually(func() []string { return stableColours(ns, "shop") }).Should(Equal(allColour("blue")))
+		Eventually(func(g Gomega) {
+			r := restAPI(ns, "shop")
+			g.Expect(r.Status.BlueGreen.State).To(Equal(apiv1.StateRolledBack))
+			g.Expect(r.Status.BlueGreen.Reason).To(Equal("UnhealthyAfterPromotion"))
+			g.Expect(r.Status.Healing).NotTo(BeNil())
+			g.Expect(r.Status.Healing.LastAction).To(Equal("rollback"))
+			g.Expect(r.Status.Healing.Message).To(ContainSubstring("CrashLoopBackOff"))
+		}).Should(Succeed())
+		Expect(testutilCounter("rollback") - before).To(Equal(1.0))
+	})
+
+	It("only reports when healing is disabled", func() {
+		deployBlue(ns, "shop", func(r *apiv1.RestAPI) {
+			r.Spec.BlueGreen.ScaleDownDelaySeconds = new(int32(600))
+			r.Spec.HealthCheck.Healing.Enabled = new(false)
+		})
+		shipToGreen(ns)
+		setDeploymentStatus(ns, "shop-model-green", func(d *appsv1.Deployment) { d.Status.ReadyReplicas, d.Status.AvailableReplicas = 1, 1 })
+		failingPod(ns, "shop-model-green", "shop-model-green-crash", waitingStatus("CrashLoopBackOff", "back-off 20s restarting failed container"))
+		Eventually(func() string {
+			c := meta.FindStatusCondition(restAPI(ns, "shop").Status.Conditions, apiv1.ConditionDegraded)
+			return c.Reason
+		}).Should(Equal("CrashLoopBackOff"))
+		Consistently(func() []string { return stableColours(ns, "shop") }, time.Second).Should(Equal(allColour("green")))
+		Expect(restAPI(ns, "shop").Status.Healing).To(BeNil())
 	})
 })

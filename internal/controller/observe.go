@@ -87,6 +87,7 @@ func decisionInput(rapi *apiv1.RestAPI, kids children, now time.Time) bluegreen.
 		AutoPromoteAfter: seconds(bg.AutoPromotionSeconds, 0),
 		ScaleDownDelay:   seconds(bg.ScaleDownDelaySeconds, 30),
 		ProgressDeadline: time.Duration(orDefault(bg.ProgressDeadlineSeconds, 600)) * time.Second,
+		HealingEnabled:   rapi.Spec.HealthCheck.Healing.Enabled == nil || *rapi.Spec.HealthCheck.Healing.Enabled,
 		States:           map[bluegreen.Colour]bluegreen.ColourState{},
 		PromoteRequest:   rapi.Annotations[apiv1.AnnotationPromote],
 		AbortRequest:     rapi.Annotations[apiv1.AnnotationAbort],

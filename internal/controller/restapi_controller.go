@@ -123,6 +123,9 @@ func (r *RestAPIReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 	if err := r.consumeRequests(ctx, rapi, plan.Consumed); err != nil {
 		return ctrl.Result{}, err
 	}
+	for _, a := range plan.Healing {
+		healingActions.WithLabelValues(string(a)).Inc()
+	}
 	for _, e := range plan.Events {
 		t := corev1.EventTypeNormal
 		if e.Warning {

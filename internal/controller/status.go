@@ -59,6 +59,9 @@ func computeStatus(rapi *apiv1.RestAPI, kids children, plan bluegreen.Plan, out 
 		t := metav1.NewTime(now)
 		st.LastDeploymentTime = &t
 	}
+	for _, a := range plan.Healing {
+		st.Healing = &apiv1.HealingStatus{LastAction: string(a), LastActionTime: metav1.NewTime(now), Message: plan.Status.Message}
+	}
 
 	cs := serving(rapi, kids, plan.Serving)
 	st.Components, st.Replicas, st.ReadyReplicas = cs.components, cs.replicas, cs.ready
