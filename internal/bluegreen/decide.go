@@ -67,6 +67,10 @@ type ColourState struct {
 	Failed bool
 	// FailedMessage says why, for a person.
 	FailedMessage string
+	// Degraded: some component lost ready pods after its rollout finished
+	// (or is Failed); DegradedMessage says which and why.
+	Degraded        bool
+	DegradedMessage string
 }
 
 // Input is everything a decision depends on.
@@ -156,6 +160,10 @@ const (
 	ReasonRolledBack               = "RolledBack"
 	ReasonUnhealthyAfterPromotion  = "UnhealthyAfterPromotion"
 )
+
+// RollbackGrace is how long the colour rolled back from keeps its pods after
+// the stable Services left it, for endpoints to follow the switch.
+const RollbackGrace = 10 * time.Second
 
 // HealingAction names an automatic action taken on an unhealthy application.
 type HealingAction string
@@ -273,8 +281,10 @@ func (d *decider) decide() {
 
 	// Healing: a colour that turns unhealthy while the previous one is still
 	// warm goes back to it at once, a selector flip.
-	if in.HealingEnabled && desired == activeRev && active != Legacy && in.States[active].Failed && d.st.State == apiv1.StateScalingDown {
-		if d.rollback(active, idle, ReasonUnhealthyAfterPromotion, "because it turned unhealthy: "+in.States[active].FailedMessage) {
+	// A serving colour losing ready pods is enough: the warm one is known
+	// good, and flipping back before the last pod goes keeps traffic served.
+	if in.HealingEnabled && desired == activeRev && active != Legacy && in.States[active].Degraded && d.st.State == apiv1.StateScalingDown {
+		if d.rollback(active, idle, ReasonUnhealthyAfterPromotion, "because it turned unhealthy: "+in.States[active].DegradedMessage) {
 			return
 		}
 	}
@@ -346,7 +356,18 @@ func (d *decider) aborted(idle Colour) {
 	in := d.in
 	other := in.States[idle]
 	if other.Replicas > 0 && other.Revision == in.DesiredRevision {
-		d.plan.Actions[idle] = ScaleDown
+		// A colour that served until a rollback goes only once the
+		// EndpointSlices had time to follow the switch; a preview that never
+		// served goes at once.
+		until := time.Time{}
+		if d.st.State == apiv1.StateRolledBack && d.st.AbortedAt != nil {
+			until = d.st.AbortedAt.Add(RollbackGrace)
+		}
+		if in.Now.Before(until) {
+			d.requeue(until)
+		} else {
+			d.plan.Actions[idle] = ScaleDown
+		}
 	}
 	if d.st.State != apiv1.StateRolledBack {
 		d.st.State = apiv1.StateAborted
@@ -489,8 +510,11 @@ func (d *decider) rollback(active, idle Colour, reason, why string) bool {
 	}
 	bad := in.States[active].Revision
 	d.plan.Active, d.plan.Preview = idle, active
-	d.plan.Actions[active] = ScaleDown
+	// The colour rolled back from keeps its pods a little longer: endpoints
+	// follow a selector change with a delay (see aborted).
+	d.plan.Actions[active] = Keep
 	d.plan.Actions[idle] = Keep
+	d.requeue(in.Now.Add(RollbackGrace))
 	d.plan.Deployed = true
 	d.st.ActiveRevision = other.Revision
 	d.st.AbortedRevision = bad

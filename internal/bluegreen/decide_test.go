@@ -191,11 +191,12 @@ func TestDecide(t *testing.T) {
 			in.States[green] = ColourState{Exists: true, Revision: "r2", Replicas: 8, Ready: true}
 			in.Status = apiv1.BlueGreenStatus{ActiveRevision: "r2", PreviousRevision: "r1", State: apiv1.StateScalingDown, PromotedAt: at(-10 * time.Second)}
 		}, func(t *testing.T, p Plan) {
-			expect(t, p.Active == blue && p.Actions[green] == ScaleDown && p.Status.AbortedRevision == "r2" && p.Status.State == apiv1.StateRolledBack, "plan %+v", p)
+			expect(t, p.Active == blue && p.Actions[green] == Keep && p.Status.AbortedRevision == "r2" && p.Status.State == apiv1.StateRolledBack, "plan %+v", p)
+			expect(t, p.RequeueAfter == RollbackGrace, "requeue %s, want the rollback grace", p.RequeueAfter)
 		}},
 		{"a promoted colour turning unhealthy inside the warm window is rolled back automatically", func(in *Input) {
 			in.Active, in.DesiredRevision, in.HealingEnabled = green, "r2", true
-			in.States[green] = ColourState{Exists: true, Revision: "r2", Replicas: 8, Ready: false, Failed: true, FailedMessage: "model: CrashLoopBackOff"}
+			in.States[green] = ColourState{Exists: true, Revision: "r2", Replicas: 8, Degraded: true, DegradedMessage: "model: 1 of 2 pods ready"}
 			in.Status = apiv1.BlueGreenStatus{ActiveRevision: "r2", PreviousRevision: "r1", State: apiv1.StateScalingDown, PromotedAt: at(-10 * time.Second)}
 		}, func(t *testing.T, p Plan) {
 			expect(t, p.Active == blue && p.Status.State == apiv1.StateRolledBack && p.Status.Reason == ReasonUnhealthyAfterPromotion, "plan %+v", p)
@@ -203,10 +204,24 @@ func TestDecide(t *testing.T) {
 		}},
 		{"with healing off it only reports", func(in *Input) {
 			in.Active, in.DesiredRevision, in.HealingEnabled = green, "r2", false
-			in.States[green] = ColourState{Exists: true, Revision: "r2", Replicas: 8, Failed: true, FailedMessage: "model: CrashLoopBackOff"}
+			in.States[green] = ColourState{Exists: true, Revision: "r2", Replicas: 8, Degraded: true, DegradedMessage: "model: CrashLoopBackOff"}
 			in.Status = apiv1.BlueGreenStatus{ActiveRevision: "r2", PreviousRevision: "r1", State: apiv1.StateScalingDown, PromotedAt: at(-10 * time.Second)}
 		}, func(t *testing.T, p Plan) {
 			expect(t, p.Active == green && len(p.Healing) == 0, "plan %+v", p)
+		}},
+		{"the colour rolled back from keeps its pods for the grace period", func(in *Input) {
+			in.DesiredRevision = "r2"
+			in.States[green] = ColourState{Exists: true, Revision: "r2", Replicas: 8, Ready: true}
+			in.Status = apiv1.BlueGreenStatus{ActiveRevision: "r1", AbortedRevision: "r2", State: apiv1.StateRolledBack, AbortedAt: at(-5 * time.Second), Message: "rolled back"}
+		}, func(t *testing.T, p Plan) {
+			expect(t, p.Active == blue && p.Actions[green] == Keep && p.RequeueAfter == 5*time.Second, "plan %+v", p)
+		}},
+		{"then it scales down", func(in *Input) {
+			in.DesiredRevision = "r2"
+			in.States[green] = ColourState{Exists: true, Revision: "r2", Replicas: 8, Ready: true}
+			in.Status = apiv1.BlueGreenStatus{ActiveRevision: "r1", AbortedRevision: "r2", State: apiv1.StateRolledBack, AbortedAt: at(-11 * time.Second), Message: "rolled back"}
+		}, func(t *testing.T, p Plan) {
+			expect(t, p.Active == blue && p.Actions[green] == ScaleDown && p.RequeueAfter == 0, "plan %+v", p)
 		}},
 		{"a rollback request when the previous colour is cold changes nothing", func(in *Input) {
 			in.Active, in.DesiredRevision, in.RollbackRequest = green, "r2", "r2"

@@ -88,7 +88,7 @@ func (s *sim) input() Input {
 		PromoteRequest: s.ann.promote, AbortRequest: s.ann.abort, RollbackRequest: s.ann.rollback, Now: s.now,
 	}
 	for c, sc := range s.colours {
-		st := ColourState{Exists: sc.exists, Replicas: sc.replicas, Failed: sc.failed}
+		st := ColourState{Exists: sc.exists, Replicas: sc.replicas, Failed: sc.failed, Degraded: sc.failed}
 		if sc.exists {
 			st.Revision = sc.rev
 			st.Ready = sc.fullyReady && sc.replicas > 0

@@ -160,8 +160,7 @@ func (r *RestAPIReconciler) syncChildren(ctx context.Context, rapi *apiv1.RestAP
 			keep["ConfigMap/"+render.ConfigMapName(rapi, c, colour)] = true
 			keep["Deployment/"+render.ColourName(rapi, c, colour)] = true
 		}
-		switch action {
-		case bluegreen.Render:
+		if action == bluegreen.Render {
 			for _, c := range render.Desired(rapi, colour) {
 				cm, dep := *c.ConfigMap.Name, *c.Deployment.Name
 				if colour != serving {
@@ -179,11 +178,6 @@ func (r *RestAPIReconciler) syncChildren(ctx context.Context, rapi *apiv1.RestAP
 				note("Deployment", dep, res, err)
 				written(dep, c.Deployment, res)
 			}
-		case bluegreen.ScaleDown:
-			for _, c := range comps {
-				res, name, err := r.scaleDown(ctx, rapi, kids, render.ColourName(rapi, c, colour))
-				note("Deployment", name, res, err)
-			}
 		}
 	}
 
@@ -192,6 +186,17 @@ func (r *RestAPIReconciler) syncChildren(ctx context.Context, rapi *apiv1.RestAP
 		keep["Service/"+name] = true
 		res, err := ensure(ctx, r, rapi, kids.services, name, svc, corev1ac.ExtractService, &corev1.Service{})
 		note("Service", name, res, err)
+	}
+
+	// Scale down only after the Services moved away from what goes.
+	for _, colour := range allColours {
+		if plan.Actions[colour] != bluegreen.ScaleDown {
+			continue
+		}
+		for _, c := range comps {
+			res, name, err := r.scaleDown(ctx, rapi, kids, render.ColourName(rapi, c, colour))
+			note("Deployment", name, res, err)
+		}
 	}
 
 	deleted, delErrs := r.deleteStale(ctx, kids, keep)

@@ -126,7 +126,7 @@ var _ = Describe("Component health from Pods", func() {
 			g.Expect(r.Status.BlueGreen.Reason).To(Equal("UnhealthyAfterPromotion"))
 			g.Expect(r.Status.Healing).NotTo(BeNil())
 			g.Expect(r.Status.Healing.LastAction).To(Equal("rollback"))
-			g.Expect(r.Status.Healing.Message).To(ContainSubstring("CrashLoopBackOff"))
+			g.Expect(r.Status.Healing.Message).To(ContainSubstring("turned unhealthy: model:"))
 		}).Should(Succeed())
 		Expect(testutilCounter("rollback") - before).To(Equal(1.0))
 	})

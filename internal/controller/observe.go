@@ -46,7 +46,7 @@ func colourState(rapi *apiv1.RestAPI, kids children, colour bluegreen.Colour) bl
 	var st bluegreen.ColourState
 	revs := map[string]bool{}
 	complete, ready := true, true
-	var failures []string
+	var failures, degraded []string
 	for _, c := range enabledComponents(rapi) {
 		d := kids.deployments[render.ColourName(rapi, c, colour)]
 		if d == nil {
@@ -62,9 +62,13 @@ func colourState(rapi *apiv1.RestAPI, kids children, colour bluegreen.Colour) bl
 		if h.Health != apiv1.HealthHealthy || h.Replicas == 0 {
 			ready = false
 		}
-		if h.Health == apiv1.HealthUnhealthy {
+		switch h.Health {
+		case apiv1.HealthUnhealthy:
 			st.Failed = true
 			failures = append(failures, fmt.Sprintf("%s: %s", c, h.Message))
+			degraded = append(degraded, fmt.Sprintf("%s: %s", c, h.Message))
+		case apiv1.HealthDegraded:
+			degraded = append(degraded, fmt.Sprintf("%s: %s", c, h.Message))
 		}
 	}
 	if complete && len(revs) == 1 {
@@ -74,6 +78,7 @@ func colourState(rapi *apiv1.RestAPI, kids children, colour bluegreen.Colour) bl
 	}
 	st.Ready = complete && ready
 	st.FailedMessage = strings.Join(failures, "; ")
+	st.Degraded, st.DegradedMessage = len(degraded) > 0, strings.Join(degraded, "; ")
 	return st
 }
 

@@ -100,9 +100,21 @@ func podReasons(p *corev1.Pod) map[string]string {
 // Evaluate is a component's health from its Deployment and the Pods of that
 // Deployment: a component that is not Healthy and whose Pods show a failure
 // from podFailures is Unhealthy, with that failure as reason and message.
+//
+// The Pods are read straight from their watch, a step ahead of the
+// Deployment's status: a Healthy component whose Pods are not all ready any
+// more is Degraded at once.
 func Evaluate(d *appsv1.Deployment, pods []corev1.Pod) Component {
 	c := FromDeployment(d)
-	if c.Health == apiv1.HealthHealthy || c.Health == apiv1.HealthUnhealthy && c.Reason == ReasonReplicaFailure {
+	if c.Health == apiv1.HealthHealthy {
+		if ready, live, name := readyPods(pods); live > 0 && ready < c.Replicas {
+			c.Health, c.Reason = apiv1.HealthDegraded, ReasonReplicasUnavailable
+			c.ReadyReplicas = ready
+			c.Message = fmt.Sprintf("%d of %d pods ready; pod %s is not ready", ready, c.Replicas, name)
+		}
+		return c
+	}
+	if c.Health == apiv1.HealthUnhealthy && c.Reason == ReasonReplicaFailure {
 		return c
 	}
 	if f, ok := FromPods(pods); ok {
@@ -110,4 +122,28 @@ func Evaluate(d *appsv1.Deployment, pods []corev1.Pod) Component {
 		c.Message = fmt.Sprintf("%d of %d pods ready; %s", c.ReadyReplicas, c.Replicas, f.Message)
 	}
 	return c
+}
+
+// readyPods counts the ready and the live (not terminating) Pods, and names
+// one live Pod that is not ready.
+func readyPods(pods []corev1.Pod) (ready, live int32, notReady string) {
+	for i := range pods {
+		p := &pods[i]
+		if p.DeletionTimestamp != nil {
+			continue
+		}
+		live++
+		isReady := false
+		for _, c := range p.Status.Conditions {
+			if c.Type == corev1.PodReady && c.Status == corev1.ConditionTrue {
+				isReady = true
+			}
+		}
+		if isReady {
+			ready++
+		} else if notReady == "" {
+			notReady = p.Name
+		}
+	}
+	return ready, live, notReady
 }

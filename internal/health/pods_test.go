@@ -33,6 +33,12 @@ func waiting(reason, msg string) corev1.PodStatus {
 	}}}
 }
 
+func readyStatus(st corev1.PodStatus) corev1.PodStatus {
+	st.Phase = corev1.PodRunning
+	st.Conditions = append(st.Conditions, corev1.PodCondition{Type: corev1.PodReady, Status: corev1.ConditionTrue})
+	return st
+}
+
 func pod(name string, st corev1.PodStatus) corev1.Pod {
 	return corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name}, Status: st}
 }
@@ -72,8 +78,11 @@ func TestEvaluateWithPods(t *testing.T) {
 			apiv1.HealthUnhealthy, "CreateContainerConfigError", "secret missing"},
 		{"pods just starting are not a failure", rolling, []corev1.Pod{pod("p1", waiting("ContainerCreating", ""))},
 			apiv1.HealthProgressing, ReasonRollingOut, "rolling out"},
-		{"a healthy Deployment stays healthy despite an old OOM kill", healthy, []corev1.Pod{pod("p1", oom)},
+		{"a healthy Deployment stays healthy despite an old OOM kill", healthy, []corev1.Pod{pod("p1", readyStatus(oom)), pod("p2", readyStatus(corev1.PodStatus{}))},
 			apiv1.HealthHealthy, ReasonAllReplicasReady, "2 of 2"},
+		{"a pod losing readiness shows before the Deployment's status does", healthy,
+			[]corev1.Pod{pod("p1", readyStatus(corev1.PodStatus{})), pod("p2", corev1.PodStatus{Phase: corev1.PodRunning})},
+			apiv1.HealthDegraded, ReasonReplicasUnavailable, "1 of 2 pods ready; pod p2 is not ready"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

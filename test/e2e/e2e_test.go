@@ -173,6 +173,28 @@ var _ = Describe("RestAPI on a real cluster", Ordered, func() {
 		s.stopAndCheck()
 	})
 
+	It("rolls back automatically when the promoted version loses readiness inside the warm window, with ready endpoints throughout", func() {
+		Expect(stableColours(ns)).To(Equal([]string{"blue"}))
+		s := startSampling(ns)
+		kubectl("patch", "rapi", app, "-n", ns, "--type=merge", "-p",
+			`{"spec":{"model":{"image":"registry.example/shop-turns-unready:1.6.0","replicas":3},"blueGreen":{"scaleDownDelaySeconds":600}}}`)
+		Eventually(func() []string { return stableColours(ns) }).Should(Equal([]string{"green"}))
+		// Each model Pod turns unready at its own moment, 8 to 60 s after it
+		// was ready: the first one must send traffic back to blue.
+		By("the promoted version's model pods lose readiness one after the other")
+		Eventually(func(g Gomega) {
+			var r apiv1.RestAPI
+			g.Expect(k8sClient.Get(ctx, client.ObjectKey{Namespace: ns, Name: app}, &r)).To(Succeed())
+			g.Expect(r.Status.BlueGreen).NotTo(BeNil())
+			g.Expect(r.Status.BlueGreen.State).To(Equal(apiv1.StateRolledBack))
+			g.Expect(r.Status.BlueGreen.Reason).To(Equal("UnhealthyAfterPromotion"))
+			g.Expect(r.Status.Healing).NotTo(BeNil())
+			g.Expect(r.Status.Healing.LastAction).To(Equal("rollback"))
+		}).Should(Succeed())
+		Expect(stableColours(ns)).To(Equal([]string{"blue"}))
+		s.stopAndCheck()
+	})
+
 	It("removes every child through garbage collection when the RestAPI is deleted", func() {
 		kubectl("delete", "rapi", app, "-n", ns, "--wait=true", "--timeout=60s")
 		sel := client.MatchingLabels{apiv1.LabelInstance: app}
