@@ -107,10 +107,12 @@ func podReasons(p *corev1.Pod) map[string]string {
 func Evaluate(d *appsv1.Deployment, pods []corev1.Pod) Component {
 	c := FromDeployment(d)
 	if c.Health == apiv1.HealthHealthy {
-		if ready, live, name := readyPods(pods); live > 0 && ready < c.Replicas {
+		// Only a Pod seen not ready counts: a Pod missing from the cache may
+		// just not have arrived yet, and the Deployment says it is ready.
+		if unready, name := unreadyPods(pods); unready > 0 {
 			c.Health, c.Reason = apiv1.HealthDegraded, ReasonReplicasUnavailable
-			c.ReadyReplicas = ready
-			c.Message = fmt.Sprintf("%d of %d pods ready; pod %s is not ready", ready, c.Replicas, name)
+			c.ReadyReplicas = max(c.ReadyReplicas-unready, 0)
+			c.Message = fmt.Sprintf("%d of %d pods ready; pod %s is not ready", c.ReadyReplicas, c.Replicas, name)
 		}
 		return c
 	}
@@ -124,26 +126,26 @@ func Evaluate(d *appsv1.Deployment, pods []corev1.Pod) Component {
 	return c
 }
 
-// readyPods counts the ready and the live (not terminating) Pods, and names
-// one live Pod that is not ready.
-func readyPods(pods []corev1.Pod) (ready, live int32, notReady string) {
+// unreadyPods counts the live (not terminating) Pods that are not ready, and
+// names one.
+func unreadyPods(pods []corev1.Pod) (unready int32, name string) {
 	for i := range pods {
 		p := &pods[i]
 		if p.DeletionTimestamp != nil {
 			continue
 		}
-		live++
-		isReady := false
+		ready := false
 		for _, c := range p.Status.Conditions {
 			if c.Type == corev1.PodReady && c.Status == corev1.ConditionTrue {
-				isReady = true
+				ready = true
 			}
 		}
-		if isReady {
-			ready++
-		} else if notReady == "" {
-			notReady = p.Name
+		if !ready {
+			unready++
+			if name == "" {
+				name = p.Name
+			}
 		}
 	}
-	return ready, live, notReady
+	return unready, name
 }

@@ -83,6 +83,8 @@ func TestEvaluateWithPods(t *testing.T) {
 		{"a pod losing readiness shows before the Deployment's status does", healthy,
 			[]corev1.Pod{pod("p1", readyStatus(corev1.PodStatus{})), pod("p2", corev1.PodStatus{Phase: corev1.PodRunning})},
 			apiv1.HealthDegraded, ReasonReplicasUnavailable, "1 of 2 pods ready; pod p2 is not ready"},
+		{"a pod not in the cache yet is no loss of readiness", healthy, []corev1.Pod{pod("p1", readyStatus(corev1.PodStatus{}))},
+			apiv1.HealthHealthy, ReasonAllReplicasReady, "2 of 2"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
