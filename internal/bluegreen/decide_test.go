@@ -89,6 +89,7 @@ func TestDecide(t *testing.T) {
 		}, func(t *testing.T, p Plan) {
 			expect(t, p.Active == green && p.Deployed && p.Status.ActiveRevision == "r2" && p.Status.PreviousRevision == "r1", "plan %+v", p)
 			expect(t, p.Status.State == apiv1.StateScalingDown && p.RequeueAfter == 30*time.Second && p.Actions[blue] == Keep, "plan %+v", p)
+			expect(t, len(p.Events) == 1 && p.Events[0].Reason == "Promoted" && !p.Events[0].Warning, "events %+v", p.Events)
 		}},
 		{"autoPromotionSeconds waits from the moment the preview was ready", func(in *Input) {
 			in.DesiredRevision, in.AutoPromoteAfter = "r2", time.Minute

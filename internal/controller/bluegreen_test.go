@@ -25,6 +25,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/labels"
@@ -192,6 +193,19 @@ var _ = Describe("Blue-green", func() {
 			g.Expect(r.Status.BlueGreen.State).To(Equal(apiv1.StateScalingDown))
 		}).Should(Succeed())
 		Expect(*deploymentOf(ns, "shop-model-blue").Spec.Replicas).To(Equal(int32(4)), "the old colour stays warm")
+
+		By("recording the switch as an Event on the RestAPI")
+		Eventually(func(g Gomega) {
+			var events eventsv1.EventList
+			g.Expect(k8sClient.List(ctx, &events, client.InNamespace(ns))).To(Succeed())
+			var notes []string
+			for _, e := range events.Items {
+				if e.Reason == "Promoted" && e.Regarding.Kind == "RestAPI" && e.Regarding.Name == "shop" {
+					notes = append(notes, e.Note)
+				}
+			}
+			g.Expect(notes).To(ContainElement(ContainSubstring("Switched traffic from blue to green")))
+		}).Should(Succeed())
 
 		By("scaling blue down after scaleDownDelaySeconds")
 		Eventually(func() int32 { return *deploymentOf(ns, "shop-model-blue").Spec.Replicas }).Should(BeZero())
