@@ -139,15 +139,6 @@ func (r *RestAPIReconciler) syncChildren(ctx context.Context, rapi *apiv1.RestAP
 			r.event(rapi, corev1.EventTypeNormal, "Updated", "Update", "Updated to the desired state: %s", strings.Join(changed, ", "))
 		}
 	}()
-	// written replaces the cache's copy of a Deployment just written, so
-	// status describes it as written (a new generation not yet observed).
-	written := func(name string, ac *appsv1ac.DeploymentApplyConfiguration, res writeResult) {
-		if res == created || res == updated {
-			if d, err := asDeployment(ac); err == nil {
-				kids.deployments[name] = d
-			}
-		}
-	}
 
 	keep := map[string]bool{}
 	comps := enabledComponents(rapi)
@@ -176,7 +167,7 @@ func (r *RestAPIReconciler) syncChildren(ctx context.Context, rapi *apiv1.RestAP
 				note("ConfigMap", cm, res, err)
 				res, err = ensure(ctx, r, rapi, kids.deployments, dep, c.Deployment, appsv1ac.ExtractDeployment, &appsv1.Deployment{})
 				note("Deployment", dep, res, err)
-				written(dep, c.Deployment, res)
+				kids.written(dep, c.Deployment, res)
 			}
 		}
 	}
@@ -221,10 +212,8 @@ func (r *RestAPIReconciler) scaleDown(ctx context.Context, rapi *apiv1.RestAPI, 
 	}
 	ac.Spec.WithReplicas(0)
 	res, err := ensure(ctx, r, rapi, kids.deployments, name, ac, appsv1ac.ExtractDeployment, &appsv1.Deployment{})
+	kids.written(name, ac, res)
 	if res == updated {
-		if written, convErr := asDeployment(ac); convErr == nil {
-			kids.deployments[name] = written
-		}
 		res = unchanged // a scale-down is reported by the blue-green Events
 	}
 	return res, name, err
@@ -317,6 +306,18 @@ func ensure[T client.Object, A runtime.ApplyConfiguration](
 		return unchanged, err
 	}
 	return result, nil
+}
+
+// written replaces the cache's copy of a Deployment this reconcile created
+// or updated, so status describes it as written (a new generation not yet
+// observed), not as the cache last saw it.
+func (k children) written(name string, ac *appsv1ac.DeploymentApplyConfiguration, res writeResult) {
+	if res != created && res != updated {
+		return
+	}
+	if d, err := asDeployment(ac); err == nil {
+		k.deployments[name] = d
+	}
 }
 
 // asDeployment decodes the apply response that client.Apply left in the

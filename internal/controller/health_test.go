@@ -147,3 +147,30 @@ var _ = Describe("Component health from Pods", func() {
 		Expect(restAPI(ns, "shop").Status.Healing).To(BeNil())
 	})
 })
+
+var _ = Describe("Pod watch filter", func() {
+	ready := func(status corev1.ConditionStatus) *corev1.Pod {
+		return &corev1.Pod{
+			ObjectMeta: metav1.ObjectMeta{Name: "p", Labels: map[string]string{"a": "1"}},
+			Status:     corev1.PodStatus{Phase: corev1.PodRunning, Conditions: []corev1.PodCondition{{Type: corev1.PodReady, Status: status}}},
+		}
+	}
+	It("ignores Pod updates health does not depend on", func() {
+		a, b := ready(corev1.ConditionTrue), ready(corev1.ConditionTrue)
+		b.Labels["touch"] = "x"
+		b.Annotations = map[string]string{"note": "y"}
+		b.ResourceVersion = "42"
+		Expect(podHealthKey(b)).To(Equal(podHealthKey(a)))
+	})
+	It("reacts to readiness, container waiting reasons and restarts", func() {
+		base := ready(corev1.ConditionTrue)
+		Expect(podHealthKey(ready(corev1.ConditionFalse))).NotTo(Equal(podHealthKey(base)))
+		crash := ready(corev1.ConditionTrue)
+		crash.Status.ContainerStatuses = []corev1.ContainerStatus{{Name: "app",
+			State: corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "CrashLoopBackOff"}}}}
+		Expect(podHealthKey(crash)).NotTo(Equal(podHealthKey(base)))
+		restarted := crash.DeepCopy()
+		restarted.Status.ContainerStatuses[0].RestartCount = 1
+		Expect(podHealthKey(restarted)).NotTo(Equal(podHealthKey(crash)))
+	})
+})
