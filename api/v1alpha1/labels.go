@@ -38,6 +38,16 @@ const (
 	// contents, so a config change rolls the pods.
 	AnnotationConfigHash = "apps.restapi.dev/config-hash"
 
+	// AnnotationRestartedAt on a pod template is when the operator last
+	// restarted the component's pods to heal it (RFC 3339), like the
+	// annotation of kubectl rollout restart.
+	AnnotationRestartedAt = "apps.restapi.dev/restartedAt"
+
+	// HealingFieldOwner is the server-side apply field owner of
+	// AnnotationRestartedAt: separate from ManagedBy, so re-applying a
+	// rendered Deployment neither removes the annotation nor rolls the pods.
+	HealingFieldOwner = "restapi-operator-healing"
+
 	// ManagedBy is the value of LabelManagedBy and the server-side apply field owner.
 	ManagedBy = "restapi-operator"
 	// AppName is the value of LabelName.

@@ -200,9 +200,33 @@ type ComponentStatus struct {
 	ReadyReplicas int32 `json:"readyReplicas"`
 	// health is the component's health.
 	Health Health `json:"health"`
-	// message says why the component has this health, for a person.
+	// reason is why, in one CamelCase word: AllReplicasReady, RollingOut,
+	// CrashLoopBackOff, ImagePullBackOff, NoReadyPods...
+	// +optional
+	Reason string `json:"reason,omitempty"`
+	// message says why the component has this health, for a person, and
+	// what healing does about it.
 	// +optional
 	Message string `json:"message,omitempty"`
+
+	// unhealthySince is when this component, having served, turned Unhealthy
+	// on this colour and revision. It stays set through the restarts meant to
+	// heal it and is cleared once the component is Healthy again.
+	// +optional
+	UnhealthySince *metav1.Time `json:"unhealthySince,omitempty"`
+	// restarts counts the automatic restarts since unhealthySince. At
+	// healing.maxRestartsPerHour the operator gives up until the component
+	// is healthy again or runs another revision.
+	// +optional
+	Restarts int32 `json:"restarts,omitempty"`
+	// restartTimes are the latest automatic restarts of this component (at
+	// most healing.maxRestartsPerHour of them, newest last); those of the
+	// last hour count against that limit. The newest is the value of the
+	// apps.restapi.dev/restartedAt annotation on the pod template.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=60
+	RestartTimes []metav1.Time `json:"restartTimes,omitempty"`
 }
 
 // BlueGreenStatus is the observed state of the blue-green rollout.

@@ -378,7 +378,7 @@ var _ = Describe("Blue-green", func() {
 		deployBlue(ns, "shop", func(r *apiv1.RestAPI) { r.Spec.BlueGreen.AutoPromotion = new(false) })
 
 		By("Idle: a restarted manager writes nothing")
-		writes.quiet(ns, time.Second)
+		writes.quiet(ns)
 		before := writes.in(ns)
 		restartManager()
 		annotate(ns, "shop", "touch", "idle")

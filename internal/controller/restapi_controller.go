@@ -74,6 +74,9 @@ type RestAPIReconciler struct {
 	// older than our own last write (see readRestAPI).
 	writtenMu sync.Mutex
 	written   map[types.NamespacedName]apiv1.RestAPIStatus
+	// restarted remembers, per RestAPI and Deployment UID, the restartedAt
+	// annotation this manager last applied (see applyRestarts).
+	restarted map[types.NamespacedName]map[types.UID]string
 }
 
 // +kubebuilder:rbac:groups=apps.restapi.dev,resources=restapis,verbs=get;list;watch;patch
@@ -112,6 +115,7 @@ func (r *RestAPIReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 	outcome := r.syncChildren(ctx, rapi, kids, plan, serving)
 
 	status := computeStatus(rapi, kids, plan, outcome, now)
+	restarts, nextRestart := heal(rapi, plan, &status, now)
 	if err := r.writeStatus(ctx, rapi, status); err != nil {
 		if apierrors.IsConflict(err) {
 			// The RestAPI changed since it was read: decide again on fresh data.
@@ -126,6 +130,10 @@ func (r *RestAPIReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 	for _, a := range plan.Healing {
 		healingActions.WithLabelValues(string(a)).Inc()
 	}
+	r.recordRestarts(rapi, restarts)
+	if err := r.applyRestarts(ctx, rapi, kids, status); err != nil {
+		return ctrl.Result{}, err
+	}
 	for _, e := range plan.Events {
 		t := corev1.EventTypeNormal
 		if e.Warning {
@@ -137,6 +145,9 @@ func (r *RestAPIReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 		return ctrl.Result{}, outcome.err
 	}
 	result := ctrl.Result{RequeueAfter: plan.RequeueAfter}
+	if nextRestart > 0 && (result.RequeueAfter == 0 || nextRestart < result.RequeueAfter) {
+		result.RequeueAfter = nextRestart
+	}
 	if len(outcome.conflicts) > 0 && (result.RequeueAfter == 0 || result.RequeueAfter > conflictRetry) {
 		result.RequeueAfter = conflictRetry
 	}
@@ -203,6 +214,7 @@ func (r *RestAPIReconciler) forget(key types.NamespacedName) {
 	r.writtenMu.Lock()
 	defer r.writtenMu.Unlock()
 	delete(r.written, key)
+	delete(r.restarted, key)
 }
 
 func (r *RestAPIReconciler) now() time.Time {

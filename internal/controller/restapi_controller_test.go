@@ -323,7 +323,7 @@ var _ = Describe("RestAPI controller", func() {
 				markAllReady(ns, "idle")
 			}
 			Eventually(func() apiv1.Phase { return restAPI(ns, "idle").Status.Phase }).Should(Equal(apiv1.PhaseAvailable))
-			writes.quiet(ns, time.Second)
+			writes.quiet(ns)
 			before := writes.in(ns)
 			Expect(before).NotTo(BeEmpty(), "the write counter saw nothing: it is not wired to the manager")
 

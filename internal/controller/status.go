@@ -170,6 +170,7 @@ func serving(rapi *apiv1.RestAPI, kids children, active bluegreen.Colour) servin
 			Replicas:      h.Replicas,
 			ReadyReplicas: h.ReadyReplicas,
 			Health:        h.Health,
+			Reason:        h.Reason,
 			Message:       h.Message,
 		})
 		out.replicas += h.Replicas

@@ -202,8 +202,9 @@ func (l *requestLog) in(ns string) []string {
 	return out
 }
 
-// quiet waits until the manager has sent no write to ns for the given period.
-func (l *requestLog) quiet(ns string, period time.Duration) {
+// quiet waits until the manager has sent no write to ns for a second.
+func (l *requestLog) quiet(ns string) {
+	const period = time.Second
 	GinkgoHelper()
 	last := -1
 	Eventually(func() bool {

@@ -34,6 +34,7 @@ const (
 	ReasonProgressDeadline      = "ProgressDeadlineExceeded"
 	ReasonReplicaFailure        = "ReplicaFailure"
 	ReasonReplicasUnavailable   = "ReplicasUnavailable"
+	ReasonNoReadyPods           = "NoReadyPods"
 	ReasonAllReplicasReady      = "AllReplicasReady"
 	deploymentNewRSAvailable    = "NewReplicaSetAvailable"
 	deploymentProgressTimedOut  = "ProgressDeadlineExceeded"
@@ -55,7 +56,8 @@ type Component struct {
 //   - Healthy: every desired pod is updated and ready, no old pods left.
 //   - Unhealthy: the Deployment controller gave up (progress deadline
 //     exceeded) or cannot create pods (ReplicaFailure).
-//   - Degraded: a finished rollout has lost ready pods.
+//   - Degraded: a finished rollout has lost some ready pods; Unhealthy
+//     (NoReadyPods) when it has lost all of them.
 //   - Progressing: anything else on the way to Healthy.
 func FromDeployment(d *appsv1.Deployment) Component {
 	if d == nil {
@@ -91,9 +93,7 @@ func FromDeployment(d *appsv1.Deployment) Component {
 		return c
 	}
 	if rolloutFinished(d) && st.UpdatedReplicas >= desired {
-		c.Health, c.Reason = apiv1.HealthDegraded, ReasonReplicasUnavailable
-		c.Message = fmt.Sprintf("%d of %d pods ready", st.ReadyReplicas, desired)
-		return c
+		return lostPods(c)
 	}
 	c.Health, c.Reason = apiv1.HealthProgressing, ReasonRollingOut
 	c.Message = fmt.Sprintf("rolling out: %d of %d pods updated, %d ready", st.UpdatedReplicas, desired, st.ReadyReplicas)
@@ -109,4 +109,18 @@ func rolloutFinished(d *appsv1.Deployment) bool {
 		}
 	}
 	return false
+}
+
+// lostPods is the health of a component whose rollout finished and which
+// has fewer ready pods than desired: Degraded while some serve, Unhealthy
+// once none does.
+func lostPods(c Component) Component {
+	if c.ReadyReplicas <= 0 && c.Replicas > 0 {
+		c.Health, c.Reason = apiv1.HealthUnhealthy, ReasonNoReadyPods
+		c.Message = fmt.Sprintf("0 of %d pods ready: none passes its readiness probe", c.Replicas)
+		return c
+	}
+	c.Health, c.Reason = apiv1.HealthDegraded, ReasonReplicasUnavailable
+	c.Message = fmt.Sprintf("%d of %d pods ready", c.ReadyReplicas, c.Replicas)
+	return c
 }

@@ -25,6 +25,12 @@ import (
 	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
 )
 
+// Pod-level reasons named in more than one place.
+const (
+	ReasonCrashLoopBackOff = "CrashLoopBackOff"
+	ReasonOOMKilled        = "OOMKilled"
+)
+
 // Pod-level reasons a component cannot become available by itself, worst
 // first: each needs a person (a fixed image, a Secret, more memory, capacity).
 var podFailures = []string{
@@ -32,8 +38,8 @@ var podFailures = []string{
 	"InvalidImageName",
 	"ErrImagePull",
 	"ImagePullBackOff",
-	"CrashLoopBackOff",
-	"OOMKilled",
+	ReasonCrashLoopBackOff,
+	ReasonOOMKilled,
 	"CreateContainerError",
 	"Unschedulable",
 }
@@ -84,8 +90,8 @@ func podReasons(p *corev1.Pod) map[string]string {
 			}
 			out[w.Reason] = msg
 		}
-		if t := cs.LastTerminationState.Terminated; t != nil && t.Reason == "OOMKilled" {
-			out["OOMKilled"] = fmt.Sprintf("container %s was killed for using more memory than its limit (restarted %d times); raise its memory limit",
+		if t := cs.LastTerminationState.Terminated; t != nil && t.Reason == ReasonOOMKilled {
+			out[ReasonOOMKilled] = fmt.Sprintf("container %s was killed for using more memory than its limit (restarted %d times); raise its memory limit",
 				cs.Name, cs.RestartCount)
 		}
 	}
@@ -103,18 +109,19 @@ func podReasons(p *corev1.Pod) map[string]string {
 //
 // The Pods are read straight from their watch, a step ahead of the
 // Deployment's status: a Healthy component whose Pods are not all ready any
-// more is Degraded at once.
+// more is Degraded (Unhealthy when none is ready) at once.
 func Evaluate(d *appsv1.Deployment, pods []corev1.Pod) Component {
 	c := FromDeployment(d)
 	if c.Health == apiv1.HealthHealthy {
 		// Only a Pod seen not ready counts: a Pod missing from the cache may
 		// just not have arrived yet, and the Deployment says it is ready.
-		if unready, name := unreadyPods(pods); unready > 0 {
-			c.Health, c.Reason = apiv1.HealthDegraded, ReasonReplicasUnavailable
-			c.ReadyReplicas = max(c.ReadyReplicas-unready, 0)
-			c.Message = fmt.Sprintf("%d of %d pods ready; pod %s is not ready", c.ReadyReplicas, c.Replicas, name)
+		unready, name := unreadyPods(pods)
+		if unready == 0 {
+			return c
 		}
-		return c
+		c.ReadyReplicas = max(c.ReadyReplicas-unready, 0)
+		c = lostPods(c)
+		c.Message += fmt.Sprintf("; pod %s is not ready", name)
 	}
 	if c.Health == apiv1.HealthUnhealthy && c.Reason == ReasonReplicaFailure {
 		return c

@@ -83,6 +83,12 @@ func TestEvaluateWithPods(t *testing.T) {
 		{"a pod losing readiness shows before the Deployment's status does", healthy,
 			[]corev1.Pod{pod("p1", readyStatus(corev1.PodStatus{})), pod("p2", corev1.PodStatus{Phase: corev1.PodRunning})},
 			apiv1.HealthDegraded, ReasonReplicasUnavailable, "1 of 2 pods ready; pod p2 is not ready"},
+		{"every pod losing readiness makes the component Unhealthy", healthy,
+			[]corev1.Pod{pod("p1", corev1.PodStatus{Phase: corev1.PodRunning}), pod("p2", corev1.PodStatus{Phase: corev1.PodRunning})},
+			apiv1.HealthUnhealthy, ReasonNoReadyPods, "0 of 2 pods ready: none passes its readiness probe; pod p1 is not ready"},
+		{"a pod crash-looping in a serving component names the crash", healthy,
+			[]corev1.Pod{pod("p1", readyStatus(corev1.PodStatus{})), pod("p2", waiting("CrashLoopBackOff", "back-off 20s"))},
+			apiv1.HealthUnhealthy, "CrashLoopBackOff", "1 of 2 pods ready; pod p2: container model is waiting: CrashLoopBackOff"},
 		{"a pod not in the cache yet is no loss of readiness", healthy, []corev1.Pod{pod("p1", readyStatus(corev1.PodStatus{}))},
 			apiv1.HealthHealthy, ReasonAllReplicasReady, "2 of 2"},
 	}
