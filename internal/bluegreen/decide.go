@@ -81,8 +81,8 @@ type Input struct {
 	AutoPromoteAfter time.Duration
 	ScaleDownDelay   time.Duration
 	ProgressDeadline time.Duration
-	// HealingEnabled lets the decision roll back on its own
-	// (spec.healthCheck.healing.enabled).
+	// HealingEnabled lets the decision abort an unhealthy preview and roll
+	// back an unhealthy promotion on its own (spec.healthCheck.healing.enabled).
 	HealingEnabled bool
 
 	// States of blue, green and Legacy.
@@ -168,9 +168,14 @@ const RollbackGrace = 10 * time.Second
 // HealingAction names an automatic action taken on an unhealthy application.
 type HealingAction string
 
-// HealingRollback: a newly promoted colour turned unhealthy inside the warm
-// window and traffic went back to the previous colour.
-const HealingRollback HealingAction = "rollback"
+const (
+	// HealingAbort: a preview colour turned unhealthy and was aborted at
+	// once, without waiting for the progress deadline.
+	HealingAbort HealingAction = "abort"
+	// HealingRollback: a newly promoted colour turned unhealthy inside the
+	// warm window and traffic went back to the previous colour.
+	HealingRollback HealingAction = "rollback"
+)
 
 // Decide takes the blue-green decision for one reconcile.
 func Decide(in Input) Plan {
@@ -402,8 +407,10 @@ func (d *decider) prepare(active, idle Colour) {
 		d.abort(idle, ReasonAbortRequested, fmt.Sprintf("revision %s was aborted on request; %s keeps serving", desired, active))
 		return
 	}
-	if other.Revision == desired && other.Failed {
+	failed := other.Revision == desired && other.Failed
+	if failed && in.HealingEnabled {
 		d.abort(idle, ReasonPreviewUnhealthy, fmt.Sprintf("revision %s is unhealthy in %s: %s; %s keeps serving", desired, idle, other.FailedMessage, active))
+		d.plan.Healing = append(d.plan.Healing, HealingAbort)
 		return
 	}
 	if !ready {
@@ -416,6 +423,12 @@ func (d *decider) prepare(active, idle Colour) {
 		d.st.PreviewReadyAt = nil
 		d.st.State = apiv1.StateDeploying
 		d.st.Message = fmt.Sprintf("deploying revision %s to %s; %s serves", desired, idle, describe(active))
+		if failed {
+			// Healing is off: report, and let the progress deadline decide.
+			d.st.Message = fmt.Sprintf("revision %s is unhealthy in %s: %s; healing is disabled, so it is aborted only at the progress deadline, %s; %s serves",
+				desired, idle, other.FailedMessage, deadline.UTC().Format(time.RFC3339), describe(active))
+			d.plan.ProblemReason, d.plan.ProblemMessage = ReasonPreviewUnhealthy, d.st.Message
+		}
 		d.requeue(deadline)
 		return
 	}

@@ -17,6 +17,7 @@ limitations under the License.
 package bluegreen
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -37,7 +38,7 @@ func at(d time.Duration) *metav1.Time { t := metav1.NewTime(t0.Add(d)); return &
 // base: blue serves r1, green is cold, r1 is desired.
 func base() Input {
 	return Input{
-		Enabled: true, DesiredRevision: "r1", AutoPromotion: true,
+		Enabled: true, DesiredRevision: "r1", AutoPromotion: true, HealingEnabled: true,
 		ScaleDownDelay: 30 * time.Second, ProgressDeadline: 600 * time.Second,
 		States: map[Colour]ColourState{
 			blue:   {Exists: true, Revision: "r1", Replicas: 8, Ready: true},
@@ -140,6 +141,23 @@ func TestDecide(t *testing.T) {
 			in.States[green] = ColourState{Exists: true, Revision: "r2", Replicas: 8, Failed: true, FailedMessage: "model: crash"}
 		}, func(t *testing.T, p Plan) {
 			expect(t, p.Active == blue && p.Status.State == apiv1.StateAborted && p.ProblemReason == ReasonPreviewUnhealthy, "plan %+v", p)
+			expect(t, len(p.Healing) == 1 && p.Healing[0] == HealingAbort, "healing %v", p.Healing)
+		}},
+		{"with healing disabled an unhealthy preview is only reported, until the deadline", func(in *Input) {
+			in.DesiredRevision, in.HealingEnabled = "r2", false
+			in.Status.PreviewRevision, in.Status.PreviewStartedAt = "r2", at(-time.Second)
+			in.States[green] = ColourState{Exists: true, Revision: "r2", Replicas: 8, Failed: true, FailedMessage: "model: crash"}
+		}, func(t *testing.T, p Plan) {
+			expect(t, p.Active == blue && p.Actions[green] == Render && p.Status.State == apiv1.StateDeploying && len(p.Healing) == 0, "plan %+v", p)
+			expect(t, p.ProblemReason == ReasonPreviewUnhealthy && p.RequeueAfter == 599*time.Second, "plan %+v", p)
+			expect(t, strings.Contains(p.Status.Message, "model: crash; healing is disabled"), "message %q", p.Status.Message)
+		}},
+		{"a preview past its deadline is aborted, but that is the rollout's contract, not healing", func(in *Input) {
+			in.DesiredRevision = "r2"
+			in.Status.PreviewRevision, in.Status.PreviewStartedAt = "r2", at(-601*time.Second)
+			in.States[green] = ColourState{Exists: true, Revision: "r2", Replicas: 8}
+		}, func(t *testing.T, p Plan) {
+			expect(t, p.Status.State == apiv1.StateAborted && len(p.Healing) == 0, "plan %+v", p)
 		}},
 		{"an abort request for the preview revision aborts it", func(in *Input) {
 			in.DesiredRevision, in.AbortRequest = "r2", "r2"

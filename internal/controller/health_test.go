@@ -101,14 +101,33 @@ var _ = Describe("Component health from Pods", func() {
 		deployBlue(ns, "shop", nil)
 		updateSpec(ns, "shop", func(r *apiv1.RestAPI) { r.Spec.Image = "registry.example/shop:2.0.0" })
 		Eventually(func() apiv1.BlueGreenState { return blueGreenStatus(ns, "shop").State }).Should(Equal(apiv1.StateDeploying))
+		before := testutilCounter("abort")
 		failingPod(ns, "shop-model-green", "shop-model-green-abc", waitingStatus("CrashLoopBackOff", "back-off 10s restarting failed container"))
 		Eventually(func(g Gomega) {
 			r := restAPI(ns, "shop")
 			g.Expect(r.Status.BlueGreen.State).To(Equal(apiv1.StateAborted))
 			g.Expect(r.Status.BlueGreen.Reason).To(Equal("PreviewUnhealthy"))
 			g.Expect(r.Status.BlueGreen.Message).To(ContainSubstring("CrashLoopBackOff"))
+			g.Expect(r.Status.Healing).NotTo(BeNil())
+			g.Expect(r.Status.Healing.LastAction).To(Equal("abort"))
 		}).Should(Succeed())
 		Expect(stableColours(ns, "shop")).To(Equal(allColour("blue")))
+		Expect(testutilCounter("abort") - before).To(Equal(1.0))
+	})
+
+	It("with healing disabled reports an unhealthy preview and leaves it to the progress deadline", func() {
+		deployBlue(ns, "shop", func(r *apiv1.RestAPI) { r.Spec.HealthCheck.Healing.Enabled = new(false) })
+		updateSpec(ns, "shop", func(r *apiv1.RestAPI) { r.Spec.Image = "registry.example/shop:2.0.0" })
+		Eventually(func() apiv1.BlueGreenState { return blueGreenStatus(ns, "shop").State }).Should(Equal(apiv1.StateDeploying))
+		failingPod(ns, "shop-model-green", "shop-model-green-abc", waitingStatus("CrashLoopBackOff", "back-off 10s restarting failed container"))
+		Eventually(func(g Gomega) {
+			r := restAPI(ns, "shop")
+			g.Expect(r.Status.BlueGreen.Message).To(ContainSubstring("healing is disabled, so it is aborted only at the progress deadline"))
+			c := meta.FindStatusCondition(r.Status.Conditions, apiv1.ConditionDegraded)
+			g.Expect(c.Reason).To(Equal("PreviewUnhealthy"))
+		}).Should(Succeed())
+		Consistently(func() apiv1.BlueGreenState { return blueGreenStatus(ns, "shop").State }, time.Second).Should(Equal(apiv1.StateDeploying))
+		Expect(restAPI(ns, "shop").Status.Healing).To(BeNil())
 	})
 	It("rolls a newly promoted colour that turns unhealthy inside the warm window back to the previous one", func() {
 		deployBlue(ns, "shop", func(r *apiv1.RestAPI) { r.Spec.BlueGreen.ScaleDownDelaySeconds = new(int32(600)) })

@@ -24,7 +24,7 @@ import (
 // healingActions counts automatic healing actions, by action.
 var healingActions = prometheus.NewCounterVec(prometheus.CounterOpts{
 	Name: "restapi_healing_actions_total",
-	Help: "Automatic healing actions taken on RestAPIs, by action: rollback (a newly promoted colour turned unhealthy) or restart (a component stuck unhealthy).",
+	Help: "Automatic healing actions taken on RestAPIs, by action: abort (a preview turned unhealthy), rollback (a newly promoted colour turned unhealthy) or restart (a component stuck unhealthy).",
 }, []string{"action"})
 
 func init() {
