@@ -24,12 +24,14 @@ import (
 	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	appsv1ac "k8s.io/client-go/applyconfigurations/apps/v1"
+	autoscalingv2ac "k8s.io/client-go/applyconfigurations/autoscaling/v2"
 	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -44,6 +46,7 @@ type children struct {
 	deployments map[string]*appsv1.Deployment
 	services    map[string]*corev1.Service
 	configMaps  map[string]*corev1.ConfigMap
+	hpas        map[string]*autoscalingv2.HorizontalPodAutoscaler
 	pods        []corev1.Pod
 }
 
@@ -72,8 +75,9 @@ func (r *RestAPIReconciler) readChildren(ctx context.Context, rapi *apiv1.RestAP
 	var deps appsv1.DeploymentList
 	var svcs corev1.ServiceList
 	var cms corev1.ConfigMapList
+	var hpas autoscalingv2.HorizontalPodAutoscalerList
 	var pods corev1.PodList
-	for _, l := range []client.ObjectList{&deps, &svcs, &cms, &pods} {
+	for _, l := range []client.ObjectList{&deps, &svcs, &cms, &hpas, &pods} {
 		if err := r.List(ctx, l, opts...); err != nil {
 			return children{}, fmt.Errorf("listing children of %s: %w", rapi.Name, err)
 		}
@@ -82,6 +86,7 @@ func (r *RestAPIReconciler) readChildren(ctx context.Context, rapi *apiv1.RestAP
 		deployments: controlled(rapi, deps.Items),
 		services:    controlled(rapi, svcs.Items),
 		configMaps:  controlled(rapi, cms.Items),
+		hpas:        controlled(rapi, hpas.Items),
 		pods:        pods.Items,
 	}, nil
 }
@@ -113,7 +118,7 @@ type syncOutcome struct {
 // child that differs from the cluster, scales colours down, and deletes the
 // children no longer wanted (a disabled component's, a removed colour's). A
 // child that matches needs no request at all.
-func (r *RestAPIReconciler) syncChildren(ctx context.Context, rapi *apiv1.RestAPI, kids children, plan bluegreen.Plan, serving bluegreen.Colour) syncOutcome {
+func (r *RestAPIReconciler) syncChildren(ctx context.Context, rapi *apiv1.RestAPI, kids children, plan bluegreen.Plan, serving bluegreen.Colour, floors floors) syncOutcome {
 	var out syncOutcome
 	var errs []error
 	var made, changed []string
@@ -154,7 +159,11 @@ func (r *RestAPIReconciler) syncChildren(ctx context.Context, rapi *apiv1.RestAP
 		if action == bluegreen.Render {
 			for _, c := range render.Desired(rapi, colour) {
 				cm, dep := *c.ConfigMap.Name, *c.Deployment.Name
-				if colour != serving {
+				autoscaled := c.Settings.Autoscaling != nil && colour == serving
+				if autoscaled {
+					// The HPA owns the serving Deployment's replicas.
+					c.Deployment.Spec.Replicas = nil
+				} else if colour != serving {
 					// Capacity handoff: a colour being prepared starts at least
 					// as large as the one serving.
 					if d := kids.deployments[render.ColourName(rapi, c.Settings.Name, serving)]; d != nil && d.Spec.Replicas != nil &&
@@ -165,9 +174,28 @@ func (r *RestAPIReconciler) syncChildren(ctx context.Context, rapi *apiv1.RestAP
 				// The ConfigMap goes first: the Deployment's pods read it.
 				res, err := ensure(ctx, r, rapi, kids.configMaps, cm, c.ConfigMap, corev1ac.ExtractConfigMap, &corev1.ConfigMap{})
 				note("ConfigMap", cm, res, err)
+				if autoscaled {
+					// Replicas this operator applied go to another field
+					// owner first, so leaving them out of the apply below
+					// does not reset them.
+					if err := r.handOverReplicas(ctx, kids.deployments[dep]); err != nil {
+						note("Deployment", dep, unchanged, err)
+						continue
+					}
+				}
 				res, err = ensure(ctx, r, rapi, kids.deployments, dep, c.Deployment, appsv1ac.ExtractDeployment, &appsv1.Deployment{})
 				note("Deployment", dep, res, err)
 				kids.written(dep, c.Deployment, res)
+				if autoscaled && res == created {
+					// Created without replicas (1 by default): start at the
+					// HPA's floor.
+					n := floors.of(c.Settings.Name, c.Settings.Replicas)
+					err = r.applyReplicas(ctx, rapi.Namespace, dep, n)
+					note("Deployment", dep, unchanged, err)
+					if d := kids.deployments[dep]; err == nil && d != nil {
+						d.Spec.Replicas = &n
+					}
+				}
 			}
 		}
 	}
@@ -177,6 +205,19 @@ func (r *RestAPIReconciler) syncChildren(ctx context.Context, rapi *apiv1.RestAP
 		keep["Service/"+name] = true
 		res, err := ensure(ctx, r, rapi, kids.services, name, svc, corev1ac.ExtractService, &corev1.Service{})
 		note("Service", name, res, err)
+	}
+
+	// The HPAs follow the traffic: they target the serving colour.
+	for _, c := range rapi.Spec.Components() {
+		a := render.ResolveAutoscaling(rapi, c)
+		if !c.IsEnabled() || a == nil {
+			continue
+		}
+		name := render.HPAName(rapi, c.Name)
+		keep["HorizontalPodAutoscaler/"+name] = true
+		hpa := render.HPA(rapi, c.Name, a, serving, floors.of(c.Name, a.MinReplicas))
+		res, err := ensure(ctx, r, rapi, kids.hpas, name, hpa, autoscalingv2ac.ExtractHorizontalPodAutoscaler, &autoscalingv2.HorizontalPodAutoscaler{})
+		note("HorizontalPodAutoscaler", name, res, err)
 	}
 
 	// Scale down only after the Services moved away from what goes.
@@ -197,6 +238,48 @@ func (r *RestAPIReconciler) syncChildren(ctx context.Context, rapi *apiv1.RestAP
 	}
 	out.err = errors.Join(errs...)
 	return out
+}
+
+// floors are the HPA floors predictive scaling raised, by component.
+type floors map[apiv1.ComponentName]int32
+
+// of is the floor of component c: the raised one, else def.
+func (f floors) of(c apiv1.ComponentName, def int32) int32 {
+	if n, ok := f[c]; ok && n > def {
+		return n
+	}
+	return def
+}
+
+// ReplicasFieldOwner is the field owner that keeps a Deployment's replicas
+// when an HPA takes them over: the operator's own apply then leaves them out,
+// which without a second owner would reset them to 1.
+const ReplicasFieldOwner = "restapi-operator-replicas"
+
+// handOverReplicas gives a Deployment's replicas, when this operator's
+// apply still owns them, to ReplicasFieldOwner at their current value; nil
+// d (not created yet) needs nothing.
+func (r *RestAPIReconciler) handOverReplicas(ctx context.Context, d *appsv1.Deployment) error {
+	if d == nil || d.Spec.Replicas == nil {
+		return nil
+	}
+	mine, err := appsv1ac.ExtractDeployment(d, apiv1.ManagedBy)
+	if err != nil {
+		return fmt.Errorf("reading managed fields: %w", err)
+	}
+	if mine.Spec == nil || mine.Spec.Replicas == nil {
+		return nil
+	}
+	return r.applyReplicas(ctx, d.Namespace, d.Name, *d.Spec.Replicas)
+}
+
+// applyReplicas sets a Deployment's replicas as ReplicasFieldOwner.
+func (r *RestAPIReconciler) applyReplicas(ctx context.Context, ns, name string, n int32) error {
+	ac := appsv1ac.Deployment(name, ns).WithSpec(appsv1ac.DeploymentSpec().WithReplicas(n))
+	if err := r.Apply(ctx, ac, client.FieldOwner(ReplicasFieldOwner), client.ForceOwnership); err != nil {
+		return fmt.Errorf("setting replicas: %w", err)
+	}
+	return nil
 }
 
 // scaleDown re-applies what this operator applied to a Deployment with zero
@@ -237,6 +320,11 @@ func (r *RestAPIReconciler) deleteStale(ctx context.Context, kids children, keep
 	}
 	for name, o := range kids.configMaps {
 		if !keep["ConfigMap/"+name] {
+			stale = append(stale, o)
+		}
+	}
+	for name, o := range kids.hpas {
+		if !keep["HorizontalPodAutoscaler/"+name] {
 			stale = append(stale, o)
 		}
 	}
@@ -339,6 +427,8 @@ func kindOf(o client.Object) string {
 		return "Service"
 	case *corev1.ConfigMap:
 		return "ConfigMap"
+	case *autoscalingv2.HorizontalPodAutoscaler:
+		return "HorizontalPodAutoscaler"
 	}
 	return fmt.Sprintf("%T", o)
 }

@@ -52,13 +52,15 @@ func newRestAPI(ns, name string) *apiv1.RestAPI {
 }
 
 // newBlueGreenRestAPI is a valid RestAPI with every component enabled and
-// the default blue-green settings.
+// the default blue-green settings. Autoscaling is off, so replicas come from
+// the spec and tests can count them; the autoscaling tests turn it on.
 func newBlueGreenRestAPI(ns, name string) *apiv1.RestAPI {
 	return &apiv1.RestAPI{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
 		Spec: apiv1.RestAPISpec{
-			Image:   "registry.example/shop:1.0.0",
-			EnvVars: map[string]string{"LOG_LEVEL": "info"},
+			Image:       "registry.example/shop:1.0.0",
+			EnvVars:     map[string]string{"LOG_LEVEL": "info"},
+			AutoScaling: apiv1.AutoScalingSpec{Enabled: new(false)},
 		},
 	}
 }

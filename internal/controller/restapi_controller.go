@@ -28,6 +28,7 @@ import (
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -83,6 +84,7 @@ type RestAPIReconciler struct {
 // +kubebuilder:rbac:groups=apps.restapi.dev,resources=restapis/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=apps,resources=deployments,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups="",resources=services;configmaps,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=autoscaling,resources=horizontalpodautoscalers,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 // +kubebuilder:rbac:groups="",resources=pods,verbs=get;list;watch
 
@@ -107,12 +109,8 @@ func (r *RestAPIReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 	now := r.now()
 	in := decisionInput(rapi, kids, now)
 	plan := bluegreen.Decide(in)
-	serving := bluegreen.Legacy
-	if in.HasActive {
-		serving = in.Active
-	}
 
-	outcome := r.syncChildren(ctx, rapi, kids, plan, serving)
+	outcome := r.syncChildren(ctx, rapi, kids, plan, plan.Serving, nil)
 
 	status := computeStatus(rapi, kids, plan, outcome, now)
 	restarts, nextRestart := heal(rapi, plan, &status, now)
@@ -231,10 +229,11 @@ func CacheOptions() cache.Options {
 	managed := labels.SelectorFromSet(labels.Set{apiv1.LabelManagedBy: apiv1.ManagedBy})
 	return cache.Options{
 		ByObject: map[client.Object]cache.ByObject{
-			&appsv1.Deployment{}: {Label: managed},
-			&corev1.Service{}:    {Label: managed},
-			&corev1.ConfigMap{}:  {Label: managed},
-			&corev1.Pod{}:        {Label: managed},
+			&appsv1.Deployment{}:                     {Label: managed},
+			&corev1.Service{}:                        {Label: managed},
+			&corev1.ConfigMap{}:                      {Label: managed},
+			&corev1.Pod{}:                            {Label: managed},
+			&autoscalingv2.HorizontalPodAutoscaler{}: {Label: managed},
 		},
 	}
 }
@@ -258,6 +257,7 @@ func (r *RestAPIReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Owns(&appsv1.Deployment{}).
 		Owns(&corev1.Service{}).
 		Owns(&corev1.ConfigMap{}).
+		Owns(&autoscalingv2.HorizontalPodAutoscaler{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		// Pods belong to ReplicaSets, not to the RestAPI: map them by label,
 		// and only when something health depends on changed.
 		Watches(&corev1.Pod{}, handler.EnqueueRequestsFromMapFunc(podToRestAPI),

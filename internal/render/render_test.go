@@ -53,12 +53,28 @@ func TestResolve(t *testing.T) {
 		comp   apiv1.ComponentName
 		check  func(t *testing.T, s Settings)
 	}{
-		{"role default port, shared image, default replicas", nil, apiv1.ComponentView, func(t *testing.T, s Settings) {
-			if s.Port != 3000 || s.Image != "shop:1" || s.Replicas != 2 {
-				t.Errorf("got port %d image %q replicas %d", s.Port, s.Image, s.Replicas)
+		{"role default port, shared image; autoscaling on by default, starting at its floor", nil, apiv1.ComponentController, func(t *testing.T, s Settings) {
+			if s.Port != 8081 || s.Image != "shop:1" || s.Replicas != 2 || s.Autoscaling == nil || s.Autoscaling.MinReplicas != 2 {
+				t.Errorf("got port %d image %q replicas %d autoscaling %+v", s.Port, s.Image, s.Replicas, s.Autoscaling)
+			}
+		}},
+		{"autoscaling off: default replicas", func(r *apiv1.RestAPI) {
+			r.Spec.AutoScaling.Enabled = new(false)
+		}, apiv1.ComponentView, func(t *testing.T, s Settings) {
+			if s.Replicas != 2 || s.Autoscaling != nil {
+				t.Errorf("replicas %d autoscaling %+v", s.Replicas, s.Autoscaling)
+			}
+		}},
+		{"autoscaling on: the spec's replicas do not apply, the HPA floor does", func(r *apiv1.RestAPI) {
+			r.Spec.Replicas = new(int32(3))
+			r.Spec.Model.AutoScaling = &apiv1.ComponentAutoScalingSpec{MinReplicas: new(int32(4))}
+		}, apiv1.ComponentModel, func(t *testing.T, s Settings) {
+			if s.Replicas != 4 {
+				t.Errorf("replicas %d, want 4", s.Replicas)
 			}
 		}},
 		{"component image and replicas win", func(r *apiv1.RestAPI) {
+			r.Spec.AutoScaling.Enabled = new(false)
 			r.Spec.Replicas = new(int32(3))
 			r.Spec.Model.Image = "model:2"
 			r.Spec.Model.Replicas = new(int32(5))
@@ -68,6 +84,7 @@ func TestResolve(t *testing.T) {
 			}
 		}},
 		{"RestAPI replicas apply when the component sets none", func(r *apiv1.RestAPI) {
+			r.Spec.AutoScaling.Enabled = new(false)
 			r.Spec.Replicas = new(int32(3))
 		}, apiv1.ComponentRepository, func(t *testing.T, s Settings) {
 			if s.Replicas != 3 {

@@ -65,6 +65,10 @@ type Settings struct {
 	EnvFrom   []corev1.EnvFromSource
 	Resources corev1.ResourceRequirements
 	Probes    Probes
+	// Autoscaling is the component's HPA; nil when autoscaling is off. When
+	// set, Replicas is its minReplicas: the size a Deployment starts at
+	// before the HPA takes over.
+	Autoscaling *Autoscaling
 	// ProgressDeadlineSeconds is spec.blueGreen.progressDeadlineSeconds, also
 	// the Deployment's own progress deadline.
 	ProgressDeadlineSeconds int32
@@ -96,6 +100,9 @@ func Resolve(r *apiv1.RestAPI, c apiv1.Component, colour apiv1.Environment) Sett
 	}
 	if c.Replicas != nil {
 		s.Replicas = *c.Replicas
+	}
+	if s.Autoscaling = ResolveAutoscaling(r, c); s.Autoscaling != nil {
+		s.Replicas = s.Autoscaling.MinReplicas
 	}
 	s.EnvFrom = append(append([]corev1.EnvFromSource{}, r.Spec.EnvFrom...), c.EnvFrom...)
 	if c.Resources != nil {
