@@ -227,6 +227,37 @@ type ComponentStatus struct {
 	// +listType=atomic
 	// +kubebuilder:validation:MaxItems=60
 	RestartTimes []metav1.Time `json:"restartTimes,omitempty"`
+
+	// autoscaler is the component's HorizontalPodAutoscaler, when
+	// autoscaling is on for it.
+	// +optional
+	Autoscaler *AutoscalerStatus `json:"autoscaler,omitempty"`
+}
+
+// AutoscalerStatus is what a component's HPA is set to and last did.
+type AutoscalerStatus struct {
+	// name of the HorizontalPodAutoscaler.
+	Name string `json:"name"`
+	// target is the Deployment it scales: the serving colour's.
+	Target string `json:"target"`
+	// minReplicas is the floor in force: the spec's, or higher while
+	// predictive scaling raised it (see predictedMinReplicas).
+	MinReplicas int32 `json:"minReplicas"`
+	// maxReplicas is the ceiling.
+	MaxReplicas int32 `json:"maxReplicas"`
+	// currentReplicas is how many pods the HPA last saw.
+	// +optional
+	CurrentReplicas int32 `json:"currentReplicas"`
+	// desiredReplicas is how many pods the HPA last asked for.
+	// +optional
+	DesiredReplicas int32 `json:"desiredReplicas"`
+	// predictedMinReplicas is the floor predictive scaling sets ahead of a
+	// recurring peak; 0 when it raises nothing.
+	// +optional
+	PredictedMinReplicas int32 `json:"predictedMinReplicas,omitempty"`
+	// prediction says why, for a person.
+	// +optional
+	Prediction string `json:"prediction,omitempty"`
 }
 
 // BlueGreenStatus is the observed state of the blue-green rollout.

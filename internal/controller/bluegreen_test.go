@@ -32,6 +32,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
+	"github.com/restapi-operator/restapi-operator/internal/render"
 )
 
 // stableColours returns the colour each stable Service selects, in promotion
@@ -112,8 +113,15 @@ func deployBlue(ns, name string, mutate func(*apiv1.RestAPI)) string {
 		mutate(r)
 	}
 	Expect(k8sClient.Create(ctx, r)).To(Succeed())
-	for _, c := range components {
-		Eventually(func() error { return k8sClient.Get(ctx, key(ns, name+"-"+string(c)+"-blue"), &appsv1.Deployment{}) }).Should(Succeed())
+	for _, c := range r.Spec.Components() {
+		// At its initial size: with autoscaling, the replicas come in a
+		// second write right after the Deployment's creation.
+		want := render.Resolve(r, c, apiv1.EnvironmentBlue).Replicas
+		Eventually(func(g Gomega) {
+			var d appsv1.Deployment
+			g.Expect(k8sClient.Get(ctx, key(ns, name+"-"+string(c.Name)+"-blue"), &d)).To(Succeed())
+			g.Expect(*d.Spec.Replicas).To(Equal(want))
+		}).Should(Succeed())
 	}
 	markColourReady(ns, name, "blue")
 	Eventually(func(g Gomega) {

@@ -119,29 +119,15 @@ type syncOutcome struct {
 // children no longer wanted (a disabled component's, a removed colour's). A
 // child that matches needs no request at all.
 func (r *RestAPIReconciler) syncChildren(ctx context.Context, rapi *apiv1.RestAPI, kids children, plan bluegreen.Plan, serving bluegreen.Colour, floors floors) syncOutcome {
-	var out syncOutcome
-	var errs []error
-	var made, changed []string
-	note := func(kind, name string, res writeResult, err error) {
-		switch {
-		case err != nil:
-			errs = append(errs, fmt.Errorf("%s %s: %w", kind, name, err))
-		case res == conflict:
-			out.conflicts = append(out.conflicts, kind+" "+name)
-		case res == created:
-			made = append(made, kind+" "+name)
-		case res == updated:
-			changed = append(changed, kind+" "+name)
-		}
-	}
+	w := &syncRun{r: r, ctx: ctx, rapi: rapi, kids: kids, serving: serving, floors: floors}
 	// One Event per kind of write and reconcile, not one per object: a new
 	// blue-green RestAPI creates 32 objects.
 	defer func() {
-		if len(made) > 0 {
-			r.event(rapi, corev1.EventTypeNormal, "Created", "Create", "Created %s", strings.Join(made, ", "))
+		if len(w.made) > 0 {
+			r.event(rapi, corev1.EventTypeNormal, "Created", "Create", "Created %s", strings.Join(w.made, ", "))
 		}
-		if len(changed) > 0 {
-			r.event(rapi, corev1.EventTypeNormal, "Updated", "Update", "Updated to the desired state: %s", strings.Join(changed, ", "))
+		if len(w.changed) > 0 {
+			r.event(rapi, corev1.EventTypeNormal, "Updated", "Update", "Updated to the desired state: %s", strings.Join(w.changed, ", "))
 		}
 	}()
 
@@ -158,44 +144,7 @@ func (r *RestAPIReconciler) syncChildren(ctx context.Context, rapi *apiv1.RestAP
 		}
 		if action == bluegreen.Render {
 			for _, c := range render.Desired(rapi, colour) {
-				cm, dep := *c.ConfigMap.Name, *c.Deployment.Name
-				autoscaled := c.Settings.Autoscaling != nil && colour == serving
-				if autoscaled {
-					// The HPA owns the serving Deployment's replicas.
-					c.Deployment.Spec.Replicas = nil
-				} else if colour != serving {
-					// Capacity handoff: a colour being prepared starts at least
-					// as large as the one serving.
-					if d := kids.deployments[render.ColourName(rapi, c.Settings.Name, serving)]; d != nil && d.Spec.Replicas != nil &&
-						*d.Spec.Replicas > *c.Deployment.Spec.Replicas {
-						c.Deployment.Spec.WithReplicas(*d.Spec.Replicas)
-					}
-				}
-				// The ConfigMap goes first: the Deployment's pods read it.
-				res, err := ensure(ctx, r, rapi, kids.configMaps, cm, c.ConfigMap, corev1ac.ExtractConfigMap, &corev1.ConfigMap{})
-				note("ConfigMap", cm, res, err)
-				if autoscaled {
-					// Replicas this operator applied go to another field
-					// owner first, so leaving them out of the apply below
-					// does not reset them.
-					if err := r.handOverReplicas(ctx, kids.deployments[dep]); err != nil {
-						note("Deployment", dep, unchanged, err)
-						continue
-					}
-				}
-				res, err = ensure(ctx, r, rapi, kids.deployments, dep, c.Deployment, appsv1ac.ExtractDeployment, &appsv1.Deployment{})
-				note("Deployment", dep, res, err)
-				kids.written(dep, c.Deployment, res)
-				if autoscaled && res == created {
-					// Created without replicas (1 by default): start at the
-					// HPA's floor.
-					n := floors.of(c.Settings.Name, c.Settings.Replicas)
-					err = r.applyReplicas(ctx, rapi.Namespace, dep, n)
-					note("Deployment", dep, unchanged, err)
-					if d := kids.deployments[dep]; err == nil && d != nil {
-						d.Spec.Replicas = &n
-					}
-				}
+				w.component(c, colour)
 			}
 		}
 	}
@@ -204,7 +153,7 @@ func (r *RestAPIReconciler) syncChildren(ctx context.Context, rapi *apiv1.RestAP
 		name := *svc.Name
 		keep["Service/"+name] = true
 		res, err := ensure(ctx, r, rapi, kids.services, name, svc, corev1ac.ExtractService, &corev1.Service{})
-		note("Service", name, res, err)
+		w.note("Service", name, res, err)
 	}
 
 	// The HPAs follow the traffic: they target the serving colour.
@@ -217,7 +166,8 @@ func (r *RestAPIReconciler) syncChildren(ctx context.Context, rapi *apiv1.RestAP
 		keep["HorizontalPodAutoscaler/"+name] = true
 		hpa := render.HPA(rapi, c.Name, a, serving, floors.of(c.Name, a.MinReplicas))
 		res, err := ensure(ctx, r, rapi, kids.hpas, name, hpa, autoscalingv2ac.ExtractHorizontalPodAutoscaler, &autoscalingv2.HorizontalPodAutoscaler{})
-		note("HorizontalPodAutoscaler", name, res, err)
+		w.note("HorizontalPodAutoscaler", name, res, err)
+		kids.writtenHPA(name, hpa, res)
 	}
 
 	// Scale down only after the Services moved away from what goes.
@@ -227,17 +177,85 @@ func (r *RestAPIReconciler) syncChildren(ctx context.Context, rapi *apiv1.RestAP
 		}
 		for _, c := range comps {
 			res, name, err := r.scaleDown(ctx, rapi, kids, render.ColourName(rapi, c, colour))
-			note("Deployment", name, res, err)
+			w.note("Deployment", name, res, err)
 		}
 	}
 
 	deleted, delErrs := r.deleteStale(ctx, kids, keep)
-	errs = append(errs, delErrs...)
+	w.errs = append(w.errs, delErrs...)
 	if len(deleted) > 0 {
 		r.event(rapi, corev1.EventTypeNormal, "Deleted", "Delete", "Deleted, no longer part of the spec: %s", strings.Join(deleted, ", "))
 	}
-	out.err = errors.Join(errs...)
-	return out
+	w.out.err = errors.Join(w.errs...)
+	return w.out
+}
+
+// syncRun is one syncChildren run: what it wrote, and what it could not.
+type syncRun struct {
+	r       *RestAPIReconciler
+	ctx     context.Context
+	rapi    *apiv1.RestAPI
+	kids    children
+	serving bluegreen.Colour
+	floors  floors
+
+	out           syncOutcome
+	errs          []error
+	made, changed []string
+}
+
+func (w *syncRun) note(kind, name string, res writeResult, err error) {
+	switch {
+	case err != nil:
+		w.errs = append(w.errs, fmt.Errorf("%s %s: %w", kind, name, err))
+	case res == conflict:
+		w.out.conflicts = append(w.out.conflicts, kind+" "+name)
+	case res == created:
+		w.made = append(w.made, kind+" "+name)
+	case res == updated:
+		w.changed = append(w.changed, kind+" "+name)
+	}
+}
+
+// component writes one component's ConfigMap and Deployment of one colour.
+func (w *syncRun) component(c render.Component, colour bluegreen.Colour) {
+	ctx, r, rapi, kids := w.ctx, w.r, w.rapi, w.kids
+	cm, dep := *c.ConfigMap.Name, *c.Deployment.Name
+	autoscaled := c.Settings.Autoscaling != nil && colour == w.serving
+	if autoscaled {
+		// The HPA owns the serving Deployment's replicas.
+		c.Deployment.Spec.Replicas = nil
+	} else if colour != w.serving {
+		// Capacity handoff: a colour being prepared starts at least as large
+		// as the one serving.
+		if d := kids.deployments[render.ColourName(rapi, c.Settings.Name, w.serving)]; d != nil && d.Spec.Replicas != nil &&
+			*d.Spec.Replicas > *c.Deployment.Spec.Replicas {
+			c.Deployment.Spec.WithReplicas(*d.Spec.Replicas)
+		}
+	}
+	// The ConfigMap goes first: the Deployment's pods read it.
+	res, err := ensure(ctx, r, rapi, kids.configMaps, cm, c.ConfigMap, corev1ac.ExtractConfigMap, &corev1.ConfigMap{})
+	w.note("ConfigMap", cm, res, err)
+	if autoscaled {
+		// Replicas this operator applied go to another field owner first, so
+		// leaving them out of the apply below does not reset them.
+		if err := r.handOverReplicas(ctx, kids.deployments[dep]); err != nil {
+			w.note("Deployment", dep, unchanged, err)
+			return
+		}
+	}
+	res, err = ensure(ctx, r, rapi, kids.deployments, dep, c.Deployment, appsv1ac.ExtractDeployment, &appsv1.Deployment{})
+	w.note("Deployment", dep, res, err)
+	kids.written(dep, c.Deployment, res)
+	if autoscaled && res == created {
+		// Created without replicas (1 by default): start at the HPA's floor.
+		n := w.floors.of(c.Settings.Name, c.Settings.Replicas)
+		err = r.applyReplicas(ctx, rapi.Namespace, dep, n)
+		w.note("Deployment", dep, unchanged, err)
+		if d := kids.deployments[dep]; err == nil && d != nil {
+			d.Spec.Replicas = &n
+		}
+	}
 }
 
 // floors are the HPA floors predictive scaling raised, by component.
@@ -403,20 +421,30 @@ func (k children) written(name string, ac *appsv1ac.DeploymentApplyConfiguration
 	if res != created && res != updated {
 		return
 	}
-	if d, err := asDeployment(ac); err == nil {
+	if d, err := decodeApplied[appsv1.Deployment](ac); err == nil {
 		k.deployments[name] = d
 	}
 }
 
-// asDeployment decodes the apply response that client.Apply left in the
-// apply configuration into a Deployment.
-func asDeployment(ac *appsv1ac.DeploymentApplyConfiguration) (*appsv1.Deployment, error) {
+// writtenHPA does for an HPA what written does for a Deployment.
+func (k children) writtenHPA(name string, ac *autoscalingv2ac.HorizontalPodAutoscalerApplyConfiguration, res writeResult) {
+	if res != created && res != updated {
+		return
+	}
+	if h, err := decodeApplied[autoscalingv2.HorizontalPodAutoscaler](ac); err == nil {
+		k.hpas[name] = h
+	}
+}
+
+// decodeApplied decodes the apply response that client.Apply left in an
+// apply configuration into the object.
+func decodeApplied[T any](ac any) (*T, error) {
 	b, err := json.Marshal(ac)
 	if err != nil {
 		return nil, err
 	}
-	var d appsv1.Deployment
-	return &d, json.Unmarshal(b, &d)
+	var obj T
+	return &obj, json.Unmarshal(b, &obj)
 }
 
 func kindOf(o client.Object) string {

@@ -307,19 +307,24 @@ var _ = Describe("RestAPI controller", func() {
 	})
 
 	DescribeTable("sends no create, update, patch or delete when a reconcile has nothing to change",
-		func(blueGreen bool) {
+		func(blueGreen, autoscaling bool) {
 			deployments := map[apiv1.ComponentName]string{}
 			for _, c := range components {
 				deployments[c] = "idle-" + string(c)
 			}
 			if blueGreen {
-				deployBlue(ns, "idle", nil)
+				deployBlue(ns, "idle", func(r *apiv1.RestAPI) { r.Spec.AutoScaling.Enabled = new(autoscaling) })
 				for _, c := range components {
 					deployments[c] += "-blue"
 				}
 			} else {
-				Expect(k8sClient.Create(ctx, newRestAPI(ns, "idle"))).To(Succeed())
+				r := newRestAPI(ns, "idle")
+				r.Spec.AutoScaling.Enabled = new(autoscaling)
+				Expect(k8sClient.Create(ctx, r)).To(Succeed())
 				waitForChildren(ns, "idle")
+				if autoscaling {
+					Eventually(func() int32 { return *deploymentOf(ns, "idle-controller").Spec.Replicas }).Should(Equal(int32(2)))
+				}
 				markAllReady(ns, "idle")
 			}
 			Eventually(func() apiv1.Phase { return restAPI(ns, "idle").Status.Phase }).Should(Equal(apiv1.PhaseAvailable))
@@ -348,7 +353,9 @@ var _ = Describe("RestAPI controller", func() {
 			}
 			Consistently(func() []string { return writes.in(ns) }, 2*time.Second).Should(Equal(before))
 		},
-		Entry("blue-green off", false),
-		Entry("blue-green on", true),
+		Entry("blue-green off", false, false),
+		Entry("blue-green on", true, false),
+		Entry("blue-green off, autoscaling on", false, true),
+		Entry("blue-green on, autoscaling on", true, true),
 	)
 })

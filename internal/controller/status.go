@@ -22,6 +22,7 @@ import (
 	"strings"
 	"time"
 
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -172,6 +173,7 @@ func serving(rapi *apiv1.RestAPI, kids children, active bluegreen.Colour) servin
 			Health:        h.Health,
 			Reason:        h.Reason,
 			Message:       h.Message,
+			Autoscaler:    autoscalerStatus(kids.hpas[render.HPAName(rapi, c.Name)]),
 		})
 		out.replicas += h.Replicas
 		out.ready += h.ReadyReplicas
@@ -205,4 +207,22 @@ func (r *RestAPIReconciler) writeStatus(ctx context.Context, rapi *apiv1.RestAPI
 	}
 	r.remember(client.ObjectKeyFromObject(rapi), rapi.Status)
 	return nil
+}
+
+// autoscalerStatus reports an HPA as status shows it; nil when there is none.
+func autoscalerStatus(h *autoscalingv2.HorizontalPodAutoscaler) *apiv1.AutoscalerStatus {
+	if h == nil {
+		return nil
+	}
+	st := &apiv1.AutoscalerStatus{
+		Name:            h.Name,
+		Target:          h.Spec.ScaleTargetRef.Name,
+		MaxReplicas:     h.Spec.MaxReplicas,
+		CurrentReplicas: h.Status.CurrentReplicas,
+		DesiredReplicas: h.Status.DesiredReplicas,
+	}
+	if h.Spec.MinReplicas != nil {
+		st.MinReplicas = *h.Spec.MinReplicas
+	}
+	return st
 }
