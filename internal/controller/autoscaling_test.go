@@ -133,7 +133,7 @@ var _ = Describe("Autoscaling", func() {
 		Expect(writes.in(ns)).To(Equal(before), "no write at all")
 		for _, f := range d.ManagedFields {
 			if f.Manager == apiv1.ManagedBy {
-				Expect(string(f.FieldsV1.Raw)).NotTo(ContainSubstring(`"f:replicas"`), "the operator's apply does not own replicas")
+				Expect(f.FieldsV1.GetRawString()).NotTo(ContainSubstring(`"f:replicas"`), "the operator's apply does not own replicas")
 			}
 		}
 	})
@@ -181,7 +181,9 @@ var _ = Describe("Autoscaling", func() {
 		updateSpec(ns, "shop", func(r *apiv1.RestAPI) {
 			r.Spec.View.AutoScaling = &apiv1.ComponentAutoScalingSpec{Enabled: new(true), MinReplicas: new(int32(2)), MaxReplicas: new(int32(4))}
 		})
-		Eventually(func() error { return k8sClient.Get(ctx, key(ns, "shop-view"), &autoscalingv2.HorizontalPodAutoscaler{}) }).Should(Succeed())
+		Eventually(func() error {
+			return k8sClient.Get(ctx, key(ns, "shop-view"), &autoscalingv2.HorizontalPodAutoscaler{})
+		}).Should(Succeed())
 		writes.quiet(ns)
 		Expect(*deploymentOf(ns, "shop-view-blue").Spec.Replicas).To(Equal(int32(3)), "handed to the HPA at its current size, not reset")
 		Expect(apierrors.IsNotFound(k8sClient.Get(ctx, key(ns, "shop-model"), &autoscalingv2.HorizontalPodAutoscaler{}))).To(BeTrue())
