@@ -181,6 +181,10 @@ const (
 	// ConditionDegraded is True when a component is unhealthy or the operator
 	// cannot reconcile a child.
 	ConditionDegraded = "Degraded"
+	// ConditionVerticalScaling is present when spec.autoScaling.vertical is
+	// enabled: True while every component has its VerticalPodAutoscaler,
+	// False with the reason when it cannot (CRDNotInstalled).
+	ConditionVerticalScaling = "VerticalScaling"
 )
 
 // ComponentStatus is the observed state of one component.

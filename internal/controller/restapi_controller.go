@@ -22,6 +22,7 @@ package controller
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -112,7 +113,11 @@ func (r *RestAPIReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 
 	outcome := r.syncChildren(ctx, rapi, kids, plan, plan.Serving, nil)
 
+	vertical := r.syncVertical(ctx, rapi, plan.Serving)
+	outcome.err = errors.Join(outcome.err, vertical.err)
+
 	status := computeStatus(rapi, kids, plan, outcome, now)
+	setVerticalCondition(&status, vertical, rapi.Generation, now)
 	restarts, nextRestart := heal(rapi, plan, &status, now)
 	if err := r.writeStatus(ctx, rapi, status); err != nil {
 		if apierrors.IsConflict(err) {
@@ -143,8 +148,10 @@ func (r *RestAPIReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 		return ctrl.Result{}, outcome.err
 	}
 	result := ctrl.Result{RequeueAfter: plan.RequeueAfter}
-	if nextRestart > 0 && (result.RequeueAfter == 0 || nextRestart < result.RequeueAfter) {
-		result.RequeueAfter = nextRestart
+	for _, after := range []time.Duration{nextRestart, vertical.requeue} {
+		if after > 0 && (result.RequeueAfter == 0 || after < result.RequeueAfter) {
+			result.RequeueAfter = after
+		}
 	}
 	if len(outcome.conflicts) > 0 && (result.RequeueAfter == 0 || result.RequeueAfter > conflictRetry) {
 		result.RequeueAfter = conflictRetry

@@ -1,0 +1,136 @@
+/*
+Copyright 2026 The RestAPI Operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controller
+
+import (
+	"path/filepath"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+
+	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
+	"github.com/restapi-operator/restapi-operator/internal/autoscaling"
+)
+
+// vpaOf fetches a component's VerticalPodAutoscaler of "shop".
+func vpaOf(ns string, c apiv1.ComponentName) (*unstructured.Unstructured, error) {
+	u := &unstructured.Unstructured{}
+	u.SetGroupVersionKind(autoscaling.VPAGroupVersionKind)
+	return u, k8sClient.Get(ctx, key(ns, "shop-"+string(c)), u)
+}
+
+func verticalCondition(ns string) *metav1.Condition {
+	GinkgoHelper()
+	return meta.FindStatusCondition(restAPI(ns, "shop").Status.Conditions, apiv1.ConditionVerticalScaling)
+}
+
+func vertical(mode string) func(*apiv1.RestAPI) {
+	return func(r *apiv1.RestAPI) {
+		r.Spec.AutoScaling.Vertical = &apiv1.VerticalScalingSpec{Enabled: true, UpdateMode: mode}
+	}
+}
+
+// Ordered: the first spec runs before the VPA CRD exists, the others after
+// it is installed (it stays installed for the rest of the suite).
+var _ = Describe("Vertical scaling", Ordered, func() {
+	var ns string
+	BeforeEach(func() { ns = newNamespace() })
+
+	It("without the VPA CRD says so in a condition, and runs the application as usual", func() {
+		deployBlue(ns, "shop", vertical("Off"))
+		Eventually(func(g Gomega) {
+			c := verticalCondition(ns)
+			g.Expect(c).NotTo(BeNil())
+			g.Expect(c.Status).To(Equal(metav1.ConditionFalse))
+			g.Expect(c.Reason).To(Equal(ReasonCRDNotInstalled))
+			g.Expect(c.Message).To(ContainSubstring("install the Vertical Pod Autoscaler"))
+		}).Should(Succeed())
+		Expect(restAPI(ns, "shop").Status.Phase).To(Equal(apiv1.PhaseAvailable), "a missing optional CRD is not a failure")
+	})
+
+	It("with the VPA CRD installed creates a VPA per component on the serving colour, in the spec's mode", func() {
+		_, err := envtest.InstallCRDs(cfg, envtest.CRDInstallOptions{Paths: []string{filepath.Join("testdata", "vpa-crd.yaml")}})
+		Expect(err).NotTo(HaveOccurred())
+
+		deployBlue(ns, "shop", vertical("Initial"))
+		Eventually(func(g Gomega) {
+			for _, c := range components {
+				u, err := vpaOf(ns, c)
+				g.Expect(err).NotTo(HaveOccurred())
+				name, _, _ := unstructured.NestedString(u.Object, "spec", "targetRef", "name")
+				mode, _, _ := unstructured.NestedString(u.Object, "spec", "updatePolicy", "updateMode")
+				g.Expect(name).To(Equal("shop-" + string(c) + "-blue"))
+				g.Expect(mode).To(Equal("Initial"))
+				g.Expect(metav1.IsControlledBy(u, restAPI(ns, "shop"))).To(BeTrue())
+			}
+			c := verticalCondition(ns)
+			g.Expect(c).NotTo(BeNil())
+			g.Expect(c.Status).To(Equal(metav1.ConditionTrue))
+			g.Expect(c.Reason).To(Equal(ReasonVPAsActive))
+		}).Should(Succeed())
+
+		By("writing nothing once they match")
+		writes.quiet(ns)
+		before := writes.in(ns)
+		annotate(ns, "shop", "touch", "1")
+		annotate(ns, "shop", "touch", "2")
+		writes.quiet(ns)
+		Expect(writes.in(ns)).To(Equal(before))
+
+		By("following the traffic on a promotion")
+		shipToGreen(ns)
+		Eventually(func() string {
+			u, err := vpaOf(ns, apiv1.ComponentModel)
+			Expect(err).NotTo(HaveOccurred())
+			name, _, _ := unstructured.NestedString(u.Object, "spec", "targetRef", "name")
+			return name
+		}).Should(Equal("shop-model-green"))
+
+		By("removing them and the condition when vertical scaling is turned off")
+		updateSpec(ns, "shop", func(r *apiv1.RestAPI) { r.Spec.AutoScaling.Vertical = nil })
+		Eventually(func() bool {
+			_, err := vpaOf(ns, apiv1.ComponentView)
+			return apierrors.IsNotFound(err)
+		}).Should(BeTrue())
+		Eventually(func() *metav1.Condition { return verticalCondition(ns) }).Should(BeNil())
+	})
+
+	It("never takes over a VPA it does not own", func() {
+		foreign := autoscaling.VPA(newBlueGreenRestAPI(ns, "shop"), apiv1.ComponentModel, "", "Off")
+		foreign.SetOwnerReferences(nil)
+		foreign.SetLabels(nil)
+		Expect(k8sClient.Create(ctx, foreign)).To(Succeed())
+		deployBlue(ns, "shop", vertical("Off"))
+		Eventually(func(g Gomega) {
+			c := verticalCondition(ns)
+			g.Expect(c).NotTo(BeNil())
+			g.Expect(c.Reason).To(Equal(ReasonVPANameConflict))
+			g.Expect(c.Message).To(ContainSubstring("shop-model"))
+		}).Should(Succeed())
+		u, err := vpaOf(ns, apiv1.ComponentModel)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(u.GetOwnerReferences()).To(BeEmpty())
+		name, _, _ := unstructured.NestedString(u.Object, "spec", "targetRef", "name")
+		Expect(name).To(Equal("shop-model"), "left as its owner wrote it")
+	})
+})
