@@ -118,7 +118,8 @@ type syncOutcome struct {
 // child that differs from the cluster, scales colours down, and deletes the
 // children no longer wanted (a disabled component's, a removed colour's). A
 // child that matches needs no request at all.
-func (r *RestAPIReconciler) syncChildren(ctx context.Context, rapi *apiv1.RestAPI, kids children, plan bluegreen.Plan, serving bluegreen.Colour, floors floors) syncOutcome {
+func (r *RestAPIReconciler) syncChildren(ctx context.Context, rapi *apiv1.RestAPI, kids children, plan bluegreen.Plan, serving bluegreen.Colour, sc scaling) syncOutcome {
+	floors := sc.floors
 	w := &syncRun{r: r, ctx: ctx, rapi: rapi, kids: kids, serving: serving, floors: floors}
 	// One Event per kind of write and reconcile, not one per object: a new
 	// blue-green RestAPI creates 32 objects.
@@ -154,6 +155,16 @@ func (r *RestAPIReconciler) syncChildren(ctx context.Context, rapi *apiv1.RestAP
 		keep["Service/"+name] = true
 		res, err := ensure(ctx, r, rapi, kids.services, name, svc, corev1ac.ExtractService, &corev1.Service{})
 		w.note("Service", name, res, err)
+	}
+
+	if sc.history != nil {
+		name := *sc.history.Name
+		keep["ConfigMap/"+name] = true
+		res, err := ensure(ctx, r, rapi, kids.configMaps, name, sc.history, corev1ac.ExtractConfigMap, &corev1.ConfigMap{})
+		if res == created || res == updated {
+			res = unchanged // history is recorded all the time: no Event for it
+		}
+		w.note("ConfigMap", name, res, err)
 	}
 
 	// The HPAs follow the traffic: they target the serving colour.

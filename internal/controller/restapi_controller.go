@@ -111,13 +111,15 @@ func (r *RestAPIReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 	in := decisionInput(rapi, kids, now)
 	plan := bluegreen.Decide(in)
 
-	outcome := r.syncChildren(ctx, rapi, kids, plan, plan.Serving, nil)
+	sc := predict(rapi, kids, now)
+	outcome := r.syncChildren(ctx, rapi, kids, plan, plan.Serving, sc)
 
 	vertical := r.syncVertical(ctx, rapi, plan.Serving)
 	outcome.err = errors.Join(outcome.err, vertical.err)
 
 	status := computeStatus(rapi, kids, plan, outcome, now)
 	setVerticalCondition(&status, vertical, rapi.Generation, now)
+	showPredictions(&status, sc)
 	restarts, nextRestart := heal(rapi, plan, &status, now)
 	if err := r.writeStatus(ctx, rapi, status); err != nil {
 		if apierrors.IsConflict(err) {
@@ -148,7 +150,7 @@ func (r *RestAPIReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 		return ctrl.Result{}, outcome.err
 	}
 	result := ctrl.Result{RequeueAfter: plan.RequeueAfter}
-	for _, after := range []time.Duration{nextRestart, vertical.requeue} {
+	for _, after := range []time.Duration{nextRestart, vertical.requeue, sc.requeue} {
 		if after > 0 && (result.RequeueAfter == 0 || after < result.RequeueAfter) {
 			result.RequeueAfter = after
 		}
