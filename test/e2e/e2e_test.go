@@ -30,6 +30,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -91,6 +92,21 @@ var _ = Describe("RestAPI on a real cluster", Ordered, func() {
 		Expect(kubectl("get", "events", "-n", ns, "--field-selector", "reason=FailedCreate", "-o", "name")).To(BeEmpty())
 	})
 
+	It("gives every component an HPA targeting the serving colour, and leaves the replicas to it", func() {
+		Expect(hpaTargets(ns)).To(Equal(colourDeployments("blue")))
+		var h autoscalingv2.HorizontalPodAutoscaler
+		Expect(k8sClient.Get(ctx, client.ObjectKey{Namespace: ns, Name: app + "-controller"}, &h)).To(Succeed())
+		Expect(*h.Spec.MinReplicas).To(Equal(int32(2)))
+		Expect(h.Spec.MaxReplicas).To(Equal(int32(20)))
+		var d appsv1.Deployment
+		Expect(k8sClient.Get(ctx, client.ObjectKey{Namespace: ns, Name: app + "-model-blue"}, &d)).To(Succeed())
+		for _, f := range d.ManagedFields {
+			if f.Manager == apiv1.ManagedBy {
+				Expect(f.FieldsV1.GetRawString()).NotTo(ContainSubstring(`"f:replicas"`), "the operator's apply does not own the serving Deployment's replicas")
+			}
+		}
+	})
+
 	It("upgrades all four components blue-green with ready endpoints behind every stable Service at every moment", func() {
 		Expect(stableColours(ns)).To(Equal([]string{"blue"}))
 		s := startSampling(ns)
@@ -104,6 +120,7 @@ var _ = Describe("RestAPI on a real cluster", Ordered, func() {
 			}
 		}).Should(Succeed())
 		Eventually(func() []string { return stableColours(ns) }).Should(Equal([]string{"green"}))
+		Eventually(func() []string { return hpaTargets(ns) }).Should(Equal(colourDeployments("green")), "the HPAs follow the traffic")
 		waitAvailable(ns)
 		s.stopAndCheck()
 		var blue appsv1.Deployment
@@ -257,6 +274,26 @@ func podReady(p *corev1.Pod) bool {
 		}
 	}
 	return false
+}
+
+// hpaTargets lists the Deployments the HPAs target, in component order.
+func hpaTargets(ns string) []string {
+	GinkgoHelper()
+	out := make([]string, 0, len(components))
+	for _, c := range components {
+		var h autoscalingv2.HorizontalPodAutoscaler
+		Expect(k8sClient.Get(ctx, client.ObjectKey{Namespace: ns, Name: app + "-" + c}, &h)).To(Succeed())
+		out = append(out, h.Spec.ScaleTargetRef.Name)
+	}
+	return out
+}
+
+func colourDeployments(colour string) []string {
+	out := make([]string, 0, len(components))
+	for _, c := range components {
+		out = append(out, app+"-"+c+"-"+colour)
+	}
+	return out
 }
 
 // sampler lists the stable Services' EndpointSlices every 50 ms and records
