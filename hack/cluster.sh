@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # A local Kubernetes cluster the project starts itself: a kwok "binary runtime"
 # cluster on loopback with a real kube-apiserver, etcd, kube-controller-manager
-# (Deployments get ReplicaSets, garbage collection, HPAs) and kube-scheduler,
-# and kwok simulating nodes and Pods (Pods turn Ready in about a second).
+# (Deployments get ReplicaSets, garbage collection, HPAs), kube-scheduler and
+# metrics-server, and kwok simulating nodes and Pods (Pods turn Ready in about
+# a second; a Pod's CPU use is what its kwok.x-k8s.io/usage-cpu annotation
+# says, so HPAs scale on simulated load).
 #
 #   hack/cluster.sh up          start the cluster, or reuse it when it runs
 #   hack/cluster.sh down        stop it and leave no process behind
@@ -19,6 +21,8 @@ KWOK_VERSION="${KWOK_VERSION:-0.8.0}"
 NODES="${NODES:-3}"
 STORE="${KUBEBUILDER_ASSETS_STORE:-${XDG_DATA_HOME:-$HOME/.local/share}/kubebuilder-envtest}"
 KWOK_BIN="${STORE}/kwok/${KWOK_VERSION}-$(go env GOOS)-$(go env GOARCH)"
+METRICS_SERVER_VERSION="${METRICS_SERVER_VERSION:-0.8.0}"
+METRICS_SERVER_BIN="${STORE}/metrics-server/${METRICS_SERVER_VERSION}-$(go env GOOS)-$(go env GOARCH)"
 KWOK_HOME="${KWOK_WORKDIR:-$HOME/.kwok}"
 CLUSTER_DIR="${KWOK_HOME}/clusters/${CLUSTER_NAME}"
 # The kubeconfig of the local cluster; also what 'make demo' and 'make test-e2e' use.
@@ -37,6 +41,35 @@ ensure_kwok() {
   GOFLAGS= GOWORK=off CGO_ENABLED=0 GOBIN="${KWOK_BIN}" \
     go install "sigs.k8s.io/kwok/cmd/kwokctl@v${KWOK_VERSION}" "sigs.k8s.io/kwok/cmd/kwok@v${KWOK_VERSION}" \
     || die "building kwok v${KWOK_VERSION} failed (see the go output above)"
+}
+
+ensure_metrics_server() {
+  if [ ! -x "${METRICS_SERVER_BIN}/metrics-server" ]; then
+    log "building metrics-server v${METRICS_SERVER_VERSION} from the Go module proxy (about 2 minutes, once)"
+    mkdir -p "${METRICS_SERVER_BIN}"
+    GOFLAGS= GOWORK=off CGO_ENABLED=0 GOBIN="${METRICS_SERVER_BIN}" \
+      go install "sigs.k8s.io/metrics-server/cmd/metrics-server@v${METRICS_SERVER_VERSION}" \
+      || die "building metrics-server v${METRICS_SERVER_VERSION} failed (see the go output above)"
+  fi
+}
+
+# metrics_server_config writes the kwokctl configuration that points kwokctl
+# at metrics-server's own manifests (its RBAC and APIService; kwokctl runs
+# the binary itself) in the module cache, instead of downloading them.
+metrics_server_config() {
+  local dir
+  dir="$(cd "${TMPDIR:-/tmp}" && GOFLAGS= GOWORK=off go mod download -json "sigs.k8s.io/metrics-server@v${METRICS_SERVER_VERSION}" |
+    sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+  [ -d "${dir}/manifests/base" ] || die "metrics-server v${METRICS_SERVER_VERSION} manifests not found in the module cache"
+  mkdir -p "${KWOK_HOME}"
+  local conf="${KWOK_HOME}/${CLUSTER_NAME}-metrics-server.yaml"
+  printf '%s\n' \
+    'apiVersion: config.kwok.x-k8s.io/v1alpha1' \
+    'kind: KwokctlConfiguration' \
+    'options:' \
+    '  metricsServerManifests:' \
+    "  - ${dir}/manifests/base" >"${conf}"
+  echo "${conf}"
 }
 
 k8s_dir() {
@@ -58,6 +91,7 @@ stray_pids() {
 
 up() {
   ensure_kwok
+  ensure_metrics_server
   local bins
   bins="$(k8s_dir)"
   if running; then
@@ -73,6 +107,8 @@ up() {
     die "port ${KUBE_APISERVER_PORT} is taken by another process: free it or choose another KUBE_APISERVER_PORT"
   fi
   log "creating cluster '${CLUSTER_NAME}' with ${NODES} simulated nodes"
+  local ms_conf
+  ms_conf="$(metrics_server_config)" || exit 1
   local args=(
     create cluster --name "${CLUSTER_NAME}" --runtime binary
     --kube-apiserver-binary "${bins}/kube-apiserver"
@@ -81,6 +117,11 @@ up() {
     --etcd-binary "${bins}/etcd"
     --kwok-controller-binary "${KWOK_BIN}/kwok"
     --config "${ROOT}/hack/kwok/stages.yaml"
+    --enable metrics-server
+    --metrics-server-binary "${METRICS_SERVER_BIN}/metrics-server"
+    --config "${ms_conf}"
+    --config "${ROOT}/hack/kwok/metrics-resource.yaml"
+    --config "${ROOT}/hack/kwok/usage-from-annotation.yaml"
     --kubeconfig "${KUBECONFIG_PATH}"
     # A blue-green RestAPI uses up to 16 Services: the default /24 runs out.
     --extra-args "kube-apiserver=service-cluster-ip-range=10.96.0.0/16"
@@ -91,14 +132,17 @@ up() {
     args+=(--kube-apiserver-port "${KUBE_APISERVER_PORT}")
   fi
   local out
-  if ! out="$("${KWOK_BIN}/kwokctl" "${args[@]}" 2>&1)"; then
+  # kwokctl builds metrics-server's manifests with 'kubectl kustomize': ours first.
+  if ! out="$(PATH="${bins}:${PATH}" "${KWOK_BIN}/kwokctl" "${args[@]}" 2>&1)"; then
     echo "${out}" >&2
     if grep -qiE "address already in use|port .* (is )?(already )?(in use|taken)" <<<"${out}"; then
       die "a port the cluster needs is taken by another process (see above)"
     fi
     die "kwokctl could not create the cluster (see above); 'hack/cluster.sh down' cleans up"
   fi
-  if ! out="$("${KWOK_BIN}/kwokctl" --name "${CLUSTER_NAME}" scale node --replicas "${NODES}" 2>&1)"; then
+  # Loopback node addresses: metrics-server scrapes the simulated kubelets
+  # (the kwok controller, listening on every address) at them.
+  if ! out="$("${KWOK_BIN}/kwokctl" --name "${CLUSTER_NAME}" scale node --replicas "${NODES}" --param '.nodeIPs=["127.0.0.1"]' 2>&1)"; then
     echo "${out}" >&2
     die "could not create the simulated nodes"
   fi

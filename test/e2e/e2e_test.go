@@ -194,7 +194,7 @@ var _ = Describe("RestAPI on a real cluster", Ordered, func() {
 		Expect(stableColours(ns)).To(Equal([]string{"blue"}))
 		s := startSampling(ns)
 		kubectl("patch", "rapi", app, "-n", ns, "--type=merge", "-p",
-			`{"spec":{"model":{"image":"registry.example/shop-turns-unready:1.6.0","replicas":3},"blueGreen":{"scaleDownDelaySeconds":600}}}`)
+			`{"spec":{"model":{"image":"registry.example/shop-turns-unready:1.6.0","autoScaling":{"minReplicas":3}},"blueGreen":{"scaleDownDelaySeconds":600}}}`)
 		Eventually(func() []string { return stableColours(ns) }).Should(Equal([]string{"green"}))
 		// Each model Pod turns unready at its own moment, 8 to 60 s after it
 		// was ready: the first one must send traffic back to blue.
@@ -210,6 +210,48 @@ var _ = Describe("RestAPI on a real cluster", Ordered, func() {
 		}).Should(Succeed())
 		Expect(stableColours(ns)).To(Equal([]string{"blue"}))
 		s.stopAndCheck()
+	})
+
+	It("scales a component under load through its HPA (metrics-server, simulated usage), and the operator leaves the replicas alone", func() {
+		var r apiv1.RestAPI
+		Expect(k8sClient.Get(ctx, client.ObjectKey{Namespace: ns, Name: app}, &r)).To(Succeed())
+		serving := app + "-controller-" + string(r.Status.ActiveEnvironment)
+		var before appsv1.Deployment
+		Expect(k8sClient.Get(ctx, client.ObjectKey{Namespace: ns, Name: serving}, &before)).To(Succeed())
+		start := *before.Spec.Replicas
+
+		By("putting load on the serving controller pods: 500m CPU each against a 200m request and a 60% target")
+		var pods corev1.PodList
+		Expect(k8sClient.List(ctx, &pods, client.InNamespace(ns), client.MatchingLabels(before.Spec.Selector.MatchLabels))).To(Succeed())
+		Expect(pods.Items).NotTo(BeEmpty())
+		for _, p := range pods.Items {
+			kubectl("annotate", "pod", p.Name, "-n", ns, "--overwrite", "kwok.x-k8s.io/usage-cpu=500m")
+		}
+		Eventually(func(g Gomega) {
+			var d appsv1.Deployment
+			g.Expect(k8sClient.Get(ctx, client.ObjectKey{Namespace: ns, Name: serving}, &d)).To(Succeed())
+			g.Expect(*d.Spec.Replicas).To(BeNumerically(">", start), "the HPA scaled %s up", serving)
+		}, 3*time.Minute, time.Second).Should(Succeed())
+
+		By("the status shows what the HPA did, and the operator's apply never owns those replicas")
+		Eventually(func(g Gomega) {
+			var r apiv1.RestAPI
+			g.Expect(k8sClient.Get(ctx, client.ObjectKey{Namespace: ns, Name: app}, &r)).To(Succeed())
+			for _, c := range r.Status.Components {
+				if c.Name == apiv1.ComponentController {
+					g.Expect(c.Autoscaler).NotTo(BeNil())
+					g.Expect(c.Autoscaler.Target).To(Equal(serving))
+					g.Expect(c.Replicas).To(BeNumerically(">", start))
+				}
+			}
+		}).Should(Succeed())
+		var d appsv1.Deployment
+		Expect(k8sClient.Get(ctx, client.ObjectKey{Namespace: ns, Name: serving}, &d)).To(Succeed())
+		for _, f := range d.ManagedFields {
+			if f.Manager == apiv1.ManagedBy {
+				Expect(f.FieldsV1.GetRawString()).NotTo(ContainSubstring(`"f:replicas"`))
+			}
+		}
 	})
 
 	It("removes every child through garbage collection when the RestAPI is deleted", func() {
