@@ -167,7 +167,17 @@ type StorageSpec struct {
 	// +optional
 	// +kubebuilder:default="/data"
 	// +kubebuilder:validation:Pattern=`^/`
+	// +kubebuilder:validation:XValidation:rule="self != '/tmp'",message="storage.mountPath must not be /tmp: the operator mounts a scratch volume there"
 	MountPath string `json:"mountPath,omitempty"`
+
+	// accessMode of the claim. Every repository pod of every colour mounts
+	// the same claim, so with more than one pod, or while blue-green runs two
+	// colours, ReadWriteOnce works only when they share a node: use
+	// ReadWriteMany where the storage class offers it. Default: ReadWriteOnce.
+	// +optional
+	// +kubebuilder:default=ReadWriteOnce
+	// +kubebuilder:validation:Enum=ReadWriteOnce;ReadWriteMany;ReadWriteOncePod
+	AccessMode corev1.PersistentVolumeAccessMode `json:"accessMode,omitempty"`
 }
 
 // IsEnabled reports whether the component runs; unset means enabled.

@@ -47,7 +47,10 @@ type children struct {
 	services    map[string]*corev1.Service
 	configMaps  map[string]*corev1.ConfigMap
 	hpas        map[string]*autoscalingv2.HorizontalPodAutoscaler
-	pods        []corev1.Pod
+	// claims are the PersistentVolumeClaims labelled as this RestAPI's: they
+	// have no owner (the data outlives the RestAPI).
+	claims map[string]*corev1.PersistentVolumeClaim
+	pods   []corev1.Pod
 }
 
 // podsOf returns the Pods of a Deployment's current template: same
@@ -77,18 +80,24 @@ func (r *RestAPIReconciler) readChildren(ctx context.Context, rapi *apiv1.RestAP
 	var cms corev1.ConfigMapList
 	var hpas autoscalingv2.HorizontalPodAutoscalerList
 	var pods corev1.PodList
-	for _, l := range []client.ObjectList{&deps, &svcs, &cms, &hpas, &pods} {
+	var claims corev1.PersistentVolumeClaimList
+	for _, l := range []client.ObjectList{&deps, &svcs, &cms, &hpas, &pods, &claims} {
 		if err := r.List(ctx, l, opts...); err != nil {
 			return children{}, fmt.Errorf("listing children of %s: %w", rapi.Name, err)
 		}
 	}
-	return children{
+	kids := children{
 		deployments: controlled(rapi, deps.Items),
 		services:    controlled(rapi, svcs.Items),
 		configMaps:  controlled(rapi, cms.Items),
 		hpas:        controlled(rapi, hpas.Items),
 		pods:        pods.Items,
-	}, nil
+		claims:      map[string]*corev1.PersistentVolumeClaim{},
+	}
+	for i := range claims.Items {
+		kids.claims[claims.Items[i].Name] = &claims.Items[i]
+	}
+	return kids, nil
 }
 
 // controlled indexes by name the items whose controller is rapi.
@@ -131,6 +140,12 @@ func (r *RestAPIReconciler) syncChildren(ctx context.Context, rapi *apiv1.RestAP
 			r.event(rapi, corev1.EventTypeNormal, "Updated", "Update", "Updated to the desired state: %s", strings.Join(w.changed, ", "))
 		}
 	}()
+
+	// The repository's volume goes first: its pods mount it.
+	if claim := render.Claim(rapi); claim != nil {
+		res, err := r.ensureClaim(ctx, rapi, kids, claim)
+		w.note("PersistentVolumeClaim", *claim.Name, res, err)
+	}
 
 	keep := map[string]bool{}
 	comps := enabledComponents(rapi)
@@ -278,6 +293,39 @@ func (f floors) of(c apiv1.ComponentName, def int32) int32 {
 		return n
 	}
 	return def
+}
+
+// ensureClaim creates the repository's PersistentVolumeClaim, or updates
+// what this operator set on it (a larger size), sending nothing when that
+// matches. A claim of that name that does not carry this RestAPI's labels is
+// never taken over. The operator never deletes a claim.
+func (r *RestAPIReconciler) ensureClaim(ctx context.Context, rapi *apiv1.RestAPI, kids children, desired *corev1ac.PersistentVolumeClaimApplyConfiguration) (writeResult, error) {
+	name := *desired.Name
+	result := updated
+	if pvc, ok := kids.claims[name]; ok {
+		current, err := corev1ac.ExtractPersistentVolumeClaim(pvc, apiv1.ManagedBy)
+		if err != nil {
+			return unchanged, fmt.Errorf("reading managed fields: %w", err)
+		}
+		if equality.Semantic.DeepEqual(current, desired) {
+			return unchanged, nil
+		}
+	} else {
+		var other corev1.PersistentVolumeClaim
+		err := r.APIReader.Get(ctx, types.NamespacedName{Namespace: rapi.Namespace, Name: name}, &other)
+		switch {
+		case isNotFound(err):
+			result = created
+		case err != nil:
+			return unchanged, err
+		case !hasLabels(other.Labels, render.InstanceLabels(rapi)):
+			return conflict, nil
+		}
+	}
+	if err := r.Apply(ctx, desired, client.FieldOwner(apiv1.ManagedBy), client.ForceOwnership); err != nil {
+		return unchanged, err
+	}
+	return result, nil
 }
 
 // ReplicasFieldOwner is the field owner that keeps a Deployment's replicas

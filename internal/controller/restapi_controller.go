@@ -88,6 +88,7 @@ type RestAPIReconciler struct {
 // +kubebuilder:rbac:groups=autoscaling,resources=horizontalpodautoscalers,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 // +kubebuilder:rbac:groups="",resources=pods,verbs=get;list;watch
+// +kubebuilder:rbac:groups="",resources=persistentvolumeclaims,verbs=get;list;watch;create;patch
 
 // Reconcile brings one RestAPI's children to the rendered state and reports
 // what the cluster shows in status.
@@ -243,6 +244,7 @@ func CacheOptions() cache.Options {
 			&corev1.ConfigMap{}:                      {Label: managed},
 			&corev1.Pod{}:                            {Label: managed},
 			&autoscalingv2.HorizontalPodAutoscaler{}: {Label: managed},
+			&corev1.PersistentVolumeClaim{}:          {Label: managed},
 		},
 	}
 }

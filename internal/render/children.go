@@ -187,6 +187,10 @@ func PodTemplate(r *apiv1.RestAPI, s Settings, colour apiv1.Environment, configH
 		}
 	}
 
+	if st := s.Storage; st != nil {
+		ctr.WithVolumeMounts(corev1ac.VolumeMount().WithName(dataVolume).WithMountPath(orString(st.MountPath, defaultMountPath)))
+	}
+
 	pod := corev1ac.PodSpec().
 		WithAutomountServiceAccountToken(false).
 		WithEnableServiceLinks(false).
@@ -198,6 +202,12 @@ func PodTemplate(r *apiv1.RestAPI, s Settings, colour apiv1.Environment, configH
 	for _, ps := range r.Spec.ImagePullSecrets {
 		pod.WithImagePullSecrets(corev1ac.LocalObjectReference().WithName(ps.Name))
 	}
+	if st := s.Storage; st != nil {
+		pod.WithVolumes(corev1ac.Volume().WithName(dataVolume).
+			WithPersistentVolumeClaim(corev1ac.PersistentVolumeClaimVolumeSource().WithClaimName(ClaimName(r))))
+		// The volume is group-writable for the pods' non-root user.
+		pod.SecurityContext.WithFSGroup(StorageGroup).WithFSGroupChangePolicy(corev1.FSGroupChangeOnRootMismatch)
+	}
 
 	labels := Labels(r, s.Name, colour)
 	if revision != "" {
@@ -207,6 +217,40 @@ func PodTemplate(r *apiv1.RestAPI, s Settings, colour apiv1.Environment, configH
 		WithLabels(labels).
 		WithAnnotations(map[string]string{apiv1.AnnotationConfigHash: configHash}).
 		WithSpec(pod)
+}
+
+const (
+	dataVolume       = "data"
+	defaultMountPath = "/data"
+	// StorageGroup is the fsGroup of pods that mount the repository's
+	// volume: the group of distroless "nonroot" images.
+	StorageGroup = int64(65532)
+)
+
+// ClaimName is the name of the repository's PersistentVolumeClaim.
+func ClaimName(r *apiv1.RestAPI) string { return ChildName(r, apiv1.ComponentRepository) + "-data" }
+
+// Claim renders the repository's PersistentVolumeClaim, or nil without
+// spec.repository.storage. It has no owner: the data outlives the RestAPI
+// and any change of spec, and only a person deletes it.
+func Claim(r *apiv1.RestAPI) *corev1ac.PersistentVolumeClaimApplyConfiguration {
+	st := r.Spec.Repository.Storage
+	if st == nil || !r.Spec.Repository.IsEnabled() {
+		return nil
+	}
+	mode := st.AccessMode
+	if mode == "" {
+		mode = corev1.ReadWriteOnce
+	}
+	spec := corev1ac.PersistentVolumeClaimSpec().
+		WithAccessModes(mode).
+		WithResources(corev1ac.VolumeResourceRequirements().WithRequests(corev1.ResourceList{corev1.ResourceStorage: st.Size}))
+	if st.StorageClassName != nil {
+		spec.WithStorageClassName(*st.StorageClassName)
+	}
+	return corev1ac.PersistentVolumeClaim(ClaimName(r), r.Namespace).
+		WithLabels(Labels(r, apiv1.ComponentRepository, "")).
+		WithSpec(spec)
 }
 
 func probe(p Probes, path string) *corev1ac.ProbeApplyConfiguration {

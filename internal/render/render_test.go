@@ -407,3 +407,49 @@ func TestColours(t *testing.T) {
 		}
 	}
 }
+
+func TestRepositoryStorage(t *testing.T) {
+	r := baseRestAPI()
+	if Claim(r) != nil {
+		t.Fatal("a claim without spec.repository.storage")
+	}
+	class := "fast"
+	r.Spec.Repository.Storage = &apiv1.StorageSpec{Size: resource.MustParse("10Gi"), StorageClassName: &class, MountPath: "/var/lib/repo"}
+	c := Claim(r)
+	if *c.Name != "shop-repository-data" || len(c.OwnerReferences) != 0 || c.Labels[apiv1.LabelInstance] != "shop" {
+		t.Errorf("claim %s owners %v labels %v", *c.Name, c.OwnerReferences, c.Labels)
+	}
+	if c.Spec.AccessModes[0] != corev1.ReadWriteOnce || *c.Spec.StorageClassName != "fast" ||
+		!c.Spec.Resources.Requests.Storage().Equal(resource.MustParse("10Gi")) {
+		t.Errorf("claim spec %+v", c.Spec)
+	}
+	r.Spec.Repository.Storage.AccessMode = corev1.ReadWriteMany
+	if Claim(r).Spec.AccessModes[0] != corev1.ReadWriteMany {
+		t.Error("access mode not passed")
+	}
+
+	for _, comp := range Desired(r, apiv1.EnvironmentBlue) {
+		pod := comp.Deployment.Spec.Template.Spec
+		mounts := make([]string, 0, len(pod.Containers[0].VolumeMounts))
+		for _, m := range pod.Containers[0].VolumeMounts {
+			mounts = append(mounts, *m.MountPath)
+		}
+		if comp.Settings.Name != apiv1.ComponentRepository {
+			if len(pod.Volumes) != 1 || pod.SecurityContext.FSGroup != nil {
+				t.Errorf("%s has volumes %d, fsGroup %v", comp.Settings.Name, len(pod.Volumes), pod.SecurityContext.FSGroup)
+			}
+			continue
+		}
+		if len(pod.Volumes) != 2 || *pod.Volumes[1].PersistentVolumeClaim.ClaimName != "shop-repository-data" {
+			t.Errorf("repository volumes %+v", pod.Volumes)
+		}
+		if len(mounts) != 2 || mounts[1] != "/var/lib/repo" || *pod.SecurityContext.FSGroup != StorageGroup {
+			t.Errorf("repository mounts %v fsGroup %v", mounts, pod.SecurityContext.FSGroup)
+		}
+	}
+
+	r.Spec.Repository.Enabled = new(false)
+	if Claim(r) != nil {
+		t.Error("a claim for a disabled repository")
+	}
+}

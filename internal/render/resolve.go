@@ -65,6 +65,9 @@ type Settings struct {
 	EnvFrom   []corev1.EnvFromSource
 	Resources corev1.ResourceRequirements
 	Probes    Probes
+	// Storage is the repository's persistent volume; nil for the other
+	// components and without spec.repository.storage.
+	Storage *apiv1.StorageSpec
 	// Autoscaling is the component's HPA; nil when autoscaling is off. When
 	// set, Replicas is its minReplicas: the size a Deployment starts at
 	// before the HPA takes over.
@@ -100,6 +103,9 @@ func Resolve(r *apiv1.RestAPI, c apiv1.Component, colour apiv1.Environment) Sett
 	}
 	if c.Replicas != nil {
 		s.Replicas = *c.Replicas
+	}
+	if c.Name == apiv1.ComponentRepository && r.Spec.Repository.Storage != nil {
+		s.Storage = r.Spec.Repository.Storage.DeepCopy()
 	}
 	if s.Autoscaling = ResolveAutoscaling(r, c); s.Autoscaling != nil {
 		s.Replicas = s.Autoscaling.MinReplicas
