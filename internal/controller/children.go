@@ -26,6 +26,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -33,6 +34,7 @@ import (
 	appsv1ac "k8s.io/client-go/applyconfigurations/apps/v1"
 	autoscalingv2ac "k8s.io/client-go/applyconfigurations/autoscaling/v2"
 	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
+	networkingv1ac "k8s.io/client-go/applyconfigurations/networking/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
@@ -47,6 +49,7 @@ type children struct {
 	services    map[string]*corev1.Service
 	configMaps  map[string]*corev1.ConfigMap
 	hpas        map[string]*autoscalingv2.HorizontalPodAutoscaler
+	netpols     map[string]*networkingv1.NetworkPolicy
 	// claims are the PersistentVolumeClaims labelled as this RestAPI's: they
 	// have no owner (the data outlives the RestAPI).
 	claims map[string]*corev1.PersistentVolumeClaim
@@ -81,7 +84,8 @@ func (r *RestAPIReconciler) readChildren(ctx context.Context, rapi *apiv1.RestAP
 	var hpas autoscalingv2.HorizontalPodAutoscalerList
 	var pods corev1.PodList
 	var claims corev1.PersistentVolumeClaimList
-	for _, l := range []client.ObjectList{&deps, &svcs, &cms, &hpas, &pods, &claims} {
+	var netpols networkingv1.NetworkPolicyList
+	for _, l := range []client.ObjectList{&deps, &svcs, &cms, &hpas, &pods, &claims, &netpols} {
 		if err := r.List(ctx, l, opts...); err != nil {
 			return children{}, fmt.Errorf("listing children of %s: %w", rapi.Name, err)
 		}
@@ -91,6 +95,7 @@ func (r *RestAPIReconciler) readChildren(ctx context.Context, rapi *apiv1.RestAP
 		services:    controlled(rapi, svcs.Items),
 		configMaps:  controlled(rapi, cms.Items),
 		hpas:        controlled(rapi, hpas.Items),
+		netpols:     controlled(rapi, netpols.Items),
 		pods:        pods.Items,
 		claims:      map[string]*corev1.PersistentVolumeClaim{},
 	}
@@ -180,6 +185,13 @@ func (r *RestAPIReconciler) syncChildren(ctx context.Context, rapi *apiv1.RestAP
 			res = unchanged // history is recorded all the time: no Event for it
 		}
 		w.note("ConfigMap", name, res, err)
+	}
+
+	for _, np := range render.NetworkPolicies(rapi) {
+		name := *np.Name
+		keep["NetworkPolicy/"+name] = true
+		res, err := ensure(ctx, r, rapi, kids.netpols, name, np, networkingv1ac.ExtractNetworkPolicy, &networkingv1.NetworkPolicy{})
+		w.note("NetworkPolicy", name, res, err)
 	}
 
 	// The HPAs follow the traffic: they target the serving colour.
@@ -405,6 +417,11 @@ func (r *RestAPIReconciler) deleteStale(ctx context.Context, kids children, keep
 			stale = append(stale, o)
 		}
 	}
+	for name, o := range kids.netpols {
+		if !keep["NetworkPolicy/"+name] {
+			stale = append(stale, o)
+		}
+	}
 	for _, o := range stale {
 		kind := kindOf(o)
 		uid := o.GetUID()
@@ -516,6 +533,8 @@ func kindOf(o client.Object) string {
 		return "ConfigMap"
 	case *autoscalingv2.HorizontalPodAutoscaler:
 		return "HorizontalPodAutoscaler"
+	case *networkingv1.NetworkPolicy:
+		return "NetworkPolicy"
 	}
 	return fmt.Sprintf("%T", o)
 }

@@ -51,7 +51,10 @@ var (
 	testEnv   *envtest.Environment
 	cfg       *rest.Config
 	k8sClient client.Client
-	scheme    = runtime.NewScheme()
+	// managerCfg holds credentials bound only to the generated ClusterRole
+	// (config/rbac/role.yaml): every spec runs the manager with least privilege.
+	managerCfg *rest.Config
+	scheme     = runtime.NewScheme()
 	// writes records every mutating request the manager sends.
 	writes = &requestLog{}
 )
@@ -86,6 +89,9 @@ var _ = BeforeSuite(func() {
 	k8sClient, err = client.New(cfg, client.Options{Scheme: scheme})
 	Expect(err).NotTo(HaveOccurred())
 
+	By("creating the manager's user, bound only to the generated ClusterRole")
+	managerCfg = leastPrivilegeConfig()
+
 	By("starting the manager with production cache settings, counting its writes")
 	startManager()
 })
@@ -102,7 +108,7 @@ var (
 // can move and a transport that counts writes.
 func startManager() {
 	GinkgoHelper()
-	mgrCfg := rest.CopyConfig(cfg)
+	mgrCfg := rest.CopyConfig(managerCfg)
 	mgrCfg.Wrap(writes.wrap)
 	mgr, err := ctrl.NewManager(mgrCfg, ctrl.Options{
 		Scheme:                 scheme,

@@ -1,0 +1,102 @@
+/*
+Copyright 2026 The RestAPI Operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package render
+
+import (
+	"testing"
+
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	networkingv1ac "k8s.io/client-go/applyconfigurations/networking/v1"
+
+	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
+)
+
+// peerKind says what a rule lets in: "app" (the RestAPI's own pods),
+// "metrics" (namespaces by selector), "anyone" (no from).
+func peerKind(rule networkingv1ac.NetworkPolicyIngressRuleApplyConfiguration) string {
+	switch {
+	case len(rule.From) == 0:
+		return "anyone"
+	case rule.From[0].PodSelector != nil:
+		return "app"
+	case rule.From[0].NamespaceSelector != nil:
+		return "metrics"
+	}
+	return "?"
+}
+
+func TestNetworkPolicies(t *testing.T) {
+	r := baseRestAPI()
+	policies := NetworkPolicies(r)
+	if len(policies) != 4 {
+		t.Fatalf("%d policies, want one per component", len(policies))
+	}
+	ports := map[string]int32{"shop-model": 8080, "shop-view": 3000, "shop-controller": 8081, "shop-repository": 8082}
+	for _, p := range policies {
+		name := *p.Name
+		if p.Spec.PolicyTypes[0] != networkingv1.PolicyTypeIngress || len(p.Spec.PolicyTypes) != 1 {
+			t.Errorf("%s: policy types %v", name, p.Spec.PolicyTypes)
+		}
+		comp := p.Labels[apiv1.LabelComponent]
+		if p.Spec.PodSelector.MatchLabels[apiv1.LabelComponent] != comp || p.Spec.PodSelector.MatchLabels[apiv1.LabelInstance] != "shop" ||
+			p.Spec.PodSelector.MatchLabels[apiv1.LabelEnvironment] != "" {
+			t.Errorf("%s: selects %v, want the component's pods of every colour", name, p.Spec.PodSelector.MatchLabels)
+		}
+		kinds := map[string]bool{}
+		for _, rule := range p.Spec.Ingress {
+			kinds[peerKind(rule)] = true
+			if len(rule.Ports) != 1 || rule.Ports[0].Port.IntVal != ports[name] {
+				t.Errorf("%s: rule ports %v, want only %d", name, rule.Ports, ports[name])
+			}
+		}
+		wantAnyone := comp == string(apiv1.ComponentView)
+		if !kinds["app"] || !kinds["metrics"] || kinds["anyone"] != wantAnyone {
+			t.Errorf("%s: lets in %v; only view is open to anyone", name, kinds)
+		}
+		for _, rule := range p.Spec.Ingress {
+			if peerKind(rule) == "app" && rule.From[0].PodSelector.MatchLabels[apiv1.LabelInstance] != "shop" {
+				t.Errorf("%s: app rule selects %v", name, rule.From[0].PodSelector.MatchLabels)
+			}
+			if peerKind(rule) == "metrics" && rule.From[0].NamespaceSelector.MatchLabels["metrics"] != "enabled" {
+				t.Errorf("%s: default metrics namespaces %v", name, rule.From[0].NamespaceSelector.MatchLabels)
+			}
+		}
+	}
+
+	r.Spec.NetworkPolicy.MetricsNamespaceSelector = &metav1.LabelSelector{
+		MatchLabels:      map[string]string{"team": "obs"},
+		MatchExpressions: []metav1.LabelSelectorRequirement{{Key: "env", Operator: metav1.LabelSelectorOpIn, Values: []string{"prod"}}},
+	}
+	for _, rule := range NetworkPolicies(r)[0].Spec.Ingress {
+		if peerKind(rule) == "metrics" {
+			sel := rule.From[0].NamespaceSelector
+			if sel.MatchLabels["team"] != "obs" || len(sel.MatchExpressions) != 1 || sel.MatchExpressions[0].Values[0] != "prod" {
+				t.Errorf("metrics selector %+v", sel)
+			}
+		}
+	}
+
+	r.Spec.View.Enabled = new(false)
+	if n := len(NetworkPolicies(r)); n != 3 {
+		t.Errorf("%d policies with view disabled", n)
+	}
+	r.Spec.NetworkPolicy.Enabled = new(false)
+	if NetworkPolicies(r) != nil {
+		t.Error("policies while disabled")
+	}
+}
