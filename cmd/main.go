@@ -18,7 +18,6 @@ limitations under the License.
 package main
 
 import (
-	"crypto/tls"
 	"flag"
 	"os"
 
@@ -31,11 +30,10 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
-	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
 	"github.com/restapi-operator/restapi-operator/internal/controller"
+	"github.com/restapi-operator/restapi-operator/internal/manager"
 )
 
 var (
@@ -68,31 +66,16 @@ func main() {
 	flag.Parse()
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&opts)))
 
-	var tlsOpts []func(*tls.Config)
-	if !enableHTTP2 {
-		// HTTP/2 stays off by default: Stream Cancellation and Rapid Reset CVEs.
-		tlsOpts = append(tlsOpts, func(c *tls.Config) { c.NextProtos = []string{"http/1.1"} })
-	}
-	metricsOpts := metricsserver.Options{
-		BindAddress:   metricsAddr,
-		SecureServing: secureMetrics,
-		TLSOpts:       tlsOpts,
-		CertDir:       metricsCertPath,
-		CertName:      metricsCertName,
-		KeyName:       metricsCertKey,
-	}
-	if secureMetrics {
-		metricsOpts.FilterProvider = filters.WithAuthenticationAndAuthorization
-	}
-
-	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
-		Scheme:                 scheme,
-		Metrics:                metricsOpts,
-		HealthProbeBindAddress: probeAddr,
-		LeaderElection:         enableLeaderElection,
-		LeaderElectionID:       "restapi-operator.apps.restapi.dev",
-		Cache:                  controller.CacheOptions(),
-	})
+	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), manager.Options(manager.Config{
+		MetricsAddr:     metricsAddr,
+		SecureMetrics:   secureMetrics,
+		MetricsCertPath: metricsCertPath,
+		MetricsCertName: metricsCertName,
+		MetricsCertKey:  metricsCertKey,
+		EnableHTTP2:     enableHTTP2,
+		ProbeAddr:       probeAddr,
+		LeaderElection:  enableLeaderElection,
+	}, scheme))
 	if err != nil {
 		setupLog.Error(err, "Failed to create manager")
 		os.Exit(1)

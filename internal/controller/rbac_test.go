@@ -17,11 +17,6 @@ limitations under the License.
 package controller
 
 import (
-	"bytes"
-	"io"
-	"os"
-	"path/filepath"
-
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
@@ -30,10 +25,10 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
+
+	"github.com/restapi-operator/restapi-operator/internal/testenv"
 )
 
 // managerUser is the user the suite's manager runs as.
@@ -43,39 +38,19 @@ const managerUser = "restapi-operator"
 // the kubebuilder markers.
 func generatedClusterRole() *rbacv1.ClusterRole {
 	GinkgoHelper()
-	raw, err := os.ReadFile(filepath.Join("..", "..", "config", "rbac", "role.yaml"))
+	crs, _, err := testenv.RBAC("role.yaml")
 	Expect(err).NotTo(HaveOccurred())
-	dec := yaml.NewYAMLOrJSONDecoder(bytes.NewReader(raw), 4096)
-	for {
-		var obj rbacv1.ClusterRole
-		err := dec.Decode(&obj)
-		if err == io.EOF {
-			break
-		}
-		Expect(err).NotTo(HaveOccurred())
-		if obj.Kind == "ClusterRole" {
-			return &obj
-		}
-	}
-	Fail("config/rbac/role.yaml has no ClusterRole")
-	return nil
+	Expect(crs).To(HaveLen(1), "config/rbac/role.yaml has one ClusterRole")
+	return crs[0]
 }
 
 // leastPrivilegeConfig creates a user bound only to the generated
 // ClusterRole and returns its credentials.
 func leastPrivilegeConfig() *rest.Config {
 	GinkgoHelper()
-	role := generatedClusterRole()
-	role.Name = "restapi-operator-manager-role"
-	Expect(k8sClient.Create(ctx, role)).To(Succeed())
-	Expect(k8sClient.Create(ctx, &rbacv1.ClusterRoleBinding{
-		ObjectMeta: metav1.ObjectMeta{Name: "restapi-operator-manager"},
-		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: role.Name},
-		Subjects:   []rbacv1.Subject{{APIGroup: rbacv1.GroupName, Kind: "User", Name: managerUser}},
-	})).To(Succeed())
-	user, err := testEnv.AddUser(envtest.User{Name: managerUser}, nil)
+	c, err := testenv.User(ctx, testEnv, k8sClient, managerUser, "role.yaml")
 	Expect(err).NotTo(HaveOccurred())
-	return user.Config()
+	return c
 }
 
 var _ = Describe("Least privilege", func() {

@@ -19,7 +19,6 @@ package controller
 import (
 	"context"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -43,6 +42,7 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
+	"github.com/restapi-operator/restapi-operator/internal/testenv"
 )
 
 var (
@@ -77,7 +77,7 @@ var _ = BeforeSuite(func() {
 	testEnv = &envtest.Environment{
 		CRDDirectoryPaths:     []string{filepath.Join("..", "..", "config", "crd", "bases")},
 		ErrorIfCRDPathMissing: true,
-		BinaryAssetsDirectory: binaryAssetsDirectory(),
+		BinaryAssetsDirectory: testenv.BinaryAssetsDirectory(),
 	}
 	// 16 Services per blue-green RestAPI, and envtest never deletes a
 	// namespace: the default /24 Service range would run out.
@@ -153,24 +153,6 @@ var _ = AfterSuite(func() {
 	cancel()
 	Expect(testEnv.Stop()).To(Succeed())
 })
-
-// binaryAssetsDirectory finds kube-apiserver and etcd when KUBEBUILDER_ASSETS
-// is not set (running from an IDE): the store hack/k8s-binaries.sh fills.
-func binaryAssetsDirectory() string {
-	if os.Getenv("KUBEBUILDER_ASSETS") != "" {
-		return ""
-	}
-	base := os.Getenv("XDG_DATA_HOME")
-	if base == "" {
-		home, _ := os.UserHomeDir()
-		base = filepath.Join(home, ".local", "share")
-	}
-	matches, _ := filepath.Glob(filepath.Join(base, "kubebuilder-envtest", "k8s", "*", "kube-apiserver"))
-	if len(matches) == 0 {
-		return ""
-	}
-	return filepath.Dir(matches[len(matches)-1])
-}
 
 // requestLog records mutating requests ("PATCH /apis/apps/v1/namespaces/x/deployments/y").
 type requestLog struct {
