@@ -220,6 +220,32 @@ type HealthCheckOverrides struct {
 	FailureThreshold *int32 `json:"failureThreshold,omitempty"`
 }
 
+// PodSecuritySpec adjusts what the restricted defaults leave to the image.
+type PodSecuritySpec struct {
+	// runAsUser is the UID every container runs as. Unset: the image's
+	// user, which must not be root (runAsNonRoot is always set).
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	RunAsUser *int64 `json:"runAsUser,omitempty"`
+
+	// runAsGroup is the primary GID of every container. Unset: the image's.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	RunAsGroup *int64 `json:"runAsGroup,omitempty"`
+
+	// fsGroup owns the volumes the pods mount, so the non-root user can
+	// write them. Default: 65532 for pods that mount the repository's
+	// storage, none otherwise.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	FSGroup *int64 `json:"fsGroup,omitempty"`
+
+	// readOnlyRootFilesystem keeps the container's filesystem read-only
+	// (a writable /tmp is always mounted). Default: true.
+	// +optional
+	ReadOnlyRootFilesystem *bool `json:"readOnlyRootFilesystem,omitempty"`
+}
+
 // HealingSpec bounds automatic healing.
 type HealingSpec struct {
 	// enabled lets the operator act on unhealthy components (abort, roll back,

@@ -80,6 +80,13 @@ type RestAPISpec struct {
 	// +kubebuilder:validation:MaxItems=16
 	ImagePullSecrets []corev1.LocalObjectReference `json:"imagePullSecrets,omitempty"`
 
+	// podSecurity adjusts the pods' security settings. Whatever is set here,
+	// the pods keep meeting the Pod Security Standard "restricted": non-root,
+	// RuntimeDefault seccomp, every capability dropped, no privilege
+	// escalation.
+	// +optional
+	PodSecurity *PodSecuritySpec `json:"podSecurity,omitempty"`
+
 	// model runs the business logic. Default port 8080.
 	// +optional
 	// +kubebuilder:default={}

@@ -157,6 +157,10 @@ func Deployment(r *apiv1.RestAPI, s Settings, colour apiv1.Environment, revision
 // writable /tmp.
 // The revision label is left out when revision is "" (to compute the revision).
 func PodTemplate(r *apiv1.RestAPI, s Settings, colour apiv1.Environment, configHash, revision string) *corev1ac.PodTemplateSpecApplyConfiguration {
+	ps := apiv1.PodSecuritySpec{}
+	if r.Spec.PodSecurity != nil {
+		ps = *r.Spec.PodSecurity
+	}
 	ctr := corev1ac.Container().
 		WithName(string(s.Name)).
 		WithImage(s.Image).
@@ -166,7 +170,7 @@ func PodTemplate(r *apiv1.RestAPI, s Settings, colour apiv1.Environment, configH
 		WithVolumeMounts(corev1ac.VolumeMount().WithName("tmp").WithMountPath("/tmp")).
 		WithSecurityContext(corev1ac.SecurityContext().
 			WithAllowPrivilegeEscalation(false).
-			WithReadOnlyRootFilesystem(true).
+			WithReadOnlyRootFilesystem(ps.ReadOnlyRootFilesystem == nil || *ps.ReadOnlyRootFilesystem).
 			WithRunAsNonRoot(true).
 			WithCapabilities(corev1ac.Capabilities().WithDrop("ALL")).
 			WithSeccompProfile(corev1ac.SeccompProfile().WithType(corev1.SeccompProfileTypeRuntimeDefault)))
@@ -207,6 +211,15 @@ func PodTemplate(r *apiv1.RestAPI, s Settings, colour apiv1.Environment, configH
 			WithPersistentVolumeClaim(corev1ac.PersistentVolumeClaimVolumeSource().WithClaimName(ClaimName(r))))
 		// The volume is group-writable for the pods' non-root user.
 		pod.SecurityContext.WithFSGroup(StorageGroup).WithFSGroupChangePolicy(corev1.FSGroupChangeOnRootMismatch)
+	}
+	if ps.FSGroup != nil {
+		pod.SecurityContext.WithFSGroup(*ps.FSGroup).WithFSGroupChangePolicy(corev1.FSGroupChangeOnRootMismatch)
+	}
+	if ps.RunAsUser != nil {
+		pod.SecurityContext.WithRunAsUser(*ps.RunAsUser)
+	}
+	if ps.RunAsGroup != nil {
+		pod.SecurityContext.WithRunAsGroup(*ps.RunAsGroup)
 	}
 
 	labels := Labels(r, s.Name, colour)

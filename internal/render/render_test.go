@@ -453,3 +453,31 @@ func TestRepositoryStorage(t *testing.T) {
 		t.Error("a claim for a disabled repository")
 	}
 }
+
+func TestPodSecurity(t *testing.T) {
+	r := baseRestAPI()
+	restricted := func(t *testing.T, pod *corev1ac.PodSpecApplyConfiguration) {
+		t.Helper()
+		sc := pod.Containers[0].SecurityContext
+		if !*pod.SecurityContext.RunAsNonRoot || *pod.SecurityContext.SeccompProfile.Type != corev1.SeccompProfileTypeRuntimeDefault ||
+			*sc.AllowPrivilegeEscalation || sc.Capabilities.Drop[0] != "ALL" || !*sc.RunAsNonRoot {
+			t.Errorf("not restricted: pod %+v container %+v", pod.SecurityContext, sc)
+		}
+	}
+	pod := Desired(r, "")[0].Deployment.Spec.Template.Spec
+	restricted(t, pod)
+	if !*pod.Containers[0].SecurityContext.ReadOnlyRootFilesystem || pod.SecurityContext.RunAsUser != nil || pod.SecurityContext.FSGroup != nil {
+		t.Errorf("defaults: %+v %+v", pod.SecurityContext, pod.Containers[0].SecurityContext)
+	}
+
+	r.Spec.PodSecurity = &apiv1.PodSecuritySpec{RunAsUser: new(int64(1000)), RunAsGroup: new(int64(2000)), FSGroup: new(int64(3000)), ReadOnlyRootFilesystem: new(false)}
+	r.Spec.Repository.Storage = &apiv1.StorageSpec{Size: resource.MustParse("1Gi")}
+	for _, c := range Desired(r, "") {
+		pod := c.Deployment.Spec.Template.Spec
+		restricted(t, pod)
+		if *pod.SecurityContext.RunAsUser != 1000 || *pod.SecurityContext.RunAsGroup != 2000 || *pod.SecurityContext.FSGroup != 3000 ||
+			*pod.Containers[0].SecurityContext.ReadOnlyRootFilesystem {
+			t.Errorf("%s: adjusted settings not applied: %+v %+v", c.Settings.Name, pod.SecurityContext, pod.Containers[0].SecurityContext)
+		}
+	}
+}
