@@ -157,9 +157,9 @@ var _ = Describe("Blue-green", func() {
 		Expect(own.Spec.Selector).To(HaveKeyWithValue(apiv1.LabelEnvironment, "green"))
 
 		var cm corev1.ConfigMap
-		get(ns, "shop-view-blue-config", &cm)
+		get(ns, "shop-view-blue", &cm)
 		Expect(cm.Data).To(HaveKeyWithValue("MODEL_URL", "http://shop-model-blue."+ns+".svc:8080"), "peers of the same colour")
-		Expect(deploymentOf(ns, "shop-view-blue").Spec.Template.Spec.Containers[0].EnvFrom[0].ConfigMapRef.Name).To(Equal("shop-view-blue-config"))
+		Expect(deploymentOf(ns, "shop-view-blue").Spec.Template.Spec.Containers[0].EnvFrom[0].ConfigMapRef.Name).To(Equal("shop-view-blue"))
 	})
 
 	It("prepares a new revision in green with capacity handoff, switches all four stable Services once green is ready, then scales blue down", func() {

@@ -88,7 +88,7 @@ func waitForChildren(ns, name string, comps ...apiv1.ComponentName) {
 		child := name + "-" + string(c)
 		Eventually(func() error { return k8sClient.Get(ctx, key(ns, child), &appsv1.Deployment{}) }).Should(Succeed())
 		Eventually(func() error { return k8sClient.Get(ctx, key(ns, child), &corev1.Service{}) }).Should(Succeed())
-		Eventually(func() error { return k8sClient.Get(ctx, key(ns, child+"-config"), &corev1.ConfigMap{}) }).Should(Succeed())
+		Eventually(func() error { return k8sClient.Get(ctx, key(ns, child), &corev1.ConfigMap{}) }).Should(Succeed())
 	}
 }
 

@@ -45,7 +45,7 @@ type scaling struct {
 }
 
 // HistoryName is the name of a RestAPI's predictive scaling history.
-func HistoryName(r *apiv1.RestAPI) string { return r.Name + "-autoscaling-history" }
+func HistoryName(r *apiv1.RestAPI) string { return r.Name + "-scaling-history" }
 
 // predict records what each autoscaled component's HPA asks for in the
 // history and predicts each one's floor for the lead window ahead.

@@ -59,7 +59,7 @@ var _ = Describe("Predictive scaling", func() {
 			autoscalingOn(r)
 			r.Spec.AutoScaling.Predictive = &apiv1.PredictiveScalingSpec{Enabled: true, LeadMinutes: 15}
 		})
-		history := "shop-autoscaling-history"
+		history := "shop-scaling-history"
 		Eventually(func() error { return k8sClient.Get(ctx, key(ns, history), &corev1.ConfigMap{}) }).Should(Succeed())
 		Eventually(func() string { return modelAutoscaler(ns).Prediction }).Should(ContainSubstring("no recurring peak above minReplicas 1 in the next 15m0s"))
 
@@ -117,9 +117,9 @@ var _ = Describe("Predictive scaling", func() {
 			autoscalingOn(r)
 			r.Spec.AutoScaling.Predictive = &apiv1.PredictiveScalingSpec{Enabled: true}
 		})
-		Eventually(func() error { return k8sClient.Get(ctx, key(ns, "shop-autoscaling-history"), &corev1.ConfigMap{}) }).Should(Succeed())
+		Eventually(func() error { return k8sClient.Get(ctx, key(ns, "shop-scaling-history"), &corev1.ConfigMap{}) }).Should(Succeed())
 		updateSpec(ns, "shop", func(r *apiv1.RestAPI) { r.Spec.AutoScaling.Predictive = nil })
-		Eventually(func() error { return k8sClient.Get(ctx, key(ns, "shop-autoscaling-history"), &corev1.ConfigMap{}) }).ShouldNot(Succeed())
+		Eventually(func() error { return k8sClient.Get(ctx, key(ns, "shop-scaling-history"), &corev1.ConfigMap{}) }).ShouldNot(Succeed())
 		Eventually(func() string { return modelAutoscaler(ns).Prediction }).Should(BeEmpty())
 	})
 })

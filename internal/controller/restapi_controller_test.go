@@ -50,7 +50,7 @@ var _ = Describe("RestAPI controller", func() {
 			var cm corev1.ConfigMap
 			get(ns, name, &dep)
 			get(ns, name, &svc)
-			get(ns, name+"-config", &cm)
+			get(ns, name, &cm)
 			for _, obj := range []client.Object{&dep, &svc, &cm} {
 				Expect(metav1.IsControlledBy(obj, restAPI(ns, "shop"))).To(BeTrue(), "%s has no controller reference", obj.GetName())
 				Expect(obj.GetLabels()).To(HaveKeyWithValue(apiv1.LabelInstance, "shop"))
@@ -62,7 +62,7 @@ var _ = Describe("RestAPI controller", func() {
 			ctr := dep.Spec.Template.Spec.Containers[0]
 			Expect(ctr.Image).To(Equal("registry.example/shop:1.0.0"))
 			Expect(ctr.Ports[0].ContainerPort).To(Equal(ports[c]))
-			Expect(ctr.EnvFrom[0].ConfigMapRef.Name).To(Equal(name + "-config"))
+			Expect(ctr.EnvFrom[0].ConfigMapRef.Name).To(Equal(name))
 			Expect(*dep.Spec.Replicas).To(Equal(int32(2)))
 			Expect(dep.Spec.Template.Annotations).To(HaveKey(apiv1.AnnotationConfigHash))
 			Expect(svc.Spec.Ports[0].Port).To(Equal(ports[c]))
@@ -97,11 +97,11 @@ var _ = Describe("RestAPI controller", func() {
 		get(ns, "shop-model", &dep)
 		oldHash := dep.Spec.Template.Annotations[apiv1.AnnotationConfigHash]
 
-		r := restAPI(ns, "shop")
-		r.Spec.Image = "registry.example/shop:2.0.0"
-		r.Spec.EnvVars["LOG_LEVEL"] = "debug"
-		r.Spec.Model.Replicas = new(int32(4))
-		Expect(k8sClient.Update(ctx, r)).To(Succeed())
+		updateSpec(ns, "shop", func(r *apiv1.RestAPI) {
+			r.Spec.Image = "registry.example/shop:2.0.0"
+			r.Spec.EnvVars["LOG_LEVEL"] = "debug"
+			r.Spec.Model.Replicas = new(int32(4))
+		})
 
 		Eventually(func(g Gomega) {
 			var d appsv1.Deployment
@@ -110,7 +110,7 @@ var _ = Describe("RestAPI controller", func() {
 			g.Expect(*d.Spec.Replicas).To(Equal(int32(4)))
 			g.Expect(d.Spec.Template.Annotations[apiv1.AnnotationConfigHash]).NotTo(Equal(oldHash))
 			var cm corev1.ConfigMap
-			g.Expect(k8sClient.Get(ctx, key(ns, "shop-model-config"), &cm)).To(Succeed())
+			g.Expect(k8sClient.Get(ctx, key(ns, "shop-model"), &cm)).To(Succeed())
 			g.Expect(cm.Data).To(HaveKeyWithValue("LOG_LEVEL", "debug"))
 		}).Should(Succeed())
 	})
@@ -123,14 +123,14 @@ var _ = Describe("RestAPI controller", func() {
 		oldUID := svc.UID
 		Expect(k8sClient.Delete(ctx, &svc)).To(Succeed())
 		var cm corev1.ConfigMap
-		get(ns, "shop-view-config", &cm)
+		get(ns, "shop-view", &cm)
 		Expect(k8sClient.Delete(ctx, &cm)).To(Succeed())
 
 		Eventually(func(g Gomega) {
 			var s corev1.Service
 			g.Expect(k8sClient.Get(ctx, key(ns, "shop-view"), &s)).To(Succeed())
 			g.Expect(s.UID).NotTo(Equal(oldUID))
-			g.Expect(k8sClient.Get(ctx, key(ns, "shop-view-config"), &corev1.ConfigMap{})).To(Succeed())
+			g.Expect(k8sClient.Get(ctx, key(ns, "shop-view"), &corev1.ConfigMap{})).To(Succeed())
 		}).Should(Succeed())
 	})
 
@@ -165,16 +165,14 @@ var _ = Describe("RestAPI controller", func() {
 	It("removes a disabled component's objects, and only those", func() {
 		Expect(k8sClient.Create(ctx, newRestAPI(ns, "shop"))).To(Succeed())
 		waitForChildren(ns, "shop")
-		r := restAPI(ns, "shop")
-		r.Spec.Repository.Enabled = new(false)
-		Expect(k8sClient.Update(ctx, r)).To(Succeed())
+		updateSpec(ns, "shop", func(r *apiv1.RestAPI) { r.Spec.Repository.Enabled = new(false) })
 
 		Eventually(func(g Gomega) {
 			g.Expect(apierrors.IsNotFound(k8sClient.Get(ctx, key(ns, "shop-repository"), &appsv1.Deployment{}))).To(BeTrue())
 			g.Expect(apierrors.IsNotFound(k8sClient.Get(ctx, key(ns, "shop-repository"), &corev1.Service{}))).To(BeTrue())
-			g.Expect(apierrors.IsNotFound(k8sClient.Get(ctx, key(ns, "shop-repository-config"), &corev1.ConfigMap{}))).To(BeTrue())
+			g.Expect(apierrors.IsNotFound(k8sClient.Get(ctx, key(ns, "shop-repository"), &corev1.ConfigMap{}))).To(BeTrue())
 			var cm corev1.ConfigMap
-			g.Expect(k8sClient.Get(ctx, key(ns, "shop-model-config"), &cm)).To(Succeed())
+			g.Expect(k8sClient.Get(ctx, key(ns, "shop-model"), &cm)).To(Succeed())
 			g.Expect(cm.Data).NotTo(HaveKey("REPOSITORY_URL"))
 		}).Should(Succeed())
 		waitForChildren(ns, "shop", apiv1.ComponentModel, apiv1.ComponentView, apiv1.ComponentController)
@@ -287,9 +285,7 @@ var _ = Describe("RestAPI controller", func() {
 			markAllReady(ns, "shop")
 			Eventually(func() apiv1.Phase { return restAPI(ns, "shop").Status.Phase }).Should(Equal(apiv1.PhaseAvailable))
 
-			r := restAPI(ns, "shop")
-			r.Spec.Image = "registry.example/shop:2.0.0"
-			Expect(k8sClient.Update(ctx, r)).To(Succeed())
+			updateSpec(ns, "shop", func(r *apiv1.RestAPI) { r.Spec.Image = "registry.example/shop:2.0.0" })
 			By("never claiming the new generation Available before its Deployments are")
 			Consistently(func(g Gomega) {
 				r := restAPI(ns, "shop")
@@ -335,9 +331,7 @@ var _ = Describe("RestAPI controller", func() {
 			for i := range 3 {
 				By("triggering a reconcile through the RestAPI")
 				n := reconciles()
-				r := restAPI(ns, "idle")
-				r.Annotations = map[string]string{"touch": time.Now().Format(time.RFC3339Nano)}
-				Expect(k8sClient.Update(ctx, r)).To(Succeed())
+				annotate(ns, "idle", "touch", time.Now().Format(time.RFC3339Nano))
 				Eventually(reconciles).Should(BeNumerically(">", n))
 
 				// A label, not an annotation: the apiserver bumps a Deployment's

@@ -52,7 +52,7 @@ func PreviewName(r *apiv1.RestAPI, c apiv1.ComponentName) string {
 
 // ConfigMapName is the name of a component's ConfigMap in one colour.
 func ConfigMapName(r *apiv1.RestAPI, c apiv1.ComponentName, colour apiv1.Environment) string {
-	return ColourName(r, c, colour) + "-config"
+	return ColourName(r, c, colour)
 }
 
 // SelectorLabels select the pods of one component of one RestAPI, of one

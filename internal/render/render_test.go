@@ -244,7 +244,7 @@ func TestDeployment(t *testing.T) {
 		{"env comes from the component's ConfigMap, then Secret references", func(r *apiv1.RestAPI) {
 			r.Spec.EnvFrom = []corev1.EnvFromSource{{Prefix: "DB_", SecretRef: &corev1.SecretEnvSource{LocalObjectReference: corev1.LocalObjectReference{Name: "db"}, Optional: new(true)}}}
 		}, func(t *testing.T, _ *corev1ac.PodSpecApplyConfiguration, c *corev1ac.ContainerApplyConfiguration, _ string, _ map[string]string) {
-			if len(c.EnvFrom) != 2 || *c.EnvFrom[0].ConfigMapRef.Name != "shop-model-config" ||
+			if len(c.EnvFrom) != 2 || *c.EnvFrom[0].ConfigMapRef.Name != "shop-model" ||
 				*c.EnvFrom[1].SecretRef.Name != "db" || *c.EnvFrom[1].Prefix != "DB_" || !*c.EnvFrom[1].SecretRef.Optional {
 				t.Errorf("envFrom %+v", c.EnvFrom)
 			}
@@ -356,7 +356,7 @@ func TestColours(t *testing.T) {
 	blueComps := Desired(r, apiv1.EnvironmentBlue)
 	for _, c := range blueComps {
 		d := c.Deployment
-		if *d.Name != "shop-"+string(c.Settings.Name)+"-blue" || *c.ConfigMap.Name != "shop-"+string(c.Settings.Name)+"-blue-config" {
+		if *d.Name != "shop-"+string(c.Settings.Name)+"-blue" || *c.ConfigMap.Name != "shop-"+string(c.Settings.Name)+"-blue" {
 			t.Errorf("names %s %s", *d.Name, *c.ConfigMap.Name)
 		}
 		if d.Spec.Selector.MatchLabels[apiv1.LabelEnvironment] != "blue" || d.Spec.Template.Labels[apiv1.LabelEnvironment] != "blue" {
