@@ -17,16 +17,155 @@ limitations under the License.
 package controller
 
 import (
+	"runtime/debug"
+	"time"
+
 	"github.com/prometheus/client_golang/prometheus"
+	appsv1 "k8s.io/api/apps/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
+
+	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
+	"github.com/restapi-operator/restapi-operator/internal/bluegreen"
 )
 
-// healingActions counts automatic healing actions, by action.
-var healingActions = prometheus.NewCounterVec(prometheus.CounterOpts{
-	Name: "restapi_healing_actions_total",
-	Help: "Automatic healing actions taken on RestAPIs, by action: abort (a preview turned unhealthy), rollback (a newly promoted colour turned unhealthy) or restart (a component stuck unhealthy).",
-}, []string{"action"})
+// Version is the operator's version, set at build time with
+//
+//	-ldflags "-X github.com/restapi-operator/restapi-operator/internal/controller.Version=v1.2.3"
+//
+// and otherwise taken from the module's build information.
+var Version = ""
+
+// The operator's metrics, served with controller-runtime's on /metrics.
+// docs/observability.md lists them with example queries.
+var (
+	buildInfo = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "restapi_operator_info",
+		Help: "Always 1; the operator's version and the Go version it was built with.",
+	}, []string{"version", "go_version"})
+
+	phaseGauge = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "restapi_phase",
+		Help: "1 for the phase each RestAPI is in (Pending, Progressing, Available, Degraded, Failed), 0 for the others.",
+	}, []string{"namespace", "name", "phase"})
+
+	activeColourGauge = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "restapi_active_colour",
+		Help: "1 for the colour each RestAPI's stable Services select (blue, green, or none without blue-green), 0 for the other.",
+	}, []string{"namespace", "name", "colour"})
+
+	promotions = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "restapi_promotions_total",
+		Help: "Traffic switches to a newly prepared colour.",
+	}, []string{"namespace", "name"})
+
+	aborts = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "restapi_aborts_total",
+		Help: "Rollouts aborted before traffic moved, by reason (AbortRequested, PreviewUnhealthy, ProgressDeadlineExceeded).",
+	}, []string{"namespace", "name", "reason"})
+
+	rollbacks = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "restapi_rollbacks_total",
+		Help: "Traffic switches back to the warm previous colour, by reason (RolledBack: on request; UnhealthyAfterPromotion: automatic).",
+	}, []string{"namespace", "name", "reason"})
+
+	promotionDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "restapi_promotion_duration_seconds",
+		Help:    "From the moment a new revision is seen to the traffic switch to it: preparing, readiness, approval.",
+		Buckets: []float64{5, 15, 30, 60, 120, 300, 600, 1800, 3600},
+	}, []string{"namespace", "name"})
+
+	healingActions = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "restapi_healing_actions_total",
+		Help: "Automatic healing actions taken on RestAPIs, by action: abort (a preview turned unhealthy), rollback (a newly promoted colour turned unhealthy) or restart (a component stuck unhealthy).",
+	}, []string{"action"})
+
+	componentReplicas = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "restapi_component_replicas",
+		Help: "Desired replicas of each component's Deployment, by colour (\"\" without blue-green).",
+	}, []string{"namespace", "name", "component", "colour"})
+
+	componentReady = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "restapi_component_ready_replicas",
+		Help: "Ready replicas of each component's Deployment, by colour (\"\" without blue-green).",
+	}, []string{"namespace", "name", "component", "colour"})
+)
+
+var phases = []apiv1.Phase{apiv1.PhasePending, apiv1.PhaseProgressing, apiv1.PhaseAvailable, apiv1.PhaseDegraded, apiv1.PhaseFailed}
 
 func init() {
-	ctrlmetrics.Registry.MustRegister(healingActions)
+	ctrlmetrics.Registry.MustRegister(buildInfo, phaseGauge, activeColourGauge, promotions, aborts, rollbacks,
+		promotionDuration, healingActions, componentReplicas, componentReady)
+	v, goVersion := Version, "unknown"
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		goVersion = bi.GoVersion
+		if v == "" {
+			v = bi.Main.Version
+		}
+	}
+	if v == "" {
+		v = "(devel)"
+	}
+	buildInfo.WithLabelValues(v, goVersion).Set(1)
+}
+
+// observe updates the per-RestAPI gauges from what this reconcile saw and
+// wrote, and counts the transitions it made.
+// previewStarted is when the revision just promoted was first seen (the
+// status before this reconcile's write).
+func observe(rapi *apiv1.RestAPI, kids children, st apiv1.RestAPIStatus, plan bluegreen.Plan, previewStarted *metav1.Time, now time.Time) {
+	ns, name := rapi.Namespace, rapi.Name
+	for _, p := range phases {
+		v := 0.0
+		if st.Phase == p {
+			v = 1
+		}
+		phaseGauge.WithLabelValues(ns, name, string(p)).Set(v)
+	}
+	for _, c := range []string{string(apiv1.EnvironmentBlue), string(apiv1.EnvironmentGreen), ""} {
+		v := 0.0
+		if string(st.ActiveEnvironment) == c {
+			v = 1
+		}
+		activeColourGauge.WithLabelValues(ns, name, c).Set(v)
+	}
+	// Colours come and go: replace this RestAPI's series.
+	componentReplicas.DeletePartialMatch(prometheus.Labels{"namespace": ns, "name": name})
+	componentReady.DeletePartialMatch(prometheus.Labels{"namespace": ns, "name": name})
+	for _, d := range kids.deployments {
+		comp, colour := d.Labels[apiv1.LabelComponent], d.Labels[apiv1.LabelEnvironment]
+		componentReplicas.WithLabelValues(ns, name, comp, colour).Set(float64(replicasOf(d)))
+		componentReady.WithLabelValues(ns, name, comp, colour).Set(float64(d.Status.ReadyReplicas))
+	}
+	for _, e := range plan.Events {
+		switch e.Action {
+		case "Promote":
+			promotions.WithLabelValues(ns, name).Inc()
+			if previewStarted != nil {
+				promotionDuration.WithLabelValues(ns, name).Observe(now.Sub(previewStarted.Time).Seconds())
+			}
+		case "Abort":
+			aborts.WithLabelValues(ns, name, e.Reason).Inc()
+		case "Rollback":
+			rollbacks.WithLabelValues(ns, name, e.Reason).Inc()
+		}
+	}
+}
+
+// forgetMetrics drops the series of a RestAPI that is gone.
+func forgetMetrics(key types.NamespacedName) {
+	l := prometheus.Labels{"namespace": key.Namespace, "name": key.Name}
+	for _, v := range []interface{ DeletePartialMatch(prometheus.Labels) int }{
+		phaseGauge, activeColourGauge, promotions, aborts, rollbacks, promotionDuration, componentReplicas, componentReady,
+	} {
+		v.DeletePartialMatch(l)
+	}
+}
+
+func replicasOf(d *appsv1.Deployment) int32 {
+	if d.Spec.Replicas == nil {
+		return 1
+	}
+	return *d.Spec.Replicas
 }

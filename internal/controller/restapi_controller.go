@@ -33,6 +33,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -129,6 +130,10 @@ func (r *RestAPIReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 	setVerticalCondition(&status, vertical, rapi.Generation, now)
 	showPredictions(&status, sc)
 	restarts, nextRestart := heal(rapi, plan, &status, now)
+	var previewStarted *metav1.Time
+	if bg := rapi.Status.BlueGreen; bg != nil {
+		previewStarted = bg.PreviewStartedAt.DeepCopy()
+	}
 	if err := r.writeStatus(ctx, rapi, status); err != nil {
 		if apierrors.IsConflict(err) {
 			// The RestAPI changed since it was read: decide again on fresh data.
@@ -143,6 +148,7 @@ func (r *RestAPIReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 	for _, a := range plan.Healing {
 		healingActions.WithLabelValues(string(a)).Inc()
 	}
+	observe(rapi, kids, status, plan, previewStarted, now)
 	r.recordRestarts(rapi, restarts)
 	if err := r.applyRestarts(ctx, rapi, kids, status); err != nil {
 		return ctrl.Result{}, err
@@ -230,6 +236,7 @@ func (r *RestAPIReconciler) forget(key types.NamespacedName) {
 	defer r.writtenMu.Unlock()
 	delete(r.written, key)
 	delete(r.restarted, key)
+	forgetMetrics(key)
 }
 
 func (r *RestAPIReconciler) now() time.Time {

@@ -194,6 +194,7 @@ var _ = Describe("Manager hardening", func() {
 			g.Expect(resp).NotTo(BeNil())
 			g.Expect(resp.StatusCode).To(Equal(http.StatusOK))
 			g.Expect(body).To(ContainSubstring(`controller_runtime_reconcile_total{controller="restapi"`))
+			g.Expect(body).To(ContainSubstring(`restapi_operator_info{`), "the operator's own metrics are served with controller-runtime's")
 			g.Expect(resp.Proto).To(Equal("HTTP/1.1"), "HTTP/2 is off")
 		}).Should(Succeed())
 
