@@ -48,33 +48,33 @@ var (
 	phaseGauge = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "restapi_phase",
 		Help: "1 for the phase each RestAPI is in (Pending, Progressing, Available, Degraded, Failed), 0 for the others.",
-	}, []string{"namespace", "name", "phase"})
+	}, []string{labelNamespace, labelName, "phase"})
 
 	activeColourGauge = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "restapi_active_colour",
 		Help: "1 for the colour each RestAPI's stable Services select (blue, green, or none without blue-green), 0 for the other.",
-	}, []string{"namespace", "name", "colour"})
+	}, []string{labelNamespace, labelName, labelColour})
 
 	promotions = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "restapi_promotions_total",
 		Help: "Traffic switches to a newly prepared colour.",
-	}, []string{"namespace", "name"})
+	}, []string{labelNamespace, labelName})
 
 	aborts = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "restapi_aborts_total",
 		Help: "Rollouts aborted before traffic moved, by reason (AbortRequested, PreviewUnhealthy, ProgressDeadlineExceeded).",
-	}, []string{"namespace", "name", "reason"})
+	}, []string{labelNamespace, labelName, "reason"})
 
 	rollbacks = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "restapi_rollbacks_total",
 		Help: "Traffic switches back to the warm previous colour, by reason (RolledBack: on request; UnhealthyAfterPromotion: automatic).",
-	}, []string{"namespace", "name", "reason"})
+	}, []string{labelNamespace, labelName, "reason"})
 
 	promotionDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "restapi_promotion_duration_seconds",
 		Help:    "From the moment a new revision is seen to the traffic switch to it: preparing, readiness, approval.",
 		Buckets: []float64{5, 15, 30, 60, 120, 300, 600, 1800, 3600},
-	}, []string{"namespace", "name"})
+	}, []string{labelNamespace, labelName})
 
 	healingActions = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "restapi_healing_actions_total",
@@ -84,12 +84,19 @@ var (
 	componentReplicas = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "restapi_component_replicas",
 		Help: "Desired replicas of each component's Deployment, by colour (\"\" without blue-green).",
-	}, []string{"namespace", "name", "component", "colour"})
+	}, []string{labelNamespace, labelName, "component", labelColour})
 
 	componentReady = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "restapi_component_ready_replicas",
 		Help: "Ready replicas of each component's Deployment, by colour (\"\" without blue-green).",
-	}, []string{"namespace", "name", "component", "colour"})
+	}, []string{labelNamespace, labelName, "component", labelColour})
+)
+
+// Labels of the per-RestAPI series.
+const (
+	labelNamespace = "namespace"
+	labelName      = "name"
+	labelColour    = "colour"
 )
 
 var phases = []apiv1.Phase{apiv1.PhasePending, apiv1.PhaseProgressing, apiv1.PhaseAvailable, apiv1.PhaseDegraded, apiv1.PhaseFailed}
@@ -131,8 +138,8 @@ func observe(rapi *apiv1.RestAPI, kids children, st apiv1.RestAPIStatus, plan bl
 		activeColourGauge.WithLabelValues(ns, name, c).Set(v)
 	}
 	// Colours come and go: replace this RestAPI's series.
-	componentReplicas.DeletePartialMatch(prometheus.Labels{"namespace": ns, "name": name})
-	componentReady.DeletePartialMatch(prometheus.Labels{"namespace": ns, "name": name})
+	componentReplicas.DeletePartialMatch(prometheus.Labels{labelNamespace: ns, labelName: name})
+	componentReady.DeletePartialMatch(prometheus.Labels{labelNamespace: ns, labelName: name})
 	for _, d := range kids.deployments {
 		comp, colour := d.Labels[apiv1.LabelComponent], d.Labels[apiv1.LabelEnvironment]
 		componentReplicas.WithLabelValues(ns, name, comp, colour).Set(float64(replicasOf(d)))
@@ -155,7 +162,7 @@ func observe(rapi *apiv1.RestAPI, kids children, st apiv1.RestAPIStatus, plan bl
 
 // forgetMetrics drops the series of a RestAPI that is gone.
 func forgetMetrics(key types.NamespacedName) {
-	l := prometheus.Labels{"namespace": key.Namespace, "name": key.Name}
+	l := prometheus.Labels{labelNamespace: key.Namespace, labelName: key.Name}
 	for _, v := range []interface{ DeletePartialMatch(prometheus.Labels) int }{
 		phaseGauge, activeColourGauge, promotions, aborts, rollbacks, promotionDuration, componentReplicas, componentReady,
 	} {

@@ -17,6 +17,7 @@ limitations under the License.
 package controller
 
 import (
+	"maps"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -75,9 +76,7 @@ var _ = Describe("Operator metrics", func() {
 		app := map[string]string{"namespace": ns, "name": "shop"}
 		with := func(extra map[string]string) map[string]string {
 			out := map[string]string{"namespace": ns, "name": "shop"}
-			for k, v := range extra {
-				out[k] = v
-			}
+			maps.Copy(out, extra)
 			return out
 		}
 		deployBlue(ns, "shop", func(r *apiv1.RestAPI) { r.Spec.BlueGreen.ScaleDownDelaySeconds = new(int32(600)) })
@@ -103,7 +102,9 @@ var _ = Describe("Operator metrics", func() {
 		By("a rollback on request is counted by reason")
 		rev := blueGreenStatus(ns, "shop").ActiveRevision
 		annotate(ns, "shop", apiv1.AnnotationRollback, rev)
-		Eventually(func() float64 { return value("restapi_rollbacks_total", with(map[string]string{"reason": "RolledBack"})) }).Should(Equal(1.0))
+		Eventually(func() float64 {
+			return value("restapi_rollbacks_total", with(map[string]string{"reason": "RolledBack"}))
+		}).Should(Equal(1.0))
 		Expect(testutil.ToFloat64(promotions.WithLabelValues(ns, "shop"))).To(Equal(1.0), "a rollback is not a promotion")
 
 		By("the RestAPI's series go with it")
