@@ -27,6 +27,7 @@ import (
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -35,6 +36,7 @@ import (
 	autoscalingv2ac "k8s.io/client-go/applyconfigurations/autoscaling/v2"
 	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
 	networkingv1ac "k8s.io/client-go/applyconfigurations/networking/v1"
+	policyv1ac "k8s.io/client-go/applyconfigurations/policy/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
@@ -50,6 +52,7 @@ type children struct {
 	configMaps  map[string]*corev1.ConfigMap
 	hpas        map[string]*autoscalingv2.HorizontalPodAutoscaler
 	netpols     map[string]*networkingv1.NetworkPolicy
+	pdbs        map[string]*policyv1.PodDisruptionBudget
 	// claims are the PersistentVolumeClaims labelled as this RestAPI's: they
 	// have no owner (the data outlives the RestAPI).
 	claims map[string]*corev1.PersistentVolumeClaim
@@ -85,7 +88,8 @@ func (r *RestAPIReconciler) readChildren(ctx context.Context, rapi *apiv1.RestAP
 	var pods corev1.PodList
 	var claims corev1.PersistentVolumeClaimList
 	var netpols networkingv1.NetworkPolicyList
-	for _, l := range []client.ObjectList{&deps, &svcs, &cms, &hpas, &pods, &claims, &netpols} {
+	var pdbs policyv1.PodDisruptionBudgetList
+	for _, l := range []client.ObjectList{&deps, &svcs, &cms, &hpas, &pods, &claims, &netpols, &pdbs} {
 		if err := r.List(ctx, l, opts...); err != nil {
 			return children{}, fmt.Errorf("listing children of %s: %w", rapi.Name, err)
 		}
@@ -96,6 +100,7 @@ func (r *RestAPIReconciler) readChildren(ctx context.Context, rapi *apiv1.RestAP
 		configMaps:  controlled(rapi, cms.Items),
 		hpas:        controlled(rapi, hpas.Items),
 		netpols:     controlled(rapi, netpols.Items),
+		pdbs:        controlled(rapi, pdbs.Items),
 		pods:        pods.Items,
 		claims:      map[string]*corev1.PersistentVolumeClaim{},
 	}
@@ -192,6 +197,19 @@ func (r *RestAPIReconciler) syncChildren(ctx context.Context, rapi *apiv1.RestAP
 		keep["NetworkPolicy/"+name] = true
 		res, err := ensure(ctx, r, rapi, kids.netpols, name, np, networkingv1ac.ExtractNetworkPolicy, &networkingv1.NetworkPolicy{})
 		w.note("NetworkPolicy", name, res, err)
+	}
+
+	// Disruption budgets cover the serving colour's pods, where it runs more
+	// than one.
+	for _, c := range comps {
+		if d := kids.deployments[render.ColourName(rapi, c, serving)]; d == nil || replicasOf(d) < 2 {
+			continue
+		}
+		pdb := render.PDB(rapi, c, serving)
+		name := *pdb.Name
+		keep["PodDisruptionBudget/"+name] = true
+		res, err := ensure(ctx, r, rapi, kids.pdbs, name, pdb, policyv1ac.ExtractPodDisruptionBudget, &policyv1.PodDisruptionBudget{})
+		w.note("PodDisruptionBudget", name, res, err)
 	}
 
 	// The HPAs follow the traffic: they target the serving colour.
@@ -422,6 +440,11 @@ func (r *RestAPIReconciler) deleteStale(ctx context.Context, kids children, keep
 			stale = append(stale, o)
 		}
 	}
+	for name, o := range kids.pdbs {
+		if !keep["PodDisruptionBudget/"+name] {
+			stale = append(stale, o)
+		}
+	}
 	for _, o := range stale {
 		kind := kindOf(o)
 		uid := o.GetUID()
@@ -535,6 +558,8 @@ func kindOf(o client.Object) string {
 		return "HorizontalPodAutoscaler"
 	case *networkingv1.NetworkPolicy:
 		return "NetworkPolicy"
+	case *policyv1.PodDisruptionBudget:
+		return "PodDisruptionBudget"
 	}
 	return fmt.Sprintf("%T", o)
 }

@@ -17,6 +17,7 @@ limitations under the License.
 package render
 
 import (
+	"maps"
 	"reflect"
 	"strings"
 	"testing"
@@ -479,5 +480,17 @@ func TestPodSecurity(t *testing.T) {
 			*pod.Containers[0].SecurityContext.ReadOnlyRootFilesystem {
 			t.Errorf("%s: adjusted settings not applied: %+v %+v", c.Settings.Name, pod.SecurityContext, pod.Containers[0].SecurityContext)
 		}
+	}
+}
+
+func TestPDB(t *testing.T) {
+	r := baseRestAPI()
+	p := PDB(r, apiv1.ComponentModel, apiv1.EnvironmentGreen)
+	if *p.Name != "shop-model" || p.Spec.MaxUnavailable.IntVal != 1 || len(p.OwnerReferences) != 1 {
+		t.Errorf("pdb %s maxUnavailable %v owners %v", *p.Name, p.Spec.MaxUnavailable, p.OwnerReferences)
+	}
+	want := map[string]string{apiv1.LabelInstance: "shop", apiv1.LabelComponent: "model", apiv1.LabelEnvironment: "green"}
+	if !maps.Equal(p.Spec.Selector.MatchLabels, want) {
+		t.Errorf("selects %v, want the serving colour's model pods %v", p.Spec.Selector.MatchLabels, want)
 	}
 }
