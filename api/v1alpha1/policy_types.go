@@ -220,6 +220,47 @@ type HealthCheckOverrides struct {
 	FailureThreshold *int32 `json:"failureThreshold,omitempty"`
 }
 
+// ObservabilitySpec makes the components observable.
+type ObservabilitySpec struct {
+	// metrics annotates every component pod for Prometheus scraping
+	// (prometheus.io/scrape, prometheus.io/port: the component's port,
+	// prometheus.io/path). Default: on, path /metrics.
+	// +optional
+	// +kubebuilder:default={}
+	Metrics MetricsSpec `json:"metrics,omitzero"`
+
+	// tracing, when it names an endpoint, gives every component the
+	// OpenTelemetry environment: OTEL_EXPORTER_OTLP_ENDPOINT,
+	// OTEL_SERVICE_NAME (<name>-<component>) and OTEL_RESOURCE_ATTRIBUTES
+	// with the namespace, colour and revision.
+	// +optional
+	Tracing *TracingSpec `json:"tracing,omitempty"`
+}
+
+// MetricsSpec is how Prometheus scrapes the components.
+type MetricsSpec struct {
+	// enabled adds the scrape annotations. Default: true.
+	// +optional
+	// +kubebuilder:default=true
+	Enabled *bool `json:"enabled,omitempty"`
+	// path the components serve metrics on, on their port. Default: /metrics.
+	// +optional
+	// +kubebuilder:default="/metrics"
+	// +kubebuilder:validation:Pattern=`^/`
+	// +kubebuilder:validation:MaxLength=256
+	Path string `json:"path,omitempty"`
+}
+
+// TracingSpec points the components at an OpenTelemetry collector.
+type TracingSpec struct {
+	// endpoint of the OTLP collector, for example http://otel-collector.observability:4317.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=512
+	// +kubebuilder:validation:Pattern=`^https?://`
+	Endpoint string `json:"endpoint"`
+}
+
 // PodSecuritySpec adjusts what the restricted defaults leave to the image.
 type PodSecuritySpec struct {
 	// runAsUser is the UID every container runs as. Unset: the image's

@@ -87,6 +87,11 @@ type RestAPISpec struct {
 	// +optional
 	PodSecurity *PodSecuritySpec `json:"podSecurity,omitempty"`
 
+	// observability: Prometheus scraping of the components and tracing.
+	// +optional
+	// +kubebuilder:default={}
+	Observability ObservabilitySpec `json:"observability,omitzero"`
+
 	// model runs the business logic. Default port 8080.
 	// +optional
 	// +kubebuilder:default={}

@@ -142,7 +142,8 @@ var _ = Describe("Autoscaling", func() {
 		deployAutoscaledBlue(ns)
 		scaleAsHPA(ns, "shop-model-blue", 6)
 		updateSpec(ns, "shop", func(r *apiv1.RestAPI) { r.Spec.Image = "registry.example/shop:2.0.0" })
-		Eventually(func() error { return k8sClient.Get(ctx, key(ns, "shop-model-green"), &appsv1.Deployment{}) }).Should(Succeed())
+		// view is the last one written.
+		Eventually(func() error { return k8sClient.Get(ctx, key(ns, "shop-view-green"), &appsv1.Deployment{}) }).Should(Succeed())
 		Expect(*deploymentOf(ns, "shop-model-green").Spec.Replicas).To(Equal(int32(6)), "capacity handoff from the HPA's count")
 		Expect(*deploymentOf(ns, "shop-view-green").Spec.Replicas).To(Equal(int32(1)), "the floor where the HPA did not scale")
 		Expect(hpaTargets(ns)).To(Equal(colourTargets("blue")), "the HPAs stay on the serving colour while green is prepared")

@@ -17,6 +17,8 @@ limitations under the License.
 package render
 
 import (
+	"strconv"
+
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -174,6 +176,9 @@ func PodTemplate(r *apiv1.RestAPI, s Settings, colour apiv1.Environment, configH
 			WithRunAsNonRoot(true).
 			WithCapabilities(corev1ac.Capabilities().WithDrop("ALL")).
 			WithSeccompProfile(corev1ac.SeccompProfile().WithType(corev1.SeccompProfileTypeRuntimeDefault)))
+	if t := r.Spec.Observability.Tracing; t != nil && t.Endpoint != "" {
+		ctr.WithEnv(tracingEnv(r, s.Name, t.Endpoint)...)
+	}
 	if len(s.Command) > 0 {
 		ctr.WithCommand(s.Command...)
 	}
@@ -226,10 +231,36 @@ func PodTemplate(r *apiv1.RestAPI, s Settings, colour apiv1.Environment, configH
 	if revision != "" {
 		labels[apiv1.LabelRevision] = revision
 	}
+	annotations := map[string]string{apiv1.AnnotationConfigHash: configHash}
+	if m := r.Spec.Observability.Metrics; m.Enabled == nil || *m.Enabled {
+		annotations["prometheus.io/scrape"] = "true"
+		annotations["prometheus.io/port"] = strconv.Itoa(int(s.Port))
+		annotations["prometheus.io/path"] = orString(m.Path, "/metrics")
+	}
 	return corev1ac.PodTemplateSpec().
 		WithLabels(labels).
-		WithAnnotations(map[string]string{apiv1.AnnotationConfigHash: configHash}).
+		WithAnnotations(annotations).
 		WithSpec(pod)
+}
+
+// tracingEnv is the OpenTelemetry environment of a component. Colour and
+// revision come from the pod's own labels (the downward API), so they are
+// right in whichever colour the template runs and need not be known when
+// the revision is computed.
+func tracingEnv(r *apiv1.RestAPI, c apiv1.ComponentName, endpoint string) []*corev1ac.EnvVarApplyConfiguration {
+	fromLabel := func(name, label string) *corev1ac.EnvVarApplyConfiguration {
+		return corev1ac.EnvVar().WithName(name).WithValueFrom(corev1ac.EnvVarSource().
+			WithFieldRef(corev1ac.ObjectFieldSelector().WithFieldPath("metadata.labels['" + label + "']")))
+	}
+	return []*corev1ac.EnvVarApplyConfiguration{
+		fromLabel("RESTAPI_COLOUR", apiv1.LabelEnvironment),
+		fromLabel("RESTAPI_REVISION", apiv1.LabelRevision),
+		corev1ac.EnvVar().WithName("OTEL_EXPORTER_OTLP_ENDPOINT").WithValue(endpoint),
+		corev1ac.EnvVar().WithName("OTEL_SERVICE_NAME").WithValue(ChildName(r, c)),
+		corev1ac.EnvVar().WithName("OTEL_RESOURCE_ATTRIBUTES").WithValue(
+			"k8s.namespace.name=" + r.Namespace + ",service.namespace=" + r.Name +
+				",deployment.environment=$(RESTAPI_COLOUR),service.version=$(RESTAPI_REVISION)"),
+	}
 }
 
 const (

@@ -494,3 +494,41 @@ func TestPDB(t *testing.T) {
 		t.Errorf("selects %v, want the serving colour's model pods %v", p.Spec.Selector.MatchLabels, want)
 	}
 }
+
+func TestObservability(t *testing.T) {
+	r := baseRestAPI()
+	tmpl := Desired(r, apiv1.EnvironmentBlue)[1].Deployment.Spec.Template // model
+	want := map[string]string{"prometheus.io/scrape": "true", "prometheus.io/port": "8080", "prometheus.io/path": "/metrics"}
+	for k, v := range want {
+		if tmpl.Annotations[k] != v {
+			t.Errorf("annotation %s=%q, want %q", k, tmpl.Annotations[k], v)
+		}
+	}
+	if len(tmpl.Spec.Containers[0].Env) != 0 {
+		t.Errorf("tracing env without an endpoint: %v", tmpl.Spec.Containers[0].Env)
+	}
+
+	r.Spec.Observability.Metrics = apiv1.MetricsSpec{Enabled: new(false)}
+	r.Spec.Observability.Tracing = &apiv1.TracingSpec{Endpoint: "http://otel.observability:4317"}
+	tmpl = Desired(r, apiv1.EnvironmentBlue)[1].Deployment.Spec.Template
+	if _, ok := tmpl.Annotations["prometheus.io/scrape"]; ok {
+		t.Error("scrape annotations while metrics are off")
+	}
+	env := map[string]string{}
+	refs := map[string]string{}
+	for _, e := range tmpl.Spec.Containers[0].Env {
+		if e.Value != nil {
+			env[*e.Name] = *e.Value
+		}
+		if e.ValueFrom != nil {
+			refs[*e.Name] = *e.ValueFrom.FieldRef.FieldPath
+		}
+	}
+	if env["OTEL_EXPORTER_OTLP_ENDPOINT"] != "http://otel.observability:4317" || env["OTEL_SERVICE_NAME"] != "shop-model" ||
+		env["OTEL_RESOURCE_ATTRIBUTES"] != "k8s.namespace.name=prod,service.namespace=shop,deployment.environment=$(RESTAPI_COLOUR),service.version=$(RESTAPI_REVISION)" {
+		t.Errorf("tracing env %v", env)
+	}
+	if refs["RESTAPI_REVISION"] != "metadata.labels['apps.restapi.dev/revision']" || refs["RESTAPI_COLOUR"] != "metadata.labels['apps.restapi.dev/environment']" {
+		t.Errorf("downward API refs %v", refs)
+	}
+}
