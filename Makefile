@@ -116,8 +116,9 @@ lint-config: golangci-lint ## Verify golangci-lint linter configuration
 ##@ Build
 
 .PHONY: build
-build: manifests generate fmt vet ## Build manager binary.
+build: manifests generate fmt vet ## Build the manager and the kubectl-restapi plugin into bin/.
 	go build -o bin/manager ./cmd
+	go build -o bin/kubectl-restapi ./cmd/kubectl-restapi
 
 .PHONY: run
 run: manifests generate fmt vet ## Run a controller from your host.

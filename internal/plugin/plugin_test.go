@@ -1,0 +1,200 @@
+/*
+Copyright 2026 The RestAPI Operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package plugin
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+
+	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
+	"github.com/restapi-operator/restapi-operator/internal/testenv"
+)
+
+func TestPlugin(t *testing.T) {
+	RegisterFailHandler(Fail)
+	RunSpecs(t, "kubectl-restapi Suite")
+}
+
+var (
+	ctx    context.Context
+	cancel context.CancelFunc
+	env    *envtest.Environment
+	k8s    client.Client
+)
+
+var _ = BeforeSuite(func() {
+	ctx, cancel = context.WithCancel(context.Background())
+	scheme := runtime.NewScheme()
+	utilruntime.Must(clientgoscheme.AddToScheme(scheme))
+	utilruntime.Must(apiv1.AddToScheme(scheme))
+	env = &envtest.Environment{
+		CRDDirectoryPaths:     []string{filepath.Join("..", "..", "config", "crd", "bases")},
+		ErrorIfCRDPathMissing: true,
+		BinaryAssetsDirectory: testenv.BinaryAssetsDirectory(),
+	}
+	cfg, err := env.Start()
+	Expect(err).NotTo(HaveOccurred())
+	k8s, err = client.New(cfg, client.Options{Scheme: scheme})
+	Expect(err).NotTo(HaveOccurred())
+})
+
+var _ = AfterSuite(func() {
+	cancel()
+	Expect(env.Stop()).To(Succeed())
+})
+
+// restAPI creates a RestAPI with the given status, as the operator would
+// have written it (no operator runs in this suite).
+func restAPI(ns, name string, st apiv1.RestAPIStatus) *apiv1.RestAPI {
+	GinkgoHelper()
+	r := &apiv1.RestAPI{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}, Spec: apiv1.RestAPISpec{Image: "registry.example/shop:1"}}
+	Expect(k8s.Create(ctx, r)).To(Succeed())
+	st.ObservedGeneration = r.Generation
+	r.Status = st
+	Expect(k8s.Status().Update(ctx, r)).To(Succeed())
+	return r
+}
+
+func setPhase(r *apiv1.RestAPI, phase apiv1.Phase) {
+	GinkgoHelper()
+	Expect(k8s.Get(ctx, client.ObjectKeyFromObject(r), r)).To(Succeed())
+	r.Status.Phase = phase
+	Expect(k8s.Status().Update(ctx, r)).To(Succeed())
+}
+
+func namespace() string {
+	GinkgoHelper()
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "p-"}}
+	Expect(k8s.Create(ctx, ns)).To(Succeed())
+	return ns.Name
+}
+
+func serving(phase apiv1.Phase) apiv1.RestAPIStatus {
+	return apiv1.RestAPIStatus{
+		Phase: phase, Ready: "3/4", ActiveEnvironment: apiv1.EnvironmentGreen,
+		BlueGreen: &apiv1.BlueGreenStatus{ActiveRevision: "r2", PreviousRevision: "r1", PreviewRevision: "r3", State: apiv1.StateAwaitingPromotion, Message: "revision r3 is ready in blue"},
+		Components: []apiv1.ComponentStatus{
+			{Name: apiv1.ComponentModel, Environment: apiv1.EnvironmentGreen, Revision: "r2", Replicas: 2, ReadyReplicas: 2, Health: apiv1.HealthHealthy},
+			{Name: apiv1.ComponentView, Environment: apiv1.EnvironmentGreen, Revision: "r2", Replicas: 2, ReadyReplicas: 1, Health: apiv1.HealthDegraded, Message: "1 of 2 pods ready"},
+		},
+	}
+}
+
+var _ = Describe("kubectl-restapi", func() {
+	var ns string
+	var out *bytes.Buffer
+	var p *Plugin
+	BeforeEach(func() {
+		ns = namespace()
+		out = &bytes.Buffer{}
+		p = &Plugin{Client: k8s, Namespace: ns, Out: out, Poll: 50 * time.Millisecond}
+	})
+
+	It("lists the RestAPIs of the namespace", func() {
+		restAPI(ns, "shop", serving(apiv1.PhaseAvailable))
+		restAPI(ns, "blog", apiv1.RestAPIStatus{})
+		Expect(p.List(ctx)).To(Succeed())
+		lines := bytes.Split(bytes.TrimSpace(out.Bytes()), []byte("\n"))
+		Expect(lines).To(HaveLen(3))
+		Expect(string(lines[0])).To(MatchRegexp(`^NAME\s+PHASE\s+ACTIVE\s+READY\s+REVISION\s+PREVIEW$`))
+		Expect(string(lines[1])).To(MatchRegexp(`^blog\s+-\s+-\s+-\s+-\s+-$`))
+		Expect(string(lines[2])).To(MatchRegexp(`^shop\s+Available\s+green\s+3/4\s+r2\s+r3$`))
+	})
+
+	It("prints the status as a tree, and its exit status follows the phase", func() {
+		r := restAPI(ns, "shop", serving(apiv1.PhaseAvailable))
+		Expect(p.Status(ctx, "shop", false, 0)).To(Succeed())
+		Expect(out.String()).To(ContainSubstring("Active:    green (revision r2)"))
+		Expect(out.String()).To(ContainSubstring("Preview:   revision r3"))
+		Expect(out.String()).To(MatchRegexp(`├── model\s+green\s+2/2\s+rev r2\s+Healthy`))
+		Expect(out.String()).To(MatchRegexp(`└── view\s+green\s+1/2\s+rev r2\s+Degraded: 1 of 2 pods ready`))
+
+		setPhase(r, apiv1.PhaseDegraded)
+		Expect(errors.Is(p.Status(ctx, "shop", false, 0), ErrDegraded)).To(BeTrue())
+	})
+
+	It("--watch waits for Available, and gives up at --timeout", func() {
+		r := restAPI(ns, "shop", serving(apiv1.PhaseProgressing))
+		start := time.Now()
+		Expect(errors.Is(p.Status(ctx, "shop", true, 300*time.Millisecond), ErrTimeout)).To(BeTrue())
+		Expect(time.Since(start)).To(BeNumerically(">=", 300*time.Millisecond))
+
+		done := make(chan error, 1)
+		go func() { done <- p.Status(ctx, "shop", true, 20*time.Second) }()
+		Consistently(done, 300*time.Millisecond).ShouldNot(Receive())
+		Expect(k8s.Get(ctx, client.ObjectKeyFromObject(r), r)).To(Succeed())
+		r.Status.Phase = apiv1.PhaseAvailable
+		r.Status.BlueGreen.State = apiv1.StateIdle
+		Expect(k8s.Status().Update(ctx, r)).To(Succeed())
+		Eventually(done, 5*time.Second).Should(Receive(BeNil()))
+	})
+
+	It("promote, abort and rollback name the exact revision", func() {
+		restAPI(ns, "shop", serving(apiv1.PhaseAvailable))
+		get := func() map[string]string {
+			var r apiv1.RestAPI
+			Expect(k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "shop"}, &r)).To(Succeed())
+			return r.Annotations
+		}
+		Expect(p.Promote(ctx, "shop")).To(Succeed())
+		Expect(get()).To(HaveKeyWithValue(apiv1.AnnotationPromote, "r3"))
+		Expect(p.Abort(ctx, "shop")).To(Succeed())
+		Expect(get()).To(HaveKeyWithValue(apiv1.AnnotationAbort, "r3"))
+		Expect(p.Rollback(ctx, "shop")).To(Succeed())
+		Expect(get()).To(HaveKeyWithValue(apiv1.AnnotationRollback, "r2"))
+
+		restAPI(ns, "idle", apiv1.RestAPIStatus{BlueGreen: &apiv1.BlueGreenStatus{ActiveRevision: "r1", State: apiv1.StateIdle}})
+		Expect(p.Promote(ctx, "idle")).To(MatchError(ContainSubstring("nothing to promote")))
+		Expect(p.Abort(ctx, "idle")).To(MatchError(ContainSubstring("nothing to abort")))
+		Expect(p.Rollback(ctx, "idle")).To(MatchError(ContainSubstring("no warm previous revision")))
+	})
+
+	It("restart rolls the serving colour's Deployment of one component", func() {
+		restAPI(ns, "shop", serving(apiv1.PhaseAvailable))
+		labels := map[string]string{"app": "x"}
+		d := &appsv1.Deployment{
+			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "shop-model-green"},
+			Spec: appsv1.DeploymentSpec{
+				Selector: &metav1.LabelSelector{MatchLabels: labels},
+				Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: labels},
+					Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: "x"}}}},
+			},
+		}
+		Expect(k8s.Create(ctx, d)).To(Succeed())
+		Expect(p.Restart(ctx, "shop", "model")).To(Succeed())
+		Expect(k8s.Get(ctx, client.ObjectKeyFromObject(d), d)).To(Succeed())
+		Expect(d.Spec.Template.Annotations).To(HaveKey("kubectl.kubernetes.io/restartedAt"))
+		Expect(d.Generation).To(Equal(int64(2)))
+		Expect(p.Restart(ctx, "shop", "repository")).To(MatchError(ContainSubstring(`no running component "repository"`)))
+	})
+})
