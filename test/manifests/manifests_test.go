@@ -141,3 +141,36 @@ func TestInstallBundlePassesServerSideDryRun(t *testing.T) {
 		}
 	}
 }
+
+// TestEnvironmentOverlays builds each environment overlay of the sample and
+// applies it with a server-side dry run: the CRD's validation accepts what
+// each one makes, and each makes what its comment promises.
+func TestEnvironmentOverlays(t *testing.T) {
+	kustomize := os.Getenv("KUSTOMIZE")
+	if kustomize == "" {
+		kustomize = filepath.Join(root, "bin", "kustomize")
+	}
+	want := map[string][]string{
+		"dev":     {"namespace: shop-dev", "replicas: 1", "enabled: false", "LOG_LEVEL: debug"},
+		"staging": {"namespace: shop-staging", "autoPromotionSeconds: 60"},
+		"prod":    {"namespace: shop-prod", "autoPromotion: false", "minReplicas: 3", "stabilizationWindowSeconds: 600", "predictive:"},
+	}
+	for env, fragments := range want {
+		t.Run(env, func(t *testing.T) {
+			out, err := exec.Command(kustomize, "build", filepath.Join(root, "config", "samples", "environments", env)).Output()
+			if err != nil {
+				t.Fatalf("kustomize build: %v", err)
+			}
+			for _, f := range fragments {
+				if !strings.Contains(string(out), f) {
+					t.Errorf("%s overlay lacks %q:\n%s", env, f, out)
+				}
+			}
+			run(t, nil, "create", "namespace", "shop-"+env)
+			got := run(t, out, "apply", "--dry-run=server", "-f", "-")
+			if !strings.Contains(got, "restapi.apps.restapi.dev/shop created (server dry run)") {
+				t.Errorf("%s: %s", env, got)
+			}
+		})
+	}
+}
