@@ -129,7 +129,7 @@ func (r *RestAPIReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 	outcome.err = errors.Join(outcome.err, vertical.err)
 
 	status := computeStatus(rapi, kids, plan, outcome, now)
-	setVerticalCondition(&status, vertical, rapi.Generation, now)
+	setOptionalCondition(&status, apiv1.ConditionVerticalScaling, vertical, rapi.Generation, now)
 	showPredictions(&status, sc)
 	restarts, nextRestart := heal(rapi, plan, &status, now)
 	var previewStarted *metav1.Time
