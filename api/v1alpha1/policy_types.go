@@ -249,6 +249,11 @@ type MetricsSpec struct {
 	// +kubebuilder:validation:Pattern=`^/`
 	// +kubebuilder:validation:MaxLength=256
 	Path string `json:"path,omitempty"`
+	// podMonitor creates a PodMonitor (monitoring.coreos.com/v1) per
+	// component when the Prometheus Operator is installed; without it, the
+	// Monitoring condition says so. Default: false.
+	// +optional
+	PodMonitor bool `json:"podMonitor,omitempty"`
 }
 
 // TracingSpec points the components at an OpenTelemetry collector.

@@ -197,6 +197,10 @@ const (
 	// enabled: True while every component has its VerticalPodAutoscaler,
 	// False with the reason when it cannot (CRDNotInstalled).
 	ConditionVerticalScaling = "VerticalScaling"
+	// ConditionMonitoring is present when
+	// spec.observability.metrics.podMonitor is set: True while every
+	// component has its PodMonitor, False with the reason when it cannot.
+	ConditionMonitoring = "Monitoring"
 )
 
 // ComponentStatus is the observed state of one component.

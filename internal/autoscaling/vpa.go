@@ -56,17 +56,7 @@ func VPAName(r *apiv1.RestAPI, c apiv1.ComponentName) string { return render.Chi
 // container's requests and limits within no bounds of its own: the role
 // defaults (or the spec's resources) are where it starts.
 func VPA(r *apiv1.RestAPI, c apiv1.ComponentName, target apiv1.Environment, mode string) *unstructured.Unstructured {
-	u := &unstructured.Unstructured{}
-	u.SetGroupVersionKind(VPAGroupVersionKind)
-	u.SetNamespace(r.Namespace)
-	u.SetName(VPAName(r, c))
-	u.SetLabels(render.Labels(r, c, ""))
-	ref := render.OwnerReference(r)
-	u.SetOwnerReferences(nil)
-	u.Object["metadata"].(map[string]any)["ownerReferences"] = []any{map[string]any{
-		"apiVersion": *ref.APIVersion, "kind": *ref.Kind, "name": *ref.Name, "uid": string(*ref.UID),
-		"controller": true, "blockOwnerDeletion": true,
-	}}
+	u := render.Unstructured(r, VPAGroupVersionKind, c)
 	u.Object["spec"] = map[string]any{
 		"targetRef": map[string]any{
 			"apiVersion": "apps/v1",

@@ -126,10 +126,12 @@ func (r *RestAPIReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 	outcome := r.syncChildren(ctx, rapi, kids, plan, plan.Serving, sc)
 
 	vertical := r.syncVertical(ctx, rapi, plan.Serving)
-	outcome.err = errors.Join(outcome.err, vertical.err)
+	monitoring := r.syncMonitoring(ctx, rapi)
+	outcome.err = errors.Join(outcome.err, vertical.err, monitoring.err)
 
 	status := computeStatus(rapi, kids, plan, outcome, now)
 	setOptionalCondition(&status, apiv1.ConditionVerticalScaling, vertical, rapi.Generation, now)
+	setOptionalCondition(&status, apiv1.ConditionMonitoring, monitoring, rapi.Generation, now)
 	showPredictions(&status, sc)
 	restarts, nextRestart := heal(rapi, plan, &status, now)
 	var previewStarted *metav1.Time
@@ -166,7 +168,7 @@ func (r *RestAPIReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 		return ctrl.Result{}, outcome.err
 	}
 	result := ctrl.Result{RequeueAfter: plan.RequeueAfter}
-	for _, after := range []time.Duration{nextRestart, vertical.requeue, sc.requeue} {
+	for _, after := range []time.Duration{nextRestart, vertical.requeue, monitoring.requeue, sc.requeue} {
 		if after > 0 && (result.RequeueAfter == 0 || after < result.RequeueAfter) {
 			result.RequeueAfter = after
 		}

@@ -532,3 +532,23 @@ func TestObservability(t *testing.T) {
 		t.Errorf("downward API refs %v", refs)
 	}
 }
+
+func TestPodMonitor(t *testing.T) {
+	r := baseRestAPI()
+	if PodMonitorsWanted(r) {
+		t.Error("PodMonitors are opt-in")
+	}
+	r.Spec.Observability.Metrics = apiv1.MetricsSpec{PodMonitor: true, Path: "/stats"}
+	if !PodMonitorsWanted(r) {
+		t.Error("asked for, not wanted")
+	}
+	u := PodMonitor(r, apiv1.ComponentView)
+	ep := u.Object["spec"].(map[string]any)["podMetricsEndpoints"].([]any)[0].(map[string]any)
+	if u.GetName() != "shop-view" || ep["port"] != PortName || ep["path"] != "/stats" || len(u.GetOwnerReferences()) != 1 {
+		t.Errorf("pod monitor %v", u.Object)
+	}
+	r.Spec.Observability.Metrics.Enabled = new(false)
+	if PodMonitorsWanted(r) {
+		t.Error("metrics off, PodMonitors still wanted")
+	}
+}
