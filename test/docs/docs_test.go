@@ -1,0 +1,71 @@
+/*
+Copyright 2026 The RestAPI Operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package docs keeps the documentation honest: every reason the code can
+// put in a condition or a component status is explained in
+// docs/troubleshooting.md.
+package docs
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+var root = filepath.Join("..", "..")
+
+func TestEveryReasonIsExplained(t *testing.T) {
+	guide, err := os.ReadFile(filepath.Join(root, "docs", "troubleshooting.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	reasons := map[string]string{}
+	constant := regexp.MustCompile(`Reason[A-Za-z]*\s*=\s*"([A-Za-z]+)"`)
+	podFailure := regexp.MustCompile(`^\s*"([A-Za-z]+)",`)
+	err = filepath.WalkDir(filepath.Join(root, "internal"), func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return err
+		}
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for _, m := range constant.FindAllStringSubmatch(string(src), -1) {
+			reasons[m[1]] = path
+		}
+		if strings.HasSuffix(path, filepath.Join("health", "pods.go")) {
+			for _, line := range strings.Split(string(src), "\n") {
+				if m := podFailure.FindStringSubmatch(line); m != nil {
+					reasons[m[1]] = path
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(reasons) < 25 {
+		t.Fatalf("found only %d reasons: the scan is broken", len(reasons))
+	}
+	for r, where := range reasons {
+		if !strings.Contains(string(guide), "`"+r+"`") {
+			t.Errorf("reason %s (%s) is not explained in docs/troubleshooting.md", r, where)
+		}
+	}
+}
