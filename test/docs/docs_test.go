@@ -49,7 +49,7 @@ func TestEveryReasonIsExplained(t *testing.T) {
 			reasons[m[1]] = path
 		}
 		if strings.HasSuffix(path, filepath.Join("health", "pods.go")) {
-			for _, line := range strings.Split(string(src), "\n") {
+			for line := range strings.SplitSeq(string(src), "\n") {
 				if m := podFailure.FindStringSubmatch(line); m != nil {
 					reasons[m[1]] = path
 				}
