@@ -67,16 +67,21 @@ test-unit: envtest-binaries ## Run the unit and envtest suites only (no lint, no
 	KUBEBUILDER_ASSETS="$$(hack/k8s-binaries.sh)" KUBECTL="$$(hack/k8s-binaries.sh)/kubectl" KUSTOMIZE="$(KUSTOMIZE)" \
 		go test ./...
 
+.PHONY: docs
+docs: crd-ref-docs ## Generate the API reference (docs/api-reference.md) from the Go types.
+	$(CRD_REF_DOCS) --source-path=./api/v1alpha1 --config=hack/crd-ref-docs/config.yaml \
+		--renderer=markdown --output-path=docs/api-reference.md --log-level=ERROR
+
 .PHONY: verify-generated
-verify-generated: kustomize ## Fail when the committed CRDs, RBAC or deepcopy code differ from what the sources generate.
+verify-generated: kustomize crd-ref-docs ## Fail when the committed CRDs, RBAC, deepcopy code or API reference differ from what the sources generate.
 	@tmp="$$(mktemp -d)"; trap 'rm -rf "$$tmp"' EXIT; \
 	for f in $(GENERATED); do mkdir -p "$$tmp/$$(dirname $$f)"; cp "$$f" "$$tmp/$$f" 2>/dev/null || true; done; \
-	$(MAKE) --no-print-directory manifests generate >/dev/null; \
+	$(MAKE) --no-print-directory manifests generate docs >/dev/null; \
 	stale=""; for f in $(GENERATED); do cmp -s "$$f" "$$tmp/$$f" || stale="$$stale $$f"; done; \
 	if [ -n "$$stale" ]; then echo "Generated files were out of date and have been regenerated:$$stale"; echo "Commit them and run again."; exit 1; fi; \
 	echo "Generated files are up to date."
 
-GENERATED = config/crd/bases/apps.restapi.dev_restapis.yaml config/rbac/role.yaml api/v1alpha1/zz_generated.deepcopy.go
+GENERATED = config/crd/bases/apps.restapi.dev_restapis.yaml config/rbac/role.yaml api/v1alpha1/zz_generated.deepcopy.go docs/api-reference.md
 
 ##@ Local cluster and end-to-end tests
 
@@ -197,12 +202,14 @@ KUBECTL ?= kubectl
 KUSTOMIZE ?= $(LOCALBIN)/kustomize
 CONTROLLER_GEN ?= $(LOCALBIN)/controller-gen
 GOLANGCI_LINT = $(LOCALBIN)/golangci-lint
+CRD_REF_DOCS ?= $(LOCALBIN)/crd-ref-docs
 
 ## Tool Versions
 KUSTOMIZE_VERSION ?= v5.8.1
 CONTROLLER_TOOLS_VERSION ?= v0.23.0
 
 GOLANGCI_LINT_VERSION ?= v2.15.0
+CRD_REF_DOCS_VERSION ?= v0.2.0
 .PHONY: kustomize
 kustomize: $(KUSTOMIZE) ## Download kustomize locally if necessary.
 $(KUSTOMIZE): $(LOCALBIN)
@@ -216,6 +223,11 @@ $(CONTROLLER_GEN): $(LOCALBIN)
 .PHONY: envtest-binaries
 envtest-binaries: ## Build kube-apiserver, etcd and kubectl from the Go module proxy when the envtest store lacks them.
 	@hack/k8s-binaries.sh kube-apiserver etcd kubectl >/dev/null
+
+.PHONY: crd-ref-docs
+crd-ref-docs: $(CRD_REF_DOCS) ## Download crd-ref-docs locally if necessary.
+$(CRD_REF_DOCS): $(LOCALBIN)
+	$(call go-install-tool,$(CRD_REF_DOCS),github.com/elastic/crd-ref-docs,$(CRD_REF_DOCS_VERSION))
 
 .PHONY: golangci-lint
 golangci-lint: $(GOLANGCI_LINT) ## Download golangci-lint locally if necessary.
