@@ -409,42 +409,29 @@ func (r *RestAPIReconciler) scaleDown(ctx context.Context, rapi *apiv1.RestAPI, 
 	return res, name, err
 }
 
+// appendStale adds the children of one kind that keep does not name
+// ("Kind/name").
+func appendStale[T client.Object](stale []client.Object, live map[string]T, keep map[string]bool) []client.Object {
+	for name, o := range live {
+		if !keep[kindOf(o)+"/"+name] {
+			stale = append(stale, o)
+		}
+	}
+	return stale
+}
+
 // deleteStale deletes the children this RestAPI controls that the plan no
 // longer wants, with a UID precondition.
 func (r *RestAPIReconciler) deleteStale(ctx context.Context, kids children, keep map[string]bool) ([]string, []error) {
 	var errs []error
 	var deleted []string
 	var stale []client.Object
-	for name, o := range kids.services {
-		if !keep["Service/"+name] {
-			stale = append(stale, o)
-		}
-	}
-	for name, o := range kids.deployments {
-		if !keep["Deployment/"+name] {
-			stale = append(stale, o)
-		}
-	}
-	for name, o := range kids.configMaps {
-		if !keep["ConfigMap/"+name] {
-			stale = append(stale, o)
-		}
-	}
-	for name, o := range kids.hpas {
-		if !keep["HorizontalPodAutoscaler/"+name] {
-			stale = append(stale, o)
-		}
-	}
-	for name, o := range kids.netpols {
-		if !keep["NetworkPolicy/"+name] {
-			stale = append(stale, o)
-		}
-	}
-	for name, o := range kids.pdbs {
-		if !keep["PodDisruptionBudget/"+name] {
-			stale = append(stale, o)
-		}
-	}
+	stale = appendStale(stale, kids.services, keep)
+	stale = appendStale(stale, kids.deployments, keep)
+	stale = appendStale(stale, kids.configMaps, keep)
+	stale = appendStale(stale, kids.hpas, keep)
+	stale = appendStale(stale, kids.netpols, keep)
+	stale = appendStale(stale, kids.pdbs, keep)
 	for _, o := range stale {
 		kind := kindOf(o)
 		uid := o.GetUID()
