@@ -61,6 +61,10 @@ func main() {
 	flag.StringVar(&metricsCertName, "metrics-cert-name", "tls.crt", "The name of the metrics server certificate file.")
 	flag.StringVar(&metricsCertKey, "metrics-cert-key", "tls.key", "The name of the metrics server key file.")
 	flag.BoolVar(&enableHTTP2, "enable-http2", false, "Enable HTTP/2 for the metrics server.")
+	var watchNamespaces string
+	flag.StringVar(&watchNamespaces, "watch-namespaces", "",
+		"Comma-separated namespaces to reconcile RestAPIs in; empty: every namespace. With a list, "+
+			"RoleBindings in those namespaces are enough (config/overlays/single-namespace).")
 	opts := zap.Options{Development: true}
 	opts.BindFlags(flag.CommandLine)
 	flag.Parse()
@@ -75,6 +79,7 @@ func main() {
 		EnableHTTP2:     enableHTTP2,
 		ProbeAddr:       probeAddr,
 		LeaderElection:  enableLeaderElection,
+		WatchNamespaces: manager.SplitNamespaces(watchNamespaces),
 	}, scheme))
 	if err != nil {
 		setupLog.Error(err, "Failed to create manager")

@@ -30,10 +30,12 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	appsv1 "k8s.io/api/apps/v1"
 	authenticationv1 "k8s.io/api/authentication/v1"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
@@ -110,7 +112,15 @@ func freeAddr() string {
 // of the spec; it returns a function that stops it early and waits.
 func start(c Config) (stop func()) {
 	GinkgoHelper()
-	mgr, err := ctrl.NewManager(managerCfg, Options(c, scheme))
+	return startAs(managerCfg, c)
+}
+
+// startAs is start with other credentials.
+func startAs(creds *rest.Config, c Config) (stop func()) {
+	GinkgoHelper()
+	o := Options(c, scheme)
+	o.Controller.SkipNameValidation = new(true) // several managers in one test process
+	mgr, err := ctrl.NewManager(creds, o)
 	Expect(err).NotTo(HaveOccurred())
 	Expect((&controller.RestAPIReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme()}).SetupWithManager(mgr)).To(Succeed())
 	mctx, mcancel := context.WithCancel(ctx)
@@ -206,6 +216,27 @@ var _ = Describe("Manager hardening", func() {
 		}
 	})
 
+	It("with --watch-namespaces reconciles RestAPIs only there, needing only RoleBindings there", func() {
+		watched, other := namespace(), namespace()
+		user := rbacv1.Subject{APIGroup: rbacv1.GroupName, Kind: "User", Name: "restapi-scoped"}
+		Expect(testenv.BindClusterRolesIn(ctx, admin, user, watched, "role.yaml")).To(Succeed())
+		au, err := env.AddUser(envtest.User{Name: user.Name}, nil)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(SplitNamespaces(" " + watched + ", ,")).To(Equal([]string{watched}))
+		startAs(au.Config(), Config{MetricsAddr: "0", WatchNamespaces: SplitNamespaces(watched)})
+
+		for _, ns := range []string{watched, other} {
+			Expect(admin.Create(ctx, &apiv1.RestAPI{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "shop"},
+				Spec: apiv1.RestAPISpec{Image: "registry.example/shop:1"}})).To(Succeed())
+		}
+		Eventually(func() error {
+			return admin.Get(ctx, client.ObjectKey{Namespace: watched, Name: "shop-model-blue"}, &appsv1.Deployment{})
+		}, 20*time.Second).Should(Succeed())
+		Consistently(func() bool {
+			return apierrors.IsNotFound(admin.Get(ctx, client.ObjectKey{Namespace: other, Name: "shop-model-blue"}, &appsv1.Deployment{}))
+		}, 2*time.Second).Should(BeTrue())
+	})
+
 	It("gives the leader election Lease up on shutdown, with only the generated namespaced Role", func() {
 		ns := namespace()
 		Expect(testenv.BindRoles(ctx, admin, rbacv1.Subject{APIGroup: rbacv1.GroupName, Kind: "User", Name: managerUser}, ns, "role.yaml")).To(Succeed())
@@ -228,6 +259,11 @@ var _ = Describe("Manager hardening", func() {
 		Expect(admin.Get(ctx, client.ObjectKey{Namespace: ns, Name: LeaderElectionID}, &lease)).To(Succeed())
 		Expect(lease.Spec.HolderIdentity).NotTo(BeNil())
 		Expect(*lease.Spec.HolderIdentity).NotTo(BeEmpty())
+		Eventually(func(g Gomega) {
+			var events corev1.EventList
+			g.Expect(admin.List(ctx, &events, client.InNamespace(ns))).To(Succeed())
+			g.Expect(events.Items).To(ContainElement(HaveField("Reason", "LeaderElection")), "the Role lets the manager record its leadership")
+		}).Should(Succeed())
 
 		mcancel()
 		Eventually(done, 30*time.Second).Should(BeClosed())

@@ -21,9 +21,11 @@ package manager
 
 import (
 	"crypto/tls"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/runtime"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
@@ -43,6 +45,19 @@ type Config struct {
 	EnableHTTP2     bool
 	ProbeAddr       string
 	LeaderElection  bool
+	// WatchNamespaces limits the manager to these namespaces; empty: all.
+	WatchNamespaces []string
+}
+
+// SplitNamespaces parses --watch-namespaces: comma-separated, blanks dropped.
+func SplitNamespaces(s string) []string {
+	var out []string
+	for ns := range strings.SplitSeq(s, ",") {
+		if ns = strings.TrimSpace(ns); ns != "" {
+			out = append(out, ns)
+		}
+	}
+	return out
 }
 
 // MetricsOptions serves metrics over HTTPS, each request authenticated
@@ -73,6 +88,15 @@ func MetricsOptions(c Config) metricsserver.Options {
 // over at once instead of after the lease expires), and a cache limited to
 // the objects the operator manages.
 func Options(c Config, scheme *runtime.Scheme) ctrl.Options {
+	cacheOpts := controller.CacheOptions()
+	if len(c.WatchNamespaces) > 0 {
+		// Every informer, the RestAPIs' and the children's, lists and
+		// watches only these namespaces: RoleBindings there suffice.
+		cacheOpts.DefaultNamespaces = map[string]cache.Config{}
+		for _, ns := range c.WatchNamespaces {
+			cacheOpts.DefaultNamespaces[ns] = cache.Config{}
+		}
+	}
 	return ctrl.Options{
 		Scheme:                        scheme,
 		Metrics:                       MetricsOptions(c),
@@ -80,6 +104,6 @@ func Options(c Config, scheme *runtime.Scheme) ctrl.Options {
 		LeaderElection:                c.LeaderElection,
 		LeaderElectionID:              LeaderElectionID,
 		LeaderElectionReleaseOnCancel: true,
-		Cache:                         controller.CacheOptions(),
+		Cache:                         cacheOpts,
 	}
 }

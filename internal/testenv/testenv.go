@@ -38,6 +38,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 )
 
+const kindClusterRole = "ClusterRole"
+
 // BinaryAssetsDirectory finds kube-apiserver and etcd when KUBEBUILDER_ASSETS
 // is not set (running from an IDE): the store hack/k8s-binaries.sh fills.
 func BinaryAssetsDirectory() string {
@@ -76,7 +78,7 @@ func RBAC(file string) (clusterRoles []*rbacv1.ClusterRole, roles []*rbacv1.Role
 			return nil, nil, fmt.Errorf("%s: %w", file, err)
 		}
 		switch obj.Kind {
-		case "ClusterRole":
+		case kindClusterRole:
 			clusterRoles = append(clusterRoles, &obj)
 		case "Role":
 			roles = append(roles, &rbacv1.Role{ObjectMeta: obj.ObjectMeta, Rules: obj.Rules})
@@ -99,7 +101,31 @@ func BindClusterRoles(ctx context.Context, c client.Client, subject rbacv1.Subje
 			}
 			if err := c.Create(ctx, &rbacv1.ClusterRoleBinding{
 				ObjectMeta: metav1.ObjectMeta{GenerateName: cr.Name + "-"},
-				RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: cr.Name},
+				RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: kindClusterRole, Name: cr.Name},
+				Subjects:   []rbacv1.Subject{subject},
+			}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// BindClusterRolesIn binds the ClusterRoles of the files to the subject in
+// one namespace only, with RoleBindings.
+func BindClusterRolesIn(ctx context.Context, c client.Client, subject rbacv1.Subject, ns string, files ...string) error {
+	for _, f := range files {
+		crs, _, err := RBAC(f)
+		if err != nil {
+			return err
+		}
+		for _, cr := range crs {
+			if err := c.Create(ctx, cr); err != nil && !apierrors.IsAlreadyExists(err) {
+				return err
+			}
+			if err := c.Create(ctx, &rbacv1.RoleBinding{
+				ObjectMeta: metav1.ObjectMeta{Namespace: ns, GenerateName: cr.Name + "-"},
+				RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: kindClusterRole, Name: cr.Name},
 				Subjects:   []rbacv1.Subject{subject},
 			}); err != nil {
 				return err

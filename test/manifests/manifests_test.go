@@ -174,3 +174,31 @@ func TestEnvironmentOverlays(t *testing.T) {
 		})
 	}
 }
+
+// TestSingleNamespaceOverlay builds the operator for one namespace: the
+// manager watches only "apps", its ClusterRole is bound there only, and the
+// API server accepts the bundle.
+func TestSingleNamespaceOverlay(t *testing.T) {
+	kustomize := os.Getenv("KUSTOMIZE")
+	if kustomize == "" {
+		kustomize = filepath.Join(root, "bin", "kustomize")
+	}
+	bundle, err := exec.Command(kustomize, "build", filepath.Join(root, "config", "overlays", "single-namespace")).Output()
+	if err != nil {
+		t.Fatalf("kustomize build: %v", err)
+	}
+	text := string(bundle)
+	if !strings.Contains(text, "--watch-namespaces=apps") {
+		t.Error("the manager is not limited to the namespace")
+	}
+	if strings.Contains(text, "name: restapi-operator-manager-rolebinding\n") {
+		t.Error("the cluster-wide binding of the manager's role is still there")
+	}
+	for _, ns := range []string{"apps", "restapi-operator-system"} {
+		run(t, []byte("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: "+ns+"\n"), "apply", "-f", "-")
+	}
+	out := run(t, bundle, "apply", "--dry-run=server", "-f", "-")
+	if !strings.Contains(out, "rolebinding.rbac.authorization.k8s.io/restapi-operator-manager created (server dry run)") {
+		t.Errorf("the namespaced binding was not applied:\n%s", out)
+	}
+}
