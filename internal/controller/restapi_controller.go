@@ -139,6 +139,7 @@ func (r *RestAPIReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 	if bg := rapi.Status.BlueGreen; bg != nil {
 		previewStarted = bg.PreviewStartedAt.DeepCopy()
 	}
+	problem := operatorProblem(rapi.Status, status)
 	if err := r.writeStatus(ctx, rapi, status); err != nil {
 		if apierrors.IsConflict(err) {
 			// The RestAPI changed since it was read: decide again on fresh data.
@@ -154,6 +155,9 @@ func (r *RestAPIReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 		healingActions.WithLabelValues(string(a)).Inc()
 	}
 	observe(rapi, kids, status, plan, previewStarted, now)
+	if problem != nil {
+		r.event(rapi, corev1.EventTypeWarning, problem.Reason, "Reconcile", "%s", problem.Message)
+	}
 	r.recordRestarts(rapi, restarts)
 	if err := r.applyRestarts(ctx, rapi, kids, status); err != nil {
 		return ctrl.Result{}, err

@@ -25,6 +25,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -209,6 +210,24 @@ var _ = Describe("RestAPI controller", func() {
 		Expect(svc.OwnerReferences).To(BeEmpty())
 		// The other components are still reconciled.
 		waitForChildren(ns, "shop", apiv1.ComponentModel, apiv1.ComponentController, apiv1.ComponentRepository)
+
+		By("one Warning Event says so, not one per retry")
+		annotate(ns, "shop", "touch", "1")
+		annotate(ns, "shop", "touch", "2")
+		warnings := func() []string {
+			var events eventsv1.EventList
+			Expect(k8sClient.List(ctx, &events, client.InNamespace(ns))).To(Succeed())
+			var notes []string
+			for _, e := range events.Items {
+				if e.Reason == ReasonChildConflict && e.Type == corev1.EventTypeWarning {
+					notes = append(notes, e.Note)
+					Expect(e.Series).To(BeNil(), "recorded once, not repeated on every reconcile")
+				}
+			}
+			return notes
+		}
+		Eventually(warnings).Should(ConsistOf(ContainSubstring("Service shop-view already exist")))
+		Consistently(warnings, time.Second).Should(HaveLen(1))
 	})
 
 	Context("status", func() {

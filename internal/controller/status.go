@@ -194,6 +194,20 @@ func serving(rapi *apiv1.RestAPI, kids children, active bluegreen.Colour) servin
 }
 
 // writeStatus patches the status subresource, only when it changed.
+// operatorProblem is the Degraded condition when the operator itself cannot
+// do its job (a write refused, a name taken) and was not in that state
+// before: worth one Warning Event, not one per retry.
+func operatorProblem(old, cur apiv1.RestAPIStatus) *metav1.Condition {
+	c := meta.FindStatusCondition(cur.Conditions, apiv1.ConditionDegraded)
+	if c == nil || c.Status != metav1.ConditionTrue || (c.Reason != ReasonReconcileFailed && c.Reason != ReasonChildConflict) {
+		return nil
+	}
+	if o := meta.FindStatusCondition(old.Conditions, apiv1.ConditionDegraded); o != nil && o.Reason == c.Reason && o.Message == c.Message {
+		return nil
+	}
+	return c
+}
+
 func (r *RestAPIReconciler) writeStatus(ctx context.Context, rapi *apiv1.RestAPI, st apiv1.RestAPIStatus) error {
 	if equality.Semantic.DeepEqual(rapi.Status, st) {
 		return nil
