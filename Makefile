@@ -127,7 +127,7 @@ build: manifests generate fmt vet ## Build the manager and the kubectl-restapi p
 
 .PHONY: run
 run: manifests generate fmt vet ## Run a controller from your host.
-	go run ./cmd
+	go run ./cmd --zap-devel
 
 # If you wish to build the manager image targeting other platforms you can use the --platform flag.
 # (i.e. docker build --platform linux/arm64). However, you must enable docker buildKit for it.

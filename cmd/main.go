@@ -65,7 +65,7 @@ func main() {
 	flag.StringVar(&watchNamespaces, "watch-namespaces", "",
 		"Comma-separated namespaces to reconcile RestAPIs in; empty: every namespace. With a list, "+
 			"RoleBindings in those namespaces are enough (config/overlays/single-namespace).")
-	opts := zap.Options{Development: true}
+	opts := zap.Options{} // JSON logs; --zap-devel for readable ones
 	opts.BindFlags(flag.CommandLine)
 	flag.Parse()
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&opts)))

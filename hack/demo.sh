@@ -44,7 +44,7 @@ if [ -f "${pidfile}" ] && kill -0 "$(cat "${pidfile}")" 2>/dev/null; then
   kill "$(cat "${pidfile}")" 2>/dev/null || true
   sleep 1
 fi
-nohup bin/manager --kubeconfig "${KUBECONFIG}" --health-probe-bind-address=0 --metrics-bind-address=0 \
+nohup bin/manager --kubeconfig "${KUBECONFIG}" --health-probe-bind-address=0 --metrics-bind-address=0 --zap-devel \
   > "${STATE_DIR}/demo-manager.log" 2>&1 &
 echo $! > "${pidfile}"
 sleep 2

@@ -69,3 +69,23 @@ func TestEveryReasonIsExplained(t *testing.T) {
 		}
 	}
 }
+
+func TestEveryFlagIsDocumented(t *testing.T) {
+	guide, err := os.ReadFile(filepath.Join(root, "docs", "operating.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := os.ReadFile(filepath.Join(root, "cmd", "main.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	flags := regexp.MustCompile(`flag\.\w+Var\(&\w+, "([a-z0-9-]+)"`).FindAllStringSubmatch(string(src), -1)
+	if len(flags) < 8 {
+		t.Fatalf("found only %d flags: the scan is broken", len(flags))
+	}
+	for _, f := range flags {
+		if !strings.Contains(string(guide), "`--"+f[1]+"`") {
+			t.Errorf("flag --%s is not in docs/operating.md", f[1])
+		}
+	}
+}
