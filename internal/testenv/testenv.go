@@ -88,32 +88,20 @@ func RBAC(file string) (clusterRoles []*rbacv1.ClusterRole, roles []*rbacv1.Role
 }
 
 // BindClusterRoles creates the ClusterRoles of the files (when missing) and
-// binds each to the subject.
+// binds each to the subject, cluster-wide.
 func BindClusterRoles(ctx context.Context, c client.Client, subject rbacv1.Subject, files ...string) error {
-	for _, f := range files {
-		crs, _, err := RBAC(f)
-		if err != nil {
-			return err
-		}
-		for _, cr := range crs {
-			if err := c.Create(ctx, cr); err != nil && !apierrors.IsAlreadyExists(err) {
-				return err
-			}
-			if err := c.Create(ctx, &rbacv1.ClusterRoleBinding{
-				ObjectMeta: metav1.ObjectMeta{GenerateName: cr.Name + "-"},
-				RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: kindClusterRole, Name: cr.Name},
-				Subjects:   []rbacv1.Subject{subject},
-			}); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	return bindClusterRoles(ctx, c, subject, "", files)
 }
 
 // BindClusterRolesIn binds the ClusterRoles of the files to the subject in
 // one namespace only, with RoleBindings.
 func BindClusterRolesIn(ctx context.Context, c client.Client, subject rbacv1.Subject, ns string, files ...string) error {
+	return bindClusterRoles(ctx, c, subject, ns, files)
+}
+
+// bindClusterRoles binds with a ClusterRoleBinding when ns is "", else with
+// a RoleBinding in ns.
+func bindClusterRoles(ctx context.Context, c client.Client, subject rbacv1.Subject, ns string, files []string) error {
 	for _, f := range files {
 		crs, _, err := RBAC(f)
 		if err != nil {
@@ -123,11 +111,13 @@ func BindClusterRolesIn(ctx context.Context, c client.Client, subject rbacv1.Sub
 			if err := c.Create(ctx, cr); err != nil && !apierrors.IsAlreadyExists(err) {
 				return err
 			}
-			if err := c.Create(ctx, &rbacv1.RoleBinding{
-				ObjectMeta: metav1.ObjectMeta{Namespace: ns, GenerateName: cr.Name + "-"},
-				RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: kindClusterRole, Name: cr.Name},
-				Subjects:   []rbacv1.Subject{subject},
-			}); err != nil {
+			meta := metav1.ObjectMeta{Namespace: ns, GenerateName: cr.Name + "-"}
+			ref := rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: kindClusterRole, Name: cr.Name}
+			var binding client.Object = &rbacv1.ClusterRoleBinding{ObjectMeta: meta, RoleRef: ref, Subjects: []rbacv1.Subject{subject}}
+			if ns != "" {
+				binding = &rbacv1.RoleBinding{ObjectMeta: meta, RoleRef: ref, Subjects: []rbacv1.Subject{subject}}
+			}
+			if err := c.Create(ctx, binding); err != nil {
 				return err
 			}
 		}
