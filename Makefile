@@ -67,6 +67,11 @@ test-unit: envtest-binaries ## Run the unit and envtest suites only (no lint, no
 	KUBEBUILDER_ASSETS="$$(hack/k8s-binaries.sh)" KUBECTL="$$(hack/k8s-binaries.sh)/kubectl" KUSTOMIZE="$(KUSTOMIZE)" \
 		go test ./...
 
+.PHONY: bench
+bench: envtest-binaries ## Measure the operator against a bare client on its own control plane; writes docs/performance.md.
+	KUBEBUILDER_ASSETS="$$(hack/k8s-binaries.sh)" BENCH_OUT=$(CURDIR)/docs/performance-results.md \
+		go test -tags bench ./test/bench/ -run . -v -count=1 -timeout 30m
+
 .PHONY: docs
 docs: crd-ref-docs ## Generate the API reference (docs/api-reference.md) from the Go types.
 	$(CRD_REF_DOCS) --source-path=./api/v1alpha1 --config=hack/crd-ref-docs/config.yaml \
