@@ -289,11 +289,14 @@ func (r *RestAPIReconciler) SetupWithManager(mgr ctrl.Manager) error {
 			predicate.GenerationChangedPredicate{},
 			predicate.LabelChangedPredicate{},
 			predicate.AnnotationChangedPredicate{},
+			resync,
 		))).
-		Owns(&appsv1.Deployment{}).
-		Owns(&corev1.Service{}).
-		Owns(&corev1.ConfigMap{}).
-		Owns(&networkingv1.NetworkPolicy{}).
+		// A child's periodic resync (an update that changes nothing) is not
+		// a reason to reconcile: the RestAPI's own resync already is, once.
+		Owns(&appsv1.Deployment{}, builder.WithPredicates(predicate.ResourceVersionChangedPredicate{})).
+		Owns(&corev1.Service{}, builder.WithPredicates(predicate.ResourceVersionChangedPredicate{})).
+		Owns(&corev1.ConfigMap{}, builder.WithPredicates(predicate.ResourceVersionChangedPredicate{})).
+		Owns(&networkingv1.NetworkPolicy{}, builder.WithPredicates(predicate.ResourceVersionChangedPredicate{})).
 		Owns(&policyv1.PodDisruptionBudget{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		Owns(&autoscalingv2.HorizontalPodAutoscaler{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		// Pods belong to ReplicaSets, not to the RestAPI: map them by label,
@@ -305,6 +308,13 @@ func (r *RestAPIReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Named("restapi").
 		Complete(r)
 }
+
+// resync passes the periodic resync of a RestAPI (an update event that
+// changes nothing): one reconcile per RestAPI per resync period, a safety
+// net for an event the manager missed.
+var resync = predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+	return e.ObjectOld.GetResourceVersion() == e.ObjectNew.GetResourceVersion()
+}}
 
 // podToRestAPI maps a Pod to the RestAPI named by its instance label.
 func podToRestAPI(_ context.Context, o client.Object) []reconcile.Request {

@@ -47,6 +47,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
 	"github.com/restapi-operator/restapi-operator/internal/controller"
@@ -133,7 +134,11 @@ func percentile(d []time.Duration, p float64) time.Duration {
 	return s[int(float64(len(s)-1)*p)]
 }
 
-func TestConvergence(t *testing.T) {
+// setup starts a control plane and the manager, as cmd/main.go builds it,
+// watching only operatorNS so the baseline's RestAPIs are left alone. tune
+// may adjust the manager's options.
+func setup(t *testing.T, tune func(*ctrl.Options)) client.Client {
+	t.Helper()
 	logf.SetLogger(zap.New(zap.WriteTo(io.Discard)))
 	ctx := t.Context()
 	scheme := k8sruntime.NewScheme()
@@ -149,7 +154,7 @@ func TestConvergence(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer func() { _ = env.Stop() }()
+	t.Cleanup(func() { _ = env.Stop() })
 	c, err := client.New(cfg, client.Options{Scheme: scheme})
 	if err != nil {
 		t.Fatal(err)
@@ -159,10 +164,12 @@ func TestConvergence(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-
-	// The manager, as cmd/main.go builds it, watching only its namespace so
-	// the baseline's RestAPIs are left alone.
-	mgr, err := ctrl.NewManager(cfg, manager.Options(manager.Config{MetricsAddr: "0", ProbeAddr: "0", WatchNamespaces: []string{operatorNS}}, scheme))
+	opts := manager.Options(manager.Config{MetricsAddr: "0", ProbeAddr: "0", WatchNamespaces: []string{operatorNS}}, scheme)
+	opts.Controller.SkipNameValidation = new(true) // one manager per test, in one process
+	if tune != nil {
+		tune(&opts)
+	}
+	mgr, err := ctrl.NewManager(cfg, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,6 +180,23 @@ func TestConvergence(t *testing.T) {
 	if !mgr.GetCache().WaitForCacheSync(ctx) {
 		t.Fatal("cache did not sync")
 	}
+	return c
+}
+
+// waitConverged waits until the operator wrote every child of r and its status.
+func waitConverged(t *testing.T, c client.Client, r *apiv1.RestAPI, start time.Time) {
+	t.Helper()
+	for !converged(t.Context(), c, r) {
+		if time.Since(start) > 5*time.Minute {
+			t.Fatalf("%s did not converge", r.Name)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+func TestConvergence(t *testing.T) {
+	ctx := t.Context()
+	c := setup(t, nil)
 
 	operator, base := make([]time.Duration, 0, runs), make([]time.Duration, 0, runs)
 	for i := range runs {
@@ -192,12 +216,7 @@ func TestConvergence(t *testing.T) {
 		if err := c.Create(ctx, r); err != nil {
 			t.Fatal(err)
 		}
-		for !converged(ctx, c, r) {
-			if time.Since(start) > time.Minute {
-				t.Fatalf("%s did not converge in a minute", r.Name)
-			}
-			time.Sleep(2 * time.Millisecond)
-		}
+		waitConverged(t, c, r, start)
 		operator = append(operator, time.Since(start))
 	}
 
@@ -209,12 +228,106 @@ func TestConvergence(t *testing.T) {
 | same, p95 | %s | %s | %.2fx |
 `, childCount, runs, om.Round(time.Millisecond), bm.Round(time.Millisecond), float64(om)/float64(bm),
 		op95.Round(time.Millisecond), bp95.Round(time.Millisecond), float64(op95)/float64(bp95))
+	report(t, "convergence", table)
+}
+
+// report prints a result table and appends it to $BENCH_OUT.
+func report(t *testing.T, what, table string) {
+	t.Helper()
 	fmt.Print(table)
-	if out := os.Getenv("BENCH_OUT"); out != "" {
-		machine := fmt.Sprintf("%s/%s, %d CPUs, %s", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version())
-		doc := fmt.Sprintf("Measured %s on %s with `make bench`.\n\n%s", time.Now().UTC().Format("2006-01-02"), machine, table)
-		if err := os.WriteFile(out, []byte(doc), 0o644); err != nil {
+	out := os.Getenv("BENCH_OUT")
+	if out == "" {
+		return
+	}
+	machine := fmt.Sprintf("%s/%s, %d CPUs, %s", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version())
+	f, err := os.OpenFile(out, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = f.Close() }()
+	if _, err := fmt.Fprintf(f, "## %s\n\nMeasured %s on %s with `make bench`.\n\n%s\n", what, time.Now().UTC().Format("2006-01-02"), machine, table); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// counter sums the samples of a counter in the manager's registry whose
+// labels match.
+func counter(t *testing.T, name string, match func(labels map[string]string) bool) float64 {
+	t.Helper()
+	families, err := ctrlmetrics.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	total := 0.0
+	for _, f := range families {
+		if f.GetName() != name {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			l := map[string]string{}
+			for _, p := range m.GetLabel() {
+				l[p.GetName()] = p.GetValue()
+			}
+			if match(l) {
+				total += m.GetCounter().GetValue()
+			}
+		}
+	}
+	return total
+}
+
+func mutating(l map[string]string) bool {
+	return l["method"] != "GET" && l["method"] != "HEAD" && l["method"] != "OPTIONS" && l["method"] != "WATCH" && l["method"] != "LIST"
+}
+
+// TestSteadyState converges N RestAPIs, then counts, from the manager's own
+// metrics, the API requests and reconciles over an idle minute that
+// includes a full resync of every informer.
+func TestSteadyState(t *testing.T) {
+	n := 100
+	if v := os.Getenv("BENCH_N"); v != "" {
+		if _, err := fmt.Sscan(v, &n); err != nil {
 			t.Fatal(err)
 		}
+	}
+	const resync = 25 * time.Second
+	const idle = 60 * time.Second
+	c := setup(t, func(o *ctrl.Options) { o.Cache.SyncPeriod = new(resync) })
+	ctx := t.Context()
+	start := time.Now()
+	all := make([]*apiv1.RestAPI, 0, n)
+	for i := range n {
+		r := restAPI(operatorNS, fmt.Sprintf("s%d", i))
+		if err := c.Create(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, r)
+	}
+	for _, r := range all {
+		waitConverged(t, c, r, start)
+	}
+	convergedIn := time.Since(start)
+	// Let the last writes' own events come back, then measure.
+	time.Sleep(5 * time.Second)
+	writes0 := counter(t, "rest_client_requests_total", mutating)
+	reconciles0 := counter(t, "controller_runtime_reconcile_total", func(l map[string]string) bool { return l["controller"] == "restapi" })
+	time.Sleep(idle)
+	writes := counter(t, "rest_client_requests_total", mutating) - writes0
+	reconciles := counter(t, "controller_runtime_reconcile_total", func(l map[string]string) bool { return l["controller"] == "restapi" }) - reconciles0
+	resyncs := int(idle / resync)
+	table := fmt.Sprintf(`| measure | value | budget |
+| --- | --- | --- |
+| RestAPIs | %d | |
+| created at once, all converged in | %s | |
+| idle window, with a full resync every %s | %s | |
+| mutating API requests in the window | %.0f | 0 |
+| reconciles in the window | %.0f | at most %d (one per RestAPI per resync) |
+`, n, convergedIn.Round(time.Millisecond), resync, idle, writes, reconciles, n*(resyncs+1))
+	report(t, "steady state", table)
+	if writes != 0 {
+		t.Errorf("%.0f mutating requests while nothing changed", writes)
+	}
+	if reconciles > float64(n*(resyncs+1)) {
+		t.Errorf("%.0f reconciles for %d RestAPIs and %d resyncs", reconciles, n, resyncs)
 	}
 }
