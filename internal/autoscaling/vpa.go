@@ -48,9 +48,6 @@ func VerticalWanted(r *apiv1.RestAPI) (string, bool) {
 	return v.UpdateMode, true
 }
 
-// VPAName is the name of a component's VerticalPodAutoscaler.
-func VPAName(r *apiv1.RestAPI, c apiv1.ComponentName) string { return render.ChildName(r, c) }
-
 // VPA renders a component's VerticalPodAutoscaler targeting its Deployment
 // of the given colour, with the given update mode. It controls the app
 // container's requests and limits within no bounds of its own: the role

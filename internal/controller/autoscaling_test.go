@@ -161,6 +161,14 @@ var _ = Describe("Autoscaling", func() {
 		annotate(ns, "shop", "touch", "after-promotion")
 		writes.quiet(ns)
 		Expect(*deploymentOf(ns, "shop-model-green").Spec.Replicas).To(Equal(int32(9)))
+
+		By("a rollback sends the HPAs back with the traffic, to blue at the size it kept")
+		markReady(ns, "shop-model-blue") // its 6 pods, as the Deployment controller would report them
+		annotate(ns, "shop", apiv1.AnnotationRollback, blueGreenStatus(ns, "shop").ActiveRevision)
+		Eventually(func() []string { return stableColours(ns, "shop") }).Should(Equal(allColour("blue")))
+		Eventually(func() []string { return hpaTargets(ns) }).Should(Equal(colourTargets("blue")))
+		writes.quiet(ns)
+		Expect(*deploymentOf(ns, "shop-model-blue").Spec.Replicas).To(Equal(int32(6)))
 	})
 
 	It("turning autoscaling off removes the HPAs and restores the spec's replicas", func() {

@@ -27,6 +27,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 
 	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
 )
@@ -164,6 +165,17 @@ var _ = Describe("Component health from Pods", func() {
 		}).Should(Equal("CrashLoopBackOff"))
 		Consistently(func() []string { return stableColours(ns, "shop") }, time.Second).Should(Equal(allColour("green")))
 		Expect(restAPI(ns, "shop").Status.Healing).To(BeNil())
+	})
+})
+
+var _ = Describe("RestAPI watch filter", func() {
+	It("passes a periodic resync (nothing changed) and no other update that changes nothing the predicates watch", func() {
+		old := &apiv1.RestAPI{ObjectMeta: metav1.ObjectMeta{Name: "shop", ResourceVersion: "7", Generation: 1}}
+		same := old.DeepCopy()
+		Expect(resync.Update(event.UpdateEvent{ObjectOld: old, ObjectNew: same})).To(BeTrue(), "a resync")
+		statusWrite := old.DeepCopy()
+		statusWrite.ResourceVersion = "8"
+		Expect(resync.Update(event.UpdateEvent{ObjectOld: old, ObjectNew: statusWrite})).To(BeFalse(), "a status write is not a resync")
 	})
 })
 

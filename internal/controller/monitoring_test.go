@@ -17,30 +17,24 @@ limitations under the License.
 package controller
 
 import (
-	"path/filepath"
-
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
 	"github.com/restapi-operator/restapi-operator/internal/render"
 )
 
 func podMonitorOf(ns string, c apiv1.ComponentName) (*unstructured.Unstructured, error) {
-	u := &unstructured.Unstructured{}
-	u.SetGroupVersionKind(render.PodMonitorGroupVersionKind)
-	return u, k8sClient.Get(ctx, key(ns, "shop-"+string(c)), u)
+	return shopObject(ns, render.PodMonitorGroupVersionKind, c)
 }
 
 func monitoringCondition(ns string) *metav1.Condition {
 	GinkgoHelper()
-	return meta.FindStatusCondition(restAPI(ns, "shop").Status.Conditions, apiv1.ConditionMonitoring)
+	return shopCondition(ns, apiv1.ConditionMonitoring)
 }
 
 func withPodMonitors(r *apiv1.RestAPI) { r.Spec.Observability.Metrics.PodMonitor = true }
@@ -52,19 +46,11 @@ var _ = Describe("PodMonitors", Ordered, func() {
 
 	It("without the Prometheus Operator says so in a condition, and runs the application as usual", func() {
 		deployBlue(ns, "shop", withPodMonitors)
-		Eventually(func(g Gomega) {
-			c := monitoringCondition(ns)
-			g.Expect(c).NotTo(BeNil())
-			g.Expect(c.Status).To(Equal(metav1.ConditionFalse))
-			g.Expect(c.Reason).To(Equal(ReasonCRDNotInstalled))
-			g.Expect(c.Message).To(ContainSubstring("install the Prometheus Operator"))
-		}).Should(Succeed())
-		Expect(restAPI(ns, "shop").Status.Phase).To(Equal(apiv1.PhaseAvailable))
+		expectCRDNotInstalled(ns, apiv1.ConditionMonitoring, "install the Prometheus Operator")
 	})
 
 	It("with the CRD creates a PodMonitor per component, and removes them when turned off", func() {
-		_, err := envtest.InstallCRDs(cfg, envtest.CRDInstallOptions{Paths: []string{filepath.Join("testdata", "podmonitor-crd.yaml")}})
-		Expect(err).NotTo(HaveOccurred())
+		installCRD("podmonitor-crd.yaml")
 		deployBlue(ns, "shop", withPodMonitors)
 		Eventually(func(g Gomega) {
 			for _, c := range components {

@@ -17,16 +17,12 @@ limitations under the License.
 package controller
 
 import (
-	"path/filepath"
-
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
 	"github.com/restapi-operator/restapi-operator/internal/autoscaling"
@@ -34,14 +30,12 @@ import (
 
 // vpaOf fetches a component's VerticalPodAutoscaler of "shop".
 func vpaOf(ns string, c apiv1.ComponentName) (*unstructured.Unstructured, error) {
-	u := &unstructured.Unstructured{}
-	u.SetGroupVersionKind(autoscaling.VPAGroupVersionKind)
-	return u, k8sClient.Get(ctx, key(ns, "shop-"+string(c)), u)
+	return shopObject(ns, autoscaling.VPAGroupVersionKind, c)
 }
 
 func verticalCondition(ns string) *metav1.Condition {
 	GinkgoHelper()
-	return meta.FindStatusCondition(restAPI(ns, "shop").Status.Conditions, apiv1.ConditionVerticalScaling)
+	return shopCondition(ns, apiv1.ConditionVerticalScaling)
 }
 
 func vertical(mode string) func(*apiv1.RestAPI) {
@@ -58,19 +52,11 @@ var _ = Describe("Vertical scaling", Ordered, func() {
 
 	It("without the VPA CRD says so in a condition, and runs the application as usual", func() {
 		deployBlue(ns, "shop", vertical("Off"))
-		Eventually(func(g Gomega) {
-			c := verticalCondition(ns)
-			g.Expect(c).NotTo(BeNil())
-			g.Expect(c.Status).To(Equal(metav1.ConditionFalse))
-			g.Expect(c.Reason).To(Equal(ReasonCRDNotInstalled))
-			g.Expect(c.Message).To(ContainSubstring("install the Vertical Pod Autoscaler"))
-		}).Should(Succeed())
-		Expect(restAPI(ns, "shop").Status.Phase).To(Equal(apiv1.PhaseAvailable), "a missing optional CRD is not a failure")
+		expectCRDNotInstalled(ns, apiv1.ConditionVerticalScaling, "install the Vertical Pod Autoscaler")
 	})
 
 	It("with the VPA CRD installed creates a VPA per component on the serving colour, in the spec's mode", func() {
-		_, err := envtest.InstallCRDs(cfg, envtest.CRDInstallOptions{Paths: []string{filepath.Join("testdata", "vpa-crd.yaml")}})
-		Expect(err).NotTo(HaveOccurred())
+		installCRD("vpa-crd.yaml")
 
 		deployBlue(ns, "shop", vertical("Initial"))
 		Eventually(func(g Gomega) {

@@ -45,7 +45,7 @@ func FuzzRender(f *testing.F) {
 			StorageSize: storage, MetricsNSLabel: metricsNS,
 		})
 		if !ok {
-			t.Skip("refused at admission")
+			return // the CRD refuses it at admission: the renderers never see it
 		}
 		checkRendered(t, r)
 	})
