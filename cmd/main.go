@@ -65,21 +65,25 @@ func main() {
 	flag.StringVar(&watchNamespaces, "watch-namespaces", "",
 		"Comma-separated namespaces to reconcile RestAPIs in; empty: every namespace. With a list, "+
 			"RoleBindings in those namespaces are enough (config/overlays/single-namespace).")
+	var workers int
+	flag.IntVar(&workers, "max-concurrent-reconciles", manager.DefaultMaxConcurrentReconciles,
+		"How many RestAPIs are reconciled at once (never one RestAPI twice at once).")
 	opts := zap.Options{} // JSON logs; --zap-devel for readable ones
 	opts.BindFlags(flag.CommandLine)
 	flag.Parse()
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&opts)))
 
 	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), manager.Options(manager.Config{
-		MetricsAddr:     metricsAddr,
-		SecureMetrics:   secureMetrics,
-		MetricsCertPath: metricsCertPath,
-		MetricsCertName: metricsCertName,
-		MetricsCertKey:  metricsCertKey,
-		EnableHTTP2:     enableHTTP2,
-		ProbeAddr:       probeAddr,
-		LeaderElection:  enableLeaderElection,
-		WatchNamespaces: manager.SplitNamespaces(watchNamespaces),
+		MetricsAddr:             metricsAddr,
+		SecureMetrics:           secureMetrics,
+		MetricsCertPath:         metricsCertPath,
+		MetricsCertName:         metricsCertName,
+		MetricsCertKey:          metricsCertKey,
+		EnableHTTP2:             enableHTTP2,
+		ProbeAddr:               probeAddr,
+		LeaderElection:          enableLeaderElection,
+		WatchNamespaces:         manager.SplitNamespaces(watchNamespaces),
+		MaxConcurrentReconciles: workers,
 	}, scheme))
 	if err != nil {
 		setupLog.Error(err, "Failed to create manager")

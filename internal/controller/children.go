@@ -21,6 +21,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -29,10 +30,12 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	appsv1ac "k8s.io/client-go/applyconfigurations/apps/v1"
+	metav1ac "k8s.io/client-go/applyconfigurations/meta/v1"
 	autoscalingv2ac "k8s.io/client-go/applyconfigurations/autoscaling/v2"
 	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
 	networkingv1ac "k8s.io/client-go/applyconfigurations/networking/v1"
@@ -232,7 +235,7 @@ func (r *RestAPIReconciler) syncChildren(ctx context.Context, rapi *apiv1.RestAP
 			continue
 		}
 		for _, c := range comps {
-			res, name, err := r.scaleDown(ctx, rapi, kids, render.ColourName(rapi, c, colour))
+			res, name, err := r.scaleDown(ctx, rapi, kids, c, render.ColourName(rapi, c, colour))
 			w.note("Deployment", name, res, err)
 		}
 	}
@@ -274,43 +277,67 @@ func (w *syncRun) note(kind, name string, res writeResult, err error) {
 }
 
 // component writes one component's ConfigMap and Deployment of one colour.
+//
+// For a component an HPA scales, replicas are never part of this
+// operator's own apply, in any colour: a second field owner
+// (ReplicasFieldOwner) sets them where the operator decides them (a new
+// Deployment, a colour being prepared, a colour scaled down) and the HPA
+// sets them in the serving colour. A promotion then writes no Deployment.
 func (w *syncRun) component(c render.Component, colour bluegreen.Colour) {
 	ctx, r, rapi, kids := w.ctx, w.r, w.rapi, w.kids
 	cm, dep := *c.ConfigMap.Name, *c.Deployment.Name
-	autoscaled := c.Settings.Autoscaling != nil && colour == w.serving
-	if autoscaled {
-		// The HPA owns the serving Deployment's replicas.
-		c.Deployment.Spec.Replicas = nil
-	} else if colour != w.serving {
-		// Capacity handoff: a colour being prepared starts at least as large
-		// as the one serving.
-		if d := kids.deployments[render.ColourName(rapi, c.Settings.Name, w.serving)]; d != nil && d.Spec.Replicas != nil &&
-			*d.Spec.Replicas > *c.Deployment.Spec.Replicas {
-			c.Deployment.Spec.WithReplicas(*d.Spec.Replicas)
+	// Capacity handoff: a colour being prepared starts at least as large as
+	// the one serving.
+	size := *c.Deployment.Spec.Replicas
+	if colour != w.serving {
+		if d := kids.deployments[render.ColourName(rapi, c.Settings.Name, w.serving)]; d != nil && replicasOf(d) > size {
+			size = replicasOf(d)
 		}
+	}
+	autoscaled := c.Settings.Autoscaling != nil
+	if autoscaled {
+		c.Deployment.Spec.Replicas = nil
+	} else {
+		c.Deployment.Spec.WithReplicas(size)
 	}
 	// The ConfigMap goes first: the Deployment's pods read it.
 	res, err := ensure(ctx, r, rapi, kids.configMaps, cm, c.ConfigMap, corev1ac.ExtractConfigMap, &corev1.ConfigMap{})
 	w.note("ConfigMap", cm, res, err)
 	if autoscaled {
-		// Replicas this operator applied go to another field owner first, so
-		// leaving them out of the apply below does not reset them.
+		// Replicas this operator's apply still holds (written by an earlier
+		// version, or before autoscaling was on) go to the other field
+		// owner first, so leaving them out of the apply below does not
+		// reset them.
 		if err := r.handOverReplicas(ctx, kids.deployments[dep]); err != nil {
 			w.note("Deployment", dep, unchanged, err)
 			return
 		}
 	}
+	// The template first, then the size: a colour being prepared never
+	// starts pods of the revision it is leaving.
 	res, err = ensure(ctx, r, rapi, kids.deployments, dep, c.Deployment, appsv1ac.ExtractDeployment, &appsv1.Deployment{})
 	w.note("Deployment", dep, res, err)
 	kids.written(dep, c.Deployment, res)
-	if autoscaled && res == created {
+	if !autoscaled || err != nil {
+		return
+	}
+	n := size
+	switch {
+	case res == created && colour == w.serving:
 		// Created without replicas (1 by default): start at the HPA's floor.
-		n := w.floors.of(c.Settings.Name, c.Settings.Replicas)
-		err = r.applyReplicas(ctx, rapi.Namespace, dep, n)
-		w.note("Deployment", dep, unchanged, err)
-		if d := kids.deployments[dep]; err == nil && d != nil {
-			d.Spec.Replicas = &n
+		n = w.floors.of(c.Settings.Name, c.Settings.Replicas)
+	case res == created:
+	case colour == w.serving:
+		return // the HPA's
+	default:
+		if d := kids.deployments[dep]; d != nil && replicasOf(d) == size {
+			return
 		}
+	}
+	err = r.applyReplicas(ctx, rapi.Namespace, dep, n)
+	w.note("Deployment", dep, unchanged, err)
+	if d := kids.deployments[dep]; err == nil && d != nil {
+		d.Spec.Replicas = &n
 	}
 }
 
@@ -389,12 +416,24 @@ func (r *RestAPIReconciler) applyReplicas(ctx context.Context, ns, name string, 
 	return nil
 }
 
-// scaleDown re-applies what this operator applied to a Deployment with zero
-// replicas: the template stays, so the colour can come back as it was.
-func (r *RestAPIReconciler) scaleDown(ctx context.Context, rapi *apiv1.RestAPI, kids children, name string) (writeResult, string, error) {
+// scaleDown scales a colour's Deployment of component c to zero, keeping
+// its template so the colour can come back as it was: with
+// ReplicasFieldOwner when an HPA scales c (see component), else by
+// re-applying what this operator applied with zero replicas.
+func (r *RestAPIReconciler) scaleDown(ctx context.Context, rapi *apiv1.RestAPI, kids children, c apiv1.ComponentName, name string) (writeResult, string, error) {
 	d := kids.deployments[name]
 	if d == nil {
 		return unchanged, name, nil
+	}
+	if autoscaledComponent(rapi, c) {
+		if replicasOf(d) == 0 {
+			return unchanged, name, nil
+		}
+		if err := r.applyReplicas(ctx, rapi.Namespace, name, 0); err != nil {
+			return unchanged, name, err
+		}
+		d.Spec.Replicas = new(int32(0))
+		return unchanged, name, nil // a scale-down is reported by the blue-green Events
 	}
 	ac, err := appsv1ac.ExtractDeployment(d, apiv1.ManagedBy)
 	if err != nil || ac.Spec == nil {
@@ -407,6 +446,16 @@ func (r *RestAPIReconciler) scaleDown(ctx context.Context, rapi *apiv1.RestAPI, 
 		res = unchanged // a scale-down is reported by the blue-green Events
 	}
 	return res, name, err
+}
+
+// autoscaledComponent reports whether an HPA scales component c of rapi.
+func autoscaledComponent(rapi *apiv1.RestAPI, c apiv1.ComponentName) bool {
+	for _, comp := range rapi.Spec.Components() {
+		if comp.Name == c {
+			return render.ResolveAutoscaling(rapi, comp) != nil
+		}
+	}
+	return false
 }
 
 // appendStale adds the children of one kind that keep does not name
@@ -466,15 +515,19 @@ const (
 // this operator applied (client-go's Extract functions), so a field edited by
 // another manager counts as a difference and is restored, while fields others
 // own (an HPA's replicas, defaults filled in by the apiserver) never cause a
-// write. A child missing from the cache is looked up on the API server first:
-// an object of that name that this RestAPI does not control is never taken
-// over.
+// write.
+//
+// A child missing from the cache is created with a create-only apply (see
+// createOnly): one request when the name is free, which is the common case.
+// Only when the API server answers that something holds the name is the
+// object read, around the cache: an object this RestAPI does not control is
+// never taken over; one it does control (the cache had not seen it yet) gets
+// the ordinary apply.
 func ensure[T client.Object, A runtime.ApplyConfiguration](
 	ctx context.Context, r *RestAPIReconciler, rapi *apiv1.RestAPI,
 	live map[string]T, name string, desired A,
 	extract func(T, string) (A, error), scratch T,
 ) (writeResult, error) {
-	result := updated
 	if obj, ok := live[name]; ok {
 		current, err := extract(obj, apiv1.ManagedBy)
 		if err != nil {
@@ -484,11 +537,17 @@ func ensure[T client.Object, A runtime.ApplyConfiguration](
 			return unchanged, nil
 		}
 	} else {
-		err := r.APIReader.Get(ctx, types.NamespacedName{Namespace: rapi.Namespace, Name: name}, scratch)
+		err := createOnly(ctx, r.Client, desired)
+		if !apierrors.IsConflict(err) && !apierrors.IsAlreadyExists(err) {
+			if err != nil {
+				return unchanged, err
+			}
+			return created, nil
+		}
+		err = r.APIReader.Get(ctx, types.NamespacedName{Namespace: rapi.Namespace, Name: name}, scratch)
 		switch {
-		case isNotFound(err):
-			result = created
 		case err != nil:
+			// Gone again (NotFound): the next reconcile creates it.
 			return unchanged, err
 		case !metav1.IsControlledBy(scratch, rapi):
 			return conflict, nil
@@ -497,7 +556,50 @@ func ensure[T client.Object, A runtime.ApplyConfiguration](
 	if err := r.Apply(ctx, desired, client.FieldOwner(apiv1.ManagedBy), client.ForceOwnership); err != nil {
 		return unchanged, err
 	}
-	return result, nil
+	return updated, nil
+}
+
+// impossibleResourceVersion is a resource version no stored object has: an
+// object's resource version is the etcd revision of its last write, and the
+// first write to an etcd store is revision 2.
+const impossibleResourceVersion = "1"
+
+// createOnly applies desired as this operator, but only if no object of
+// that name exists. The apply carries impossibleResourceVersion as an
+// optimistic-concurrency precondition: for a free name the API server
+// creates the object (a create has no version to compare), and for a taken
+// one it answers 409 Conflict, whoever holds it, before changing anything.
+// The precondition is not part of the applied fields, so the managed fields
+// are the same as those of an ordinary apply.
+func createOnly(ctx context.Context, c client.Client, desired runtime.ApplyConfiguration) error {
+	meta := objectMetaOf(desired)
+	if meta == nil {
+		return fmt.Errorf("%T has no object metadata", desired)
+	}
+	meta.ResourceVersion = new(impossibleResourceVersion)
+	err := c.Apply(ctx, desired, client.FieldOwner(apiv1.ManagedBy), client.ForceOwnership)
+	if err != nil {
+		meta.ResourceVersion = nil
+	}
+	return err
+}
+
+// objectMetaOf returns the metadata of a typed apply configuration (they
+// all embed *ObjectMetaApplyConfiguration), creating it if needed, or nil
+// for anything else.
+func objectMetaOf(ac runtime.ApplyConfiguration) *metav1ac.ObjectMetaApplyConfiguration {
+	v := reflect.ValueOf(ac)
+	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
+		return nil
+	}
+	f := v.Elem().FieldByName("ObjectMetaApplyConfiguration")
+	if !f.IsValid() || f.Type() != reflect.TypeFor[*metav1ac.ObjectMetaApplyConfiguration]() {
+		return nil
+	}
+	if f.IsNil() {
+		f.Set(reflect.ValueOf(&metav1ac.ObjectMetaApplyConfiguration{}))
+	}
+	return f.Interface().(*metav1ac.ObjectMetaApplyConfiguration)
 }
 
 // written replaces the cache's copy of a Deployment this reconcile created

@@ -26,6 +26,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
@@ -47,7 +48,14 @@ type Config struct {
 	LeaderElection  bool
 	// WatchNamespaces limits the manager to these namespaces; empty: all.
 	WatchNamespaces []string
+	// MaxConcurrentReconciles is how many RestAPIs are reconciled at once
+	// (never the same one twice); 0: DefaultMaxConcurrentReconciles.
+	MaxConcurrentReconciles int
 }
+
+// DefaultMaxConcurrentReconciles is the number of reconcile workers; see
+// docs/performance.md for the measurement behind it.
+const DefaultMaxConcurrentReconciles = 4
 
 // SplitNamespaces parses --watch-namespaces: comma-separated, blanks dropped.
 func SplitNamespaces(s string) []string {
@@ -97,8 +105,13 @@ func Options(c Config, scheme *runtime.Scheme) ctrl.Options {
 			cacheOpts.DefaultNamespaces[ns] = cache.Config{}
 		}
 	}
+	workers := c.MaxConcurrentReconciles
+	if workers <= 0 {
+		workers = DefaultMaxConcurrentReconciles
+	}
 	return ctrl.Options{
 		Scheme:                        scheme,
+		Controller:                    config.Controller{MaxConcurrentReconciles: workers},
 		Metrics:                       MetricsOptions(c),
 		HealthProbeBindAddress:        c.ProbeAddr,
 		LeaderElection:                c.LeaderElection,

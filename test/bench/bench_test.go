@@ -16,44 +16,25 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package bench measures the operator against the API server's own limit:
-// in the same run, a bare client creating the identical objects. Run with
-// make bench; it starts its own control plane and the manager in-process
-// with the production options.
+
 package bench
 
 import (
-	"context"
 	"fmt"
-	"io"
+	"maps"
 	"os"
-	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
-	appsv1 "k8s.io/api/apps/v1"
-	autoscalingv2 "k8s.io/api/autoscaling/v2"
-	corev1 "k8s.io/api/core/v1"
-	networkingv1 "k8s.io/api/networking/v1"
-	"k8s.io/apimachinery/pkg/api/meta"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	k8sruntime "k8s.io/apimachinery/pkg/runtime"
-	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
-	logf "sigs.k8s.io/controller-runtime/pkg/log"
-	"sigs.k8s.io/controller-runtime/pkg/log/zap"
-	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
-	"github.com/restapi-operator/restapi-operator/internal/controller"
 	"github.com/restapi-operator/restapi-operator/internal/manager"
-	"github.com/restapi-operator/restapi-operator/internal/render"
-	"github.com/restapi-operator/restapi-operator/internal/testenv"
 )
 
 const (
@@ -62,258 +43,234 @@ const (
 	runs       = 30
 )
 
-func restAPI(ns, name string) *apiv1.RestAPI {
-	return &apiv1.RestAPI{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
-		Spec:       apiv1.RestAPISpec{Image: "registry.example/shop:1.0.0", EnvVars: map[string]string{"LOG_LEVEL": "info"}},
-	}
-}
-
-// childCount is how many objects the first reconcile of a default RestAPI
-// writes: per component a ConfigMap, a Deployment, four Services (stable,
-// preview, blue, green), an HPA and a NetworkPolicy.
-const childCount = 4 * (1 + 1 + 4 + 1 + 1)
-
-// baseline creates, with a bare client and server-side apply, the objects
-// the operator would create for r, one after the other, and returns how
-// long it took.
-func baseline(ctx context.Context, c client.Client, r *apiv1.RestAPI) (time.Duration, error) {
-	start := time.Now()
-	var objs []any
-	for _, comp := range render.Desired(r, apiv1.EnvironmentBlue) {
-		objs = append(objs, comp.ConfigMap, comp.Deployment)
-	}
-	for _, s := range render.Services(r, apiv1.EnvironmentBlue, apiv1.EnvironmentGreen, true) {
-		objs = append(objs, s)
-	}
-	for _, comp := range r.Spec.Components() {
-		if a := render.ResolveAutoscaling(r, comp); a != nil {
-			objs = append(objs, render.HPA(r, comp.Name, a, apiv1.EnvironmentBlue, a.MinReplicas))
-		}
-	}
-	for _, np := range render.NetworkPolicies(r) {
-		objs = append(objs, np)
-	}
-	if len(objs) != childCount {
-		return 0, fmt.Errorf("baseline renders %d objects, want %d", len(objs), childCount)
-	}
-	for _, o := range objs {
-		if err := c.Apply(ctx, o.(k8sruntime.ApplyConfiguration), client.FieldOwner("baseline"), client.ForceOwnership); err != nil {
-			return 0, err
-		}
-	}
-	// The operator also writes the status once.
-	r.Status = apiv1.RestAPIStatus{ObservedGeneration: r.Generation, Phase: apiv1.PhasePending}
-	if err := c.Status().Update(ctx, r); err != nil {
-		return 0, err
-	}
-	return time.Since(start), nil
-}
-
-// converged reports whether the operator wrote every child of r and its status.
-func converged(ctx context.Context, c client.Client, r *apiv1.RestAPI) bool {
-	var got apiv1.RestAPI
-	if err := c.Get(ctx, client.ObjectKeyFromObject(r), &got); err != nil || got.Status.ObservedGeneration != got.Generation {
-		return false
-	}
-	sel := []client.ListOption{client.InNamespace(r.Namespace), client.MatchingLabels{apiv1.LabelInstance: r.Name}}
-	n := 0
-	for _, l := range []client.ObjectList{&corev1.ConfigMapList{}, &corev1.ServiceList{}, &appsv1.DeploymentList{},
-		&autoscalingv2.HorizontalPodAutoscalerList{}, &networkingv1.NetworkPolicyList{}} {
-		if err := c.List(ctx, l, sel...); err != nil {
-			return false
-		}
-		n += meta.LenList(l)
-	}
-	return n >= childCount
-}
-
-func percentile(d []time.Duration, p float64) time.Duration {
-	s := slices.Clone(d)
-	slices.Sort(s)
-	return s[int(float64(len(s)-1)*p)]
-}
-
-// setup starts a control plane and the manager, as cmd/main.go builds it,
-// watching only operatorNS so the baseline's RestAPIs are left alone. tune
-// may adjust the manager's options.
-func setup(t *testing.T, tune func(*ctrl.Options)) client.Client {
+// envInt reads a number from the environment, or returns def.
+func envInt(t *testing.T, name string, def int) int {
 	t.Helper()
-	logf.SetLogger(zap.New(zap.WriteTo(io.Discard)))
-	ctx := t.Context()
-	scheme := k8sruntime.NewScheme()
-	utilruntime.Must(clientgoscheme.AddToScheme(scheme))
-	utilruntime.Must(apiv1.AddToScheme(scheme))
-	env := &envtest.Environment{
-		CRDDirectoryPaths:     []string{filepath.Join("..", "..", "config", "crd", "bases")},
-		ErrorIfCRDPathMissing: true,
-		BinaryAssetsDirectory: testenv.BinaryAssetsDirectory(),
+	v := os.Getenv(name)
+	if v == "" {
+		return def
 	}
-	env.ControlPlane.GetAPIServer().Configure().Set("service-cluster-ip-range", "10.0.0.0/16")
-	cfg, err := env.Start()
+	n, err := strconv.Atoi(v)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("%s: %v", name, err)
 	}
-	t.Cleanup(func() { _ = env.Stop() })
-	c, err := client.New(cfg, client.Options{Scheme: scheme})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, ns := range []string{operatorNS, baselineNS} {
-		if err := c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	opts := manager.Options(manager.Config{MetricsAddr: "0", ProbeAddr: "0", WatchNamespaces: []string{operatorNS}}, scheme)
-	opts.Controller.SkipNameValidation = new(true) // one manager per test, in one process
-	if tune != nil {
-		tune(&opts)
-	}
-	mgr, err := ctrl.NewManager(cfg, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := (&controller.RestAPIReconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Scheme: mgr.GetScheme()}).SetupWithManager(mgr); err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = mgr.Start(ctx) }()
-	if !mgr.GetCache().WaitForCacheSync(ctx) {
-		t.Fatal("cache did not sync")
-	}
-	return c
+	return n
 }
 
-// waitConverged waits until the operator wrote every child of r and its status.
-func waitConverged(t *testing.T, c client.Client, r *apiv1.RestAPI, start time.Time) {
-	t.Helper()
-	for !converged(t.Context(), c, r) {
-		if time.Since(start) > 5*time.Minute {
-			t.Fatalf("%s did not converge", r.Name)
-		}
-		time.Sleep(2 * time.Millisecond)
+// perRestAPI formats request counts by verb and resource, divided by n.
+func perRestAPI(counts map[string]int, n int) string {
+	var b strings.Builder
+	b.WriteString("| request | per RestAPI |\n| --- | --- |\n")
+	total := 0
+	for _, k := range slices.Sorted(maps.Keys(counts)) {
+		fmt.Fprintf(&b, "| %s | %.2f |\n", k, float64(counts[k])/float64(n))
+		total += counts[k]
 	}
+	fmt.Fprintf(&b, "| all | %.2f |\n", float64(total)/float64(n))
+	return b.String()
 }
 
 func TestConvergence(t *testing.T) {
 	ctx := t.Context()
-	c := setup(t, nil)
+	h := setup(t, nil, operatorNS, baselineNS)
 
 	operator, base := make([]time.Duration, 0, runs), make([]time.Duration, 0, runs)
+	first := time.Now()
 	for i := range runs {
 		// Baseline first, then the operator, alternating, so drift hits both.
 		b := restAPI(baselineNS, fmt.Sprintf("b%d", i))
-		if err := c.Create(ctx, b); err != nil {
+		if err := h.c.Create(ctx, b); err != nil {
 			t.Fatal(err)
 		}
-		d, err := baseline(ctx, c, b)
-		if err != nil {
+		start := time.Now()
+		if err := baseline(ctx, h.c, b); err != nil {
 			t.Fatal(err)
 		}
-		base = append(base, d)
+		base = append(base, time.Since(start))
 
 		r := restAPI(operatorNS, fmt.Sprintf("o%d", i))
-		start := time.Now()
-		if err := c.Create(ctx, r); err != nil {
+		start = time.Now()
+		if err := h.c.Create(ctx, r); err != nil {
 			t.Fatal(err)
 		}
-		waitConverged(t, c, r, start)
-		operator = append(operator, time.Since(start))
+		operator = append(operator, h.waitConverged(t, start, r).Sub(start))
+		waitIdle(t)
 	}
+	counts := byVerb(namespaced(requests.since(first), operatorNS))
 
 	om, op95 := percentile(operator, 0.5), percentile(operator, 0.95)
 	bm, bp95 := percentile(base, 0.5), percentile(base, 0.95)
-	table := fmt.Sprintf(`| measure | operator | bare client | ratio |
-| --- | --- | --- | --- |
-| one RestAPI, create to %d children and status written, median of %d | %s | %s | %.2fx |
-| same, p95 | %s | %s | %.2fx |
-`, childCount, runs, om.Round(time.Millisecond), bm.Round(time.Millisecond), float64(om)/float64(bm),
-		op95.Round(time.Millisecond), bp95.Round(time.Millisecond), float64(op95)/float64(bp95))
-	report(t, "convergence", table)
+	table := fmt.Sprintf(`| measure | operator | bare client | ratio | budget |
+| --- | --- | --- | --- | --- |
+| one RestAPI, create to %d children and status written, median of %d | %s | %s | %.2fx | 1.5x |
+| same, p95 | %s | %s | %.2fx | 1.5x |
+
+Requests the operator sent for each RestAPI, until it was idle:
+
+%s`, childCount, runs, om.Round(time.Millisecond), bm.Round(time.Millisecond), float64(om)/float64(bm),
+		op95.Round(time.Millisecond), bp95.Round(time.Millisecond), float64(op95)/float64(bp95), perRestAPI(counts, runs))
+	report(t, "Convergence of one RestAPI", table)
 }
 
-// report prints a result table and appends it to $BENCH_OUT.
-func report(t *testing.T, what, table string) {
-	t.Helper()
-	fmt.Print(table)
-	out := os.Getenv("BENCH_OUT")
-	if out == "" {
-		return
+// TestBurst creates N RestAPIs at once, for each N in $BENCH_BURST (default
+// 50,200,500), and measures the time until all converged and the workqueue
+// is empty, next to a bare client writing the same objects with as many
+// workers as the manager has. After each N it reports the manager's memory.
+func TestBurst(t *testing.T) {
+	sizes := []int{50, 200, 500}
+	if v := os.Getenv("BENCH_BURST"); v != "" {
+		sizes = nil
+		for f := range strings.SplitSeq(v, ",") {
+			n, err := strconv.Atoi(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sizes = append(sizes, n)
+		}
 	}
-	machine := fmt.Sprintf("%s/%s, %d CPUs, %s", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version())
-	f, err := os.OpenFile(out, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	var namespaces []string
+	for _, n := range sizes {
+		namespaces = append(namespaces, fmt.Sprintf("burst-%d", n), fmt.Sprintf("burst-base-%d", n))
+	}
+	h := setup(t, nil, namespaces...)
+	ctx := t.Context()
+	runtime.GC()
+	var m0 runtime.MemStats
+	runtime.ReadMemStats(&m0)
+	rss0 := rss(t)
+
+	var rows, mem strings.Builder
+	var verbs string
+	total := 0
+	var firstPer time.Duration
+	for _, n := range sizes {
+		// The baseline: h.workers bare clients, each writing one RestAPI's
+		// objects at a time.
+		bs := make([]*apiv1.RestAPI, n)
+		for i := range bs {
+			bs[i] = restAPI(fmt.Sprintf("burst-base-%d", n), fmt.Sprintf("b%d", i))
+		}
+		h.createAll(t, bs)
+		start := time.Now()
+		next := make(chan *apiv1.RestAPI)
+		errs := make(chan error, n)
+		var wg sync.WaitGroup
+		for range h.workers {
+			wg.Go(func() {
+				for r := range next {
+					errs <- baseline(ctx, h.c, r)
+				}
+			})
+		}
+		for _, r := range bs {
+			next <- r
+		}
+		close(next)
+		wg.Wait()
+		base := time.Since(start)
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+
+		ns := fmt.Sprintf("burst-%d", n)
+		rs := make([]*apiv1.RestAPI, n)
+		for i := range rs {
+			rs[i] = restAPI(ns, fmt.Sprintf("o%d", i))
+		}
+		start = time.Now()
+		h.createAll(t, rs)
+		last := h.waitConverged(t, start, rs...)
+		idle := waitIdle(t)
+		if idle.Before(last) {
+			idle = last
+		}
+		took := idle.Sub(start)
+		total += n
+		per := took / time.Duration(n)
+		if firstPer == 0 {
+			firstPer = per
+		}
+		fmt.Fprintf(&rows, "| %d | %s | %s | %.2fx | %s | %.2fx |\n", n, took.Round(time.Millisecond), base.Round(time.Millisecond),
+			float64(took)/float64(base), per.Round(10*time.Microsecond), float64(per)/float64(firstPer))
+		if n == sizes[len(sizes)-1] {
+			verbs = perRestAPI(byVerb(namespaced(requests.since(start), ns)), n)
+		}
+
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		heap := int64(m.HeapAlloc) - int64(m0.HeapAlloc)
+		r := rss(t) - rss0
+		fmt.Fprintf(&mem, "| %d | %.1f MiB | %.1f KiB | %.1f MiB | %.1f KiB |\n", total,
+			float64(heap)/(1<<20), float64(heap)/1024/float64(total), float64(r)/(1<<20), float64(r)/1024/float64(total))
+	}
+	table := fmt.Sprintf(`The manager runs %d workers; the bare client writes with as many.
+
+| RestAPIs created at once | operator: all converged, queue empty | bare client | ratio | operator per RestAPI | growth per RestAPI vs the first N |
+| --- | --- | --- | --- | --- | --- |
+%s
+Budget: at most 2x the bare client at every N, and no worse than linear growth (per-RestAPI time not rising with N).
+
+Requests the operator sent for each RestAPI, at N = %d:
+
+%s
+Memory of the test process above what it used before the first RestAPI (after a GC; the control plane runs in its own processes):
+
+| RestAPIs cached (with all children) | live heap | per RestAPI | RSS | per RestAPI |
+| --- | --- | --- | --- | --- |
+%s
+Budget: under 150 KiB per RestAPI.
+`, h.workers, rows.String(), sizes[len(sizes)-1], verbs, mem.String())
+	report(t, "Burst and memory", table)
+}
+
+// rss is the resident set of this process, in bytes.
+func rss(t *testing.T) int64 {
+	t.Helper()
+	b, err := os.ReadFile("/proc/self/status")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer func() { _ = f.Close() }()
-	if _, err := fmt.Fprintf(f, "## %s\n\nMeasured %s on %s with `make bench`.\n\n%s\n", what, time.Now().UTC().Format("2006-01-02"), machine, table); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// counter sums the samples of a counter in the manager's registry whose
-// labels match.
-func counter(t *testing.T, name string, match func(labels map[string]string) bool) float64 {
-	t.Helper()
-	families, err := ctrlmetrics.Registry.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	total := 0.0
-	for _, f := range families {
-		if f.GetName() != name {
-			continue
-		}
-		for _, m := range f.GetMetric() {
-			l := map[string]string{}
-			for _, p := range m.GetLabel() {
-				l[p.GetName()] = p.GetValue()
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			if err != nil {
+				t.Fatal(err)
 			}
-			if match(l) {
-				total += m.GetCounter().GetValue()
-			}
+			return kb * 1024
 		}
 	}
-	return total
+	t.Fatal("no VmRSS")
+	return 0
 }
 
-func mutating(l map[string]string) bool {
-	return l["method"] != "GET" && l["method"] != "HEAD" && l["method"] != "OPTIONS" && l["method"] != "WATCH" && l["method"] != "LIST"
-}
-
-// TestSteadyState converges N RestAPIs, then counts, from the manager's own
-// metrics, the API requests and reconciles over an idle minute that
-// includes a full resync of every informer.
+// TestSteadyState converges $BENCH_N RestAPIs (default 500), then counts,
+// from the manager's own metrics, the API requests and reconciles over an
+// idle minute that includes full resyncs of every informer.
 func TestSteadyState(t *testing.T) {
-	n := 100
-	if v := os.Getenv("BENCH_N"); v != "" {
-		if _, err := fmt.Sscan(v, &n); err != nil {
-			t.Fatal(err)
-		}
-	}
+	n := envInt(t, "BENCH_N", 500)
 	const resync = 25 * time.Second
 	const idle = 60 * time.Second
-	c := setup(t, func(o *ctrl.Options) { o.Cache.SyncPeriod = new(resync) })
-	ctx := t.Context()
+	h := setup(t, func(_ *manager.Config, o *ctrl.Options) { o.Cache.SyncPeriod = new(resync) }, operatorNS)
+	rs := make([]*apiv1.RestAPI, n)
+	for i := range rs {
+		rs[i] = restAPI(operatorNS, fmt.Sprintf("s%d", i))
+	}
 	start := time.Now()
-	all := make([]*apiv1.RestAPI, 0, n)
-	for i := range n {
-		r := restAPI(operatorNS, fmt.Sprintf("s%d", i))
-		if err := c.Create(ctx, r); err != nil {
-			t.Fatal(err)
-		}
-		all = append(all, r)
-	}
-	for _, r := range all {
-		waitConverged(t, c, r, start)
-	}
+	h.createAll(t, rs)
+	h.waitConverged(t, start, rs...)
 	convergedIn := time.Since(start)
 	// Let the last writes' own events come back, then measure.
+	waitIdle(t)
 	time.Sleep(5 * time.Second)
-	writes0 := counter(t, "rest_client_requests_total", mutating)
-	reconciles0 := counter(t, "controller_runtime_reconcile_total", func(l map[string]string) bool { return l["controller"] == "restapi" })
+	writes0 := sample(t, "rest_client_requests_total", mutating)
+	reconciles0 := restapiReconciles(t)
 	time.Sleep(idle)
-	writes := counter(t, "rest_client_requests_total", mutating) - writes0
-	reconciles := counter(t, "controller_runtime_reconcile_total", func(l map[string]string) bool { return l["controller"] == "restapi" }) - reconciles0
+	writes := sample(t, "rest_client_requests_total", mutating) - writes0
+	reconciles := restapiReconciles(t) - reconciles0
 	resyncs := int(idle / resync)
 	table := fmt.Sprintf(`| measure | value | budget |
 | --- | --- | --- |
@@ -323,11 +280,65 @@ func TestSteadyState(t *testing.T) {
 | mutating API requests in the window | %.0f | 0 |
 | reconciles in the window | %.0f | at most %d (one per RestAPI per resync) |
 `, n, convergedIn.Round(time.Millisecond), resync, idle, writes, reconciles, n*(resyncs+1))
-	report(t, "steady state", table)
+	report(t, "Steady state", table)
 	if writes != 0 {
 		t.Errorf("%.0f mutating requests while nothing changed", writes)
 	}
 	if reconciles > float64(n*(resyncs+1)) {
 		t.Errorf("%.0f reconciles for %d RestAPIs and %d resyncs", reconciles, n, resyncs)
 	}
+}
+
+// TestPromotion runs 50 blue-green promotions of one RestAPI and measures
+// the time from the last new-colour Deployment turning ready to the last
+// of the four stable Services switched, and the writes per promotion.
+func TestPromotion(t *testing.T) {
+	const promotions = 50
+	h := setup(t, nil, operatorNS)
+	r := restAPI(operatorNS, "shop")
+	r.Spec.BlueGreen.ScaleDownDelaySeconds = new(int32(0))
+	start := time.Now()
+	if err := h.c.Create(t.Context(), r); err != nil {
+		t.Fatal(err)
+	}
+	h.waitConverged(t, start, r)
+	h.promote(t, r, "first") // the first deploy: blue, ready
+	var lat []time.Duration
+	var all, switchWrites []int
+	kinds := map[string]int{}
+	for i := range promotions {
+		ready, switched, reqs := h.promote(t, r, fmt.Sprint(i))
+		lat = append(lat, switched.Sub(ready))
+		w := writes(reqs)
+		all = append(all, len(w))
+		n := 0
+		for _, q := range w {
+			if q.at.After(ready) && !q.at.After(switched) {
+				n++
+			}
+			kinds[q.verb+" "+q.resource]++
+		}
+		switchWrites = append(switchWrites, n)
+	}
+	slices.Sort(all)
+	slices.Sort(switchWrites)
+	var b strings.Builder
+	for _, k := range slices.Sorted(maps.Keys(kinds)) {
+		fmt.Fprintf(&b, "| %s | %.2f |\n", k, float64(kinds[k])/promotions)
+	}
+	table := fmt.Sprintf(`| measure | value | budget |
+| --- | --- | --- |
+| promotions | %d | |
+| last new-colour Deployment ready to all four stable Services switched, p50 | %s | |
+| same, p95 | %s | 250ms |
+| writes from the spec change to Idle on the new colour (Events left out), median | %d | |
+| writes between the last Deployment ready and the switch, median | %d | |
+
+Writes per promotion, by kind:
+
+| request | per promotion |
+| --- | --- |
+%s`, promotions, percentile(lat, 0.5).Round(100*time.Microsecond), percentile(lat, 0.95).Round(100*time.Microsecond),
+		all[len(all)/2], switchWrites[len(switchWrites)/2], b.String())
+	report(t, "Promotion", table)
 }
