@@ -81,9 +81,28 @@ func (k children) podsOf(d *appsv1.Deployment) []corev1.Pod {
 	return out
 }
 
+// instanceIndex indexes the cached children by the RestAPI they belong to
+// (their instance label), so listing one RestAPI's children reads only
+// those, not every managed object in the namespace.
+const instanceIndex = "restapi.instance"
+
+// childKinds are the kinds listed as children, all indexed by instanceIndex.
+func childKinds() []client.Object {
+	return []client.Object{&appsv1.Deployment{}, &corev1.Service{}, &corev1.ConfigMap{}, &autoscalingv2.HorizontalPodAutoscaler{},
+		&corev1.Pod{}, &corev1.PersistentVolumeClaim{}, &networkingv1.NetworkPolicy{}, &policyv1.PodDisruptionBudget{}}
+}
+
+func indexInstance(o client.Object) []string {
+	if v, ok := o.GetLabels()[apiv1.LabelInstance]; ok {
+		return []string{v}
+	}
+	return nil
+}
+
 // readChildren lists, from the cache, every child the RestAPI controls.
 func (r *RestAPIReconciler) readChildren(ctx context.Context, rapi *apiv1.RestAPI) (children, error) {
-	opts := []client.ListOption{client.InNamespace(rapi.Namespace), client.MatchingLabels(render.InstanceLabels(rapi))}
+	opts := []client.ListOption{client.InNamespace(rapi.Namespace), client.MatchingFields{instanceIndex: rapi.Name},
+		client.MatchingLabels(render.InstanceLabels(rapi))}
 	var deps appsv1.DeploymentList
 	var svcs corev1.ServiceList
 	var cms corev1.ConfigMapList
@@ -324,9 +343,17 @@ func (w *syncRun) component(c render.Component, colour bluegreen.Colour) {
 	n := size
 	switch {
 	case res == created && colour == w.serving:
-		// Created without replicas (1 by default): start at the HPA's floor.
+		// Created without replicas: start at the HPA's floor, unless that is
+		// the API server's default of 1 (nothing to send; the field then has
+		// no owner, and leaving it out of later applies keeps it).
 		n = w.floors.of(c.Settings.Name, c.Settings.Replicas)
+		if n == 1 {
+			return
+		}
 	case res == created:
+		if n == 1 {
+			return
+		}
 	case colour == w.serving:
 		return // the HPA's
 	default:

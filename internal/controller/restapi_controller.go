@@ -257,21 +257,79 @@ func (r *RestAPIReconciler) now() time.Time {
 
 // CacheOptions limits the manager's cache of child kinds to objects this
 // operator manages, so a cluster's other ConfigMaps, Services and
-// Deployments are neither listed nor kept in memory.
+// Deployments are neither listed nor kept in memory, and trims what is
+// cached (see trimChild, trimPod, trimRestAPI).
 func CacheOptions() cache.Options {
 	managed := labels.SelectorFromSet(labels.Set{apiv1.LabelManagedBy: apiv1.ManagedBy})
+	child := cache.ByObject{Label: managed, Transform: trimChild}
 	return cache.Options{
 		ByObject: map[client.Object]cache.ByObject{
-			&appsv1.Deployment{}:                     {Label: managed},
-			&corev1.Service{}:                        {Label: managed},
-			&corev1.ConfigMap{}:                      {Label: managed},
-			&corev1.Pod{}:                            {Label: managed},
-			&autoscalingv2.HorizontalPodAutoscaler{}: {Label: managed},
-			&corev1.PersistentVolumeClaim{}:          {Label: managed},
-			&networkingv1.NetworkPolicy{}:            {Label: managed},
-			&policyv1.PodDisruptionBudget{}:          {Label: managed},
+			&apiv1.RestAPI{}:                         {Transform: trimRestAPI},
+			&appsv1.Deployment{}:                     child,
+			&corev1.Service{}:                        child,
+			&corev1.ConfigMap{}:                      child,
+			&corev1.Pod{}:                            {Label: managed, Transform: trimPod},
+			&autoscalingv2.HorizontalPodAutoscaler{}: child,
+			&corev1.PersistentVolumeClaim{}:          child,
+			&networkingv1.NetworkPolicy{}:            child,
+			&policyv1.PodDisruptionBudget{}:          child,
 		},
 	}
+}
+
+// lastApplied is kubectl's copy of the whole object as last applied.
+const lastApplied = "kubectl.kubernetes.io/last-applied-configuration"
+
+// trimChild keeps, of a child's managed fields, only the entry of this
+// operator's own server-side apply: the zero-write comparison reads that
+// entry (client-go's Extract functions) and nothing reads the others (the
+// Deployment controller's, the HPA's, kubectl's), which are most of an
+// object's size.
+func trimChild(obj any) (any, error) {
+	o, ok := obj.(client.Object)
+	if !ok {
+		return obj, nil
+	}
+	mf := o.GetManagedFields()
+	kept := mf[:0:0]
+	for _, e := range mf {
+		if e.Manager == apiv1.ManagedBy && e.Operation == metav1.ManagedFieldsOperationApply && e.Subresource == "" {
+			kept = append(kept, e)
+		}
+	}
+	if len(kept) != len(mf) {
+		o.SetManagedFields(kept)
+	}
+	return o, nil
+}
+
+// trimPod keeps what health reads from a Pod: its metadata without managed
+// fields, and its status. The spec (containers, volumes, environment) is
+// never read: the Deployment's template says what the pods run.
+func trimPod(obj any) (any, error) {
+	p, ok := obj.(*corev1.Pod)
+	if !ok {
+		return obj, nil
+	}
+	p.ManagedFields = nil
+	p.Spec = corev1.PodSpec{}
+	return p, nil
+}
+
+// trimRestAPI drops a RestAPI's managed fields and kubectl's
+// last-applied copy of its spec: status is written with a merge patch of
+// the status alone and requests are removed with a JSON patch of their own
+// paths, so neither is ever read.
+func trimRestAPI(obj any) (any, error) {
+	r, ok := obj.(*apiv1.RestAPI)
+	if !ok {
+		return obj, nil
+	}
+	r.ManagedFields = nil
+	if _, ok := r.Annotations[lastApplied]; ok {
+		delete(r.Annotations, lastApplied)
+	}
+	return r, nil
 }
 
 // SetupWithManager registers the controller: it watches RestAPIs (spec,
@@ -283,6 +341,11 @@ func (r *RestAPIReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	}
 	if r.Recorder == nil {
 		r.Recorder = mgr.GetEventRecorder(apiv1.ManagedBy)
+	}
+	for _, kind := range childKinds() {
+		if err := mgr.GetFieldIndexer().IndexField(context.Background(), kind, instanceIndex, indexInstance); err != nil {
+			return fmt.Errorf("indexing %T: %w", kind, err)
+		}
 	}
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&apiv1.RestAPI{}, builder.WithPredicates(predicate.Or(

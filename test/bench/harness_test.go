@@ -201,29 +201,56 @@ func (l *requestLog) wrap(rt http.RoundTripper) http.RoundTripper {
 	})
 }
 
+// reset forgets every request recorded so far.
+func (l *requestLog) reset() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.reqs = nil
+}
+
 // since returns the requests completed at or after t.
 func (l *requestLog) since(t time.Time) []request {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	i, _ := slices.BinarySearchFunc(l.reqs, t, func(q request, t time.Time) int { return q.at.Compare(t) })
-	return slices.Clone(l.reqs[i:])
+	// Entries are never changed once appended: the tail can be shared.
+	return l.reqs[i:len(l.reqs):len(l.reqs)]
 }
 
-// convergedAt returns when the operator had created every child of the
-// RestAPI ns/name and then written its status, from the requests since t,
-// or false if it has not yet.
-func convergedAt(reqs []request, ns, name string, children int) (time.Time, bool) {
-	created := 0
-	for _, q := range reqs {
-		switch {
-		case q.ns != ns:
-		case created < children && q.code == http.StatusCreated && q.resource != "events" && strings.HasPrefix(q.name, name+"-"):
-			created++
-		case created == children && q.verb == http.MethodPatch && q.resource == "restapis/status" && q.name == name && q.code == http.StatusOK:
-			return q.at, true
+// convergence follows, request by request, when the operator had created
+// every child of each RestAPI and then written its status.
+type convergence struct {
+	children int
+	created  map[string]int       // "ns/name": children created so far
+	done     map[string]time.Time // "ns/name": when it converged
+}
+
+func newConvergence(children int) *convergence {
+	return &convergence{children: children, created: map[string]int{}, done: map[string]time.Time{}}
+}
+
+// add counts q if it creates a child of a RestAPI in want, or converges one.
+func (c *convergence) add(q request, want map[string]bool) {
+	if q.ns == "" || q.resource == "events" {
+		return
+	}
+	if q.verb == http.MethodPatch && q.resource == "restapis/status" && q.code == http.StatusOK {
+		key := q.ns + "/" + q.name
+		if _, ok := c.done[key]; !ok && want[key] && c.created[key] >= c.children {
+			c.done[key] = q.at
+		}
+		return
+	}
+	if q.code != http.StatusCreated {
+		return
+	}
+	// Children are named <restapi>-<component>[-<colour>|-preview].
+	for i := len(q.name) - 1; i > 0; i-- {
+		if q.name[i] == '-' && want[q.ns+"/"+q.name[:i]] {
+			c.created[q.ns+"/"+q.name[:i]]++
+			return
 		}
 	}
-	return time.Time{}, false
 }
 
 // namespaced keeps the requests to objects in ns.
@@ -264,8 +291,9 @@ type harness struct {
 
 // setup starts a control plane and the manager, as cmd/main.go builds it
 // (production options, client-side rate limiting off as ctrl.GetConfig
-// leaves it), watching only the given namespaces, which it creates. tune may
-// adjust the manager's settings.
+// leaves it). It creates the namespaces and watches those whose name does
+// not contain "baseline": the bare client's RestAPIs are left alone. tune
+// may adjust the manager's settings.
 func setup(t *testing.T, tune func(*manager.Config, *ctrl.Options), namespaces ...string) *harness {
 	t.Helper()
 	logf.SetLogger(zap.New(zap.WriteTo(io.Discard)))
@@ -294,7 +322,13 @@ func setup(t *testing.T, tune func(*manager.Config, *ctrl.Options), namespaces .
 			t.Fatal(err)
 		}
 	}
-	mc := manager.Config{MetricsAddr: "0", ProbeAddr: "0", WatchNamespaces: namespaces,
+	var watched []string
+	for _, ns := range namespaces {
+		if !strings.Contains(ns, "baseline") {
+			watched = append(watched, ns)
+		}
+	}
+	mc := manager.Config{MetricsAddr: "0", ProbeAddr: "0", WatchNamespaces: watched,
 		MaxConcurrentReconciles: manager.DefaultMaxConcurrentReconciles}
 	opts := manager.Options(mc, scheme)
 	opts.Controller.SkipNameValidation = new(true) // one manager per test, in one process
@@ -322,33 +356,33 @@ func setup(t *testing.T, tune func(*manager.Config, *ctrl.Options), namespaces .
 	return &harness{c: c, workers: mc.MaxConcurrentReconciles}
 }
 
-// waitConverged waits, reading only the request log, until the operator has
-// created every child of each RestAPI and then written its status, and
-// returns when the last one was; then it checks on the API server that
-// they converged.
+// waitConverged waits, reading only the request log (each request once),
+// until the operator has created every child of each RestAPI and then
+// written its status, and returns when the last one was; then it checks on
+// the API server that they converged.
 func (h *harness) waitConverged(t *testing.T, since time.Time, rs ...*apiv1.RestAPI) time.Time {
 	t.Helper()
-	pending := map[string]bool{}
+	want := map[string]bool{}
 	for _, r := range rs {
-		pending[r.Namespace+"/"+r.Name] = true
+		want[r.Namespace+"/"+r.Name] = true
 	}
-	var last time.Time
-	for len(pending) > 0 {
+	c := newConvergence(childCount)
+	seen := 0
+	for len(c.done) < len(want) {
 		if time.Since(since) > 10*time.Minute {
-			t.Fatalf("%d RestAPIs did not converge", len(pending))
+			t.Fatalf("%d of %d RestAPIs did not converge", len(want)-len(c.done), len(want))
 		}
 		time.Sleep(5 * time.Millisecond)
 		reqs := requests.since(since)
-		for _, r := range rs {
-			if !pending[r.Namespace+"/"+r.Name] {
-				continue
-			}
-			if at, ok := convergedAt(reqs, r.Namespace, r.Name, childCount); ok {
-				delete(pending, r.Namespace+"/"+r.Name)
-				if at.After(last) {
-					last = at
-				}
-			}
+		for _, q := range reqs[seen:] {
+			c.add(q, want)
+		}
+		seen = len(reqs)
+	}
+	var last time.Time
+	for _, at := range c.done {
+		if at.After(last) {
+			last = at
 		}
 	}
 	for _, r := range rs {
