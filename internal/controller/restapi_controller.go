@@ -326,9 +326,7 @@ func trimRestAPI(obj any) (any, error) {
 		return obj, nil
 	}
 	r.ManagedFields = nil
-	if _, ok := r.Annotations[lastApplied]; ok {
-		delete(r.Annotations, lastApplied)
-	}
+	delete(r.Annotations, lastApplied)
 	return r, nil
 }
 

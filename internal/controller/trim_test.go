@@ -28,7 +28,7 @@ import (
 
 func TestTrimChildKeepsOnlyTheOperatorsApply(t *testing.T) {
 	entry := func(manager string, op metav1.ManagedFieldsOperationType, sub string) metav1.ManagedFieldsEntry {
-		return metav1.ManagedFieldsEntry{Manager: manager, Operation: op, Subresource: sub, FieldsV1: &metav1.FieldsV1{Raw: []byte(`{"f:spec":{}}`)}}
+		return metav1.ManagedFieldsEntry{Manager: manager, Operation: op, Subresource: sub, FieldsV1: metav1.NewFieldsV1(`{"f:spec":{}}`)}
 	}
 	d := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "d", ManagedFields: []metav1.ManagedFieldsEntry{
 		entry("kube-controller-manager", metav1.ManagedFieldsOperationUpdate, "status"),

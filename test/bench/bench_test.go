@@ -127,7 +127,7 @@ func TestBurst(t *testing.T) {
 			sizes = append(sizes, n)
 		}
 	}
-	var namespaces []string
+	namespaces := make([]string, 0, 2*len(sizes))
 	for _, n := range sizes {
 		namespaces = append(namespaces, fmt.Sprintf("burst-%d", n), fmt.Sprintf("burst-baseline-%d", n))
 	}
@@ -317,8 +317,8 @@ func TestPromotion(t *testing.T) {
 	}
 	h.waitConverged(t, start, r)
 	h.promote(t, r, "first") // the first deploy: blue, ready
-	var lat []time.Duration
-	var all, switchWrites []int
+	lat := make([]time.Duration, 0, promotions)
+	all, switchWrites := make([]int, 0, promotions), make([]int, 0, promotions)
 	kinds := map[string]int{}
 	for i := range promotions {
 		ready, switched, reqs := h.promote(t, r, fmt.Sprint(i))
