@@ -86,7 +86,8 @@ func (k children) podsOf(d *appsv1.Deployment) []corev1.Pod {
 // those, not every managed object in the namespace.
 const instanceIndex = "restapi.instance"
 
-// childKinds are the kinds listed as children, all indexed by instanceIndex.
+// childKinds are the kinds listed as children: cached only with the
+// operator's labels, trimmed, and indexed by instanceIndex.
 func childKinds() []client.Object {
 	return []client.Object{&appsv1.Deployment{}, &corev1.Service{}, &corev1.ConfigMap{}, &autoscalingv2.HorizontalPodAutoscaler{},
 		&corev1.Pod{}, &corev1.PersistentVolumeClaim{}, &networkingv1.NetworkPolicy{}, &policyv1.PodDisruptionBudget{}}
@@ -254,7 +255,7 @@ func (r *RestAPIReconciler) syncChildren(ctx context.Context, rapi *apiv1.RestAP
 			continue
 		}
 		for _, c := range comps {
-			res, name, err := r.scaleDown(ctx, rapi, kids, c, render.ColourName(rapi, c, colour))
+			res, name, err := r.scaleDown(ctx, rapi, kids, render.ColourName(rapi, c, colour))
 			w.note("Deployment", name, res, err)
 		}
 	}
@@ -443,16 +444,21 @@ func (r *RestAPIReconciler) applyReplicas(ctx context.Context, ns, name string, 
 	return nil
 }
 
-// scaleDown scales a colour's Deployment of component c to zero, keeping
-// its template so the colour can come back as it was: with
-// ReplicasFieldOwner when an HPA scales c (see component), else by
-// re-applying what this operator applied with zero replicas.
-func (r *RestAPIReconciler) scaleDown(ctx context.Context, rapi *apiv1.RestAPI, kids children, c apiv1.ComponentName, name string) (writeResult, string, error) {
+// scaleDown scales a colour's Deployment to zero, keeping its template so
+// the colour can come back as it was. Whoever holds the replicas scales:
+// when this operator's apply leaves them out (an HPA scales the component,
+// see component), ReplicasFieldOwner sets zero; otherwise what this
+// operator applied is re-applied with zero replicas.
+func (r *RestAPIReconciler) scaleDown(ctx context.Context, rapi *apiv1.RestAPI, kids children, name string) (writeResult, string, error) {
 	d := kids.deployments[name]
 	if d == nil {
 		return unchanged, name, nil
 	}
-	if autoscaledComponent(rapi, c) {
+	ac, err := appsv1ac.ExtractDeployment(d, apiv1.ManagedBy)
+	if err != nil || ac.Spec == nil {
+		return unchanged, name, fmt.Errorf("reading managed fields: %v", err)
+	}
+	if ac.Spec.Replicas == nil {
 		if replicasOf(d) == 0 {
 			return unchanged, name, nil
 		}
@@ -462,10 +468,6 @@ func (r *RestAPIReconciler) scaleDown(ctx context.Context, rapi *apiv1.RestAPI, 
 		d.Spec.Replicas = new(int32(0))
 		return unchanged, name, nil // a scale-down is reported by the blue-green Events
 	}
-	ac, err := appsv1ac.ExtractDeployment(d, apiv1.ManagedBy)
-	if err != nil || ac.Spec == nil {
-		return unchanged, name, fmt.Errorf("reading managed fields: %v", err)
-	}
 	ac.Spec.WithReplicas(0)
 	res, err := ensure(ctx, r, rapi, kids.deployments, name, ac, appsv1ac.ExtractDeployment, &appsv1.Deployment{})
 	kids.written(name, ac, res)
@@ -473,16 +475,6 @@ func (r *RestAPIReconciler) scaleDown(ctx context.Context, rapi *apiv1.RestAPI, 
 		res = unchanged // a scale-down is reported by the blue-green Events
 	}
 	return res, name, err
-}
-
-// autoscaledComponent reports whether an HPA scales component c of rapi.
-func autoscaledComponent(rapi *apiv1.RestAPI, c apiv1.ComponentName) bool {
-	for _, comp := range rapi.Spec.Components() {
-		if comp.Name == c {
-			return render.ResolveAutoscaling(rapi, comp) != nil
-		}
-	}
-	return false
 }
 
 // appendStale adds the children of one kind that keep does not name

@@ -261,20 +261,15 @@ func (r *RestAPIReconciler) now() time.Time {
 // cached (see trimChild, trimPod, trimRestAPI).
 func CacheOptions() cache.Options {
 	managed := labels.SelectorFromSet(labels.Set{apiv1.LabelManagedBy: apiv1.ManagedBy})
-	child := cache.ByObject{Label: managed, Transform: trimChild}
-	return cache.Options{
-		ByObject: map[client.Object]cache.ByObject{
-			&apiv1.RestAPI{}:                         {Transform: trimRestAPI},
-			&appsv1.Deployment{}:                     child,
-			&corev1.Service{}:                        child,
-			&corev1.ConfigMap{}:                      child,
-			&corev1.Pod{}:                            {Label: managed, Transform: trimPod},
-			&autoscalingv2.HorizontalPodAutoscaler{}: child,
-			&corev1.PersistentVolumeClaim{}:          child,
-			&networkingv1.NetworkPolicy{}:            child,
-			&policyv1.PodDisruptionBudget{}:          child,
-		},
+	byObject := map[client.Object]cache.ByObject{&apiv1.RestAPI{}: {Transform: trimRestAPI}}
+	for _, kind := range childKinds() {
+		o := cache.ByObject{Label: managed, Transform: trimChild}
+		if _, ok := kind.(*corev1.Pod); ok {
+			o.Transform = trimPod
+		}
+		byObject[kind] = o
 	}
+	return cache.Options{ByObject: byObject}
 }
 
 // lastApplied is kubectl's copy of the whole object as last applied.

@@ -17,11 +17,14 @@ limitations under the License.
 package controller
 
 import (
+	"fmt"
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
 )
@@ -84,5 +87,35 @@ func TestTrimRestAPIDropsManagedFieldsAndLastApplied(t *testing.T) {
 	}
 	if _, ok := got.Annotations[lastApplied]; ok || got.Annotations[apiv1.AnnotationPromote] != "abc" {
 		t.Fatalf("annotations %v: want last-applied gone, requests kept", got.Annotations)
+	}
+}
+
+// TestCacheOptionsTrimEveryKind proves the transforms are wired: every kind
+// the manager caches is trimmed, and the children only with the operator's
+// labels.
+func TestCacheOptionsTrimEveryKind(t *testing.T) {
+	byObject := CacheOptions().ByObject
+	if len(byObject) != len(childKinds())+1 {
+		t.Fatalf("%d kinds cached, want the %d child kinds and RestAPIs", len(byObject), len(childKinds()))
+	}
+	foreign := []metav1.ManagedFieldsEntry{{Manager: "someone", Operation: metav1.ManagedFieldsOperationUpdate}}
+	for obj, o := range byObject {
+		kind := fmt.Sprintf("%T", obj)
+		if o.Transform == nil {
+			t.Errorf("%s: no transform", kind)
+			continue
+		}
+		_, isRestAPI := obj.(*apiv1.RestAPI)
+		if !isRestAPI && (o.Label == nil || o.Label.String() != apiv1.LabelManagedBy+"="+apiv1.ManagedBy) {
+			t.Errorf("%s: cached with label selector %v", kind, o.Label)
+		}
+		obj.SetManagedFields(foreign)
+		out, err := o.Transform(obj)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := out.(client.Object).GetManagedFields(); len(got) != 0 {
+			t.Errorf("%s: another manager's managed fields kept: %v", kind, got)
+		}
 	}
 }
