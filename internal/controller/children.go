@@ -362,11 +362,8 @@ func (w *syncRun) component(c render.Component, colour bluegreen.Colour) {
 			return
 		}
 	}
-	err = r.applyReplicas(ctx, rapi.Namespace, dep, n)
+	err = r.applyReplicas(ctx, rapi.Namespace, dep, n, kids.deployments[dep])
 	w.note("Deployment", dep, unchanged, err)
-	if d := kids.deployments[dep]; err == nil && d != nil {
-		d.Spec.Replicas = &n
-	}
 }
 
 // floors are the HPA floors predictive scaling raised, by component.
@@ -432,14 +429,23 @@ func (r *RestAPIReconciler) handOverReplicas(ctx context.Context, d *appsv1.Depl
 	if mine.Spec == nil || mine.Spec.Replicas == nil {
 		return nil
 	}
-	return r.applyReplicas(ctx, d.Namespace, d.Name, *d.Spec.Replicas)
+	return r.applyReplicas(ctx, d.Namespace, d.Name, *d.Spec.Replicas, d)
 }
 
-// applyReplicas sets a Deployment's replicas as ReplicasFieldOwner.
-func (r *RestAPIReconciler) applyReplicas(ctx context.Context, ns, name string, n int32) error {
+// applyReplicas sets a Deployment's replicas as ReplicasFieldOwner. d, the
+// reconcile's copy of it (nil when there is none), is updated to the
+// answer (replicas and generation), so status describes the Deployment as
+// written, not as the cache last saw it.
+func (r *RestAPIReconciler) applyReplicas(ctx context.Context, ns, name string, n int32, d *appsv1.Deployment) error {
 	ac := appsv1ac.Deployment(name, ns).WithSpec(appsv1ac.DeploymentSpec().WithReplicas(n))
 	if err := r.Apply(ctx, ac, client.FieldOwner(ReplicasFieldOwner), client.ForceOwnership); err != nil {
 		return fmt.Errorf("setting replicas: %w", err)
+	}
+	if d != nil {
+		d.Spec.Replicas = &n
+		if ac.Generation != nil {
+			d.Generation = *ac.Generation
+		}
 	}
 	return nil
 }
@@ -462,10 +468,9 @@ func (r *RestAPIReconciler) scaleDown(ctx context.Context, rapi *apiv1.RestAPI, 
 		if replicasOf(d) == 0 {
 			return unchanged, name, nil
 		}
-		if err := r.applyReplicas(ctx, rapi.Namespace, name, 0); err != nil {
+		if err := r.applyReplicas(ctx, rapi.Namespace, name, 0, d); err != nil {
 			return unchanged, name, err
 		}
-		d.Spec.Replicas = new(int32(0))
 		return unchanged, name, nil // a scale-down is reported by the blue-green Events
 	}
 	ac.Spec.WithReplicas(0)

@@ -23,6 +23,7 @@ import (
 	"maps"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -131,6 +132,7 @@ func TestBurst(t *testing.T) {
 	for _, n := range sizes {
 		namespaces = append(namespaces, fmt.Sprintf("burst-%d", n), fmt.Sprintf("burst-baseline-%d", n))
 	}
+	// BENCH_HEAPPROFILE=file writes the live heap after each N to file.N.
 	// BENCH_TRIM=0 measures without the cache transforms, for comparison.
 	trim := os.Getenv("BENCH_TRIM") != "0"
 	// BENCH_WORKERS sets MaxConcurrentReconciles (and the bare client's workers).
@@ -218,6 +220,9 @@ func TestBurst(t *testing.T) {
 		runtime.ReadMemStats(&m)
 		heap := int64(m.HeapAlloc) - int64(m0.HeapAlloc)
 		r := rss(t) - rss0
+		if f := os.Getenv("BENCH_HEAPPROFILE"); f != "" {
+			writeHeapProfile(t, fmt.Sprintf("%s.%d", f, total))
+		}
 		fmt.Fprintf(&mem, "| %d | %.1f MiB | %.1f KiB | %.1f MiB | %.1f KiB |\n", total,
 			float64(heap)/(1<<20), float64(heap)/1024/float64(total), float64(r)/(1<<20), float64(r)/1024/float64(total))
 	}
@@ -355,4 +360,17 @@ Writes per promotion, by kind:
 %s`, promotions, percentile(lat, 0.5).Round(100*time.Microsecond), percentile(lat, 0.95).Round(100*time.Microsecond),
 		all[len(all)/2], switchWrites[len(switchWrites)/2], b.String())
 	report(t, "Promotion", table)
+}
+
+// writeHeapProfile writes the live heap to file, for go tool pprof.
+func writeHeapProfile(t *testing.T, file string) {
+	t.Helper()
+	f, err := os.Create(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = f.Close() }()
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -33,7 +33,8 @@ import (
 // the machine, never a wall time:
 //   - 10 RestAPIs created at once all converge, each child created with one
 //     request (no read around the cache for a free name), and a Deployment's
-//     replicas written only where they differ from the default of 1;
+//     replicas written only where they differ from the default of 1, and
+//     the status written once;
 //   - at rest, through full resyncs, the manager sends no write and
 //     reconciles each RestAPI at most once per resync;
 //   - a promotion writes what it must and nothing more, and no Deployment
@@ -54,13 +55,16 @@ func TestSmall(t *testing.T) {
 	h.createAll(t, rs)
 	h.waitConverged(t, start, rs...)
 	waitIdle(t)
-	creates, deploymentWrites := 0, 0
+	creates, deploymentWrites, statusWrites := 0, 0, 0
 	for _, q := range namespaced(requests.since(start), ns) {
 		if q.code == http.StatusCreated && q.resource != "events" {
 			creates++
 		}
 		if q.verb == http.MethodPatch && q.resource == "deployments" {
 			deploymentWrites++
+		}
+		if q.verb == http.MethodPatch && q.resource == "restapis/status" {
+			statusWrites++
 		}
 		if q.verb == http.MethodGet && q.resource != "restapis" {
 			t.Errorf("%s %s %s: a child missing from the cache is created without reading it first", q.verb, q.resource, q.name)
@@ -73,6 +77,11 @@ func TestSmall(t *testing.T) {
 	// owner; the others start at the default of 1, which needs no write.
 	if deploymentWrites != n*5 {
 		t.Errorf("%d Deployment writes, want %d: 5 per RestAPI", deploymentWrites, n*5)
+	}
+	// Status describes the children as written, so nothing in it changes
+	// once the cache catches up: one status write per RestAPI.
+	if statusWrites != n {
+		t.Errorf("%d status writes, want one per RestAPI (%d)", statusWrites, n)
 	}
 
 	t.Run("at rest", func(t *testing.T) {
