@@ -18,6 +18,7 @@ package controller
 
 import (
 	"runtime/debug"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -137,14 +138,26 @@ func observe(rapi *apiv1.RestAPI, kids children, st apiv1.RestAPIStatus, plan bl
 		}
 		activeColourGauge.WithLabelValues(ns, name, c).Set(v)
 	}
-	// Colours come and go: replace this RestAPI's series.
-	componentReplicas.DeletePartialMatch(prometheus.Labels{labelNamespace: ns, labelName: name})
-	componentReady.DeletePartialMatch(prometheus.Labels{labelNamespace: ns, labelName: name})
+	// Colours come and go: drop the series of Deployments that went, by
+	// their exact labels (a partial-match delete scans every RestAPI's
+	// series, on every reconcile).
+	seen := make(map[componentSeries]bool, len(kids.deployments))
 	for _, d := range kids.deployments {
-		comp, colour := d.Labels[apiv1.LabelComponent], d.Labels[apiv1.LabelEnvironment]
-		componentReplicas.WithLabelValues(ns, name, comp, colour).Set(float64(replicasOf(d)))
-		componentReady.WithLabelValues(ns, name, comp, colour).Set(float64(d.Status.ReadyReplicas))
+		cs := componentSeries{d.Labels[apiv1.LabelComponent], d.Labels[apiv1.LabelEnvironment]}
+		seen[cs] = true
+		componentReplicas.WithLabelValues(ns, name, cs.component, cs.colour).Set(float64(replicasOf(d)))
+		componentReady.WithLabelValues(ns, name, cs.component, cs.colour).Set(float64(d.Status.ReadyReplicas))
 	}
+	key := types.NamespacedName{Namespace: ns, Name: name}
+	reported.Lock()
+	for cs := range reported.series[key] {
+		if !seen[cs] {
+			componentReplicas.DeleteLabelValues(ns, name, cs.component, cs.colour)
+			componentReady.DeleteLabelValues(ns, name, cs.component, cs.colour)
+		}
+	}
+	reported.series[key] = seen
+	reported.Unlock()
 	for _, e := range plan.Events {
 		switch e.Action {
 		case "Promote":
@@ -160,8 +173,21 @@ func observe(rapi *apiv1.RestAPI, kids children, st apiv1.RestAPIStatus, plan bl
 	}
 }
 
+// componentSeries are the labels of a Deployment's series beyond the
+// RestAPI's own.
+type componentSeries struct{ component, colour string }
+
+// reported holds, per RestAPI, the component series observe last set.
+var reported = struct {
+	sync.Mutex
+	series map[types.NamespacedName]map[componentSeries]bool
+}{series: map[types.NamespacedName]map[componentSeries]bool{}}
+
 // forgetMetrics drops the series of a RestAPI that is gone.
 func forgetMetrics(key types.NamespacedName) {
+	reported.Lock()
+	delete(reported.series, key)
+	reported.Unlock()
 	l := prometheus.Labels{labelNamespace: key.Namespace, labelName: key.Name}
 	for _, v := range []interface{ DeletePartialMatch(prometheus.Labels) int }{
 		phaseGauge, activeColourGauge, promotions, aborts, rollbacks, promotionDuration, componentReplicas, componentReady,

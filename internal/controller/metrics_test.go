@@ -107,6 +107,14 @@ var _ = Describe("Operator metrics", func() {
 		}).Should(Equal(1.0))
 		Expect(testutil.ToFloat64(promotions.WithLabelValues(ns, "shop"))).To(Equal(1.0), "a rollback is not a promotion")
 
+		By("a Deployment's series go with it, the others stay")
+		updateSpec(ns, "shop", func(r *apiv1.RestAPI) { r.Spec.Repository.Enabled = new(false) })
+		Eventually(func() []*dto.Metric {
+			return series("restapi_component_replicas", with(map[string]string{"component": "repository"}))
+		}).Should(BeEmpty())
+		Expect(series("restapi_component_ready_replicas", with(map[string]string{"component": "repository"}))).To(BeEmpty())
+		Expect(series("restapi_component_replicas", with(map[string]string{"component": "model"}))).NotTo(BeEmpty())
+
 		By("the RestAPI's series go with it")
 		Expect(k8sClient.Delete(ctx, restAPI(ns, "shop"))).To(Succeed())
 		Eventually(func() []*dto.Metric { return series("restapi_phase", app) }).Should(BeEmpty())

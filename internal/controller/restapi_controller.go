@@ -78,7 +78,7 @@ type RestAPIReconciler struct {
 	// blue-green decision reads status, so it must never act on a cached copy
 	// older than our own last write (see readRestAPI).
 	writtenMu sync.Mutex
-	written   map[types.NamespacedName]apiv1.RestAPIStatus
+	written   map[types.NamespacedName]statusWrite
 	// restarted remembers, per RestAPI and Deployment UID, the restartedAt
 	// annotation this manager last applied (see applyRestarts).
 	restarted map[types.NamespacedName]map[types.UID]string
@@ -208,10 +208,19 @@ func (r *RestAPIReconciler) consumeRequests(ctx context.Context, rapi *apiv1.Res
 	return nil
 }
 
-// readRestAPI reads the RestAPI from the cache, or from the API server when
-// the cached status is not the one this manager last wrote: right after a
-// write the cache can lag, and a decision on a stale status could undo it.
-// In steady state the cache matches and no request is sent.
+// statusWrite is a status this manager wrote, and the resource versions of
+// the RestAPI before and after the write.
+type statusWrite struct {
+	status   apiv1.RestAPIStatus
+	from, to string
+}
+
+// readRestAPI reads the RestAPI from the cache. Right after a status write
+// the cache can lag, and a decision on a stale status could undo it: when
+// the cached status is not the one this manager last wrote, the cached copy
+// is the one that write started from (its resource version says so) and
+// takes the written status, with no request; anything else is read from
+// the API server. In steady state the cache matches and nothing is sent.
 func (r *RestAPIReconciler) readRestAPI(ctx context.Context, key types.NamespacedName) (*apiv1.RestAPI, error) {
 	var rapi apiv1.RestAPI
 	if err := r.Get(ctx, key, &rapi); err != nil {
@@ -223,7 +232,13 @@ func (r *RestAPIReconciler) readRestAPI(ctx context.Context, key types.Namespace
 	r.writtenMu.Lock()
 	last, ok := r.written[key]
 	r.writtenMu.Unlock()
-	if ok && !equality.Semantic.DeepEqual(last, rapi.Status) {
+	switch {
+	case !ok || equality.Semantic.DeepEqual(last.status, rapi.Status):
+	case rapi.ResourceVersion == last.from:
+		// The object as the write left it: only status changed.
+		rapi.Status = *last.status.DeepCopy()
+		rapi.ResourceVersion = last.to
+	default:
 		if err := r.APIReader.Get(ctx, key, &rapi); err != nil {
 			return nil, err
 		}
@@ -231,13 +246,14 @@ func (r *RestAPIReconciler) readRestAPI(ctx context.Context, key types.Namespace
 	return &rapi, nil
 }
 
-func (r *RestAPIReconciler) remember(key types.NamespacedName, st apiv1.RestAPIStatus) {
+// remember records a status write that turned resource version from into to.
+func (r *RestAPIReconciler) remember(key types.NamespacedName, st apiv1.RestAPIStatus, from, to string) {
 	r.writtenMu.Lock()
 	defer r.writtenMu.Unlock()
 	if r.written == nil {
-		r.written = map[types.NamespacedName]apiv1.RestAPIStatus{}
+		r.written = map[types.NamespacedName]statusWrite{}
 	}
-	r.written[key] = *st.DeepCopy()
+	r.written[key] = statusWrite{status: *st.DeepCopy(), from: from, to: to}
 }
 
 func (r *RestAPIReconciler) forget(key types.NamespacedName) {

@@ -219,7 +219,7 @@ func (r *RestAPIReconciler) writeStatus(ctx context.Context, rapi *apiv1.RestAPI
 	if err := r.Status().Patch(ctx, rapi, client.MergeFromWithOptions(orig, client.MergeFromWithOptimisticLock{})); err != nil {
 		return fmt.Errorf("writing status: %w", err)
 	}
-	r.remember(client.ObjectKeyFromObject(rapi), rapi.Status)
+	r.remember(client.ObjectKeyFromObject(rapi), rapi.Status, orig.ResourceVersion, rapi.ResourceVersion)
 	return nil
 }
 
