@@ -126,6 +126,76 @@ spec:
 spec:
   image: app:1
   model: {replica: 3}`, "unknown field \"spec.model.replica\""),
+		Entry("replicas above 1000", `
+spec: {image: app:1, replicas: 1001}`, "spec.replicas: Invalid value: 1001: spec.replicas in body should be less than or equal to 1000"),
+		Entry("a component's replicas of 0", `
+spec:
+  image: app:1
+  view: {replicas: 0}`, "spec.view.replicas in body should be greater than or equal to 1"),
+		Entry("pods running as root", `
+spec:
+  image: app:1
+  podSecurity: {runAsUser: 0}`, "spec.podSecurity.runAsUser in body should be greater than or equal to 1"),
+		Entry("a negative fsGroup", `
+spec:
+  image: app:1
+  podSecurity: {fsGroup: -1}`, "spec.podSecurity.fsGroup in body should be greater than or equal to 0"),
+		Entry("repository storage mounted over /tmp", `
+spec:
+  image: app:1
+  repository: {storage: {size: 1Gi, mountPath: /tmp}}`, "storage.mountPath must not be /tmp"),
+		Entry("a relative storage mount path", `
+spec:
+  image: app:1
+  repository: {storage: {size: 1Gi, mountPath: data}}`, "spec.repository.storage.mountPath in body should match '^/'"),
+		Entry("a storage access mode a Deployment's pods cannot write through", `
+spec:
+  image: app:1
+  repository: {storage: {size: 1Gi, accessMode: ReadOnlyMany}}`, `spec.repository.storage.accessMode: Unsupported value: "ReadOnlyMany": supported values: "ReadWriteOnce", "ReadWriteMany", "ReadWriteOncePod"`),
+		Entry("storage without a size", `
+spec:
+  image: app:1
+  repository: {storage: {mountPath: /data}}`, "spec.repository.storage.size: Required value"),
+		Entry("a VPA update mode that does not exist", `
+spec:
+  image: app:1
+  autoScaling: {vertical: {enabled: true, updateMode: Always}}`, `spec.autoScaling.vertical.updateMode: Unsupported value: "Always"`),
+		Entry("a predictive lead of 0 minutes", `
+spec:
+  image: app:1
+  autoScaling: {predictive: {enabled: true, leadMinutes: 0}}`, "spec.autoScaling.predictive.leadMinutes in body should be greater than or equal to 1"),
+		Entry("a metrics path that is not a path", `
+spec:
+  image: app:1
+  observability: {metrics: {path: metrics}}`, "spec.observability.metrics.path in body should match '^/'"),
+		Entry("a tracing endpoint without a scheme", `
+spec:
+  image: app:1
+  observability: {tracing: {endpoint: "collector:4318"}}`, "spec.observability.tracing.endpoint in body should match '^https?://'"),
+		Entry("a restart delay shorter than the probes can judge", `
+spec:
+  image: app:1
+  healthCheck: {healing: {restartAfterSeconds: 5}}`, "spec.healthCheck.healing.restartAfterSeconds in body should be greater than or equal to 30"),
+		Entry("more restarts per hour than healing allows", `
+spec:
+  image: app:1
+  healthCheck: {healing: {maxRestartsPerHour: 61}}`, "spec.healthCheck.healing.maxRestartsPerHour in body should be less than or equal to 60"),
+		Entry("a scale-down delay above a day", `
+spec:
+  image: app:1
+  blueGreen: {scaleDownDelaySeconds: 90000}`, "spec.blueGreen.scaleDownDelaySeconds in body should be less than or equal to 86400"),
+		Entry("a progress deadline under 30 seconds", `
+spec:
+  image: app:1
+  blueGreen: {progressDeadlineSeconds: 10}`, "spec.blueGreen.progressDeadlineSeconds in body should be greater than or equal to 30"),
+		Entry("a probe period of 0", `
+spec:
+  image: app:1
+  healthCheck: {periodSeconds: 0}`, "spec.healthCheck.periodSeconds in body should be greater than or equal to 1"),
+		Entry("an unknown field at the top of spec", `
+spec:
+  image: app:1
+  replica: 3`, "unknown field \"spec.replica\""),
 	)
 
 	It("accepts a component disabled on a port an enabled one uses, and an image set per component", func() {
