@@ -54,10 +54,10 @@ import (
 	"github.com/restapi-operator/restapi-operator/internal/bluegreen"
 )
 
-// conflictRetry is how often a RestAPI blocked by a child it does not own is
-// looked at again: the blocking object carries none of our labels, so no
-// watch event announces its removal.
-const conflictRetry = time.Minute
+// defaultConflictRetry is how often a RestAPI blocked by a child it does not
+// own is looked at again: the blocking object carries none of our labels,
+// so no watch event announces its removal.
+const defaultConflictRetry = time.Minute
 
 // conflictRequeue is how soon a reconcile whose status write lost an
 // optimistic-lock race runs again.
@@ -73,6 +73,9 @@ type RestAPIReconciler struct {
 	Recorder  recorder.EventRecorder
 	// Now returns the current time; tests may replace it.
 	Now func() time.Time
+	// ConflictRetry is how often a RestAPI blocked by a child it does not own
+	// is looked at again; 0: defaultConflictRetry.
+	ConflictRetry time.Duration
 
 	// written remembers the status this manager last wrote per RestAPI. The
 	// blue-green decision reads status, so it must never act on a cached copy
@@ -105,6 +108,7 @@ type RestAPIReconciler struct {
 // what the cluster shows in status.
 func (r *RestAPIReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	log := logf.FromContext(ctx)
+	log.V(1).Info("Reconciling")
 
 	rapi, err := r.readRestAPI(ctx, req.NamespacedName)
 	if err != nil {
@@ -178,8 +182,12 @@ func (r *RestAPIReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 			result.RequeueAfter = after
 		}
 	}
-	if len(outcome.conflicts) > 0 && (result.RequeueAfter == 0 || result.RequeueAfter > conflictRetry) {
-		result.RequeueAfter = conflictRetry
+	retry := r.ConflictRetry
+	if retry <= 0 {
+		retry = defaultConflictRetry
+	}
+	if len(outcome.conflicts) > 0 && (result.RequeueAfter == 0 || result.RequeueAfter > retry) {
+		result.RequeueAfter = retry
 	}
 	return result, nil
 }

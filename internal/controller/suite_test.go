@@ -127,6 +127,9 @@ func startManager() {
 		Client: mgr.GetClient(),
 		Scheme: mgr.GetScheme(),
 		Now:    func() time.Time { return time.Now().Add(time.Duration(clockOffset.Load())) },
+		// A name collision is looked at again every 3 s, not every minute,
+		// so recovery can be waited for.
+		ConflictRetry: 3 * time.Second,
 	}).SetupWithManager(mgr)).To(Succeed())
 	var mgrCtx context.Context
 	mgrCtx, mgrStop = context.WithCancel(ctx)

@@ -1,0 +1,166 @@
+/*
+Copyright 2026 The RestAPI Operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controller
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
+)
+
+// reconcilesOf counts the reconciles of the RestAPIs in ns, from the
+// manager's debug log line at the start of each.
+func reconcilesOf(ns string) int {
+	n := 0
+	for line := range strings.SplitSeq(managerLogs.String(), "\n") {
+		if strings.Contains(line, "Reconciling") && strings.Contains(line, fmt.Sprintf(`"namespace": "%s"`, ns)) {
+			n++
+		}
+	}
+	return n
+}
+
+// degraded returns the Degraded condition of RestAPI ns/name.
+func degraded(ns, name string) *metav1.Condition {
+	return meta.FindStatusCondition(restAPI(ns, name).Status.Conditions, apiv1.ConditionDegraded)
+}
+
+var _ = Describe("Problems only the running cluster shows", func() {
+	var ns string
+	BeforeEach(func() {
+		ns = newNamespace()
+		Expect(k8sClient.Create(ctx, newRestAPI(ns, "shop"))).To(Succeed())
+		waitForChildren(ns, "shop")
+		markAllReady(ns, "shop")
+		Eventually(func() apiv1.Phase { return restAPI(ns, "shop").Status.Phase }).Should(Equal(apiv1.PhaseAvailable))
+		Expect(reconcilesOf(ns)).To(BeNumerically(">", 0), "reconciles are counted from the manager's log")
+	})
+
+	It("a name taken by an object it does not own: ChildConflict, retried slowly, created once the name is free", func() {
+		foreign := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "web-model", Labels: map[string]string{"owner": "someone-else"}}}
+		Expect(k8sClient.Create(ctx, foreign)).To(Succeed())
+		Expect(k8sClient.Create(ctx, newRestAPI(ns, "web"))).To(Succeed())
+		Eventually(func(g Gomega) {
+			c := degraded(ns, "web")
+			g.Expect(c).NotTo(BeNil())
+			g.Expect(c.Reason).To(Equal(ReasonChildConflict))
+			g.Expect(c.Message).To(ContainSubstring("ConfigMap web-model"))
+		}).Should(Succeed())
+
+		By("retried every 3 s (ConflictRetry in this suite; a minute by default), not in a hot loop")
+		n := reconcilesOf(ns)
+		time.Sleep(5 * time.Second)
+		Expect(reconcilesOf(ns)-n).To(BeNumerically("<=", 3), "reconciles in 5 s while the name is taken")
+		var cm corev1.ConfigMap
+		get(ns, "web-model", &cm)
+		Expect(cm.OwnerReferences).To(BeEmpty(), "never adopted")
+
+		By("created once the owner of the name deletes it")
+		Expect(k8sClient.Delete(ctx, foreign)).To(Succeed())
+		Eventually(func(g Gomega) {
+			var cm corev1.ConfigMap
+			g.Expect(k8sClient.Get(ctx, key(ns, "web-model"), &cm)).To(Succeed())
+			g.Expect(cm.OwnerReferences).To(HaveLen(1))
+			g.Expect(degraded(ns, "web").Reason).NotTo(Equal(ReasonChildConflict))
+		}).Should(Succeed())
+	})
+
+	// Each problem gives a condition with its own reason, no hot loop, and
+	// recovery as soon as the cause is gone.
+	DescribeTable("a specific reason, no hot loop, recovery when fixed",
+		func(cause, fix func(), reason, message string) {
+			cause()
+			Eventually(func(g Gomega) {
+				c := degraded(ns, "shop")
+				g.Expect(c).NotTo(BeNil())
+				g.Expect(c.Status).To(Equal(metav1.ConditionTrue))
+				g.Expect(c.Reason).To(Equal(reason))
+				g.Expect(c.Message).To(ContainSubstring(message))
+			}).Should(Succeed())
+
+			By("no hot loop: nothing changes, so nothing is reconciled")
+			n := reconcilesOf(ns)
+			time.Sleep(5 * time.Second)
+			Expect(reconcilesOf(ns)-n).To(BeNumerically("<=", 1), "reconciles in 5 s while the problem lasts")
+
+			By("recovery as soon as the cause is gone")
+			fix()
+			Eventually(func(g Gomega) {
+				c := degraded(ns, "shop")
+				g.Expect(c.Status).To(Equal(metav1.ConditionFalse))
+				g.Expect(restAPI(ns, "shop").Status.Phase).To(Equal(apiv1.PhaseAvailable))
+			}).Should(Succeed())
+		},
+		Entry("a referenced Secret that does not exist",
+			func() {
+				failingPod(ns, "shop-model", "shop-model-abc", waitingStatus("CreateContainerConfigError", `secret "shop-db" not found`))
+			},
+			func() { runningPod(ns, "shop-model-abc") },
+			"CreateContainerConfigError", `secret "shop-db" not found`),
+		Entry("a referenced ConfigMap that does not exist",
+			func() {
+				failingPod(ns, "shop-view", "shop-view-abc", waitingStatus("CreateContainerConfigError", `configmap "shop-settings" not found`))
+			},
+			func() { runningPod(ns, "shop-view-abc") },
+			"CreateContainerConfigError", `configmap "shop-settings" not found`),
+		Entry("an image that cannot be pulled",
+			func() {
+				failingPod(ns, "shop-controller", "shop-controller-abc", waitingStatus("ImagePullBackOff", `Back-off pulling image "registry.example/shop:9.9.9"`))
+			},
+			func() { runningPod(ns, "shop-controller-abc") },
+			"ImagePullBackOff", "Back-off pulling image"),
+		Entry("a ResourceQuota that forbids the Pods",
+			func() {
+				setDeploymentStatus(ns, "shop-repository", func(d *appsv1.Deployment) {
+					d.Status.ReadyReplicas, d.Status.AvailableReplicas = 0, 0
+					d.Status.Conditions = append(d.Status.Conditions, appsv1.DeploymentCondition{
+						Type: appsv1.DeploymentReplicaFailure, Status: corev1.ConditionTrue, Reason: "FailedCreate",
+						Message: `pods "shop-repository-abc" is forbidden: exceeded quota: compute, requested: cpu=500m, used: cpu=2, limited: cpu=2`,
+					})
+				})
+			},
+			func() { markReady(ns, "shop-repository") },
+			"ReplicaFailure", "exceeded quota"),
+	)
+})
+
+// runningPod turns a Pod created by failingPod running and ready, as the
+// kubelet does once the cause is gone.
+func runningPod(ns, name string) {
+	GinkgoHelper()
+	var p corev1.Pod
+	get(ns, name, &p)
+	p.Status = corev1.PodStatus{
+		Phase:      corev1.PodRunning,
+		Conditions: []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue}},
+		ContainerStatuses: []corev1.ContainerStatus{{
+			Name: "app", Image: "registry.example/shop:1.0.0", Ready: true,
+			State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{}},
+		}},
+	}
+	Expect(k8sClient.Status().Update(ctx, &p)).To(Succeed())
+}
