@@ -159,7 +159,7 @@ func markColourReady(ns, colour string) {
 
 func stableSelects(ns string) []string {
 	GinkgoHelper()
-	var out []string
+	out := make([]string, 0, len(outageComponents))
 	for _, c := range outageComponents {
 		var svc corev1.Service
 		Expect(admin.Get(ctx, client.ObjectKey{Namespace: ns, Name: "shop-" + c}, &svc)).To(Succeed())
