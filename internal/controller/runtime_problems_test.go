@@ -32,16 +32,22 @@ import (
 	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
 )
 
+// managerLogsOf is what the manager logged about RestAPIs in ns.
+func managerLogsOf(ns string) string {
+	var b strings.Builder
+	for line := range strings.SplitSeq(managerLogs.String(), "\n") {
+		if strings.Contains(line, fmt.Sprintf(`"namespace": "%s"`, ns)) {
+			b.WriteString(line)
+			b.WriteString("\n")
+		}
+	}
+	return b.String()
+}
+
 // reconcilesOf counts the reconciles of the RestAPIs in ns, from the
 // manager's debug log line at the start of each.
 func reconcilesOf(ns string) int {
-	n := 0
-	for line := range strings.SplitSeq(managerLogs.String(), "\n") {
-		if strings.Contains(line, "Reconciling") && strings.Contains(line, fmt.Sprintf(`"namespace": "%s"`, ns)) {
-			n++
-		}
-	}
-	return n
+	return strings.Count(managerLogsOf(ns), "Reconciling")
 }
 
 // degraded returns the Degraded condition of RestAPI ns/name.
