@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"unicode/utf8"
 
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
@@ -167,10 +168,10 @@ func (r *RestAPIReconciler) syncChildren(ctx context.Context, rapi *apiv1.RestAP
 	// blue-green RestAPI creates 32 objects.
 	defer func() {
 		if len(w.made) > 0 {
-			r.event(rapi, corev1.EventTypeNormal, "Created", "Create", "Created %s", strings.Join(w.made, ", "))
+			r.event(rapi, corev1.EventTypeNormal, "Created", "Create", "%s", listNote("Created ", w.made))
 		}
 		if len(w.changed) > 0 {
-			r.event(rapi, corev1.EventTypeNormal, "Updated", "Update", "Updated to the desired state: %s", strings.Join(w.changed, ", "))
+			r.event(rapi, corev1.EventTypeNormal, "Updated", "Update", "%s", listNote("Updated to the desired state: ", w.changed))
 		}
 	}()
 
@@ -677,10 +678,54 @@ func kindOf(o client.Object) string {
 	return fmt.Sprintf("%T", o)
 }
 
-// event records an Event on the RestAPI.
+// maxEventNote is the longest note the API server accepts in an Event
+// (events.k8s.io/v1); a longer one is rejected and the Event lost.
+const maxEventNote = 1024
+
+// event records an Event on the RestAPI, its note cut to maxEventNote.
 func (r *RestAPIReconciler) event(rapi *apiv1.RestAPI, eventType, reason, action, note string, args ...any) {
 	if r.Recorder == nil {
 		return
 	}
-	r.Recorder.Eventf(rapi, nil, eventType, reason, action, note, args...)
+	r.Recorder.Eventf(rapi, nil, eventType, reason, action, "%s", truncateNote(fmt.Sprintf(note, args...)))
+}
+
+// truncateNote cuts s to maxEventNote bytes, on a character boundary,
+// marking the cut with an ellipsis.
+func truncateNote(s string) string {
+	if len(s) <= maxEventNote {
+		return s
+	}
+	const more = "…"
+	cut := maxEventNote - len(more)
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + more
+}
+
+// listNote is prefix followed by items joined with commas, as many as fit in
+// an Event note, then how many more there were: a new blue-green RestAPI
+// with long names creates 33 objects, well over the limit.
+func listNote(prefix string, items []string) string {
+	var b strings.Builder
+	b.WriteString(prefix)
+	for i, it := range items {
+		sep := ""
+		if i > 0 {
+			sep = ", "
+		}
+		// Room for this item and for the longest possible tail.
+		tail := len(fmt.Sprintf(" and %d more", len(items)-i-1))
+		if i == len(items)-1 {
+			tail = 0
+		}
+		if b.Len()+len(sep)+len(it)+tail > maxEventNote {
+			fmt.Fprintf(&b, " and %d more", len(items)-i)
+			return b.String()
+		}
+		b.WriteString(sep)
+		b.WriteString(it)
+	}
+	return b.String()
 }

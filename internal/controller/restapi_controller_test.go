@@ -18,6 +18,7 @@ package controller
 
 import (
 	"strconv"
+	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -71,6 +72,27 @@ var _ = Describe("RestAPI controller", func() {
 			Expect(cm.Data).To(HaveKeyWithValue("LOG_LEVEL", "info"))
 			Expect(cm.Data).To(HaveKeyWithValue("MODEL_URL", "http://shop-model."+ns+".svc:8080"))
 		}
+	})
+
+	It("records the Created Event for the longest allowed name: the note fits the API server's 1024-character limit", func() {
+		name := strings.Repeat("n", 44) // the longest name validation allows
+		r := newBlueGreenRestAPI(ns, name)
+		r.Spec.AutoScaling.Enabled = nil // an HPA per component too: 33 objects
+		Expect(k8sClient.Create(ctx, r)).To(Succeed())
+		Eventually(func(g Gomega) {
+			var events eventsv1.EventList
+			g.Expect(k8sClient.List(ctx, &events, client.InNamespace(ns))).To(Succeed())
+			var notes []string
+			for _, e := range events.Items {
+				if e.Reason == "Created" && e.Regarding.Name == name {
+					notes = append(notes, e.Note)
+				}
+			}
+			g.Expect(notes).To(HaveLen(1), "the API server rejects a longer note and the Event is lost")
+			g.Expect(len(notes[0])).To(BeNumerically("<=", 1024))
+			g.Expect(notes[0]).To(HavePrefix("Created ConfigMap " + name + "-"))
+			g.Expect(notes[0]).To(MatchRegexp(` and \d+ more$`), "what did not fit is counted")
+		}).Should(Succeed())
 	})
 
 	It("sets every condition on first visit and reports Pending until pods are ready", func() {
