@@ -24,7 +24,7 @@ import (
 )
 
 func TestListNoteFitsAnEvent(t *testing.T) {
-	var items []string
+	items := make([]string, 0, 33)
 	for i := range 33 {
 		items = append(items, fmt.Sprintf("Deployment %s-%02d", strings.Repeat("n", 44), i))
 	}
