@@ -108,9 +108,16 @@ E2E_CLUSTER ?= local
 
 .PHONY: test-e2e
 test-e2e: kustomize ## Run the e2e suite against the local cluster (started when needed), or $$KUBECONFIG with E2E_CLUSTER=current.
-	@if [ "$(E2E_CLUSTER)" = current ]; then kc="$$KUBECONFIG"; else kc="$$(hack/cluster.sh up)"; fi; \
+	@if [ "$(E2E_CLUSTER)" = current ]; then kc="$$KUBECONFIG"; else kc="$$(hack/cluster.sh up)"; fi && \
 	KUBECONFIG="$$kc" KUBECTL="$$(hack/k8s-binaries.sh kubectl)/kubectl" KUSTOMIZE="$(KUSTOMIZE)" \
-		go test -tags=e2e ./test/e2e/ -v -count=1 -timeout 20m -ginkgo.v
+		go test -tags=e2e ./test/e2e/ -v -count=1 -timeout 20m -ginkgo.v -ginkgo.label-filter='!load'
+
+LOAD_N ?= 500
+.PHONY: test-load
+test-load: kustomize ## Load on the local cluster: LOAD_N RestAPIs (500) created and upgraded blue-green at once; grows the cluster to fit.
+	@if [ "$(E2E_CLUSTER)" = current ]; then kc="$$KUBECONFIG"; else kc="$$(hack/cluster.sh up)" && hack/cluster.sh nodes $$(( ($(LOAD_N) * 10 + 100) / 110 + 1 )); fi && \
+	KUBECONFIG="$$kc" KUBECTL="$$(hack/k8s-binaries.sh kubectl)/kubectl" KUSTOMIZE="$(KUSTOMIZE)" LOAD_N=$(LOAD_N) \
+		go test -tags=e2e ./test/e2e/ -v -count=1 -timeout 60m -ginkgo.v -ginkgo.label-filter=load
 
 .PHONY: lint
 lint: golangci-lint ## Run golangci-lint linter

@@ -10,6 +10,8 @@
 #   hack/cluster.sh down        stop it and leave no process behind
 #   hack/cluster.sh status      say whether it runs
 #   hack/cluster.sh kubeconfig  print the kubeconfig path
+#   hack/cluster.sh nodes N     grow the running cluster to N simulated nodes
+#                               (110 Pods each, like a kubelet's default)
 #
 # Every binary is built from the Go module proxy when missing and cached
 # outside the clone, keyed by version (see hack/k8s-binaries.sh).
@@ -126,6 +128,10 @@ up() {
     # A blue-green RestAPI uses up to 16 Services: the default /24 runs out.
     --extra-args "kube-apiserver=service-cluster-ip-range=10.96.0.0/16"
     --extra-args "kube-controller-manager=service-cluster-ip-range=10.96.0.0/16"
+    # kube-controller-manager's own client is limited to 20 requests a second
+    # by default: with hundreds of RestAPIs (make test-load) it, not the
+    # operator, sets the pace of every rollout.
+    --disable-qps-limits
     --wait 120s
   )
   if [ -n "${KUBE_APISERVER_PORT:-}" ]; then
@@ -157,6 +163,33 @@ up() {
   echo "${KUBECONFIG_PATH}"
 }
 
+# nodes grows the running cluster to $1 simulated nodes (never shrinks it).
+nodes() {
+  local want="${1:-}"
+  [[ "${want}" =~ ^[0-9]+$ ]] || die "usage: $0 nodes N"
+  running || die "cluster '${CLUSTER_NAME}' is not running: 'hack/cluster.sh up' first"
+  local have
+  have="$(kubectl_local get nodes --no-headers 2>/dev/null | wc -l)"
+  if [ "${have}" -ge "${want}" ]; then
+    log "cluster '${CLUSTER_NAME}' has ${have} nodes already"
+    return
+  fi
+  local out
+  if ! out="$("${KWOK_BIN}/kwokctl" --name "${CLUSTER_NAME}" scale node --replicas "${want}" --param '.nodeIPs=["127.0.0.1"]' 2>&1)"; then
+    echo "${out}" >&2
+    die "could not create the simulated nodes"
+  fi
+  local i
+  for i in $(seq 1 120); do
+    if [ "$(kubectl_local get nodes --no-headers 2>/dev/null | grep -c ' Ready')" -ge "${want}" ]; then
+      log "cluster '${CLUSTER_NAME}' has ${want} Ready nodes"
+      return
+    fi
+    sleep 1
+  done
+  die "only $(kubectl_local get nodes --no-headers 2>/dev/null | grep -c ' Ready') of ${want} nodes turned Ready in 120 s"
+}
+
 down_quiet() {
   if [ -x "${KWOK_BIN}/kwokctl" ]; then
     "${KWOK_BIN}/kwokctl" delete cluster --name "${CLUSTER_NAME}" >/dev/null 2>&1 || true
@@ -185,5 +218,6 @@ case "${1:-}" in
   down) down ;;
   status) if running; then echo "running: export KUBECONFIG=${KUBECONFIG_PATH}"; else echo "not running"; exit 1; fi ;;
   kubeconfig) echo "${KUBECONFIG_PATH}" ;;
-  *) echo "usage: $0 up|down|status|kubeconfig" >&2; exit 2 ;;
+  nodes) nodes "${2:-}" ;;
+  *) echo "usage: $0 up|down|status|kubeconfig|nodes N" >&2; exit 2 ;;
 esac

@@ -25,6 +25,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -43,10 +44,10 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
 	"github.com/restapi-operator/restapi-operator/internal/controller"
+	"github.com/restapi-operator/restapi-operator/internal/manager"
 )
 
 var (
@@ -55,8 +56,10 @@ var (
 	cancel    context.CancelFunc
 	k8sClient client.Client
 	scheme    = runtime.NewScheme()
-	// managerLog holds everything the in-process manager logged.
+	// managerLog holds the end of what the in-process manager logged.
 	managerLog syncBuffer
+	// managerRequests counts the in-process manager's API requests.
+	managerRequests requestCounter
 	// testNamespaces are dumped when a spec fails.
 	testNamespaces []string
 )
@@ -68,7 +71,14 @@ func TestE2E(t *testing.T) {
 
 var _ = BeforeSuite(func() {
 	Expect(os.Getenv("KUBECONFIG")).NotTo(BeEmpty(), "run through 'make test-e2e', which starts the local cluster and sets KUBECONFIG")
-	logf.SetLogger(zap.New(zap.WriteTo(&managerLog), zap.UseDevMode(true)))
+	// E2E_MANAGER_LOG=file keeps the manager's whole log there as well.
+	var logTo io.Writer = &managerLog
+	if f := os.Getenv("E2E_MANAGER_LOG"); f != "" {
+		out, err := os.Create(f)
+		Expect(err).NotTo(HaveOccurred())
+		logTo = io.MultiWriter(&managerLog, out)
+	}
+	logf.SetLogger(zap.New(zap.WriteTo(logTo), zap.UseDevMode(true)))
 	ctx, cancel = context.WithCancel(context.Background())
 	SetDefaultEventuallyTimeout(3 * time.Minute)
 	SetDefaultEventuallyPollingInterval(250 * time.Millisecond)
@@ -88,12 +98,9 @@ var _ = BeforeSuite(func() {
 	kubectl("wait", "--for=condition=Established", "crd/restapis.apps.restapi.dev", "--timeout=60s")
 
 	By("starting the manager with production settings")
-	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
-		Scheme:                 scheme,
-		Cache:                  controller.CacheOptions(),
-		Metrics:                metricsserver.Options{BindAddress: "0"},
-		HealthProbeBindAddress: "0",
-	})
+	mgrCfg := rest.CopyConfig(cfg)
+	mgrCfg.Wrap(managerRequests.wrap)
+	mgr, err := ctrl.NewManager(mgrCfg, manager.Options(manager.Config{MetricsAddr: "0", ProbeAddr: "0"}, scheme))
 	Expect(err).NotTo(HaveOccurred())
 	Expect((&controller.RestAPIReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme()}).SetupWithManager(mgr)).To(Succeed())
 	go func() {

@@ -20,10 +20,19 @@ package e2e
 
 import (
 	"bytes"
+	"maps"
+	"net/http"
+	"strings"
 	"sync"
 )
 
-// syncBuffer is a bytes.Buffer safe for the manager's logger and the reporter.
+// logKeep is how much of the manager's log syncBuffer keeps: enough for the
+// failure report, and bounded so that the load spec's heap figure is the
+// manager's, not its log's.
+const logKeep = 1 << 20
+
+// syncBuffer is a bytes.Buffer safe for the manager's logger and the
+// reporter, keeping the last logKeep to 2*logKeep bytes.
 type syncBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
@@ -32,8 +41,100 @@ type syncBuffer struct {
 func (s *syncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.b.Len()+len(p) > 2*logKeep {
+		keep := append([]byte(nil), s.b.Bytes()[s.b.Len()-logKeep:]...)
+		s.b.Reset()
+		s.b.Write(keep)
+	}
 	return s.b.Write(p)
 }
+
+// requestCounter counts the manager's own API requests by method and by
+// method and resource, and keeps the last writes for a failure message.
+type requestCounter struct {
+	mu         sync.Mutex
+	n          map[string]int
+	byResource map[string]int
+	recent     []string
+}
+
+// keepWrites is how many of the last writes requestCounter remembers.
+const keepWrites = 50
+
+func (c *requestCounter) wrap(rt http.RoundTripper) http.RoundTripper {
+	return roundTripper(func(r *http.Request) (*http.Response, error) {
+		c.mu.Lock()
+		if c.n == nil {
+			c.n, c.byResource = map[string]int{}, map[string]int{}
+		}
+		c.n[r.Method]++
+		c.byResource[r.Method+" "+resourceOf(r.URL.Path)]++
+		if r.Method != http.MethodGet {
+			if len(c.recent) == keepWrites {
+				c.recent = c.recent[1:]
+			}
+			c.recent = append(c.recent, r.Method+" "+r.URL.Path)
+		}
+		c.mu.Unlock()
+		return rt.RoundTrip(r)
+	})
+}
+
+// writes is how many mutating requests the manager has sent so far.
+func (c *requestCounter) writes() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.n[http.MethodPost] + c.n[http.MethodPut] + c.n[http.MethodPatch] + c.n[http.MethodDelete]
+}
+
+// resourceOf is the resource (and subresource) a request path names:
+// /apis/apps/v1/namespaces/ns/deployments/name/scale is deployments/scale.
+func resourceOf(path string) string {
+	parts := strings.Split(strings.Trim(path, "/"), "/")
+	for i, p := range parts {
+		if p == "namespaces" && i+2 < len(parts) {
+			parts = parts[i+2:]
+			break
+		}
+	}
+	if len(parts) > 2 {
+		return parts[0] + "/" + parts[2]
+	}
+	return parts[0]
+}
+
+// byResourceSince is the count per method and resource added since before.
+func (c *requestCounter) byResourceSince(before map[string]int) map[string]int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := map[string]int{}
+	for k, v := range c.byResource {
+		if d := v - before[k]; d > 0 {
+			out[k] = d
+		}
+	}
+	return out
+}
+
+// lastWrites lists the last writes, oldest first.
+func (c *requestCounter) lastWrites() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]string(nil), c.recent...)
+}
+
+// snapshot copies the counts by method and resource.
+func (c *requestCounter) snapshot() map[string]int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make(map[string]int, len(c.byResource))
+	maps.Copy(out, c.byResource)
+	return out
+}
+
+type roundTripper func(*http.Request) (*http.Response, error)
+
+func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 func (s *syncBuffer) String() string {
 	s.mu.Lock()

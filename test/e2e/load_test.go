@@ -1,0 +1,401 @@
+//go:build e2e
+
+/*
+Copyright 2026 The RestAPI Operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package e2e
+
+import (
+	"fmt"
+	"maps"
+	"os"
+	"runtime"
+	"runtime/pprof"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
+
+	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
+)
+
+// The load spec runs on its own ('make test-load'): LOAD_N RestAPIs (500 by
+// default), LOAD_PER_NAMESPACE to a namespace (50), every one of them
+// upgraded blue-green at once.
+const (
+	// heapBudget is the performance budget (issue 9): live heap per RestAPI,
+	// every child kind cached.
+	heapBudget = 150 << 10
+	// podsPerRestAPI is what one RestAPI runs at most during a rollout: five
+	// Pods in each colour (model, view and repository at one replica, the
+	// controller at its HPA's default minimum of two).
+	podsPerRestAPI = 10
+)
+
+func loadEnv(name string, def int) int {
+	GinkgoHelper()
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	Expect(err).NotTo(HaveOccurred(), "%s=%q", name, v)
+	Expect(n).To(BeNumerically(">", 0), "%s", name)
+	return n
+}
+
+// liveHeap is this process's heap after a full collection.
+func liveHeap() int64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return int64(m.HeapAlloc)
+}
+
+// residentSet is this process's RSS in bytes.
+func residentSet() int64 {
+	GinkgoHelper()
+	b, err := os.ReadFile("/proc/self/status")
+	Expect(err).NotTo(HaveOccurred())
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			Expect(err).NotTo(HaveOccurred())
+			return kb << 10
+		}
+	}
+	Fail("no VmRSS in /proc/self/status")
+	return 0
+}
+
+// managerMetric sums the in-process manager's samples of a metric whose
+// labels include match.
+func managerMetric(name string, match map[string]string) float64 {
+	GinkgoHelper()
+	families, err := ctrlmetrics.Registry.Gather()
+	Expect(err).NotTo(HaveOccurred())
+	sum := 0.0
+	for _, f := range families {
+		if f.GetName() != name {
+			continue
+		}
+	samples:
+		for _, m := range f.GetMetric() {
+			labels := map[string]string{}
+			for _, l := range m.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			for k, v := range match {
+				if labels[k] != v {
+					continue samples
+				}
+			}
+			switch {
+			case m.GetCounter() != nil:
+				sum += m.GetCounter().GetValue()
+			case m.GetGauge() != nil:
+				sum += m.GetGauge().GetValue()
+			}
+		}
+	}
+	return sum
+}
+
+// memorySampler records the largest live heap while a phase runs.
+type memorySampler struct {
+	base int64
+	mu   sync.Mutex
+	peak int64
+	stop chan struct{}
+	done chan struct{}
+}
+
+func startMemorySampler(base int64) *memorySampler {
+	m := &memorySampler{base: base, stop: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(m.done)
+		t := time.NewTicker(10 * time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-m.stop:
+				return
+			case <-t.C:
+				m.sample()
+			}
+		}
+	}()
+	return m
+}
+
+func (m *memorySampler) sample() int64 {
+	h := liveHeap() - m.base
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if h > m.peak {
+		m.peak = h
+		// LOAD_HEAPPROFILE=file keeps the live heap at the peak, for go tool pprof.
+		if f := os.Getenv("LOAD_HEAPPROFILE"); f != "" {
+			// A heap profile shows the heap as of the collection before the
+			// last one: one more makes it this one.
+			runtime.GC()
+			if out, err := os.Create(f); err == nil {
+				_ = pprof.WriteHeapProfile(out)
+				_ = out.Close()
+			}
+		}
+	}
+	return h
+}
+
+func (m *memorySampler) finish() (peak int64) {
+	close(m.stop)
+	<-m.done
+	m.sample()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.peak
+}
+
+// loadRestAPI is the smallest useful RestAPI: one image, everything else
+// defaulted (four components at one replica with an HPA each, blue-green,
+// NetworkPolicies, health checks and healing).
+func loadRestAPI(ns, name string) *apiv1.RestAPI {
+	return &apiv1.RestAPI{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+		Spec:       apiv1.RestAPISpec{Image: "registry.example/load:1.0.0"},
+	}
+}
+
+// inParallel runs f on every item with workers goroutines and returns the
+// first error.
+func inParallel[T any](items []T, workers int, f func(T) error) error {
+	ch := make(chan T)
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		first error
+	)
+	for range workers {
+		wg.Go(func() {
+			for it := range ch {
+				if err := f(it); err != nil {
+					mu.Lock()
+					if first == nil {
+						first = err
+					}
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	for _, it := range items {
+		ch <- it
+	}
+	close(ch)
+	wg.Wait()
+	return first
+}
+
+// waitAll polls every RestAPI in namespaces until done holds for each of
+// them, printing progress; on timeout it fails naming the ones not done
+// and where each stands.
+func waitAll(what string, namespaces []string, want int, timeout time.Duration, done func(*apiv1.RestAPI) bool) time.Duration {
+	GinkgoHelper()
+	start := time.Now()
+	var lagging []string
+	for time.Since(start) < timeout {
+		lagging = lagging[:0]
+		n := 0
+		for _, ns := range namespaces {
+			var l apiv1.RestAPIList
+			Expect(k8sClient.List(ctx, &l, client.InNamespace(ns))).To(Succeed())
+			for i := range l.Items {
+				r := &l.Items[i]
+				n++
+				if !done(r) {
+					lagging = append(lagging, describeRestAPI(r))
+				}
+			}
+		}
+		Expect(n).To(Equal(want), "RestAPIs in the load namespaces")
+		if len(lagging) == 0 {
+			took := time.Since(start)
+			GinkgoWriter.Printf("load: all %d %s after %s\n", want, what, took.Round(time.Second))
+			return took
+		}
+		GinkgoWriter.Printf("load: %s: %d of %d after %s (workqueue %v)\n", what, want-len(lagging), want,
+			time.Since(start).Round(time.Second), managerMetric("workqueue_depth", map[string]string{"name": "restapi"}))
+		time.Sleep(5 * time.Second)
+	}
+	slices.Sort(lagging)
+	if len(lagging) > 20 {
+		lagging = append(lagging[:20], fmt.Sprintf("... and %d more", len(lagging)-20))
+	}
+	Fail(fmt.Sprintf("%d of %d RestAPIs not %s after %s (stuck):\n%s", len(lagging), want, what, timeout, strings.Join(lagging, "\n")))
+	return 0
+}
+
+// perRestAPI formats request counts divided by n, largest first.
+func perRestAPI(counts map[string]int, n int) string {
+	keys := slices.Collect(maps.Keys(counts))
+	slices.SortFunc(keys, func(a, b string) int { return counts[b] - counts[a] })
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%s %.1f", k, float64(counts[k])/float64(n)))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func describeRestAPI(r *apiv1.RestAPI) string {
+	state := ""
+	if r.Status.BlueGreen != nil {
+		state = string(r.Status.BlueGreen.State)
+	}
+	var conds []string
+	for _, c := range r.Status.Conditions {
+		if c.Status == metav1.ConditionTrue {
+			conds = append(conds, c.Type+"="+c.Reason)
+		}
+	}
+	return fmt.Sprintf("%s/%s generation %d observed %d phase %q active %q state %q %s",
+		r.Namespace, r.Name, r.Generation, r.Status.ObservedGeneration, r.Status.Phase, r.Status.ActiveEnvironment, state, strings.Join(conds, ","))
+}
+
+func available(r *apiv1.RestAPI) bool {
+	return r.Status.ObservedGeneration == r.Generation && r.Status.Phase == apiv1.PhaseAvailable
+}
+
+var _ = Describe("Load", Label("load"), func() {
+	It("converges hundreds of RestAPIs and their simultaneous blue-green rollouts, none stuck, within the memory budget", func() {
+		n := loadEnv("LOAD_N", 500)
+		perNS := loadEnv("LOAD_PER_NAMESPACE", 50)
+		workers := loadEnv("LOAD_CLIENTS", 8)
+
+		By("checking the cluster has room for every Pod of both colours")
+		var nodes corev1.NodeList
+		Expect(k8sClient.List(ctx, &nodes)).To(Succeed())
+		room := int64(0)
+		for _, node := range nodes.Items {
+			room += node.Status.Allocatable.Pods().Value()
+		}
+		Expect(room).To(BeNumerically(">=", int64(n*podsPerRestAPI)+100),
+			"%d nodes hold %d Pods; %d RestAPIs need %d: 'hack/cluster.sh nodes %d' (make test-load does it)",
+			len(nodes.Items), room, n, n*podsPerRestAPI, (n*podsPerRestAPI+100)/110+1)
+
+		stamp := time.Now().Unix()
+		var namespaces []string
+		rs := make([]*apiv1.RestAPI, 0, n)
+		for i := range n {
+			if i%perNS == 0 {
+				ns := fmt.Sprintf("load-%d-%d", stamp, i/perNS)
+				namespaces = append(namespaces, ns)
+				Expect(k8sClient.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{
+					Name:   ns,
+					Labels: map[string]string{"pod-security.kubernetes.io/enforce": "restricted"},
+				}})).To(Succeed())
+			}
+			rs = append(rs, loadRestAPI(namespaces[len(namespaces)-1], fmt.Sprintf("api-%03d", i)))
+		}
+		DeferCleanup(func() {
+			for _, ns := range namespaces {
+				_, _ = run(nil, kubectlPath(), "delete", "namespace", ns, "--wait=false")
+			}
+		})
+
+		base := liveHeap()
+		rss0 := residentSet()
+		failed0 := managerMetric("controller_runtime_reconcile_errors_total", map[string]string{"controller": "restapi"})
+		mem := startMemorySampler(base)
+		req0 := managerRequests.snapshot()
+
+		By(fmt.Sprintf("creating %d RestAPIs in %d namespaces at once", n, len(namespaces)))
+		Expect(inParallel(rs, workers, func(r *apiv1.RestAPI) error { return k8sClient.Create(ctx, r) })).To(Succeed())
+		created := waitAll("Available", namespaces, n, 20*time.Minute, available)
+		heapCreated := mem.sample()
+		createReqs := managerRequests.byResourceSince(req0)
+		req1 := managerRequests.snapshot()
+
+		By("upgrading every one of them at once: " + fmt.Sprint(n) + " blue-green rollouts in flight")
+		patch := client.RawPatch("application/merge-patch+json", []byte(`{"spec":{"image":"registry.example/load:2.0.0"}}`))
+		Expect(inParallel(rs, workers, func(r *apiv1.RestAPI) error { return k8sClient.Patch(ctx, r, patch) })).To(Succeed())
+		promoted := waitAll("promoted to green", namespaces, n, 20*time.Minute, func(r *apiv1.RestAPI) bool {
+			return available(r) && r.Status.ActiveEnvironment == apiv1.EnvironmentGreen
+		})
+		// The old colour stays warm for the default 30 s, then scales down:
+		// the rollout is over when every RestAPI is back at Idle.
+		finished := waitAll("Idle on green", namespaces, n, 10*time.Minute, func(r *apiv1.RestAPI) bool {
+			return available(r) && r.Status.ActiveEnvironment == apiv1.EnvironmentGreen &&
+				r.Status.BlueGreen != nil && r.Status.BlueGreen.State == apiv1.StateIdle
+		})
+		rolloutReqs := managerRequests.byResourceSince(req1)
+
+		By("waiting for the cluster to settle: the old colour's Pods gone, the workqueue empty")
+		// Pods going away change Deployment status, which the RestAPI's
+		// status reports: that is not "at rest" yet.
+		Eventually(func(g Gomega) {
+			pods := 0
+			for _, ns := range namespaces {
+				var l corev1.PodList
+				g.Expect(k8sClient.List(ctx, &l, client.InNamespace(ns), client.MatchingLabels{apiv1.LabelEnvironment: "blue"})).To(Succeed())
+				pods += len(l.Items)
+			}
+			g.Expect(pods).To(BeZero(), "blue Pods left")
+		}, 5*time.Minute, time.Second).Should(Succeed())
+		Eventually(func() float64 {
+			return managerMetric("workqueue_depth", map[string]string{"name": "restapi"})
+		}, time.Minute, time.Second).Should(BeZero(), "the workqueue drains")
+		time.Sleep(5 * time.Second) // the last status writes of the scale-down land
+
+		By("at rest: the manager writes nothing while the cluster's own controllers carry on")
+		w0 := managerRequests.writes()
+		time.Sleep(30 * time.Second)
+		idleWrites := managerRequests.writes() - w0
+
+		peak := mem.finish()
+		final := liveHeap() - base
+		rss := residentSet() - rss0
+		failed := managerMetric("controller_runtime_reconcile_errors_total", map[string]string{"controller": "restapi"}) - failed0
+		reconciles := managerMetric("controller_runtime_reconcile_total", map[string]string{"controller": "restapi"})
+		kib := func(b int64) float64 { return float64(b) / 1024 / float64(n) }
+		result := fmt.Sprintf("%d RestAPIs (%d namespaces, %d nodes): all Available %s after create; "+
+			"all promoted %s and Idle %s after the upgrade; %d reconciles, %d returned an error and were retried; "+
+			"manager requests per RestAPI, create: %s; rollout: %s; %d writes over 30 s at rest; "+
+			"live heap per RestAPI: %.1f KiB converged, %.1f KiB at the end, %.1f KiB peak (10 s samples); RSS growth %.1f KiB per RestAPI",
+			n, len(namespaces), len(nodes.Items), created.Round(time.Second), promoted.Round(time.Second), (promoted + finished).Round(time.Second),
+			int(reconciles), int(failed), perRestAPI(createReqs, n), perRestAPI(rolloutReqs, n), idleWrites, kib(heapCreated), kib(final), kib(peak), kib(rss))
+		AddReportEntry("load", result)
+		GinkgoWriter.Printf("RESULT load: %s\n", result)
+
+		Expect(idleWrites).To(BeZero(), "the manager wrote at rest; its last writes:\n%s", strings.Join(managerRequests.lastWrites(), "\n"))
+		Expect(peak).To(BeNumerically("<", int64(heapBudget*n)), "peak live heap %.1f KiB per RestAPI, budget %d", kib(peak), heapBudget>>10)
+		for _, r := range rs {
+			var got apiv1.RestAPI
+			Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(r), &got)).To(Succeed())
+			Expect(meta.IsStatusConditionTrue(got.Status.Conditions, apiv1.ConditionDegraded)).To(BeFalse(), describeRestAPI(&got))
+		}
+	})
+})
