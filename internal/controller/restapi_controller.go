@@ -316,10 +316,58 @@ func trimChild(obj any) (any, error) {
 			kept = append(kept, e)
 		}
 	}
-	if len(kept) != len(mf) {
-		o.SetManagedFields(kept)
+	o.SetManagedFields(kept)
+	o.SetLabels(internStrings(o.GetLabels()))
+	switch c := o.(type) {
+	case *appsv1.Deployment:
+		if c.Spec.Selector != nil {
+			c.Spec.Selector.MatchLabels = internStrings(c.Spec.Selector.MatchLabels)
+		}
+		c.Spec.Template.Labels = internStrings(c.Spec.Template.Labels)
+	case *corev1.Service:
+		c.Spec.Selector = internStrings(c.Spec.Selector)
 	}
 	return o, nil
+}
+
+// internStrings returns m with every key and value replaced by its
+// canonical copy: every child carries the same label keys and most of the
+// same values (the operator's name, the component, the colour), and the
+// cache need not hold each of them once per object.
+func internStrings(m map[string]string) map[string]string {
+	if len(m) == 0 {
+		return m
+	}
+	out := make(map[string]string, len(m))
+	sharedStrings.mu.Lock()
+	defer sharedStrings.mu.Unlock()
+	for k, v := range m {
+		out[sharedStrings.internLocked(k)] = sharedStrings.internLocked(v)
+	}
+	return out
+}
+
+// stringSet holds one copy of each distinct label key and value. It never
+// forgets (the names of deleted RestAPIs, the template hashes of old Pods
+// stay), so it is bounded: once full, new strings are kept unshared, while
+// the keys and common values, which come first, stay shared. At the bound
+// it holds about 3 MiB.
+type stringSet struct {
+	mu  sync.Mutex
+	set map[string]string
+	max int
+}
+
+var sharedStrings = &stringSet{set: map[string]string{}, max: 1 << 16}
+
+func (s *stringSet) internLocked(v string) string {
+	if shared, ok := s.set[v]; ok {
+		return shared
+	}
+	if len(s.set) < s.max {
+		s.set[v] = v
+	}
+	return v
 }
 
 // trimPod keeps what health reads from a Pod: its metadata without managed
@@ -332,6 +380,7 @@ func trimPod(obj any) (any, error) {
 	}
 	p.ManagedFields = nil
 	p.Spec = corev1.PodSpec{}
+	p.Labels = internStrings(p.Labels)
 	return p, nil
 }
 

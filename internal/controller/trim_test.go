@@ -18,11 +18,15 @@ package controller
 
 import (
 	"fmt"
+	"strings"
 	"testing"
+	"unsafe"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	appsv1ac "k8s.io/client-go/applyconfigurations/apps/v1"
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -117,5 +121,89 @@ func TestCacheOptionsTrimEveryKind(t *testing.T) {
 		if got := out.(client.Object).GetManagedFields(); len(got) != 0 {
 			t.Errorf("%s: another manager's managed fields kept: %v", kind, got)
 		}
+	}
+}
+
+// TestTrimChildSharesLabels: two children keep one copy of their common
+// label keys and values, and the zero-write comparison reads the same from
+// them as before.
+func TestTrimChildSharesLabels(t *testing.T) {
+	deployment := func(instance string) *appsv1.Deployment {
+		fields := `{"f:metadata":{"f:labels":{"f:app.kubernetes.io/instance":{}}},"f:spec":{"f:selector":{},"f:template":{"f:spec":{"f:containers":{"k:{\"name\":\"model\"}":{".":{},"f:image":{},"f:name":{}}}}}}}`
+		// Fresh copies, as each decoded object has its own.
+		labels := map[string]string{strings.Clone(apiv1.LabelInstance): instance, strings.Clone(apiv1.LabelManagedBy): strings.Clone(apiv1.ManagedBy)}
+		clone := func(m map[string]string) map[string]string {
+			out := map[string]string{}
+			for k, v := range m {
+				out[strings.Clone(k)] = strings.Clone(v)
+			}
+			return out
+		}
+		return &appsv1.Deployment{
+			TypeMeta: metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
+			ObjectMeta: metav1.ObjectMeta{Name: instance + "-model-blue", Labels: labels, ManagedFields: []metav1.ManagedFieldsEntry{{
+				Manager: apiv1.ManagedBy, Operation: metav1.ManagedFieldsOperationApply, APIVersion: "apps/v1",
+				FieldsType: "FieldsV1", FieldsV1: metav1.NewFieldsV1(fields),
+			}}},
+			Spec: appsv1.DeploymentSpec{
+				Selector: &metav1.LabelSelector{MatchLabels: clone(labels)},
+				Template: corev1.PodTemplateSpec{
+					ObjectMeta: metav1.ObjectMeta{Labels: clone(labels)},
+					Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "model", Image: "registry.example/shop:1"}}},
+				},
+			},
+		}
+	}
+	a, b := deployment("shop"), deployment("cart")
+	before, err := appsv1ac.ExtractDeployment(a, apiv1.ManagedBy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []*appsv1.Deployment{a, b} {
+		if _, err := trimChild(d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	keyOf := func(m map[string]string, key string) *byte {
+		for k := range m {
+			if k == key {
+				return unsafe.StringData(k)
+			}
+		}
+		return nil
+	}
+	if unsafe.StringData(a.Labels[apiv1.LabelManagedBy]) != unsafe.StringData(b.Labels[apiv1.LabelManagedBy]) {
+		t.Error("a label value is held twice")
+	}
+	if keyOf(a.Labels, apiv1.LabelInstance) != keyOf(b.Labels, apiv1.LabelInstance) {
+		t.Error("a label key is held twice")
+	}
+	if unsafe.StringData(a.Labels[apiv1.LabelManagedBy]) != unsafe.StringData(a.Spec.Template.Labels[apiv1.LabelManagedBy]) {
+		t.Error("template label value held apart from the Deployment's own")
+	}
+	after, err := appsv1ac.ExtractDeployment(a, apiv1.ManagedBy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !equality.Semantic.DeepEqual(before, after) {
+		t.Fatalf("the extracted apply changed:\nbefore %+v\nafter  %+v", before, after)
+	}
+	if a.Labels[apiv1.LabelInstance] != "shop" || b.Labels[apiv1.LabelInstance] != "cart" {
+		t.Fatalf("labels changed: %v %v", a.Labels, b.Labels)
+	}
+}
+
+// TestSharedStringsAreBounded: past the bound, new strings are kept as
+// they are, unshared, and nothing is added; what came before stays shared.
+func TestSharedStringsAreBounded(t *testing.T) {
+	s := &stringSet{set: map[string]string{}, max: 1}
+	x := strings.Clone("x")
+	s.internLocked(x)
+	if got := s.internLocked(strings.Clone("x")); unsafe.StringData(got) != unsafe.StringData(x) {
+		t.Fatal("a string added before the bound is not shared")
+	}
+	y := strings.Clone("y")
+	if got := s.internLocked(y); unsafe.StringData(got) != unsafe.StringData(y) || len(s.set) != 1 {
+		t.Fatalf("past the bound: %d strings kept, want 1", len(s.set))
 	}
 }

@@ -136,6 +136,14 @@ type roundTripper func(*http.Request) (*http.Response, error)
 
 func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
+// Cap is how much memory the buffer holds: the load spec leaves it out of
+// the manager's heap.
+func (s *syncBuffer) Cap() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Cap()
+}
+
 func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
