@@ -88,14 +88,20 @@ func (c *requestCounter) writes() int {
 }
 
 // resourceOf is the resource (and subresource) a request path names:
-// /apis/apps/v1/namespaces/ns/deployments/name/scale is deployments/scale.
+// /apis/apps/v1/namespaces/ns/deployments/name/scale is deployments/scale,
+// /api/v1/pods (a cluster-wide list or watch) is pods.
 func resourceOf(path string) string {
 	parts := strings.Split(strings.Trim(path, "/"), "/")
-	for i, p := range parts {
-		if p == "namespaces" && i+2 < len(parts) {
-			parts = parts[i+2:]
-			break
-		}
+	switch {
+	case parts[0] == "api" && len(parts) > 2:
+		parts = parts[2:]
+	case parts[0] == "apis" && len(parts) > 3:
+		parts = parts[3:]
+	default:
+		return path // discovery
+	}
+	if parts[0] == "namespaces" && len(parts) > 2 {
+		parts = parts[2:]
 	}
 	if len(parts) > 2 {
 		return parts[0] + "/" + parts[2]
