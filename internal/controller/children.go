@@ -165,7 +165,7 @@ func (r *RestAPIReconciler) syncChildren(ctx context.Context, rapi *apiv1.RestAP
 	floors := sc.floors
 	w := &syncRun{r: r, ctx: ctx, rapi: rapi, kids: kids, serving: serving, floors: floors}
 	// One Event per kind of write and reconcile, not one per object: a new
-	// blue-green RestAPI creates 32 objects.
+	// blue-green RestAPI creates 33 objects.
 	defer func() {
 		if len(w.made) > 0 {
 			r.event(rapi, corev1.EventTypeNormal, "Created", "Create", "%s", listNote("Created ", w.made))

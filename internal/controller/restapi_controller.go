@@ -174,6 +174,12 @@ func (r *RestAPIReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 		r.event(rapi, t, e.Reason, e.Action, "%s", e.Message)
 	}
 	if outcome.err != nil {
+		if apierrors.HasStatusCause(outcome.err, corev1.NamespaceTerminatingCause) {
+			// The namespace is being deleted: it refuses new objects, and
+			// the RestAPI goes with it. A retry would only fail again.
+			log.V(1).Info("Namespace is being deleted; not retried", "error", outcome.err.Error())
+			return ctrl.Result{}, nil
+		}
 		return ctrl.Result{}, outcome.err
 	}
 	result := ctrl.Result{RequeueAfter: plan.RequeueAfter}

@@ -95,6 +95,28 @@ var _ = Describe("Problems only the running cluster shows", func() {
 		}).Should(Succeed())
 	})
 
+	It("a namespace being deleted: a child that cannot be created again is not retried", func() {
+		// envtest has no namespace controller: the namespace stays
+		// Terminating, and the API server refuses anything new in it.
+		Expect(k8sClient.Delete(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}})).To(Succeed())
+		Eventually(func(g Gomega) {
+			var n corev1.Namespace
+			g.Expect(k8sClient.Get(ctx, key("", ns), &n)).To(Succeed())
+			g.Expect(n.Status.Phase).To(Equal(corev1.NamespaceTerminating))
+		}).Should(Succeed())
+		var cm corev1.ConfigMap
+		get(ns, "shop-model", &cm)
+		n := reconcilesOf(ns)
+		Expect(k8sClient.Delete(ctx, &cm)).To(Succeed())
+		Eventually(reconcilesOf).WithArguments(ns).Should(BeNumerically(">", n), "the deletion is seen")
+		time.Sleep(time.Second) // the reconcile that tries to create it again ends
+		m := reconcilesOf(ns)
+		time.Sleep(5 * time.Second)
+		Expect(reconcilesOf(ns)-m).To(BeNumerically("<=", 1), "reconciles in 5 s after the refused create")
+		Expect(managerLogsOf(ns)).To(ContainSubstring("Namespace is being deleted; not retried"))
+		Expect(managerLogsOf(ns)).NotTo(ContainSubstring("Reconciler error"))
+	})
+
 	// Each problem gives a condition with its own reason, no hot loop, and
 	// recovery as soon as the cause is gone.
 	DescribeTable("a specific reason, no hot loop, recovery when fixed",

@@ -302,7 +302,7 @@ func available(r *apiv1.RestAPI) bool {
 }
 
 var _ = Describe("Load", Label("load"), func() {
-	It("converges hundreds of RestAPIs and their simultaneous blue-green rollouts, none stuck, within the memory budget", func() {
+	It("converges hundreds of RestAPIs and their simultaneous blue-green rollouts: none stuck, no write at rest, memory bounded", func() {
 		n := loadEnv("LOAD_N", 500)
 		perNS := loadEnv("LOAD_PER_NAMESPACE", 50)
 		workers := loadEnv("LOAD_CLIENTS", 8)
@@ -387,7 +387,7 @@ var _ = Describe("Load", Label("load"), func() {
 		Eventually(func() float64 {
 			return managerMetric("workqueue_depth", map[string]string{"name": "restapi"})
 		}, time.Minute, time.Second).Should(BeZero(), "the workqueue drains")
-		time.Sleep(5 * time.Second) // the last status writes of the scale-down land
+		time.Sleep(5 * time.Second) // Events go out asynchronously: let the last ones leave
 
 		By("at rest: the manager writes nothing while the cluster's own controllers carry on")
 		w0 := managerRequests.writes()
