@@ -146,19 +146,7 @@ up() {
     fi
     die "kwokctl could not create the cluster (see above); 'hack/cluster.sh down' cleans up"
   fi
-  # Loopback node addresses: metrics-server scrapes the simulated kubelets
-  # (the kwok controller, listening on every address) at them.
-  if ! out="$("${KWOK_BIN}/kwokctl" --name "${CLUSTER_NAME}" scale node --replicas "${NODES}" --param '.nodeIPs=["127.0.0.1"]' 2>&1)"; then
-    echo "${out}" >&2
-    die "could not create the simulated nodes"
-  fi
-  local i
-  for i in $(seq 1 60); do
-    if [ "$(kubectl_local get nodes --no-headers 2>/dev/null | grep -c ' Ready')" -ge "${NODES}" ]; then
-      break
-    fi
-    sleep 1
-  done
+  nodes "${NODES}"
   log "cluster '${CLUSTER_NAME}' is up: export KUBECONFIG=${KUBECONFIG_PATH}"
   echo "${KUBECONFIG_PATH}"
 }
@@ -175,6 +163,8 @@ nodes() {
     return
   fi
   local out
+  # Loopback node addresses: metrics-server scrapes the simulated kubelets
+  # (the kwok controller, listening on every address) at them.
   if ! out="$("${KWOK_BIN}/kwokctl" --name "${CLUSTER_NAME}" scale node --replicas "${want}" --param '.nodeIPs=["127.0.0.1"]' 2>&1)"; then
     echo "${out}" >&2
     die "could not create the simulated nodes"
