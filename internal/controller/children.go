@@ -129,12 +129,14 @@ func (r *RestAPIReconciler) readChildren(ctx context.Context, rapi *apiv1.RestAP
 		claims:      map[string]*corev1.PersistentVolumeClaim{},
 	}
 	for i := range claims.Items {
+		restoreOwner(&claims.Items[i])
 		kids.claims[claims.Items[i].Name] = &claims.Items[i]
 	}
 	return kids, nil
 }
 
-// controlled indexes by name the items whose controller is rapi.
+// controlled indexes by name the items whose controller is rapi, their
+// field sets naming that controller again (restoreOwner).
 func controlled[T any, PT interface {
 	*T
 	metav1.Object
@@ -143,6 +145,7 @@ func controlled[T any, PT interface {
 	for i := range items {
 		obj := PT(&items[i])
 		if metav1.IsControlledBy(obj, rapi) {
+			restoreOwner(obj)
 			out[obj.GetName()] = obj
 		}
 	}

@@ -323,70 +323,44 @@ func trimChild(obj any) (any, error) {
 		}
 	}
 	o.SetManagedFields(kept)
-	o.SetLabels(internStrings(o.GetLabels()))
+	shareFields(o)
+	shareMeta(o)
 	switch c := o.(type) {
 	case *appsv1.Deployment:
 		if c.Spec.Selector != nil {
-			c.Spec.Selector.MatchLabels = internStrings(c.Spec.Selector.MatchLabels)
+			c.Spec.Selector.MatchLabels = shareMap(c.Spec.Selector.MatchLabels)
 		}
-		c.Spec.Template.Labels = internStrings(c.Spec.Template.Labels)
+		c.Spec.Template.Labels = shareMap(c.Spec.Template.Labels)
+		c.Spec.Template.Annotations = shareMap(c.Spec.Template.Annotations)
 	case *corev1.Service:
-		c.Spec.Selector = internStrings(c.Spec.Selector)
+		c.Spec.Selector = shareMap(c.Spec.Selector)
 	}
 	return o, nil
 }
 
-// internStrings returns m with every key and value replaced by its
-// canonical copy: every child carries the same label keys and most of the
-// same values (the operator's name, the component, the colour), and the
-// cache need not hold each of them once per object.
-func internStrings(m map[string]string) map[string]string {
-	if len(m) == 0 {
-		return m
-	}
-	out := make(map[string]string, len(m))
-	sharedStrings.mu.Lock()
-	defer sharedStrings.mu.Unlock()
-	for k, v := range m {
-		out[sharedStrings.internLocked(k)] = sharedStrings.internLocked(v)
-	}
-	return out
-}
-
-// stringSet holds one copy of each distinct label key and value. It never
-// forgets (the names of deleted RestAPIs, the template hashes of old Pods
-// stay), so it is bounded: once full, new strings are kept unshared, while
-// the keys and common values, which come first, stay shared. At the bound
-// it holds about 3 MiB.
-type stringSet struct {
-	mu  sync.Mutex
-	set map[string]string
-	max int
-}
-
-var sharedStrings = &stringSet{set: map[string]string{}, max: 1 << 16}
-
-func (s *stringSet) internLocked(v string) string {
-	if shared, ok := s.set[v]; ok {
-		return shared
-	}
-	if len(s.set) < s.max {
-		s.set[v] = v
-	}
-	return v
-}
-
-// trimPod keeps what health reads from a Pod: its metadata without managed
-// fields, and its status. The spec (containers, volumes, environment) is
-// never read: the Deployment's template says what the pods run.
+// trimPod keeps what health reads from a Pod (see podHealthKey and
+// health.Evaluate): its metadata without managed fields, annotations or
+// generated-name prefix; its phase and conditions; and of each container
+// its name, readiness, restarts, waiting state and last termination. The
+// spec (containers, volumes, environment) is never read: the Deployment's
+// template says what the pods run. Nor are addresses, start times, images
+// or container IDs.
 func trimPod(obj any) (any, error) {
 	p, ok := obj.(*corev1.Pod)
 	if !ok {
 		return obj, nil
 	}
 	p.ManagedFields = nil
+	p.Annotations = nil
+	p.GenerateName = ""
+	shareMeta(p)
 	p.Spec = corev1.PodSpec{}
-	p.Labels = internStrings(p.Labels)
+	statuses := make([]corev1.ContainerStatus, len(p.Status.ContainerStatuses))
+	for i, cs := range p.Status.ContainerStatuses {
+		statuses[i] = corev1.ContainerStatus{Name: cs.Name, Ready: cs.Ready, RestartCount: cs.RestartCount,
+			State: corev1.ContainerState{Waiting: cs.State.Waiting}, LastTerminationState: corev1.ContainerState{Terminated: cs.LastTerminationState.Terminated}}
+	}
+	p.Status = corev1.PodStatus{Phase: p.Status.Phase, Conditions: p.Status.Conditions, ContainerStatuses: statuses}
 	return p, nil
 }
 

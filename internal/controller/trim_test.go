@@ -17,7 +17,9 @@ limitations under the License.
 package controller
 
 import (
+	"bytes"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"unsafe"
@@ -26,6 +28,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	appsv1ac "k8s.io/client-go/applyconfigurations/apps/v1"
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -57,23 +60,38 @@ func TestTrimChildKeepsOnlyTheOperatorsApply(t *testing.T) {
 	}
 }
 
-func TestTrimPodKeepsMetadataAndStatus(t *testing.T) {
+func TestTrimPodKeepsWhatHealthReads(t *testing.T) {
+	waiting := &corev1.ContainerStateWaiting{Reason: "CrashLoopBackOff", Message: "back-off"}
+	oom := &corev1.ContainerStateTerminated{Reason: "OOMKilled", ExitCode: 137}
 	p := &corev1.Pod{
-		ObjectMeta: metav1.ObjectMeta{Name: "p", Labels: map[string]string{"a": "b"},
+		ObjectMeta: metav1.ObjectMeta{Name: "p-abc", GenerateName: "p-", Labels: map[string]string{"a": "b"},
+			Annotations:   map[string]string{"x": "y"},
 			ManagedFields: []metav1.ManagedFieldsEntry{{Manager: "kubelet"}}},
-		Spec:   corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: "i", Env: []corev1.EnvVar{{Name: "X", Value: "y"}}}}},
-		Status: corev1.PodStatus{Phase: corev1.PodRunning, ContainerStatuses: []corev1.ContainerStatus{{Name: "c", RestartCount: 3}}},
+		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: "i", Env: []corev1.EnvVar{{Name: "X", Value: "y"}}}}},
+		Status: corev1.PodStatus{Phase: corev1.PodRunning, PodIP: "10.0.0.1", HostIP: "10.1.0.1",
+			Conditions: []corev1.PodCondition{{Type: corev1.PodScheduled, Status: corev1.ConditionFalse, Reason: corev1.PodReasonUnschedulable, Message: "no room"}},
+			ContainerStatuses: []corev1.ContainerStatus{{Name: "c", RestartCount: 3, Ready: true, Image: "i", ImageID: "sha256:1", ContainerID: "containerd://1",
+				State:                corev1.ContainerState{Waiting: waiting},
+				LastTerminationState: corev1.ContainerState{Terminated: oom}}}},
 	}
+	key := podHealthKey(p)
 	out, err := trimPod(p)
 	if err != nil {
 		t.Fatal(err)
 	}
 	got := out.(*corev1.Pod)
-	if got.ManagedFields != nil || len(got.Spec.Containers) != 0 {
-		t.Fatalf("managed fields or spec kept: %+v", got)
+	if got.ManagedFields != nil || len(got.Spec.Containers) != 0 || got.Annotations != nil || got.GenerateName != "" {
+		t.Fatalf("managed fields, spec, annotations or name prefix kept: %+v", got)
 	}
-	if got.Labels["a"] != "b" || got.Status.ContainerStatuses[0].RestartCount != 3 || podHealthKey(got) == "" {
-		t.Fatalf("labels or status lost: %+v", got)
+	cs := got.Status.ContainerStatuses[0]
+	if got.Status.PodIP != "" || got.Status.HostIP != "" || cs.Image != "" || cs.ImageID != "" || cs.ContainerID != "" {
+		t.Fatalf("addresses or images kept: %+v", got.Status)
+	}
+	if got.Labels["a"] != "b" || got.Name != "p-abc" || podHealthKey(got) != key {
+		t.Fatalf("what health reads changed: %+v", got)
+	}
+	if cs.State.Waiting != waiting || cs.LastTerminationState.Terminated != oom || got.Status.Conditions[0].Message != "no room" {
+		t.Fatalf("container states or conditions lost: %+v", got.Status)
 	}
 }
 
@@ -128,33 +146,7 @@ func TestCacheOptionsTrimEveryKind(t *testing.T) {
 // label keys and values, and the zero-write comparison reads the same from
 // them as before.
 func TestTrimChildSharesLabels(t *testing.T) {
-	deployment := func(instance string) *appsv1.Deployment {
-		fields := `{"f:metadata":{"f:labels":{"f:app.kubernetes.io/instance":{}}},"f:spec":{"f:selector":{},"f:template":{"f:spec":{"f:containers":{"k:{\"name\":\"model\"}":{".":{},"f:image":{},"f:name":{}}}}}}}`
-		// Fresh copies, as each decoded object has its own.
-		labels := map[string]string{strings.Clone(apiv1.LabelInstance): instance, strings.Clone(apiv1.LabelManagedBy): strings.Clone(apiv1.ManagedBy)}
-		clone := func(m map[string]string) map[string]string {
-			out := map[string]string{}
-			for k, v := range m {
-				out[strings.Clone(k)] = strings.Clone(v)
-			}
-			return out
-		}
-		return &appsv1.Deployment{
-			TypeMeta: metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
-			ObjectMeta: metav1.ObjectMeta{Name: instance + "-model-blue", Labels: labels, ManagedFields: []metav1.ManagedFieldsEntry{{
-				Manager: apiv1.ManagedBy, Operation: metav1.ManagedFieldsOperationApply, APIVersion: "apps/v1",
-				FieldsType: "FieldsV1", FieldsV1: metav1.NewFieldsV1(fields),
-			}}},
-			Spec: appsv1.DeploymentSpec{
-				Selector: &metav1.LabelSelector{MatchLabels: clone(labels)},
-				Template: corev1.PodTemplateSpec{
-					ObjectMeta: metav1.ObjectMeta{Labels: clone(labels)},
-					Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "model", Image: "registry.example/shop:1"}}},
-				},
-			},
-		}
-	}
-	a, b := deployment("shop"), deployment("cart")
+	a, b := childOf("shop", "0b5a0c9e-1111-4d6a-9a57-0f3c2b1e7d01"), childOf("cart", "0b5a0c9e-2222-4d6a-9a57-0f3c2b1e7d02")
 	before, err := appsv1ac.ExtractDeployment(a, apiv1.ManagedBy)
 	if err != nil {
 		t.Fatal(err)
@@ -181,7 +173,9 @@ func TestTrimChildSharesLabels(t *testing.T) {
 	if unsafe.StringData(a.Labels[apiv1.LabelManagedBy]) != unsafe.StringData(a.Spec.Template.Labels[apiv1.LabelManagedBy]) {
 		t.Error("template label value held apart from the Deployment's own")
 	}
-	after, err := appsv1ac.ExtractDeployment(a, apiv1.ManagedBy)
+	read := a.DeepCopy() // as the cache hands it out
+	restoreOwner(read)
+	after, err := appsv1ac.ExtractDeployment(read, apiv1.ManagedBy)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,17 +187,124 @@ func TestTrimChildSharesLabels(t *testing.T) {
 	}
 }
 
-// TestSharedStringsAreBounded: past the bound, new strings are kept as
-// they are, unshared, and nothing is added; what came before stays shared.
-func TestSharedStringsAreBounded(t *testing.T) {
-	s := &stringSet{set: map[string]string{}, max: 1}
+// TestShareSetStartsAgainWhenFull: past the bound the set starts again
+// empty; a copy handed out before stays what it was.
+func TestShareSetStartsAgainWhenFull(t *testing.T) {
+	s := newShareSet(2, func(a, b string) bool { return a == b })
+	share := func(hash uint64, v string) string { return s.share(hash, v, func() string { return v }) }
 	x := strings.Clone("x")
-	s.internLocked(x)
-	if got := s.internLocked(strings.Clone("x")); unsafe.StringData(got) != unsafe.StringData(x) {
+	share(1, x)
+	if got := share(1, strings.Clone("x")); unsafe.StringData(got) != unsafe.StringData(x) {
 		t.Fatal("a string added before the bound is not shared")
 	}
-	y := strings.Clone("y")
-	if got := s.internLocked(y); unsafe.StringData(got) != unsafe.StringData(y) || len(s.set) != 1 {
-		t.Fatalf("past the bound: %d strings kept, want 1", len(s.set))
+	other := strings.Clone("not x")
+	if got := share(1, other); got != "not x" || unsafe.StringData(got) != unsafe.StringData(other) {
+		t.Fatalf("another string with the same hash: got %q, want it kept as it is", got)
+	}
+	share(2, "y")
+	z := strings.Clone("z")
+	if got := share(3, z); unsafe.StringData(got) != unsafe.StringData(z) || s.len() != 1 {
+		t.Fatalf("past the bound: %d kept, want only the new one", s.len())
+	}
+	if got := share(3, strings.Clone("z")); unsafe.StringData(got) != unsafe.StringData(z) {
+		t.Fatal("the new generation does not share")
+	}
+}
+
+// childOf is a cached child as the API server sends it: a fresh copy of
+// everything, owned by the RestAPI of that UID.
+func childOf(instance string, uid types.UID) *appsv1.Deployment {
+	fields := `{"f:metadata":{"f:labels":{"f:app.kubernetes.io/instance":{}},"f:ownerReferences":{"k:{\"uid\":\"` + string(uid) +
+		`\"}":{}}},"f:spec":{"f:selector":{},"f:template":{"f:spec":{"f:containers":{"k:{\"name\":\"model\"}":{".":{},"f:image":{},"f:name":{}}}}}}}`
+	labels := func() map[string]string {
+		return map[string]string{strings.Clone(apiv1.LabelInstance): strings.Clone(instance), strings.Clone(apiv1.LabelManagedBy): strings.Clone(apiv1.ManagedBy)}
+	}
+	return &appsv1.Deployment{
+		TypeMeta: metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
+		ObjectMeta: metav1.ObjectMeta{Name: instance + "-model-blue", Namespace: strings.Clone("shop"), Labels: labels(),
+			OwnerReferences: []metav1.OwnerReference{{APIVersion: apiv1.GroupVersion.String(), Kind: "RestAPI", Name: strings.Clone(instance),
+				UID: types.UID(strings.Clone(string(uid))), Controller: new(true), BlockOwnerDeletion: new(true)}},
+			ManagedFields: []metav1.ManagedFieldsEntry{{
+				Manager: apiv1.ManagedBy, Operation: metav1.ManagedFieldsOperationApply, APIVersion: "apps/v1",
+				FieldsType: "FieldsV1", FieldsV1: metav1.NewFieldsV1(fields),
+			}}},
+		Spec: appsv1.DeploymentSpec{
+			Selector: &metav1.LabelSelector{MatchLabels: labels()},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: labels()},
+				Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "model", Image: "registry.example/shop:1"}}},
+			},
+		},
+	}
+}
+
+// TestTrimChildSharesFieldSets: children of two RestAPIs of the same shape
+// hold one copy of the operator's field set; read back from the cache (a
+// deep copy, restoreOwner), each extracts what it did before, its own
+// owner reference included.
+func TestTrimChildSharesFieldSets(t *testing.T) {
+	a, b := childOf("shop", "0b5a0c9e-1111-4d6a-9a57-0f3c2b1e7d01"), childOf("cart", "0b5a0c9e-2222-4d6a-9a57-0f3c2b1e7d02")
+	want := map[*appsv1.Deployment]*appsv1ac.DeploymentApplyConfiguration{}
+	for _, d := range []*appsv1.Deployment{a, b} {
+		ac, err := appsv1ac.ExtractDeployment(d, apiv1.ManagedBy)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ac.OwnerReferences) != 1 {
+			t.Fatalf("the test's field set owns %d owner references", len(ac.OwnerReferences))
+		}
+		want[d] = ac
+		if _, err := trimChild(d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if a.ManagedFields[0].FieldsV1 != b.ManagedFields[0].FieldsV1 {
+		t.Fatal("the field sets of two children of the same shape are held twice")
+	}
+	for d, before := range want {
+		read := d.DeepCopy()
+		restoreOwner(read)
+		after, err := appsv1ac.ExtractDeployment(read, apiv1.ManagedBy)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !equality.Semantic.DeepEqual(before, after) {
+			t.Fatalf("%s: the extracted apply changed:\nbefore %+v\nafter  %+v", d.Name, before, after)
+		}
+	}
+	if !bytes.Contains(a.ManagedFields[0].FieldsV1.GetRawBytes(), ownerPlaceholder) {
+		t.Fatal("restoreOwner wrote to the cached copy")
+	}
+}
+
+// TestTrimChildSharesMetadata: children of one RestAPI hold one label map
+// and one owner reference list; the Deployment's selector and template
+// labels are that same map.
+func TestTrimChildSharesMetadata(t *testing.T) {
+	a, b := childOf("shop", "0b5a0c9e-1111-4d6a-9a57-0f3c2b1e7d01"), childOf("shop", "0b5a0c9e-1111-4d6a-9a57-0f3c2b1e7d01")
+	b.Name = "shop-view-blue"
+	for _, d := range []*appsv1.Deployment{a, b} {
+		if _, err := trimChild(d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	same := func(x, y map[string]string) bool {
+		return reflect.ValueOf(x).UnsafePointer() == reflect.ValueOf(y).UnsafePointer()
+	}
+	if !same(a.Labels, b.Labels) || !same(a.Labels, a.Spec.Selector.MatchLabels) || !same(a.Labels, b.Spec.Template.Labels) {
+		t.Error("equal label maps are held apart")
+	}
+	if &a.OwnerReferences[0] != &b.OwnerReferences[0] {
+		t.Error("equal owner references are held apart")
+	}
+	if unsafe.StringData(a.Namespace) != unsafe.StringData(b.Namespace) {
+		t.Error("the namespace is held twice")
+	}
+	c := childOf("cart", "0b5a0c9e-2222-4d6a-9a57-0f3c2b1e7d02")
+	if _, err := trimChild(c); err != nil {
+		t.Fatal(err)
+	}
+	if same(a.Labels, c.Labels) || c.Labels[apiv1.LabelInstance] != "cart" || c.OwnerReferences[0].Name != "cart" {
+		t.Fatalf("another RestAPI's child shares its labels or owner: %v %v", c.Labels, c.OwnerReferences)
 	}
 }

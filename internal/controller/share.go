@@ -1,0 +1,231 @@
+/*
+Copyright 2026 The RestAPI Operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controller
+
+import (
+	"bytes"
+	"hash/maphash"
+	"maps"
+	"reflect"
+	"slices"
+	"sync"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+)
+
+// The cache holds every child of every RestAPI, and they repeat one
+// another: the children of one RestAPI carry the same label maps and the
+// same owner reference, and the operator's field set of a child is the
+// same for every RestAPI of the same shape but for the owner's UID. The
+// cache transforms keep one copy of each, shared between the cached
+// objects. That is safe because nothing writes to a cached object: the
+// cache hands out deep copies, and event handlers only read.
+
+// shareSet holds one canonical copy of each value, by a hash of it: a
+// value found under its hash is compared in full before it is handed out
+// (two values with one hash: the second is kept unshared). It is bounded:
+// once full it starts again empty. Objects cached before keep their shared
+// copies, later ones share among themselves, and copies no cached object
+// uses any more (a deleted RestAPI's labels, an old ReplicaSet's template
+// hash) are let go.
+type shareSet[V any] struct {
+	mu    sync.Mutex
+	set   map[uint64]V
+	max   int
+	equal func(a, b V) bool
+}
+
+func newShareSet[V any](limit int, equal func(a, b V) bool) *shareSet[V] {
+	return &shareSet[V]{set: map[uint64]V{}, max: limit, equal: equal}
+}
+
+// share returns the copy held for v, or holds and returns build's (a copy
+// of v made to be shared).
+func (s *shareSet[V]) share(hash uint64, v V, build func() V) V {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if held, ok := s.set[hash]; ok {
+		if s.equal(held, v) {
+			return held
+		}
+		return v
+	}
+	if len(s.set) >= s.max {
+		clear(s.set)
+	}
+	held := build()
+	s.set[hash] = held
+	return held
+}
+
+func (s *shareSet[V]) len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.set)
+}
+
+var (
+	seed = maphash.MakeSeed()
+	// sharedStrings: label and annotation keys and values, namespaces.
+	sharedStrings = newShareSet(1<<16, func(a, b string) bool { return a == b })
+	// sharedMaps: whole label and annotation maps (also selectors and
+	// pod template labels and annotations).
+	sharedMaps = newShareSet(1<<15, maps.Equal[map[string]string])
+	// sharedOwners: owner reference lists.
+	sharedOwners = newShareSet(1<<14, func(a, b []metav1.OwnerReference) bool { return reflect.DeepEqual(a, b) })
+	// sharedFields: the operator's field sets, owner UID taken out.
+	sharedFields = newShareSet(1<<11, func(a, b *metav1.FieldsV1) bool { return bytes.Equal(a.GetRawBytes(), b.GetRawBytes()) })
+)
+
+// maxShared is the size above which a string or map is kept unshared (four
+// times that for a field set): the sets hold at most their bound times
+// this, however large the objects.
+const maxShared = 4 << 10
+
+func shareString(s string) string {
+	if len(s) > maxShared {
+		return s
+	}
+	return sharedStrings.share(maphash.String(seed, s), s, func() string { return s })
+}
+
+// shareMap returns the shared copy of a label or annotation map.
+func shareMap(m map[string]string) map[string]string {
+	if len(m) == 0 {
+		return m
+	}
+	// The sum of each pair's hash: the same whatever the map's order.
+	var sum uint64
+	size := 0
+	var h maphash.Hash
+	h.SetSeed(seed)
+	for k, v := range m {
+		h.Reset()
+		h.WriteString(k)
+		h.WriteByte(0)
+		h.WriteString(v)
+		sum += h.Sum64()
+		size += len(k) + len(v)
+	}
+	if size > maxShared {
+		return m
+	}
+	return sharedMaps.share(sum, m, func() map[string]string {
+		out := make(map[string]string, len(m))
+		for k, v := range m {
+			out[shareString(k)] = shareString(v)
+		}
+		return out
+	})
+}
+
+// shareOwners returns the shared copy of an owner reference list.
+func shareOwners(refs []metav1.OwnerReference) []metav1.OwnerReference {
+	if len(refs) == 0 {
+		return refs
+	}
+	var h maphash.Hash
+	h.SetSeed(seed)
+	for _, r := range refs {
+		for _, s := range []string{r.APIVersion, r.Kind, r.Name, string(r.UID), boolKey(r.Controller), boolKey(r.BlockOwnerDeletion)} {
+			h.WriteString(s)
+			h.WriteByte(0)
+		}
+	}
+	return sharedOwners.share(h.Sum64(), refs, func() []metav1.OwnerReference { return slices.Clip(refs) })
+}
+
+func boolKey(b *bool) string {
+	switch {
+	case b == nil:
+		return "-"
+	case *b:
+		return "t"
+	}
+	return "f"
+}
+
+// ownerKey is how a field set names an entry of metadata.ownerReferences:
+// by the owner's UID.
+func ownerKey(uid types.UID) []byte {
+	return []byte(`k:{\"uid\":\"` + string(uid) + `\"}`)
+}
+
+// ownerPlaceholder stands for the controller's UID in a cached field set.
+// No real UID is "owner": the API server assigns UUIDs.
+var ownerPlaceholder = ownerKey("owner")
+
+// shareFields replaces each field set of o by the shared copy, the UID of
+// o's controller replaced by ownerPlaceholder: that UID is the only part
+// of the operator's field set that differs between RestAPIs of the same
+// shape. restoreOwner puts it back.
+func shareFields(o metav1.Object) {
+	uid := controllerUID(o)
+	mf := o.GetManagedFields()
+	for i := range mf {
+		f := mf[i].FieldsV1
+		if f == nil {
+			continue
+		}
+		raw := f.GetRawBytes()
+		if uid != "" {
+			raw = bytes.ReplaceAll(raw, ownerKey(uid), ownerPlaceholder)
+		}
+		shared := new(metav1.FieldsV1)
+		shared.SetRawBytes(raw)
+		if len(raw) > 4*maxShared {
+			mf[i].FieldsV1 = shared
+			continue
+		}
+		mf[i].FieldsV1 = sharedFields.share(maphash.Bytes(seed, raw), shared, func() *metav1.FieldsV1 { return shared })
+	}
+}
+
+// restoreOwner undoes shareFields on a copy read from the cache, so the
+// field sets name the controller's UID again. It must run before any
+// Extract reads a cached child.
+func restoreOwner(o metav1.Object) {
+	uid := controllerUID(o)
+	if uid == "" {
+		return
+	}
+	mf := o.GetManagedFields()
+	for i := range mf {
+		if f := mf[i].FieldsV1; f != nil && bytes.Contains(f.GetRawBytes(), ownerPlaceholder) {
+			restored := new(metav1.FieldsV1)
+			restored.SetRawBytes(bytes.ReplaceAll(f.GetRawBytes(), ownerPlaceholder, ownerKey(uid)))
+			mf[i].FieldsV1 = restored
+		}
+	}
+}
+
+func controllerUID(o metav1.Object) types.UID {
+	if ref := metav1.GetControllerOfNoCopy(o); ref != nil {
+		return ref.UID
+	}
+	return ""
+}
+
+// shareMeta shares what a cached object's metadata repeats: namespace,
+// labels, annotations, owner references.
+func shareMeta(o metav1.Object) {
+	o.SetNamespace(shareString(o.GetNamespace()))
+	o.SetLabels(shareMap(o.GetLabels()))
+	o.SetAnnotations(shareMap(o.GetAnnotations()))
+	o.SetOwnerReferences(shareOwners(o.GetOwnerReferences()))
+}
