@@ -327,15 +327,38 @@ func trimChild(obj any) (any, error) {
 	shareMeta(o)
 	switch c := o.(type) {
 	case *appsv1.Deployment:
-		if c.Spec.Selector != nil {
-			c.Spec.Selector.MatchLabels = shareMap(c.Spec.Selector.MatchLabels)
-		}
+		shareSelector(c.Spec.Selector)
 		c.Spec.Template.Labels = shareMap(c.Spec.Template.Labels)
 		c.Spec.Template.Annotations = shareMap(c.Spec.Template.Annotations)
+		for _, cs := range [][]corev1.Container{c.Spec.Template.Spec.InitContainers, c.Spec.Template.Spec.Containers} {
+			for i := range cs {
+				shareResources(&cs[i].Resources)
+			}
+		}
 	case *corev1.Service:
 		c.Spec.Selector = shareMap(c.Spec.Selector)
+	case *networkingv1.NetworkPolicy:
+		shareSelector(&c.Spec.PodSelector)
+		for i := range c.Spec.Ingress {
+			sharePeers(c.Spec.Ingress[i].From)
+		}
+		for i := range c.Spec.Egress {
+			sharePeers(c.Spec.Egress[i].To)
+		}
+	case *autoscalingv2.HorizontalPodAutoscaler:
+		// Status reports the replicas (autoscalerStatus) and the
+		// predictive scaler records the desired ones; nothing reads the
+		// conditions or the current metrics.
+		c.Status.Conditions, c.Status.CurrentMetrics = nil, nil
 	}
 	return o, nil
+}
+
+func sharePeers(peers []networkingv1.NetworkPolicyPeer) {
+	for i := range peers {
+		shareSelector(peers[i].PodSelector)
+		shareSelector(peers[i].NamespaceSelector)
+	}
 }
 
 // trimPod keeps what health reads from a Pod (see podHealthKey and

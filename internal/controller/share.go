@@ -24,6 +24,8 @@ import (
 	"slices"
 	"sync"
 
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 )
@@ -86,6 +88,8 @@ var (
 	// sharedMaps: whole label and annotation maps (also selectors and
 	// pod template labels and annotations).
 	sharedMaps = newShareSet(1<<15, maps.Equal[map[string]string])
+	// sharedResources: containers' requests and limits.
+	sharedResources = newShareSet(1<<12, sameQuantities)
 	// sharedOwners: owner reference lists.
 	sharedOwners = newShareSet(1<<14, func(a, b []metav1.OwnerReference) bool { return reflect.DeepEqual(a, b) })
 	// sharedFields: the operator's field sets, owner UID taken out.
@@ -132,6 +136,43 @@ func shareMap(m map[string]string) map[string]string {
 		}
 		return out
 	})
+}
+
+// shareSelector shares a label selector's map of labels.
+func shareSelector(s *metav1.LabelSelector) {
+	if s != nil {
+		s.MatchLabels = shareMap(s.MatchLabels)
+	}
+}
+
+// shareResources shares a container's requests and limits: containers
+// mostly ask for the same.
+func shareResources(r *corev1.ResourceRequirements) {
+	r.Limits = shareResourceList(r.Limits)
+	r.Requests = shareResourceList(r.Requests)
+}
+
+func shareResourceList(l corev1.ResourceList) corev1.ResourceList {
+	if len(l) == 0 {
+		return l
+	}
+	var sum uint64
+	var h maphash.Hash
+	h.SetSeed(seed)
+	for name, q := range l {
+		h.Reset()
+		h.WriteString(string(name))
+		h.WriteByte(0)
+		h.WriteString(q.String())
+		sum += h.Sum64()
+	}
+	return sharedResources.share(sum, l, func() corev1.ResourceList { return l })
+}
+
+// sameQuantities: the same names and amounts (in the same format, so the
+// same when written out).
+func sameQuantities(a, b corev1.ResourceList) bool {
+	return maps.EqualFunc(a, b, func(x, y resource.Quantity) bool { return x.Cmp(y) == 0 && x.Format == y.Format })
 }
 
 // shareOwners returns the shared copy of an owner reference list.

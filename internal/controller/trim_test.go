@@ -25,8 +25,11 @@ import (
 	"unsafe"
 
 	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	appsv1ac "k8s.io/client-go/applyconfigurations/apps/v1"
@@ -306,5 +309,67 @@ func TestTrimChildSharesMetadata(t *testing.T) {
 	}
 	if same(a.Labels, c.Labels) || c.Labels[apiv1.LabelInstance] != "cart" || c.OwnerReferences[0].Name != "cart" {
 		t.Fatalf("another RestAPI's child shares its labels or owner: %v %v", c.Labels, c.OwnerReferences)
+	}
+}
+
+// TestTrimChildSharesSpecs: equal requests and limits, and equal selectors
+// of NetworkPolicies, are held once; an HPA keeps the replicas status
+// reports and nothing else of its status.
+func TestTrimChildSharesSpecs(t *testing.T) {
+	resources := func() corev1.ResourceRequirements {
+		return corev1.ResourceRequirements{
+			Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100m"), corev1.ResourceMemory: resource.MustParse("128Mi")},
+			Limits:   corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("256Mi")},
+		}
+	}
+	a, b := childOf("shop", "0b5a0c9e-1111-4d6a-9a57-0f3c2b1e7d01"), childOf("cart", "0b5a0c9e-2222-4d6a-9a57-0f3c2b1e7d02")
+	a.Spec.Template.Spec.Containers[0].Resources = resources()
+	b.Spec.Template.Spec.Containers[0].Resources = resources()
+	c := childOf("big", "0b5a0c9e-3333-4d6a-9a57-0f3c2b1e7d03")
+	c.Spec.Template.Spec.Containers[0].Resources = resources()
+	c.Spec.Template.Spec.Containers[0].Resources.Limits[corev1.ResourceMemory] = resource.MustParse("1Gi")
+	for _, d := range []*appsv1.Deployment{a, b, c} {
+		if _, err := trimChild(d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	same := func(x, y corev1.ResourceList) bool {
+		return reflect.ValueOf(x).UnsafePointer() == reflect.ValueOf(y).UnsafePointer()
+	}
+	ra, rb, rc := a.Spec.Template.Spec.Containers[0].Resources, b.Spec.Template.Spec.Containers[0].Resources, c.Spec.Template.Spec.Containers[0].Resources
+	if !same(ra.Requests, rb.Requests) || !same(ra.Limits, rb.Limits) || !same(ra.Requests, rc.Requests) {
+		t.Error("equal requests or limits are held apart")
+	}
+	if same(ra.Limits, rc.Limits) || rc.Limits.Memory().String() != "1Gi" {
+		t.Errorf("different limits shared: %v", rc.Limits)
+	}
+
+	policy := func(instance string) *networkingv1.NetworkPolicy {
+		sel := func() *metav1.LabelSelector {
+			return &metav1.LabelSelector{MatchLabels: map[string]string{strings.Clone(apiv1.LabelInstance): strings.Clone(instance)}}
+		}
+		return &networkingv1.NetworkPolicy{ObjectMeta: metav1.ObjectMeta{Name: instance + "-model"}, Spec: networkingv1.NetworkPolicySpec{
+			PodSelector: *sel(),
+			Ingress:     []networkingv1.NetworkPolicyIngressRule{{From: []networkingv1.NetworkPolicyPeer{{PodSelector: sel()}}}},
+		}}
+	}
+	np := policy("shop")
+	if _, err := trimChild(np); err != nil {
+		t.Fatal(err)
+	}
+	if reflect.ValueOf(np.Spec.PodSelector.MatchLabels).UnsafePointer() != reflect.ValueOf(np.Spec.Ingress[0].From[0].PodSelector.MatchLabels).UnsafePointer() {
+		t.Error("a NetworkPolicy's equal selectors are held apart")
+	}
+
+	hpa := &autoscalingv2.HorizontalPodAutoscaler{ObjectMeta: metav1.ObjectMeta{Name: "shop-model"}, Status: autoscalingv2.HorizontalPodAutoscalerStatus{
+		CurrentReplicas: 3, DesiredReplicas: 4,
+		Conditions:     []autoscalingv2.HorizontalPodAutoscalerCondition{{Type: autoscalingv2.ScalingActive, Message: "the HPA was able to compute the replica count"}},
+		CurrentMetrics: []autoscalingv2.MetricStatus{{Type: autoscalingv2.ResourceMetricSourceType}},
+	}}
+	if _, err := trimChild(hpa); err != nil {
+		t.Fatal(err)
+	}
+	if st := autoscalerStatus(hpa); st.CurrentReplicas != 3 || st.DesiredReplicas != 4 || hpa.Status.Conditions != nil || hpa.Status.CurrentMetrics != nil {
+		t.Fatalf("HPA status after trimming: %+v", hpa.Status)
 	}
 }
