@@ -245,6 +245,12 @@ func (r *RestAPIReconciler) readRestAPI(ctx context.Context, key types.Namespace
 	}
 	r.writtenMu.Lock()
 	last, ok := r.written[key]
+	if ok && rapi.ResourceVersion == last.to {
+		// The cache has our write, and it never goes back to an older
+		// copy: nothing left to remember (a status copy per RestAPI).
+		delete(r.written, key)
+		ok = false
+	}
 	r.writtenMu.Unlock()
 	switch {
 	case !ok || equality.Semantic.DeepEqual(last.status, rapi.Status):
@@ -330,13 +336,20 @@ func trimChild(obj any) (any, error) {
 		shareSelector(c.Spec.Selector)
 		c.Spec.Template.Labels = shareMap(c.Spec.Template.Labels)
 		c.Spec.Template.Annotations = shareMap(c.Spec.Template.Annotations)
-		for _, cs := range [][]corev1.Container{c.Spec.Template.Spec.InitContainers, c.Spec.Template.Spec.Containers} {
-			for i := range cs {
-				shareResources(&cs[i].Resources)
-			}
+		sharePodSpec(&c.Spec.Template.Spec)
+		for i := range c.Status.Conditions {
+			shareCondition(&c.Status.Conditions[i])
 		}
+	case *corev1.ConfigMap:
+		// Both colours' ConfigMaps hold the same data until the
+		// configuration changes.
+		c.Data = shareMap(c.Data)
 	case *corev1.Service:
 		c.Spec.Selector = shareMap(c.Spec.Selector)
+		// What the API server fills in and render.Services never sets
+		// (so no field set of the operator's names it), and nothing reads.
+		c.Spec.ClusterIP, c.Spec.ClusterIPs, c.Spec.IPFamilies, c.Spec.IPFamilyPolicy = "", nil, nil, nil
+		c.Spec.SessionAffinity, c.Spec.InternalTrafficPolicy = "", nil
 	case *networkingv1.NetworkPolicy:
 		shareSelector(&c.Spec.PodSelector)
 		for i := range c.Spec.Ingress {
@@ -363,7 +376,8 @@ func sharePeers(peers []networkingv1.NetworkPolicyPeer) {
 
 // trimPod keeps what health reads from a Pod (see podHealthKey and
 // health.Evaluate): its metadata without managed fields, annotations or
-// generated-name prefix; its phase and conditions; and of each container
+// generated-name prefix; its phase, its Ready and PodScheduled conditions;
+// and of each container
 // its name, readiness, restarts, waiting state and last termination. The
 // spec (containers, volumes, environment) is never read: the Deployment's
 // template says what the pods run. Nor are addresses, start times, images
@@ -380,10 +394,17 @@ func trimPod(obj any) (any, error) {
 	p.Spec = corev1.PodSpec{}
 	statuses := make([]corev1.ContainerStatus, len(p.Status.ContainerStatuses))
 	for i, cs := range p.Status.ContainerStatuses {
-		statuses[i] = corev1.ContainerStatus{Name: cs.Name, Ready: cs.Ready, RestartCount: cs.RestartCount,
+		statuses[i] = corev1.ContainerStatus{Name: shareString(cs.Name), Ready: cs.Ready, RestartCount: cs.RestartCount,
 			State: corev1.ContainerState{Waiting: cs.State.Waiting}, LastTerminationState: corev1.ContainerState{Terminated: cs.LastTerminationState.Terminated}}
 	}
-	p.Status = corev1.PodStatus{Phase: p.Status.Phase, Conditions: p.Status.Conditions, ContainerStatuses: statuses}
+	var conditions []corev1.PodCondition
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.PodReady || c.Type == corev1.PodScheduled {
+			c.Type, c.Status, c.Reason = corev1.PodConditionType(shareString(string(c.Type))), corev1.ConditionStatus(shareString(string(c.Status))), shareString(c.Reason)
+			conditions = append(conditions, c)
+		}
+	}
+	p.Status = corev1.PodStatus{Phase: corev1.PodPhase(shareString(string(p.Status.Phase))), Conditions: conditions, ContainerStatuses: statuses}
 	return p, nil
 }
 

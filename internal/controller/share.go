@@ -24,6 +24,7 @@ import (
 	"slices"
 	"sync"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -173,6 +174,49 @@ func shareResourceList(l corev1.ResourceList) corev1.ResourceList {
 // same when written out).
 func sameQuantities(a, b corev1.ResourceList) bool {
 	return maps.EqualFunc(a, b, func(x, y resource.Quantity) bool { return x.Cmp(y) == 0 && x.Format == y.Format })
+}
+
+// sharePodSpec shares, in a Deployment's pod template, the strings every
+// template repeats (names, images, paths, policies the API server fills
+// in) and the containers' requests and limits.
+func sharePodSpec(ps *corev1.PodSpec) {
+	ps.RestartPolicy = corev1.RestartPolicy(shareString(string(ps.RestartPolicy)))
+	ps.DNSPolicy = corev1.DNSPolicy(shareString(string(ps.DNSPolicy)))
+	ps.SchedulerName = shareString(ps.SchedulerName)
+	for i := range ps.Volumes {
+		ps.Volumes[i].Name = shareString(ps.Volumes[i].Name)
+	}
+	for _, cs := range [][]corev1.Container{ps.InitContainers, ps.Containers} {
+		for i := range cs {
+			c := &cs[i]
+			c.Name, c.Image = shareString(c.Name), shareString(c.Image)
+			c.TerminationMessagePath = shareString(c.TerminationMessagePath)
+			c.TerminationMessagePolicy = corev1.TerminationMessagePolicy(shareString(string(c.TerminationMessagePolicy)))
+			c.ImagePullPolicy = corev1.PullPolicy(shareString(string(c.ImagePullPolicy)))
+			for j := range c.Ports {
+				c.Ports[j].Name = shareString(c.Ports[j].Name)
+			}
+			for j := range c.VolumeMounts {
+				c.VolumeMounts[j].Name, c.VolumeMounts[j].MountPath = shareString(c.VolumeMounts[j].Name), shareString(c.VolumeMounts[j].MountPath)
+			}
+			for _, p := range []*corev1.Probe{c.LivenessProbe, c.ReadinessProbe, c.StartupProbe} {
+				if p != nil && p.HTTPGet != nil {
+					g := p.HTTPGet
+					g.Path, g.Scheme, g.Port.StrVal = shareString(g.Path), corev1.URIScheme(shareString(string(g.Scheme))), shareString(g.Port.StrVal)
+				}
+			}
+			shareResources(&c.Resources)
+		}
+	}
+}
+
+// shareCondition shares a Deployment condition's type, status and reason:
+// the Deployment controller writes the same few. (Not the message: it
+// names the ReplicaSet.)
+func shareCondition(c *appsv1.DeploymentCondition) {
+	c.Type = appsv1.DeploymentConditionType(shareString(string(c.Type)))
+	c.Status = corev1.ConditionStatus(shareString(string(c.Status)))
+	c.Reason = shareString(c.Reason)
 }
 
 // shareOwners returns the shared copy of an owner reference list.

@@ -37,6 +37,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
+	"github.com/restapi-operator/restapi-operator/internal/health"
+	"github.com/restapi-operator/restapi-operator/internal/render"
 )
 
 func TestTrimChildKeepsOnlyTheOperatorsApply(t *testing.T) {
@@ -72,12 +74,13 @@ func TestTrimPodKeepsWhatHealthReads(t *testing.T) {
 			ManagedFields: []metav1.ManagedFieldsEntry{{Manager: "kubelet"}}},
 		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: "i", Env: []corev1.EnvVar{{Name: "X", Value: "y"}}}}},
 		Status: corev1.PodStatus{Phase: corev1.PodRunning, PodIP: "10.0.0.1", HostIP: "10.1.0.1",
-			Conditions: []corev1.PodCondition{{Type: corev1.PodScheduled, Status: corev1.ConditionFalse, Reason: corev1.PodReasonUnschedulable, Message: "no room"}},
+			Conditions: []corev1.PodCondition{{Type: corev1.PodInitialized, Status: corev1.ConditionTrue},
+				{Type: corev1.PodScheduled, Status: corev1.ConditionFalse, Reason: corev1.PodReasonUnschedulable, Message: "no room"}},
 			ContainerStatuses: []corev1.ContainerStatus{{Name: "c", RestartCount: 3, Ready: true, Image: "i", ImageID: "sha256:1", ContainerID: "containerd://1",
 				State:                corev1.ContainerState{Waiting: waiting},
 				LastTerminationState: corev1.ContainerState{Terminated: oom}}}},
 	}
-	key := podHealthKey(p)
+	p0 := p.DeepCopy()
 	out, err := trimPod(p)
 	if err != nil {
 		t.Fatal(err)
@@ -90,7 +93,10 @@ func TestTrimPodKeepsWhatHealthReads(t *testing.T) {
 	if got.Status.PodIP != "" || got.Status.HostIP != "" || cs.Image != "" || cs.ImageID != "" || cs.ContainerID != "" {
 		t.Fatalf("addresses or images kept: %+v", got.Status)
 	}
-	if got.Labels["a"] != "b" || got.Name != "p-abc" || podHealthKey(got) != key {
+	if len(got.Status.Conditions) != 1 {
+		t.Fatalf("conditions kept: %+v, want only PodScheduled (and Ready)", got.Status.Conditions)
+	}
+	if got.Labels["a"] != "b" || got.Name != "p-abc" || health.Evaluate(nil, []corev1.Pod{*got}) != health.Evaluate(nil, []corev1.Pod{*p0}) {
 		t.Fatalf("what health reads changed: %+v", got)
 	}
 	if cs.State.Waiting != waiting || cs.LastTerminationState.Terminated != oom || got.Status.Conditions[0].Message != "no room" {
@@ -344,6 +350,25 @@ func TestTrimChildSharesSpecs(t *testing.T) {
 		t.Errorf("different limits shared: %v", rc.Limits)
 	}
 
+	conditions := func() []appsv1.DeploymentCondition {
+		return []appsv1.DeploymentCondition{{Type: appsv1.DeploymentAvailable, Status: corev1.ConditionTrue, Reason: strings.Clone("MinimumReplicasAvailable")}}
+	}
+	a.Status.Conditions, b.Status.Conditions = conditions(), conditions()
+	data := func() map[string]string { return map[string]string{"LOG_LEVEL": strings.Clone("info")} }
+	cmA := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "shop-model-blue"}, Data: data()}
+	cmB := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "shop-model-green"}, Data: data()}
+	for _, o := range []client.Object{a, b, cmA, cmB} {
+		if _, err := trimChild(o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if unsafe.StringData(a.Status.Conditions[0].Reason) != unsafe.StringData(b.Status.Conditions[0].Reason) {
+		t.Error("a Deployment condition's reason is held twice")
+	}
+	if reflect.ValueOf(cmA.Data).UnsafePointer() != reflect.ValueOf(cmB.Data).UnsafePointer() || cmB.Data["LOG_LEVEL"] != "info" {
+		t.Error("two ConfigMaps with the same data hold it twice")
+	}
+
 	policy := func(instance string) *networkingv1.NetworkPolicy {
 		sel := func() *metav1.LabelSelector {
 			return &metav1.LabelSelector{MatchLabels: map[string]string{strings.Clone(apiv1.LabelInstance): strings.Clone(instance)}}
@@ -371,5 +396,31 @@ func TestTrimChildSharesSpecs(t *testing.T) {
 	}
 	if st := autoscalerStatus(hpa); st.CurrentReplicas != 3 || st.DesiredReplicas != 4 || hpa.Status.Conditions != nil || hpa.Status.CurrentMetrics != nil {
 		t.Fatalf("HPA status after trimming: %+v", hpa.Status)
+	}
+}
+
+// TestTrimServiceDropsOnlyWhatTheOperatorNeverSets: the fields the API
+// server fills in are dropped from cached Services, and no Service the
+// operator renders sets any of them (else its field set would name a field
+// the cache no longer holds, and every comparison would differ).
+func TestTrimServiceDropsOnlyWhatTheOperatorNeverSets(t *testing.T) {
+	for _, ac := range render.Services(newBlueGreenRestAPI("shop", "api"), apiv1.EnvironmentBlue, apiv1.EnvironmentGreen, true) {
+		s := ac.Spec
+		if s.ClusterIP != nil || len(s.ClusterIPs) > 0 || len(s.IPFamilies) > 0 || s.IPFamilyPolicy != nil || s.SessionAffinity != nil || s.InternalTrafficPolicy != nil {
+			t.Fatalf("%s: the operator sets a field the cache drops: %+v", *ac.Name, s)
+		}
+	}
+	single, cluster := corev1.IPFamilyPolicySingleStack, corev1.ServiceInternalTrafficPolicyCluster
+	svc := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: "api-model"}, Spec: corev1.ServiceSpec{
+		Type: corev1.ServiceTypeClusterIP, Selector: map[string]string{"a": "b"}, Ports: []corev1.ServicePort{{Name: "http", Port: 80}},
+		ClusterIP: "10.0.0.7", ClusterIPs: []string{"10.0.0.7"}, IPFamilies: []corev1.IPFamily{corev1.IPv4Protocol},
+		IPFamilyPolicy: &single, SessionAffinity: corev1.ServiceAffinityNone, InternalTrafficPolicy: &cluster,
+	}}
+	if _, err := trimChild(svc); err != nil {
+		t.Fatal(err)
+	}
+	want := corev1.ServiceSpec{Type: corev1.ServiceTypeClusterIP, Selector: map[string]string{"a": "b"}, Ports: []corev1.ServicePort{{Name: "http", Port: 80}}}
+	if !equality.Semantic.DeepEqual(svc.Spec, want) {
+		t.Fatalf("cached Service spec %+v, want %+v", svc.Spec, want)
 	}
 }

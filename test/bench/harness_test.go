@@ -289,18 +289,11 @@ type harness struct {
 	workers int           // the manager's MaxConcurrentReconciles
 }
 
-// setup starts a control plane and the manager, as cmd/main.go builds it
-// (production options, client-side rate limiting off as ctrl.GetConfig
-// leaves it). It creates the namespaces and watches those whose name does
-// not contain "baseline": the bare client's RestAPIs are left alone. tune
-// may adjust the manager's settings.
-func setup(t *testing.T, tune func(*manager.Config, *ctrl.Options), namespaces ...string) *harness {
+// controlPlane starts a control plane without the manager, with the
+// namespaces, and returns the test's client to it.
+func controlPlane(t *testing.T, namespaces ...string) (*rest.Config, client.Client) {
 	t.Helper()
 	logf.SetLogger(zap.New(zap.WriteTo(io.Discard)))
-	ctx := t.Context()
-	scheme := k8sruntime.NewScheme()
-	utilruntime.Must(clientgoscheme.AddToScheme(scheme))
-	utilruntime.Must(apiv1.AddToScheme(scheme))
 	env := &envtest.Environment{
 		CRDDirectoryPaths:     []string{filepath.Join("..", "..", "config", "crd", "bases")},
 		ErrorIfCRDPathMissing: true,
@@ -313,15 +306,35 @@ func setup(t *testing.T, tune func(*manager.Config, *ctrl.Options), namespaces .
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = env.Stop() })
-	c, err := client.New(cfg, client.Options{Scheme: scheme})
+	c, err := client.New(cfg, client.Options{Scheme: benchScheme})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, ns := range namespaces {
-		if err := c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
+		if err := c.Create(t.Context(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
 			t.Fatal(err)
 		}
 	}
+	return cfg, c
+}
+
+var benchScheme = func() *k8sruntime.Scheme {
+	scheme := k8sruntime.NewScheme()
+	utilruntime.Must(clientgoscheme.AddToScheme(scheme))
+	utilruntime.Must(apiv1.AddToScheme(scheme))
+	return scheme
+}()
+
+// setup starts a control plane and the manager, as cmd/main.go builds it
+// (production options, client-side rate limiting off as ctrl.GetConfig
+// leaves it). It creates the namespaces and watches those whose name does
+// not contain "baseline": the bare client's RestAPIs are left alone. tune
+// may adjust the manager's settings.
+func setup(t *testing.T, tune func(*manager.Config, *ctrl.Options), namespaces ...string) *harness {
+	t.Helper()
+	ctx := t.Context()
+	cfg, c := controlPlane(t, namespaces...)
+	scheme := benchScheme
 	var watched []string
 	for _, ns := range namespaces {
 		if !strings.Contains(ns, "baseline") {
