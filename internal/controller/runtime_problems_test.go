@@ -117,6 +117,53 @@ var _ = Describe("Problems only the running cluster shows", func() {
 		Expect(managerLogsOf(ns)).NotTo(ContainSubstring("Reconciler error"))
 	})
 
+	It("every problem at once, for a minute: reconciles stay bounded, and all recover when fixed", func() {
+		By("a missing Secret, a missing ConfigMap, an image that cannot be pulled and a quota, all on one RestAPI")
+		failingPod(ns, "shop-model", "shop-model-abc", waitingStatus("CreateContainerConfigError", `secret "shop-db" not found`))
+		failingPod(ns, "shop-view", "shop-view-abc", waitingStatus("CreateContainerConfigError", `configmap "shop-settings" not found`))
+		failingPod(ns, "shop-controller", "shop-controller-abc", waitingStatus("ImagePullBackOff", `Back-off pulling image "registry.example/shop:9.9.9"`))
+		setDeploymentStatus(ns, "shop-repository", func(d *appsv1.Deployment) {
+			d.Status.ReadyReplicas, d.Status.AvailableReplicas = 0, 0
+			d.Status.Conditions = append(d.Status.Conditions, appsv1.DeploymentCondition{
+				Type: appsv1.DeploymentReplicaFailure, Status: corev1.ConditionTrue, Reason: "FailedCreate",
+				Message: `pods "shop-repository-abc" is forbidden: exceeded quota: compute`,
+			})
+		})
+		By("and a name taken by an object the operator does not own, in another namespace")
+		other := newNamespace()
+		foreign := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: other, Name: "web-model"}}
+		Expect(k8sClient.Create(ctx, foreign)).To(Succeed())
+		Expect(k8sClient.Create(ctx, newRestAPI(other, "web"))).To(Succeed())
+		Eventually(func(g Gomega) {
+			g.Expect(degraded(ns, "shop")).NotTo(BeNil())
+			g.Expect(degraded(ns, "shop").Status).To(Equal(metav1.ConditionTrue))
+			g.Expect(degraded(other, "web")).NotTo(BeNil())
+			g.Expect(degraded(other, "web").Reason).To(Equal(ReasonChildConflict))
+		}).Should(Succeed())
+
+		By("a minute with nothing fixed")
+		problems, conflict := reconcilesOf(ns), reconcilesOf(other)
+		time.Sleep(time.Minute)
+		problems, conflict = reconcilesOf(ns)-problems, reconcilesOf(other)-conflict
+		GinkgoWriter.Printf("reconciles in a minute: %d with four problems (nothing changes), %d blocked by a name (retried every 3 s)\n", problems, conflict)
+		Expect(problems).To(BeNumerically("<=", 2), "reconciles in a minute of a RestAPI whose problems do not change")
+		Expect(conflict).To(BeNumerically("<=", 22), "reconciles in a minute of a RestAPI blocked by a name, retried every 3 s")
+		Expect(conflict).To(BeNumerically(">=", 10), "the blocked RestAPI is looked at again")
+		Expect(restAPI(ns, "shop").Status.Phase).NotTo(Equal(apiv1.PhaseAvailable))
+
+		By("every cause removed: both recover")
+		for _, pod := range []string{"shop-model-abc", "shop-view-abc", "shop-controller-abc"} {
+			runningPod(ns, pod)
+		}
+		markReady(ns, "shop-repository")
+		Expect(k8sClient.Delete(ctx, foreign)).To(Succeed())
+		Eventually(func(g Gomega) {
+			g.Expect(degraded(ns, "shop").Status).To(Equal(metav1.ConditionFalse))
+			g.Expect(restAPI(ns, "shop").Status.Phase).To(Equal(apiv1.PhaseAvailable))
+			g.Expect(degraded(other, "web").Reason).NotTo(Equal(ReasonChildConflict))
+		}).Should(Succeed())
+	})
+
 	// Each problem gives a condition with its own reason, no hot loop, and
 	// recovery as soon as the cause is gone.
 	DescribeTable("a specific reason, no hot loop, recovery when fixed",

@@ -41,20 +41,22 @@ import (
 
 // shareSet holds one canonical copy of each value, by a hash of it: a
 // value found under its hash is compared in full before it is handed out
-// (two values with one hash: the second is kept unshared). It is bounded:
-// once full it starts again empty. Objects cached before keep their shared
-// copies, later ones share among themselves, and copies no cached object
-// uses any more (a deleted RestAPI's labels, an old ReplicaSet's template
-// hash) are let go.
+// (two values with one hash: the second is kept unshared). It is bounded
+// by the bytes it holds: once full it starts again empty. Objects cached
+// before keep their shared copies, later ones share among themselves, and
+// copies no cached object uses any more (a deleted RestAPI's labels, an old
+// ReplicaSet's template hash) are let go.
 type shareSet[V any] struct {
-	mu    sync.Mutex
-	set   map[uint64]V
-	max   int
-	equal func(a, b V) bool
+	mu       sync.Mutex
+	set      map[uint64]V
+	bytes    int
+	maxBytes int
+	equal    func(a, b V) bool
+	size     func(V) int
 }
 
-func newShareSet[V any](limit int, equal func(a, b V) bool) *shareSet[V] {
-	return &shareSet[V]{set: map[uint64]V{}, max: limit, equal: equal}
+func newShareSet[V any](maxBytes int, equal func(a, b V) bool, size func(V) int) *shareSet[V] {
+	return &shareSet[V]{set: map[uint64]V{}, maxBytes: maxBytes, equal: equal, size: size}
 }
 
 // share returns the copy held for v, or holds and returns build's (a copy
@@ -68,11 +70,14 @@ func (s *shareSet[V]) share(hash uint64, v V, build func() V) V {
 		}
 		return v
 	}
-	if len(s.set) >= s.max {
-		clear(s.set)
-	}
 	held := build()
+	n := s.size(held)
+	if s.bytes+n > s.maxBytes {
+		clear(s.set)
+		s.bytes = 0
+	}
 	s.set[hash] = held
+	s.bytes += n
 	return held
 }
 
@@ -82,28 +87,49 @@ func (s *shareSet[V]) len() int {
 	return len(s.set)
 }
 
-var (
-	seed = maphash.MakeSeed()
-	// sharedStrings: label and annotation keys and values, namespaces.
-	sharedStrings = newShareSet(1<<16, func(a, b string) bool { return a == b })
-	// sharedMaps: whole label and annotation maps (also selectors and
-	// pod template labels and annotations).
-	sharedMaps = newShareSet(1<<15, maps.Equal[map[string]string])
-	// sharedResources: containers' requests and limits.
-	sharedResources = newShareSet(1<<12, sameQuantities)
-	// sharedOwners: owner reference lists.
-	sharedOwners = newShareSet(1<<14, func(a, b []metav1.OwnerReference) bool { return reflect.DeepEqual(a, b) })
-	// sharedFields: the operator's field sets, owner UID taken out.
-	sharedFields = newShareSet(1<<11, func(a, b *metav1.FieldsV1) bool { return bytes.Equal(a.GetRawBytes(), b.GetRawBytes()) })
+// The sets' bounds: at most 74 MiB held in all, only with over a thousand
+// RestAPIs' worth of distinct labels; a value larger than the share set's
+// limit for one is kept unshared (a large value is seldom repeated).
+// Sizes count a value's own bytes and about what holding it costs.
+const (
+	maxSharedString = 256
+	maxSharedMap    = 1 << 10
+	maxSharedFields = 16 << 10
 )
 
-// maxShared is the size above which a string or map is kept unshared (four
-// times that for a field set): the sets hold at most their bound times
-// this, however large the objects.
-const maxShared = 4 << 10
+var (
+	seed = maphash.MakeSeed()
+	// sharedStrings: label and annotation keys and values, namespaces,
+	// strings of pod templates and conditions.
+	sharedStrings = newShareSet(4<<20, func(a, b string) bool { return a == b },
+		func(s string) int { return len(s) + 32 })
+	// sharedMaps: whole label and annotation maps (also selectors, pod
+	// template labels and annotations, ConfigMap data).
+	sharedMaps = newShareSet(48<<20, maps.Equal[map[string]string], func(m map[string]string) int {
+		n := 64
+		for k, v := range m {
+			n += len(k) + len(v) + 40
+		}
+		return n
+	})
+	// sharedResources: containers' requests and limits.
+	sharedResources = newShareSet(2<<20, sameQuantities, func(l corev1.ResourceList) int { return 64 + 96*len(l) })
+	// sharedOwners: owner reference lists.
+	sharedOwners = newShareSet(4<<20, func(a, b []metav1.OwnerReference) bool { return reflect.DeepEqual(a, b) },
+		func(refs []metav1.OwnerReference) int {
+			n := 0
+			for _, r := range refs {
+				n += 96 + len(r.APIVersion) + len(r.Kind) + len(r.Name) + len(r.UID)
+			}
+			return n
+		})
+	// sharedFields: the operator's field sets, owner UID taken out.
+	sharedFields = newShareSet(16<<20, func(a, b *metav1.FieldsV1) bool { return bytes.Equal(a.GetRawBytes(), b.GetRawBytes()) },
+		func(f *metav1.FieldsV1) int { return len(f.GetRawBytes()) + 64 })
+)
 
 func shareString(s string) string {
-	if len(s) > maxShared {
+	if len(s) > maxSharedString {
 		return s
 	}
 	return sharedStrings.share(maphash.String(seed, s), s, func() string { return s })
@@ -127,7 +153,7 @@ func shareMap(m map[string]string) map[string]string {
 		sum += h.Sum64()
 		size += len(k) + len(v)
 	}
-	if size > maxShared {
+	if size > maxSharedMap {
 		return m
 	}
 	return sharedMaps.share(sum, m, func() map[string]string {
@@ -273,7 +299,7 @@ func shareFields(o metav1.Object) {
 		}
 		shared := new(metav1.FieldsV1)
 		shared.SetRawBytes(raw)
-		if len(raw) > 4*maxShared {
+		if len(raw) > maxSharedFields {
 			mf[i].FieldsV1 = shared
 			continue
 		}

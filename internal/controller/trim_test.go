@@ -199,7 +199,7 @@ func TestTrimChildSharesLabels(t *testing.T) {
 // TestShareSetStartsAgainWhenFull: past the bound the set starts again
 // empty; a copy handed out before stays what it was.
 func TestShareSetStartsAgainWhenFull(t *testing.T) {
-	s := newShareSet(2, func(a, b string) bool { return a == b })
+	s := newShareSet(2, func(a, b string) bool { return a == b }, func(string) int { return 1 })
 	share := func(hash uint64, v string) string { return s.share(hash, v, func() string { return v }) }
 	x := strings.Clone("x")
 	share(1, x)
