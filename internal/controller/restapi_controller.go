@@ -315,7 +315,8 @@ const lastApplied = "kubectl.kubernetes.io/last-applied-configuration"
 // operator's own server-side apply: the zero-write comparison reads that
 // entry (client-go's Extract functions) and nothing reads the others (the
 // Deployment controller's, the HPA's, kubectl's), which are most of an
-// object's size.
+// object's size. It shares with other cached objects what they repeat
+// (share.go), and drops what the API server fills in and nothing reads.
 func trimChild(obj any) (any, error) {
 	o, ok := obj.(client.Object)
 	if !ok {
@@ -377,11 +378,10 @@ func sharePeers(peers []networkingv1.NetworkPolicyPeer) {
 // trimPod keeps what health reads from a Pod (see podHealthKey and
 // health.Evaluate): its metadata without managed fields, annotations or
 // generated-name prefix; its phase, its Ready and PodScheduled conditions;
-// and of each container
-// its name, readiness, restarts, waiting state and last termination. The
-// spec (containers, volumes, environment) is never read: the Deployment's
-// template says what the pods run. Nor are addresses, start times, images
-// or container IDs.
+// and of each container its name, readiness, restarts, waiting state and
+// last termination. The spec (containers, volumes, environment) is never
+// read: the Deployment's template says what the pods run. Nor are
+// addresses, start times, images or container IDs.
 func trimPod(obj any) (any, error) {
 	p, ok := obj.(*corev1.Pod)
 	if !ok {
