@@ -136,6 +136,21 @@ var _ = ReportAfterEach(func(report SpecReport) {
 			fmt.Fprintf(&b, "\n===== kubectl %s =====\n%s\n", strings.Join(args, " "), out)
 		}
 	}
+	// The cluster's own view: the aggregated metrics API (the HPA and the
+	// namespace controller depend on it), the HPAs, and the end of the
+	// control plane's logs (kwokctl keeps them next to the kubeconfig).
+	for _, args := range [][]string{{"get", "apiservices"}, {"get", "hpa", "-A", "-o", "wide"}} {
+		out, _ := run(nil, kubectlPath(), args...)
+		fmt.Fprintf(&b, "\n===== kubectl %s =====\n%s\n", strings.Join(args, " "), out)
+	}
+	if kc := os.Getenv("KUBECONFIG"); kc != "" {
+		for _, component := range []string{"metrics-server", "kube-controller-manager"} {
+			file := filepath.Join(filepath.Dir(kc), "logs", component+".log")
+			if log, err := os.ReadFile(file); err == nil {
+				fmt.Fprintf(&b, "\n===== %s (last 40 lines) =====\n%s\n", file, lastLines(string(log), 40))
+			}
+		}
+	}
 	AddReportEntry("diagnostics", b.String())
 	GinkgoWriter.Print(b.String())
 })
