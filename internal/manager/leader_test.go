@@ -178,17 +178,19 @@ var _ = Describe("Leader election with two managers", func() {
 
 	// The follower may take a Lease only once it has expired by its own
 	// clock: the lease duration from when it last saw the record change. It
-	// looks every retry period, which client-go jitters by up to 1.2x. So it
-	// sees the leader's last renewal up to one jittered retry period late,
+	// looks every retry period, which client-go jitters (wait.Jitter with
+	// factor 1.2: the period plus up to 1.2 times more, so up to 4.4 s). So
+	// it sees the leader's last renewal up to one jittered retry period late,
 	// and the expiry up to another one late: the bound is the lease duration
 	// plus two jittered retry periods, plus half a second for the requests.
-	// (19.013 s was once seen, over a bound of two unjittered periods.)
+	// (CI runs saw 19.013 s and 20.607 s, over bounds that took the jitter
+	// for at most 1.2 times the period.)
 	It("a manager killed without releasing: the other leads once the lease expires", func() {
 		took := handover(false)
 		AddReportEntry("takeover after a kill", took.String())
 		GinkgoWriter.Printf("RESULT takeover after a kill (lease %s, retry %s): %s\n", leaseDuration, retryPeriod, took.Round(time.Millisecond))
-		bound := leaseDuration + 2*retryPeriod*12/10 + 500*time.Millisecond
-		Expect(took).To(BeNumerically("<=", bound), fmt.Sprintf("lease %s + 2 x retry %s x 1.2 + 0.5 s", leaseDuration, retryPeriod))
+		bound := leaseDuration + 2*retryPeriod*22/10 + 500*time.Millisecond
+		Expect(took).To(BeNumerically("<=", bound), fmt.Sprintf("lease %s + 2 x retry %s x 2.2 + 0.5 s", leaseDuration, retryPeriod))
 		Expect(took).To(BeNumerically(">", leaseDuration-retryPeriod), "not released: the Lease had to expire")
 	})
 })
