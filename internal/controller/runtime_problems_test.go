@@ -119,16 +119,10 @@ var _ = Describe("Problems only the running cluster shows", func() {
 
 	It("every problem at once, for a minute: reconciles stay bounded, and all recover when fixed", func() {
 		By("a missing Secret, a missing ConfigMap, an image that cannot be pulled and a quota, all on one RestAPI")
-		failingPod(ns, "shop-model", "shop-model-abc", waitingStatus("CreateContainerConfigError", `secret "shop-db" not found`))
-		failingPod(ns, "shop-view", "shop-view-abc", waitingStatus("CreateContainerConfigError", `configmap "shop-settings" not found`))
-		failingPod(ns, "shop-controller", "shop-controller-abc", waitingStatus("ImagePullBackOff", `Back-off pulling image "registry.example/shop:9.9.9"`))
-		setDeploymentStatus(ns, "shop-repository", func(d *appsv1.Deployment) {
-			d.Status.ReadyReplicas, d.Status.AvailableReplicas = 0, 0
-			d.Status.Conditions = append(d.Status.Conditions, appsv1.DeploymentCondition{
-				Type: appsv1.DeploymentReplicaFailure, Status: corev1.ConditionTrue, Reason: "FailedCreate",
-				Message: `pods "shop-repository-abc" is forbidden: exceeded quota: compute`,
-			})
-		})
+		missingSecret(ns)
+		missingConfigMap(ns)
+		unpullableImage(ns)
+		quotaExceeded(ns)
 		By("and a name taken by an object the operator does not own, in another namespace")
 		other := newNamespace()
 		foreign := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: other, Name: "web-model"}}
@@ -191,37 +185,48 @@ var _ = Describe("Problems only the running cluster shows", func() {
 			}).Should(Succeed())
 		},
 		Entry("a referenced Secret that does not exist",
-			func() {
-				failingPod(ns, "shop-model", "shop-model-abc", waitingStatus("CreateContainerConfigError", `secret "shop-db" not found`))
-			},
+			func() { missingSecret(ns) },
 			func() { runningPod(ns, "shop-model-abc") },
 			"CreateContainerConfigError", `secret "shop-db" not found`),
 		Entry("a referenced ConfigMap that does not exist",
-			func() {
-				failingPod(ns, "shop-view", "shop-view-abc", waitingStatus("CreateContainerConfigError", `configmap "shop-settings" not found`))
-			},
+			func() { missingConfigMap(ns) },
 			func() { runningPod(ns, "shop-view-abc") },
 			"CreateContainerConfigError", `configmap "shop-settings" not found`),
 		Entry("an image that cannot be pulled",
-			func() {
-				failingPod(ns, "shop-controller", "shop-controller-abc", waitingStatus("ImagePullBackOff", `Back-off pulling image "registry.example/shop:9.9.9"`))
-			},
+			func() { unpullableImage(ns) },
 			func() { runningPod(ns, "shop-controller-abc") },
 			"ImagePullBackOff", "Back-off pulling image"),
 		Entry("a ResourceQuota that forbids the Pods",
-			func() {
-				setDeploymentStatus(ns, "shop-repository", func(d *appsv1.Deployment) {
-					d.Status.ReadyReplicas, d.Status.AvailableReplicas = 0, 0
-					d.Status.Conditions = append(d.Status.Conditions, appsv1.DeploymentCondition{
-						Type: appsv1.DeploymentReplicaFailure, Status: corev1.ConditionTrue, Reason: "FailedCreate",
-						Message: `pods "shop-repository-abc" is forbidden: exceeded quota: compute, requested: cpu=500m, used: cpu=2, limited: cpu=2`,
-					})
-				})
-			},
+			func() { quotaExceeded(ns) },
 			func() { markReady(ns, "shop-repository") },
 			"ReplicaFailure", "exceeded quota"),
 	)
 })
+
+// The runtime problems of the RestAPI "shop", as the kubelet and the
+// ReplicaSet controller report them; runningPod and markReady undo them.
+
+func missingSecret(ns string) {
+	failingPod(ns, "shop-model", "shop-model-abc", waitingStatus("CreateContainerConfigError", `secret "shop-db" not found`))
+}
+
+func missingConfigMap(ns string) {
+	failingPod(ns, "shop-view", "shop-view-abc", waitingStatus("CreateContainerConfigError", `configmap "shop-settings" not found`))
+}
+
+func unpullableImage(ns string) {
+	failingPod(ns, "shop-controller", "shop-controller-abc", waitingStatus("ImagePullBackOff", `Back-off pulling image "registry.example/shop:9.9.9"`))
+}
+
+func quotaExceeded(ns string) {
+	setDeploymentStatus(ns, "shop-repository", func(d *appsv1.Deployment) {
+		d.Status.ReadyReplicas, d.Status.AvailableReplicas = 0, 0
+		d.Status.Conditions = append(d.Status.Conditions, appsv1.DeploymentCondition{
+			Type: appsv1.DeploymentReplicaFailure, Status: corev1.ConditionTrue, Reason: "FailedCreate",
+			Message: `pods "shop-repository-abc" is forbidden: exceeded quota: compute, requested: cpu=500m, used: cpu=2, limited: cpu=2`,
+		})
+	})
+}
 
 // runningPod turns a Pod created by failingPod running and ready, as the
 // kubelet does once the cause is gone.
