@@ -68,6 +68,11 @@ func main() {
 	var workers int
 	flag.IntVar(&workers, "max-concurrent-reconciles", manager.DefaultMaxConcurrentReconciles,
 		"How many RestAPIs are reconciled at once (never one RestAPI twice at once).")
+	var rollouts int
+	flag.IntVar(&rollouts, "max-concurrent-rollouts", 0,
+		"How many RestAPIs may prepare a blue-green preview at the same time, cluster-wide; the others are Queued, "+
+			"first come first served. 0: no limit. A namespace can set its own with the annotation "+
+			apiv1.AnnotationMaxConcurrentRollouts+".")
 	opts := zap.Options{} // JSON logs; --zap-devel for readable ones
 	opts.BindFlags(flag.CommandLine)
 	flag.Parse()
@@ -95,6 +100,8 @@ func main() {
 		APIReader: mgr.GetAPIReader(),
 		Scheme:    mgr.GetScheme(),
 		Recorder:  mgr.GetEventRecorder(apiv1.ManagedBy),
+
+		MaxConcurrentRollouts: rollouts,
 	}).SetupWithManager(mgr); err != nil {
 		setupLog.Error(err, "Failed to create controller", "controller", "restapi")
 		os.Exit(1)

@@ -317,6 +317,8 @@ type HealingSpec struct {
 }
 
 // BlueGreenSpec controls how new revisions are shipped.
+// +kubebuilder:validation:XValidation:rule="!has(self.failFast) || !has(self.failFast.imagePullSeconds) || self.failFast.imagePullSeconds < (has(self.progressDeadlineSeconds) ? self.progressDeadlineSeconds : 600)",message="blueGreen.failFast.imagePullSeconds must be less than blueGreen.progressDeadlineSeconds: the deadline aborts the rollout first"
+// +kubebuilder:validation:XValidation:rule="!has(self.failFast) || !has(self.failFast.configErrorSeconds) || self.failFast.configErrorSeconds < (has(self.progressDeadlineSeconds) ? self.progressDeadlineSeconds : 600)",message="blueGreen.failFast.configErrorSeconds must be less than blueGreen.progressDeadlineSeconds: the deadline aborts the rollout first"
 // +kubebuilder:validation:XValidation:rule="(has(self.progressDeadlineSeconds) ? self.progressDeadlineSeconds : 600) > (has(self.autoPromotionSeconds) ? self.autoPromotionSeconds : 0)",message="blueGreen.progressDeadlineSeconds must be greater than blueGreen.autoPromotionSeconds, or every rollout would be aborted before it could be promoted"
 type BlueGreenSpec struct {
 	// enabled ships new revisions blue-green: all components of a revision are
@@ -357,6 +359,47 @@ type BlueGreenSpec struct {
 	// +kubebuilder:validation:Minimum=30
 	// +kubebuilder:validation:Maximum=86400
 	ProgressDeadlineSeconds int32 `json:"progressDeadlineSeconds,omitempty"`
+
+	// failFast says when a preview that is not available yet counts as
+	// broken, and is aborted before progressDeadlineSeconds (with healing
+	// enabled). What can pass by itself (no room on any node, a quota, a Pod
+	// still starting) is waited on until the deadline; see docs/health.md.
+	// +optional
+	// +kubebuilder:default={}
+	FailFast FailFastSpec `json:"failFast,omitzero"`
+}
+
+// FailFastSpec holds the thresholds past which a problem of a preview
+// counts as broken instead of waited on.
+type FailFastSpec struct {
+	// restarts a container of the preview may make while it crash-loops
+	// (CrashLoopBackOff) or is killed for using too much memory (OOMKilled);
+	// at this many the preview is broken. Default: 3.
+	// +optional
+	// +kubebuilder:default=3
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=100
+	Restarts *int32 `json:"restarts,omitempty"`
+
+	// imagePullSeconds an image of the preview may keep failing to pull
+	// (ErrImagePull, ImagePullBackOff), counted from when its Pod was
+	// scheduled; past it the preview is broken. 0: at once. Default: 120.
+	// +optional
+	// +kubebuilder:default=120
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=86400
+	ImagePullSeconds *int32 `json:"imagePullSeconds,omitempty"`
+
+	// configErrorSeconds a container of the preview may fail to be created
+	// (CreateContainerConfigError: a Secret, ConfigMap or key it names does
+	// not exist; CreateContainerError), counted from when its Pod was
+	// scheduled; past it the preview is broken. It leaves time for a
+	// Secret that another controller writes. 0: at once. Default: 30.
+	// +optional
+	// +kubebuilder:default=30
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=86400
+	ConfigErrorSeconds *int32 `json:"configErrorSeconds,omitempty"`
 }
 
 // NetworkPolicySpec controls the application's NetworkPolicy.

@@ -300,10 +300,17 @@ type BlueGreenStatus struct {
 	// ScalingDown, Idle, Aborted or RolledBack.
 	// +optional
 	State BlueGreenState `json:"state,omitempty"`
-	// reason is why the rollout is Aborted or RolledBack:
-	// ProgressDeadlineExceeded, PreviewUnhealthy, AbortRequested or RolledBack.
+	// reason is why the rollout is Aborted or RolledBack
+	// (ProgressDeadlineExceeded, PreviewUnhealthy, AbortRequested,
+	// RolledBack, UnhealthyAfterPromotion), or, while Deploying, what the
+	// preview waits for (WaitingForCapacity, WaitingForQuota,
+	// WaitingForImage, WaitingForConfig, WaitingForContainers).
 	// +optional
 	Reason string `json:"reason,omitempty"`
+	// waitingSince is when the preview started waiting for what reason
+	// names; unset when it waits for nothing in particular.
+	// +optional
+	WaitingSince *metav1.Time `json:"waitingSince,omitempty"`
 	// previewStartedAt is when the preview revision started to deploy; the
 	// progress deadline counts from here.
 	// +optional
@@ -318,16 +325,31 @@ type BlueGreenStatus struct {
 	// abortedAt is when the last rollout was aborted.
 	// +optional
 	AbortedAt *metav1.Time `json:"abortedAt,omitempty"`
+	// queuedAt is when the rollout joined the rollout queue (state Queued);
+	// first come, first served, and a spec change while queued keeps it.
+	// +optional
+	QueuedAt *metav1.Time `json:"queuedAt,omitempty"`
+	// queuePosition is how many queued rollouts are ahead of this one (0: it
+	// is next). Exact for the rollouts nearest the front, which are looked
+	// at whenever a rollout finishes; further back it is refreshed every 30
+	// seconds, and can only be too high, never too low.
+	// +optional
+	QueuePosition *int32 `json:"queuePosition,omitempty"`
 	// message explains the state, for a person.
 	// +optional
 	Message string `json:"message,omitempty"`
 }
 
 // BlueGreenState is where a blue-green rollout stands.
-// +kubebuilder:validation:Enum=Deploying;AwaitingPromotion;ScalingDown;Idle;Aborted;RolledBack
+// +kubebuilder:validation:Enum=Queued;Deploying;AwaitingPromotion;ScalingDown;Idle;Aborted;RolledBack
 type BlueGreenState string
 
 const (
+	// StateQueued: the new revision waits for its turn to prepare a preview
+	// (--max-concurrent-rollouts, or the namespace's
+	// apps.restapi.dev/max-concurrent-rollouts annotation); the serving
+	// colour keeps serving.
+	StateQueued BlueGreenState = "Queued"
 	// StateDeploying: the new revision is being deployed into the idle colour.
 	StateDeploying BlueGreenState = "Deploying"
 	// StateAwaitingPromotion: the new colour is fully available and waits for
@@ -349,6 +371,10 @@ const (
 	// AnnotationPromote approves the promotion of the named preview revision:
 	//   kubectl annotate rapi NAME apps.restapi.dev/promote=REVISION --overwrite
 	AnnotationPromote = "apps.restapi.dev/promote"
+	// AnnotationMaxConcurrentRollouts, on a Namespace, is how many
+	// RestAPIs in it may prepare a preview at the same time; the others
+	// are Queued. Unset or 0: no limit of the namespace's own.
+	AnnotationMaxConcurrentRollouts = "apps.restapi.dev/max-concurrent-rollouts"
 	// AnnotationAbort aborts the named preview revision; traffic stays.
 	AnnotationAbort = "apps.restapi.dev/abort"
 	// AnnotationRollback sends traffic back to the previous revision while its

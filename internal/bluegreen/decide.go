@@ -24,6 +24,7 @@ package bluegreen
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -62,11 +63,20 @@ type ColourState struct {
 	// Ready: every component is fully available (observed, updated, ready, no
 	// old pods) with at least one pod.
 	Ready bool
-	// Failed: some component cannot become available by itself (progress
-	// deadline exceeded, pods cannot be created).
+	// Failed: some component is broken: it cannot become available by
+	// itself (health.Judge: a crash loop past its restarts, an image that
+	// keeps failing to pull...).
 	Failed bool
 	// FailedMessage says why, for a person.
 	FailedMessage string
+	// Waiting names what the colour waits for while it is not ready and
+	// nothing in it is broken (a reason such as WaitingForCapacity); empty
+	// when it waits for nothing in particular. WaitingMessage says what.
+	Waiting, WaitingMessage string
+	// BrokenAt is when something the colour waits for counts as broken if
+	// it lasts (an image pull past its grace); zero when only the progress
+	// deadline ends the wait.
+	BrokenAt time.Time
 	// Degraded: some component lost ready pods after its rollout finished
 	// (or is Failed); DegradedMessage says which and why.
 	Degraded        bool
@@ -93,6 +103,10 @@ type Input struct {
 	HasActive bool
 	// Status is the current status.blueGreen (zero when absent).
 	Status apiv1.BlueGreenStatus
+	// Turn is this rollout's place in the rollout queue; nil when no limit
+	// applies (see queue.go). It matters only to a rollout about to start
+	// preparing a preview.
+	Turn *Turn
 	// Requests from annotations (revision each names, "" when absent).
 	PromoteRequest, AbortRequest, RollbackRequest string
 	Now                                           time.Time
@@ -159,6 +173,9 @@ const (
 	ReasonAbortRequested           = "AbortRequested"
 	ReasonRolledBack               = "RolledBack"
 	ReasonUnhealthyAfterPromotion  = "UnhealthyAfterPromotion"
+	// ReasonWaitEnded is the Event of a preview that stopped waiting (it
+	// found room, its image pulled...).
+	ReasonWaitEnded = "WaitEnded"
 )
 
 // RollbackGrace is how long the colour rolled back from keeps its pods after
@@ -184,6 +201,10 @@ func Decide(in Input) Plan {
 	}
 	d := decider{in: in, st: in.Status, plan: Plan{Actions: map[Colour]Action{}}}
 	d.decide()
+	d.endWait()
+	if d.st.State != apiv1.StateQueued {
+		d.st.QueuedAt, d.st.QueuePosition = nil, nil
+	}
 	d.consumeStale()
 	d.plan.Status = &d.st
 	d.plan.Serving = d.plan.Active
@@ -194,6 +215,8 @@ type decider struct {
 	in   Input
 	st   apiv1.BlueGreenStatus
 	plan Plan
+	// waited: this decision found the preview waiting (see wait).
+	waited bool
 }
 
 func (d *decider) consume(annotation string) {
@@ -209,6 +232,9 @@ func (d *decider) consume(annotation string) {
 func (d *decider) consumeStale() {
 	in := d.in
 	preparing := d.st.PreviewRevision
+	if d.st.State == apiv1.StateQueued {
+		preparing = in.DesiredRevision // an early approval waits through the queue
+	}
 	if in.PromoteRequest != "" && in.PromoteRequest != preparing {
 		d.consume(apiv1.AnnotationPromote)
 	}
@@ -394,11 +420,22 @@ func (d *decider) prepare(active, idle Colour) {
 	in := d.in
 	desired := in.DesiredRevision
 	other := in.States[idle]
+	flip := desired == d.st.PreviousRevision && other.Revision == desired && other.Ready
+	if d.st.PreviewRevision == "" && in.Turn != nil && !in.Turn.Admitted && !flip {
+		// A new preview needs room the queue does not give yet; going back
+		// to the warm colour needs none.
+		d.queued(active, idle)
+		return
+	}
 	d.plan.Actions[idle] = Render
-	d.st.Reason = ""
+	d.st.Reason, d.st.WaitingSince = "", nil
 	if d.st.PreviewRevision != desired {
+		queued := ""
+		if at, ok := Queued(&d.in.Status); ok {
+			queued = fmt.Sprintf(" after %s in the queue", in.Now.Sub(at).Round(time.Second))
+		}
 		d.st.PreviewRevision, d.st.PreviewStartedAt, d.st.PreviewReadyAt = desired, d.now(), nil
-		d.event(false, "Deploying", "Deploy", "Deploying revision %s to %s (preview)", desired, idle)
+		d.event(false, "Deploying", "Deploy", "Deploying revision %s to %s (preview)%s", desired, idle, queued)
 	}
 	ready := other.Revision == desired && other.Ready && !other.Failed
 
@@ -415,14 +452,22 @@ func (d *decider) prepare(active, idle Colour) {
 	}
 	if !ready {
 		deadline := d.st.PreviewStartedAt.Add(in.ProgressDeadline)
+		waiting := other.Revision == desired && !failed && other.Waiting != ""
 		if !in.Now.Before(deadline) {
-			d.abort(idle, ReasonProgressDeadlineExceeded, fmt.Sprintf("revision %s did not become available in %s within %s; %s keeps serving",
-				desired, idle, in.ProgressDeadline, active))
+			why := ""
+			if waiting {
+				why = fmt.Sprintf(" (it waited for %s: %s)", waitsFor(other.Waiting), other.WaitingMessage)
+			}
+			d.abort(idle, ReasonProgressDeadlineExceeded, fmt.Sprintf("revision %s did not become available in %s within %s%s; %s keeps serving",
+				desired, idle, in.ProgressDeadline, why, active))
 			return
 		}
 		d.st.PreviewReadyAt = nil
 		d.st.State = apiv1.StateDeploying
 		d.st.Message = fmt.Sprintf("deploying revision %s to %s; %s serves", desired, idle, describe(active))
+		if waiting {
+			d.wait(other, deadline)
+		}
 		if failed {
 			// Healing is off: report, and let the progress deadline decide.
 			d.st.Message = fmt.Sprintf("revision %s is unhealthy in %s: %s; healing is disabled, so it is aborted only at the progress deadline, %s; %s serves",
@@ -460,6 +505,89 @@ func (d *decider) prepare(active, idle Colour) {
 		d.st.Message = fmt.Sprintf("revision %s is ready in %s; promoting at %s", desired, idle, at.UTC().Format(time.RFC3339))
 		d.requeue(at)
 	}
+}
+
+// QueueRecheck is how often a queued rollout looks at its place again,
+// when nothing wakes it earlier (the rollouts nearest the front are woken
+// when a slot frees).
+const QueueRecheck = 30 * time.Second
+
+// queued keeps the rollout in the queue: nothing is prepared, the serving
+// colour serves, and a warm previous colour goes at the end of its window
+// (its room is what the queue waits for).
+func (d *decider) queued(active, idle Colour) {
+	in := d.in
+	if _, ok := Queued(&in.Status); !ok {
+		d.st.QueuedAt = d.now()
+		d.event(false, string(apiv1.StateQueued), "Deploy", "Revision %s is queued: %s", in.DesiredRevision, in.Turn.Why)
+	}
+	pos := in.Turn.Position
+	d.st.QueuePosition = &pos
+	d.st.State = apiv1.StateQueued
+	d.st.Reason, d.st.WaitingSince = "", nil
+	d.st.Message = fmt.Sprintf("revision %s is queued since %s, %d ahead of it: %s; %s serves",
+		in.DesiredRevision, d.st.QueuedAt.UTC().Format(time.RFC3339), pos, in.Turn.Why, describe(active))
+	d.requeue(in.Now.Add(QueueRecheck))
+	other := in.States[idle]
+	warmUntil := time.Time{}
+	if d.st.PromotedAt != nil {
+		warmUntil = d.st.PromotedAt.Add(in.ScaleDownDelay)
+	}
+	switch {
+	case other.Replicas > 0 && other.Revision != "" && other.Revision == d.st.PreviousRevision && in.Now.Before(warmUntil):
+		d.requeue(warmUntil)
+	case other.Replicas > 0:
+		d.plan.Actions[idle] = ScaleDown
+		d.st.PreviousRevision = ""
+	}
+}
+
+// wait records what the preview waits for and since when, announces a
+// new wait with an Event, and looks again when the wait would turn broken.
+func (d *decider) wait(c ColourState, deadline time.Time) {
+	prev := d.in.Status
+	d.waited = true
+	d.st.Reason = c.Waiting
+	if prev.WaitingSince != nil && prev.Reason == c.Waiting && prev.PreviewRevision == d.in.DesiredRevision {
+		d.st.WaitingSince = prev.WaitingSince.DeepCopy()
+	} else {
+		d.st.WaitingSince = d.now()
+	}
+	if prev.WaitingSince == nil || prev.Reason != c.Waiting {
+		d.event(false, c.Waiting, "Deploy", "Revision %s in %s waits for %s: %s; aborted at %s if it lasts",
+			d.in.DesiredRevision, d.plan.Preview, waitsFor(c.Waiting), c.WaitingMessage, deadline.UTC().Format(time.RFC3339))
+	}
+	d.st.Message = fmt.Sprintf("revision %s in %s waits for %s since %s: %s; aborted at %s if it lasts; %s serves",
+		d.in.DesiredRevision, d.plan.Preview, waitsFor(c.Waiting), d.st.WaitingSince.UTC().Format(time.RFC3339), c.WaitingMessage,
+		deadline.UTC().Format(time.RFC3339), describe(d.plan.Active))
+	if !c.BrokenAt.IsZero() {
+		d.requeue(c.BrokenAt)
+	}
+}
+
+// endWait clears a wait this decision did not find any more, and announces
+// its end unless the rollout was aborted (the abort has its own Event).
+func (d *decider) endWait() {
+	if d.waited {
+		return
+	}
+	d.st.WaitingSince = nil
+	prev := d.in.Status
+	if prev.WaitingSince == nil {
+		return
+	}
+	if d.st.Reason == prev.Reason {
+		d.st.Reason = ""
+	}
+	if d.st.State != apiv1.StateAborted {
+		d.event(false, ReasonWaitEnded, "Deploy", "Revision %s no longer waits for %s (waited %s)",
+			prev.PreviewRevision, waitsFor(prev.Reason), d.in.Now.Sub(prev.WaitingSince.Time).Round(time.Second))
+	}
+}
+
+// waitsFor says what a Waiting... reason waits for, in a word.
+func waitsFor(reason string) string {
+	return strings.ToLower(strings.TrimPrefix(reason, "WaitingFor"))
 }
 
 func warmMessage(rev string, active, warm Colour, warmRev string, until time.Time) string {
@@ -570,6 +698,9 @@ func decideDisabled(in Input) Plan {
 	}
 	// Keep the colours (and their Services) until the single set is ready.
 	st := in.Status
+	if st.WaitingSince != nil {
+		st.Reason, st.WaitingSince = "", nil
+	}
 	st.State = apiv1.StateDeploying
 	st.Message = "blue-green is off: waiting for the single-colour Deployments before removing the colours"
 	p.Status = &st

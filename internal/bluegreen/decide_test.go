@@ -287,3 +287,67 @@ func expect(t *testing.T, ok bool, format string, args ...any) {
 		t.Errorf(format, args...)
 	}
 }
+
+// waitingPreview: r2 is being prepared in green since a minute ago, and
+// green's pods cannot be scheduled.
+func waitingPreview() Input {
+	in := base()
+	in.DesiredRevision = "r2"
+	in.Status.State, in.Status.PreviewRevision, in.Status.PreviewStartedAt = apiv1.StateDeploying, "r2", at(-time.Minute)
+	in.States[green] = ColourState{Exists: true, Revision: "r2", Replicas: 8,
+		Waiting: "WaitingForCapacity", WaitingMessage: "pod shop-model-green-x: cannot be scheduled: 0/3 nodes are available: 3 Too many pods."}
+	return in
+}
+
+func TestDecideWaitsForWhatCanPassByItself(t *testing.T) {
+	in := waitingPreview()
+	p := Decide(in)
+	expect(t, p.Status.State == apiv1.StateDeploying && p.Status.Reason == "WaitingForCapacity" && p.Status.WaitingSince.Time.Equal(t0), "status %+v", p.Status)
+	expect(t, strings.Contains(p.Status.Message, "waits for capacity since") && strings.Contains(p.Status.Message, "Too many pods"), "message %q", p.Status.Message)
+	expect(t, p.ProblemReason == "" && p.Actions[green] == Render, "a wait is no problem: %+v", p)
+	expect(t, len(p.Events) == 1 && p.Events[0].Reason == "WaitingForCapacity" && !p.Events[0].Warning, "events %+v", p.Events)
+	expect(t, p.RequeueAfter == 9*time.Minute, "requeue %s, want the deadline", p.RequeueAfter)
+
+	t.Run("the wait goes on: same start, no new Event", func(t *testing.T) {
+		in := waitingPreview()
+		in.Now, in.Status = t0.Add(5*time.Minute), *p.Status
+		q := Decide(in)
+		expect(t, q.Status.WaitingSince.Time.Equal(t0) && len(q.Events) == 0, "status %+v events %+v", q.Status, q.Events)
+	})
+	t.Run("an image pull within its grace is looked at again when the grace ends", func(t *testing.T) {
+		in := waitingPreview()
+		st := in.States[green]
+		st.Waiting, st.BrokenAt = "WaitingForImage", t0.Add(20*time.Second)
+		in.States[green] = st
+		expect(t, Decide(in).RequeueAfter == 20*time.Second, "requeue")
+	})
+	t.Run("room found: the wait ends with an Event, and the preview is promoted once ready", func(t *testing.T) {
+		in := waitingPreview()
+		in.Now, in.Status = t0.Add(42*time.Second), *p.Status
+		in.States[green] = ColourState{Exists: true, Revision: "r2", Replicas: 8, Ready: true}
+		q := Decide(in)
+		expect(t, q.Active == green && q.Status.WaitingSince == nil && q.Status.Reason == "", "plan %+v status %+v", q, q.Status)
+		reasons := make([]string, 0, len(q.Events))
+		for _, e := range q.Events {
+			reasons = append(reasons, e.Reason)
+		}
+		expect(t, strings.Join(reasons, ",") == "Promoted,WaitEnded", "events %v", reasons)
+		expect(t, strings.Contains(q.Events[1].Message, "waited 42s"), "event %+v", q.Events[1])
+	})
+	t.Run("still waiting at the deadline: aborted, saying what it waited for", func(t *testing.T) {
+		in := waitingPreview()
+		in.Now, in.Status = t0.Add(9*time.Minute), *p.Status
+		q := Decide(in)
+		expect(t, q.Status.State == apiv1.StateAborted && q.Status.Reason == ReasonProgressDeadlineExceeded && q.Status.WaitingSince == nil, "status %+v", q.Status)
+		expect(t, strings.Contains(q.Status.Message, "it waited for capacity: pod shop-model-green-x"), "message %q", q.Status.Message)
+		expect(t, len(q.Events) == 1 && q.Events[0].Reason == ReasonProgressDeadlineExceeded, "events %+v", q.Events)
+	})
+	t.Run("a broken preview is aborted at once, waiting or not", func(t *testing.T) {
+		in := waitingPreview()
+		st := in.States[green]
+		st.Failed, st.FailedMessage = true, "model: CrashLoopBackOff"
+		in.States[green] = st
+		q := Decide(in)
+		expect(t, q.Status.State == apiv1.StateAborted && q.Status.Reason == ReasonPreviewUnhealthy, "status %+v", q.Status)
+	})
+}

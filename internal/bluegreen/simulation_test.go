@@ -36,7 +36,14 @@ type simColour struct {
 	// during a rolling update); fullyReady: every pod runs rev and is ready.
 	anyReady, fullyReady bool
 	failed               bool
+	// waiting: its pods are pending for capacity; renderedAt is when its
+	// pods were last created.
+	waiting    bool
+	renderedAt time.Time
 }
+
+// forever is how long a never-scheduled revision's pods wait.
+const forever = time.Duration(1<<63 - 1)
 
 // sim is a cluster as the decision sees it, changed only by applying plans
 // and by the events the test injects. A manager restart loses nothing
@@ -51,6 +58,9 @@ type sim struct {
 	desired  string
 	applied  map[string]bool // every revision the user ever applied
 	bad      map[string]bool // revisions whose pods never become ready
+	// pending: revisions whose pods wait that long for room on a node
+	// before they are scheduled (forever: never scheduled).
+	pending  map[string]time.Duration
 	ann      struct{ promote, abort, rollback string }
 	auto     bool
 	now      time.Time
@@ -63,7 +73,7 @@ type sim struct {
 func newSim(rng *rand.Rand) *sim {
 	s := &sim{
 		colours: map[Colour]*simColour{blue: {}, green: {}, Legacy: {}},
-		enabled: rng.IntN(5) > 0, healing: rng.IntN(4) > 0, applied: map[string]bool{}, bad: map[string]bool{},
+		enabled: rng.IntN(5) > 0, healing: rng.IntN(4) > 0, applied: map[string]bool{}, bad: map[string]bool{}, pending: map[string]time.Duration{},
 		auto: rng.IntN(2) == 0, now: t0,
 	}
 	for i := range s.stable {
@@ -89,6 +99,9 @@ func (s *sim) input() Input {
 	}
 	for c, sc := range s.colours {
 		st := ColourState{Exists: sc.exists, Replicas: sc.replicas, Failed: sc.failed, Degraded: sc.failed}
+		if sc.waiting {
+			st.Waiting, st.WaitingMessage = "WaitingForCapacity", "0/3 nodes are available: 3 Too many pods."
+		}
 		if sc.exists {
 			st.Revision = sc.rev
 			st.Ready = sc.fullyReady && sc.replicas > 0
@@ -119,12 +132,13 @@ func (s *sim) apply(p Plan, crashAfter int) {
 			if sc.exists && sc.rev == s.desired && sc.replicas > 0 {
 				continue // nothing to change
 			}
-			sc.exists, sc.replicas, sc.failed, sc.fullyReady = true, 8, false, false
+			sc.exists, sc.replicas, sc.failed, sc.fullyReady, sc.waiting, sc.renderedAt = true, 8, false, false, false, s.now
 			if sc.rev != s.desired {
 				sc.rev = s.desired
 			}
 		case ScaleDown:
-			sc.replicas, sc.anyReady, sc.fullyReady = 0, false, false
+			// No pods left: nothing ready, nothing failing or waiting.
+			sc.replicas, sc.anyReady, sc.fullyReady, sc.failed, sc.waiting = 0, false, false, false, false
 		case Delete:
 			*sc = simColour{}
 		}
@@ -175,6 +189,7 @@ func (s *sim) reconcile(t *testing.T, step string, crashAfter int) {
 	p := Decide(in)
 	for _, e := range p.Events {
 		s.seen[e.Reason]++
+		s.checkAbort(t, step, in, e)
 	}
 	before := s.stable
 	// A switch of colour only ever goes to a colour fully ready with the
@@ -203,6 +218,39 @@ func (s *sim) reconcile(t *testing.T, step string, crashAfter int) {
 	}
 }
 
+// checkAbort: a preview is aborted early only when it is broken, and a
+// preview that waits (for capacity) only at its deadline.
+func (s *sim) checkAbort(t *testing.T, step string, in Input, e Event) {
+	t.Helper()
+	fail := func(format string, args ...any) {
+		t.Fatalf("%s: %s\n%s", step, fmt.Sprintf(format, args...), strings.Join(s.log, "\n"))
+	}
+	switch e.Reason {
+	case ReasonPreviewUnhealthy:
+		broken := false
+		for _, c := range Colours {
+			broken = broken || (in.States[c].Revision == in.DesiredRevision && in.States[c].Failed)
+		}
+		if !broken {
+			fail("aborted %s as unhealthy, but no colour running it is broken: %+v", in.DesiredRevision, in.States)
+		}
+		if _, waits := s.pending[in.DesiredRevision]; waits {
+			fail("aborted %s, which only waits for capacity, as unhealthy", in.DesiredRevision)
+		}
+	case ReasonProgressDeadlineExceeded:
+		if start := in.Status.PreviewStartedAt; start == nil || in.Now.Before(start.Add(in.ProgressDeadline)) {
+			fail("aborted %s at the progress deadline before the deadline (started %v, now %v)", in.DesiredRevision, start, in.Now)
+		}
+		if s.pending[in.DesiredRevision] == forever {
+			s.seen["never scheduled: aborted at the deadline"]++
+		}
+	case ReasonWaitEnded:
+		if w, ok := s.pending[in.Status.PreviewRevision]; ok && w != forever {
+			s.seen["pending for capacity: then scheduled"]++
+		}
+	}
+}
+
 func (s *sim) snapshot() string {
 	return fmt.Sprintf("%+v %+v %+v %v %v %+v %+v", *s.colours[blue], *s.colours[green], *s.colours[Legacy], s.stable, s.active, s.statusBG, s.ann)
 }
@@ -222,6 +270,9 @@ func (s *sim) check(t *testing.T, step string) {
 	} else if s.served {
 		fail("the stable Services select %q, which has no ready pod, after the application has served", s.stable[0])
 	}
+	if st := s.statusBG; s.enabled && st.State == apiv1.StateDeploying && st.PreviewStartedAt != nil && !s.now.Before(st.PreviewStartedAt.Add(120*time.Second)) {
+		fail("revision %s is still being prepared past its progress deadline (started %v, now %v)", st.PreviewRevision, st.PreviewStartedAt, s.now)
+	}
 	if rev := s.statusBG.ActiveRevision; rev != "" && !s.applied[rev] {
 		fail("active revision %s was never applied by the user", rev)
 	}
@@ -240,6 +291,11 @@ func (s *sim) progress(rng *rand.Rand) {
 			sc.failed = sc.failed || rng.IntN(3) == 0
 			continue
 		}
+		if wait, ok := s.pending[sc.rev]; ok && (wait == forever || s.now.Before(sc.renderedAt.Add(wait))) {
+			sc.waiting = true
+			continue
+		}
+		sc.waiting = false
 		sc.anyReady, sc.fullyReady = true, true
 	}
 }
@@ -259,6 +315,15 @@ func TestRandomizedSequencesKeepTheInvariants(t *testing.T) {
 			case 0, 1:
 				s.newRevision(rng.IntN(4) == 0)
 				step += " new revision " + s.desired
+				switch k := rng.IntN(6); {
+				case s.bad[s.desired]:
+				case k == 0:
+					s.pending[s.desired] = forever
+					step += " (never scheduled)"
+				case k <= 2:
+					s.pending[s.desired] = time.Duration(10+rng.IntN(90)) * time.Second
+					step += fmt.Sprintf(" (pending for capacity %v)", s.pending[s.desired])
+				}
 			case 2:
 				// Revert to an earlier revision the user applied.
 				back := fmt.Sprintf("r%d", 1+rng.IntN(s.revCount))
@@ -320,7 +385,8 @@ func TestRandomizedSequencesKeepTheInvariants(t *testing.T) {
 	}
 	// The sequences went through every transition, not just the easy ones.
 	for _, reason := range []string{"Deployed", "Deploying", "Promoted", "ScaledDown", ReasonRolledBack, "RollbackRefused", ReasonUnhealthyAfterPromotion,
-		ReasonProgressDeadlineExceeded, ReasonAbortRequested, ReasonPreviewUnhealthy, "BlueGreenDisabled"} {
+		ReasonProgressDeadlineExceeded, ReasonAbortRequested, ReasonPreviewUnhealthy, "BlueGreenDisabled", "WaitingForCapacity", ReasonWaitEnded,
+		"never scheduled: aborted at the deadline", "pending for capacity: then scheduled"} {
 		if seen[reason] == 0 {
 			t.Errorf("no sequence reached %s", reason)
 		}

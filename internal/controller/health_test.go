@@ -98,12 +98,12 @@ var _ = Describe("Component health from Pods", func() {
 		}}}, "Unschedulable", "Insufficient memory"),
 	)
 
-	It("aborts a blue-green preview whose Pods crash-loop at once, without waiting for the deadline", func() {
+	It("aborts a blue-green preview whose Pods crash-loop past failFast.restarts at once, without waiting for the deadline", func() {
 		deployBlue(ns, "shop", nil)
 		updateSpec(ns, "shop", func(r *apiv1.RestAPI) { r.Spec.Image = "registry.example/shop:2.0.0" })
 		Eventually(func() apiv1.BlueGreenState { return blueGreenStatus(ns, "shop").State }).Should(Equal(apiv1.StateDeploying))
 		before := testutilCounter("abort")
-		failingPod(ns, "shop-model-green", "shop-model-green-abc", waitingStatus("CrashLoopBackOff", "back-off 10s restarting failed container"))
+		failingPod(ns, "shop-model-green", "shop-model-green-abc", crashLooping())
 		Eventually(func(g Gomega) {
 			r := restAPI(ns, "shop")
 			g.Expect(r.Status.BlueGreen.State).To(Equal(apiv1.StateAborted))
@@ -120,7 +120,7 @@ var _ = Describe("Component health from Pods", func() {
 		deployBlue(ns, "shop", func(r *apiv1.RestAPI) { r.Spec.HealthCheck.Healing.Enabled = new(false) })
 		updateSpec(ns, "shop", func(r *apiv1.RestAPI) { r.Spec.Image = "registry.example/shop:2.0.0" })
 		Eventually(func() apiv1.BlueGreenState { return blueGreenStatus(ns, "shop").State }).Should(Equal(apiv1.StateDeploying))
-		failingPod(ns, "shop-model-green", "shop-model-green-abc", waitingStatus("CrashLoopBackOff", "back-off 10s restarting failed container"))
+		failingPod(ns, "shop-model-green", "shop-model-green-abc", crashLooping())
 		Eventually(func(g Gomega) {
 			r := restAPI(ns, "shop")
 			g.Expect(r.Status.BlueGreen.Message).To(ContainSubstring("healing is disabled, so it is aborted only at the progress deadline"))

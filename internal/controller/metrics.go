@@ -64,12 +64,12 @@ var (
 	aborts = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "restapi_aborts_total",
 		Help: "Rollouts aborted before traffic moved, by reason (AbortRequested, PreviewUnhealthy, ProgressDeadlineExceeded).",
-	}, []string{labelNamespace, labelName, "reason"})
+	}, []string{labelNamespace, labelName, labelReason})
 
 	rollbacks = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "restapi_rollbacks_total",
 		Help: "Traffic switches back to the warm previous colour, by reason (RolledBack: on request; UnhealthyAfterPromotion: automatic).",
-	}, []string{labelNamespace, labelName, "reason"})
+	}, []string{labelNamespace, labelName, labelReason})
 
 	promotionDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "restapi_promotion_duration_seconds",
@@ -87,6 +87,11 @@ var (
 		Help: "Desired replicas of each component's Deployment, by colour (\"\" without blue-green).",
 	}, []string{labelNamespace, labelName, "component", labelColour})
 
+	rolloutsWaiting = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "restapi_rollouts_waiting",
+		Help: "Rollouts whose preview waits for something that can pass by itself, by what it waits for (WaitingForCapacity, WaitingForQuota, WaitingForImage, WaitingForConfig, WaitingForContainers).",
+	}, []string{labelReason})
+
 	componentReady = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "restapi_component_ready_replicas",
 		Help: "Ready replicas of each component's Deployment, by colour (\"\" without blue-green).",
@@ -98,13 +103,14 @@ const (
 	labelNamespace = "namespace"
 	labelName      = "name"
 	labelColour    = "colour"
+	labelReason    = "reason"
 )
 
 var phases = []apiv1.Phase{apiv1.PhasePending, apiv1.PhaseProgressing, apiv1.PhaseAvailable, apiv1.PhaseDegraded, apiv1.PhaseFailed}
 
 func init() {
 	ctrlmetrics.Registry.MustRegister(buildInfo, phaseGauge, activeColourGauge, promotions, aborts, rollbacks,
-		promotionDuration, healingActions, componentReplicas, componentReady)
+		promotionDuration, healingActions, componentReplicas, componentReady, rolloutsWaiting)
 	v, goVersion := Version, "unknown"
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		goVersion = bi.GoVersion
@@ -158,6 +164,11 @@ func observe(rapi *apiv1.RestAPI, kids children, st apiv1.RestAPIStatus, plan bl
 	}
 	reported.series[key] = seen
 	reported.Unlock()
+	waitingFor := ""
+	if bg := st.BlueGreen; bg != nil && bg.WaitingSince != nil {
+		waitingFor = bg.Reason
+	}
+	setWaiting(key, waitingFor)
 	for _, e := range plan.Events {
 		switch e.Action {
 		case "Promote":
@@ -183,11 +194,40 @@ var reported = struct {
 	series map[types.NamespacedName]map[componentSeries]bool
 }{series: map[types.NamespacedName]map[componentSeries]bool{}}
 
+// waiting holds what each waiting rollout waits for, behind
+// restapi_rollouts_waiting.
+var waiting = struct {
+	sync.Mutex
+	reason map[types.NamespacedName]string
+	count  map[string]int
+}{reason: map[types.NamespacedName]string{}, count: map[string]int{}}
+
+// setWaiting records what a RestAPI's rollout waits for ("" for nothing).
+func setWaiting(key types.NamespacedName, reason string) {
+	waiting.Lock()
+	defer waiting.Unlock()
+	old := waiting.reason[key]
+	if old == reason {
+		return
+	}
+	if old != "" {
+		waiting.count[old]--
+		rolloutsWaiting.WithLabelValues(old).Set(float64(waiting.count[old]))
+		delete(waiting.reason, key)
+	}
+	if reason != "" {
+		waiting.count[reason]++
+		rolloutsWaiting.WithLabelValues(reason).Set(float64(waiting.count[reason]))
+		waiting.reason[key] = reason
+	}
+}
+
 // forgetMetrics drops the series of a RestAPI that is gone.
 func forgetMetrics(key types.NamespacedName) {
 	reported.Lock()
 	delete(reported.series, key)
 	reported.Unlock()
+	setWaiting(key, "")
 	l := prometheus.Labels{labelNamespace: key.Namespace, labelName: key.Name}
 	for _, v := range []interface{ DeletePartialMatch(prometheus.Labels) int }{
 		phaseGauge, activeColourGauge, promotions, aborts, rollbacks, promotionDuration, componentReplicas, componentReady,

@@ -41,12 +41,15 @@ func enabledComponents(rapi *apiv1.RestAPI) []apiv1.ComponentName {
 	return out
 }
 
-// colourState summarises one colour's Deployments over the enabled components.
-func colourState(rapi *apiv1.RestAPI, kids children, colour bluegreen.Colour) bluegreen.ColourState {
+// colourState summarises one colour's Deployments over the enabled
+// components, each judged (health.Judge) as a colour being prepared: broken,
+// or waiting for what can pass by itself.
+func colourState(rapi *apiv1.RestAPI, kids children, colour bluegreen.Colour, now time.Time) bluegreen.ColourState {
 	var st bluegreen.ColourState
 	revs := map[string]bool{}
 	complete, ready := true, true
-	var failures, degraded []string
+	var failures, degraded, waits []string
+	limits := health.LimitsOf(rapi.Spec.BlueGreen.FailFast)
 	for _, c := range enabledComponents(rapi) {
 		d := kids.deployments[render.ColourName(rapi, c, colour)]
 		if d == nil {
@@ -58,19 +61,31 @@ func colourState(rapi *apiv1.RestAPI, kids children, colour bluegreen.Colour) bl
 		if d.Spec.Replicas != nil {
 			st.Replicas += *d.Spec.Replicas
 		}
-		h := health.Evaluate(d, kids.podsOf(d))
-		if h.Health != apiv1.HealthHealthy || h.Replicas == 0 {
+		o := health.Judge(d, kids.podsOf(d), limits, now)
+		if o.Health != apiv1.HealthHealthy || o.Replicas == 0 {
 			ready = false
 		}
-		switch h.Health {
+		switch o.Health {
 		case apiv1.HealthUnhealthy:
-			st.Failed = true
-			failures = append(failures, fmt.Sprintf("%s: %s", c, h.Message))
-			degraded = append(degraded, fmt.Sprintf("%s: %s", c, h.Message))
+			degraded = append(degraded, fmt.Sprintf("%s: %s", c, o.Message))
 		case apiv1.HealthDegraded:
-			degraded = append(degraded, fmt.Sprintf("%s: %s", c, h.Message))
+			degraded = append(degraded, fmt.Sprintf("%s: %s", c, o.Message))
+		}
+		switch {
+		case o.Broken:
+			st.Failed = true
+			failures = append(failures, fmt.Sprintf("%s: %s", c, o.Message))
+		case o.WaitsFor != "":
+			if st.Waiting == "" {
+				st.Waiting = o.WaitsFor
+			}
+			waits = append(waits, fmt.Sprintf("%s: %s", c, o.WaitMessage))
+			if !o.BrokenAt.IsZero() && (st.BrokenAt.IsZero() || o.BrokenAt.Before(st.BrokenAt)) {
+				st.BrokenAt = o.BrokenAt
+			}
 		}
 	}
+	st.WaitingMessage = strings.Join(waits, "; ")
 	if complete && len(revs) == 1 {
 		for rev := range revs {
 			st.Revision = rev
@@ -100,7 +115,7 @@ func decisionInput(rapi *apiv1.RestAPI, kids children, now time.Time) bluegreen.
 		Now:              now,
 	}
 	for _, c := range allColours {
-		in.States[c] = colourState(rapi, kids, c)
+		in.States[c] = colourState(rapi, kids, c, now)
 	}
 	if rapi.Status.BlueGreen != nil {
 		in.Status = *rapi.Status.BlueGreen.DeepCopy()

@@ -49,6 +49,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 	"sigs.k8s.io/controller-runtime/pkg/recorder"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
 	"github.com/restapi-operator/restapi-operator/internal/bluegreen"
@@ -76,6 +77,12 @@ type RestAPIReconciler struct {
 	// ConflictRetry is how often a RestAPI blocked by a child it does not own
 	// is looked at again; 0: defaultConflictRetry.
 	ConflictRetry time.Duration
+	// MaxConcurrentRollouts is how many RestAPIs may prepare a preview at
+	// the same time, cluster-wide; 0: no limit (see queue.go).
+	MaxConcurrentRollouts int
+
+	queueOnce sync.Once
+	queue     *rolloutQueue
 
 	// written remembers the status this manager last wrote per RestAPI. The
 	// blue-green decision reads status, so it must never act on a cached copy
@@ -88,8 +95,9 @@ type RestAPIReconciler struct {
 }
 
 // RBAC: full access (never update: every write is a server-side apply, a
-// patch) only to the kinds the operator creates; read-only Pods; no Secrets
-// (they are referenced by name, never read). Leases for leader election are
+// patch) only to the kinds the operator creates; read-only Pods; get on
+// Namespaces (their rollout limit, queue.go); no Secrets (they are
+// referenced by name, never read). Leases for leader election are
 // a namespaced Role in the manager's namespace (config/rbac).
 // +kubebuilder:rbac:groups=apps.restapi.dev,resources=restapis,verbs=get;list;watch;patch
 // +kubebuilder:rbac:groups=apps.restapi.dev,resources=restapis/status,verbs=patch
@@ -100,6 +108,7 @@ type RestAPIReconciler struct {
 // +kubebuilder:rbac:groups=policy,resources=poddisruptionbudgets,verbs=get;list;watch;create;patch;delete
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 // +kubebuilder:rbac:groups="",resources=pods,verbs=get;list;watch
+// +kubebuilder:rbac:groups="",resources=namespaces,verbs=get
 // +kubebuilder:rbac:groups="",resources=persistentvolumeclaims,verbs=get;list;watch;create;patch
 // +kubebuilder:rbac:groups=coordination.k8s.io,resources=leases,verbs=get;create;update,namespace=system
 // +kubebuilder:rbac:groups="",resources=events,verbs=create;patch,namespace=system
@@ -125,6 +134,9 @@ func (r *RestAPIReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 	}
 	now := r.now()
 	in := decisionInput(rapi, kids, now)
+	if in.Turn, err = r.turn(ctx, rapi, in); err != nil {
+		return ctrl.Result{}, err
+	}
 	plan := bluegreen.Decide(in)
 
 	sc := predict(rapi, kids, now)
@@ -144,6 +156,7 @@ func (r *RestAPIReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 		previewStarted = bg.PreviewStartedAt.DeepCopy()
 	}
 	problem := operatorProblem(rapi.Status, status)
+	before := rapi.Status.BlueGreen
 	if err := r.writeStatus(ctx, rapi, status); err != nil {
 		if apierrors.IsConflict(err) {
 			// The RestAPI changed since it was read: decide again on fresh data.
@@ -152,6 +165,7 @@ func (r *RestAPIReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 		}
 		return ctrl.Result{}, err
 	}
+	r.wakeQueued(ctx, rapi, before, status.BlueGreen)
 	if err := r.consumeRequests(ctx, rapi, plan.Consumed); err != nil {
 		return ctrl.Result{}, err
 	}
@@ -282,6 +296,7 @@ func (r *RestAPIReconciler) forget(key types.NamespacedName) {
 	delete(r.written, key)
 	delete(r.restarted, key)
 	forgetMetrics(key)
+	r.rollouts().release(key)
 }
 
 func (r *RestAPIReconciler) now() time.Time {
@@ -458,6 +473,8 @@ func (r *RestAPIReconciler) SetupWithManager(mgr ctrl.Manager) error {
 			builder.WithPredicates(predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
 				return podHealthKey(e.ObjectOld) != podHealthKey(e.ObjectNew)
 			}})).
+		// Queued rollouts nearest the front, when a slot frees (queue.go).
+		WatchesRawSource(source.Channel(r.rollouts().wake, &handler.EnqueueRequestForObject{})).
 		Named("restapi").
 		Complete(r)
 }

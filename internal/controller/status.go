@@ -94,10 +94,17 @@ func computeStatus(rapi *apiv1.RestAPI, kids children, plan bluegreen.Plan, out 
 
 	// Progressing: a new revision is being prepared, or children are created
 	// or rolled out.
-	rollout := plan.Status != nil && (plan.Status.State == apiv1.StateDeploying || plan.Status.State == apiv1.StateAwaitingPromotion)
+	rollout := plan.Status != nil && (plan.Status.State == apiv1.StateDeploying || plan.Status.State == apiv1.StateAwaitingPromotion ||
+		plan.Status.State == apiv1.StateQueued)
 	switch {
 	case rollout:
-		set(apiv1.ConditionProgressing, metav1.ConditionTrue, string(plan.Status.State), plan.Status.Message)
+		// A preview waiting for something that can pass by itself (room
+		// on a node, an image) says what it waits for.
+		reason := string(plan.Status.State)
+		if plan.Status.WaitingSince != nil {
+			reason = plan.Status.Reason
+		}
+		set(apiv1.ConditionProgressing, metav1.ConditionTrue, reason, plan.Status.Message)
 	case len(progressing) > 0:
 		set(apiv1.ConditionProgressing, metav1.ConditionTrue, ReasonRollingOut, "rolling out: "+strings.Join(progressing, ", "))
 	default:

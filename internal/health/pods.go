@@ -18,6 +18,7 @@ package health
 
 import (
 	"fmt"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -25,79 +26,123 @@ import (
 	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
 )
 
-// Pod-level reasons named in more than one place.
+// Pod-level reasons: a container's waiting reason or last termination, or
+// the scheduler's verdict.
 const (
-	ReasonCrashLoopBackOff = "CrashLoopBackOff"
-	ReasonOOMKilled        = "OOMKilled"
+	ReasonCreateContainerConfigError = "CreateContainerConfigError"
+	ReasonInvalidImageName           = "InvalidImageName"
+	ReasonErrImagePull               = "ErrImagePull"
+	ReasonImagePullBackOff           = "ImagePullBackOff"
+	ReasonCrashLoopBackOff           = "CrashLoopBackOff"
+	ReasonOOMKilled                  = "OOMKilled"
+	ReasonCreateContainerError       = "CreateContainerError"
+	ReasonUnschedulable              = "Unschedulable"
 )
 
-// Pod-level reasons a component cannot become available by itself, worst
-// first: each needs a person (a fixed image, a Secret, more memory, capacity).
+// podFailures are the Pod-level reasons that make a component Unhealthy,
+// worst first. Which of them a preview waits on and which make it broken is
+// the table in classify.go.
 var podFailures = []string{
-	"CreateContainerConfigError", // for example a missing Secret or ConfigMap key
-	"InvalidImageName",
-	"ErrImagePull",
-	"ImagePullBackOff",
+	ReasonCreateContainerConfigError, // for example a missing Secret or ConfigMap key
+	ReasonInvalidImageName,
+	ReasonErrImagePull,
+	ReasonImagePullBackOff,
 	ReasonCrashLoopBackOff,
 	ReasonOOMKilled,
-	"CreateContainerError",
-	"Unschedulable",
+	ReasonCreateContainerError,
+	ReasonUnschedulable,
 }
 
-// PodFailure is the worst failure the Pods show, with how many Pods show it.
+// PodFailure is a failure the Pods show: its reason, a message naming one
+// Pod (and how many show it), the most restarts of a container showing it,
+// and when the earliest Pod showing it was scheduled (created, when it is
+// not scheduled).
 type PodFailure struct {
-	Reason  string
-	Message string
+	Reason   string
+	Message  string
+	Restarts int32
+	Since    time.Time
 }
 
 // FromPods finds the worst failure among Pods: a container waiting with a
 // reason from podFailures, a container last killed for running out of
 // memory, or a Pod the scheduler cannot place. ok is false when none fails.
 func FromPods(pods []corev1.Pod) (PodFailure, bool) {
-	found := map[string]PodFailure{}
+	all := podFailuresOf(pods)
+	if len(all) == 0 {
+		return PodFailure{}, false
+	}
+	return all[0], true
+}
+
+// podFailuresOf lists every failure the live Pods show, worst first.
+func podFailuresOf(pods []corev1.Pod) []PodFailure {
+	found := map[string]*PodFailure{}
 	count := map[string]int{}
 	for i := range pods {
 		p := &pods[i]
 		if p.DeletionTimestamp != nil {
 			continue
 		}
-		for reason, msg := range podReasons(p) {
+		since := scheduledAt(p)
+		for reason, f := range podReasons(p) {
 			count[reason]++
-			if _, ok := found[reason]; !ok {
-				found[reason] = PodFailure{Reason: reason, Message: fmt.Sprintf("pod %s: %s", p.Name, msg)}
+			if g, ok := found[reason]; ok {
+				g.Restarts = max(g.Restarts, f.Restarts)
+				if since.Before(g.Since) {
+					g.Since = since
+				}
+				continue
 			}
+			found[reason] = &PodFailure{Reason: reason, Message: fmt.Sprintf("pod %s: %s", p.Name, f.Message), Restarts: f.Restarts, Since: since}
 		}
 	}
+	var out []PodFailure
 	for _, reason := range podFailures {
 		if f, ok := found[reason]; ok {
 			if n := count[reason]; n > 1 {
 				f.Message = fmt.Sprintf("%d pods in %s, e.g. %s", n, reason, f.Message)
 			}
-			return f, true
+			out = append(out, *f)
 		}
 	}
-	return PodFailure{}, false
+	return out
 }
 
-// podReasons lists the failures one Pod shows, by reason.
-func podReasons(p *corev1.Pod) map[string]string {
-	out := map[string]string{}
+// scheduledAt is when a Pod was placed on a node (image pulls and container
+// creation start then), or when it was created if it is not placed yet.
+func scheduledAt(p *corev1.Pod) time.Time {
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.PodScheduled && c.Status == corev1.ConditionTrue && !c.LastTransitionTime.IsZero() {
+			return c.LastTransitionTime.Time
+		}
+	}
+	return p.CreationTimestamp.Time
+}
+
+// podReasons lists the failures one Pod shows, by reason (Since unset).
+func podReasons(p *corev1.Pod) map[string]PodFailure {
+	out := map[string]PodFailure{}
 	for _, cs := range p.Status.ContainerStatuses {
 		if w := cs.State.Waiting; w != nil && w.Reason != "" {
 			msg := fmt.Sprintf("container %s is waiting: %s", cs.Name, w.Reason)
 			if w.Message != "" {
 				msg += ": " + w.Message
 			}
-			out[w.Reason] = msg
+			if cs.RestartCount > 0 {
+				msg += fmt.Sprintf(" (restarted %d times)", cs.RestartCount)
+			}
+			out[w.Reason] = PodFailure{Message: msg, Restarts: cs.RestartCount}
 		}
 		if t := cs.LastTerminationState.Terminated; t != nil && t.Reason == ReasonOOMKilled {
-			out[ReasonOOMKilled] = fmt.Sprintf("container %s was killed for using more memory than its limit (restarted %d times); raise its memory limit",
-				cs.Name, cs.RestartCount)
+			out[ReasonOOMKilled] = PodFailure{Restarts: cs.RestartCount,
+				Message: fmt.Sprintf("container %s was killed for using more memory than its limit (restarted %d times); raise its memory limit",
+					cs.Name, cs.RestartCount)}
 		}
 	}
 	for _, c := range p.Status.Conditions {
 		if c.Type == corev1.PodScheduled && c.Status == corev1.ConditionFalse && c.Reason == corev1.PodReasonUnschedulable {
-			out["Unschedulable"] = "cannot be scheduled: " + c.Message
+			out[ReasonUnschedulable] = PodFailure{Message: "cannot be scheduled: " + c.Message}
 		}
 	}
 	return out

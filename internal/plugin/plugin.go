@@ -159,6 +159,9 @@ func tree(r *apiv1.RestAPI) string {
 			fmt.Fprintf(&b, "Preview:   revision %s\n", bg.PreviewRevision)
 		}
 		fmt.Fprintf(&b, "Rollout:   %s: %s\n", orDash(string(bg.State)), bg.Message)
+		if bg.WaitingSince != nil {
+			fmt.Fprintf(&b, "Waiting:   %s since %s\n", bg.Reason, bg.WaitingSince.UTC().Format(time.RFC3339))
+		}
 	}
 	for _, c := range r.Status.Conditions {
 		if c.Type == apiv1.ConditionDegraded && c.Status == "True" {

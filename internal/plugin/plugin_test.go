@@ -143,6 +143,17 @@ var _ = Describe("kubectl-restapi", func() {
 		Expect(errors.Is(p.Status(ctx, "shop", false, 0), ErrDegraded)).To(BeTrue())
 	})
 
+	It("says what a rollout waits for, and since when", func() {
+		st := serving(apiv1.PhaseProgressing)
+		since := metav1.NewTime(time.Date(2026, 11, 30, 13, 4, 5, 0, time.UTC))
+		st.BlueGreen.State, st.BlueGreen.Reason, st.BlueGreen.WaitingSince = apiv1.StateDeploying, "WaitingForCapacity", &since
+		st.BlueGreen.Message = "revision r3 in blue waits for capacity since 2026-11-30T13:04:05Z: model: pod x: cannot be scheduled"
+		restAPI(ns, "shop", st)
+		Expect(p.Status(ctx, "shop", false, 0)).To(Succeed())
+		Expect(out.String()).To(ContainSubstring("Rollout:   Deploying: revision r3 in blue waits for capacity"))
+		Expect(out.String()).To(ContainSubstring("Waiting:   WaitingForCapacity since 2026-11-30T13:04:05Z\n"))
+	})
+
 	It("--watch waits for Available, and gives up at --timeout", func() {
 		r := restAPI(ns, "shop", serving(apiv1.PhaseProgressing))
 		start := time.Now()

@@ -1,0 +1,128 @@
+/*
+Copyright 2026 The RestAPI Operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package bluegreen
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
+)
+
+// The rollout queue: when a limit applies (--max-concurrent-rollouts, or a
+// namespace's apps.restapi.dev/max-concurrent-rollouts), at most that many
+// RestAPIs prepare a preview at the same time; the others wait in state
+// Queued, first come first served. Like Decide, everything here is read
+// from the cluster (the RestAPIs' status), so a restarted manager keeps the
+// same order.
+
+// Turn is a rollout's place in the queue, given to Decide.
+type Turn struct {
+	// Admitted: the rollout may prepare its preview now.
+	Admitted bool
+	// Position is how many queued rollouts are ahead of it.
+	Position int32
+	// Why says which limit holds it back, for a person.
+	Why string
+}
+
+// Preparing reports whether a RestAPI's status holds a rollout slot: it
+// prepares a preview (Deploying or AwaitingPromotion with a preview
+// revision). A first deploy, with nothing serving yet, holds none.
+func Preparing(st *apiv1.BlueGreenStatus) bool {
+	return st != nil && st.PreviewRevision != "" && (st.State == apiv1.StateDeploying || st.State == apiv1.StateAwaitingPromotion)
+}
+
+// Queued reports whether a RestAPI's status is in the queue, and since when.
+func Queued(st *apiv1.BlueGreenStatus) (time.Time, bool) {
+	if st == nil || st.State != apiv1.StateQueued || st.QueuedAt == nil {
+		return time.Time{}, false
+	}
+	return st.QueuedAt.Time, true
+}
+
+// Entry is a queued rollout: who, and since when.
+type Entry struct {
+	Namespace, Name string
+	QueuedAt        time.Time
+}
+
+func (e Entry) before(o Entry) bool {
+	if !e.QueuedAt.Equal(o.QueuedAt) {
+		return e.QueuedAt.Before(o.QueuedAt)
+	}
+	if e.Namespace != o.Namespace {
+		return e.Namespace < o.Namespace
+	}
+	return e.Name < o.Name
+}
+
+// Scope is one limit and what it counts: the rollouts preparing a preview,
+// and the queued ones, in a namespace or in the whole cluster.
+type Scope struct {
+	// Name says where the limit comes from, for a person.
+	Name      string
+	Limit     int
+	Preparing int
+	Queue     []Entry
+}
+
+// TakeTurn places me in every scope's queue: it is admitted when, in each
+// scope, the rollouts preparing plus the queued ones ahead of it leave a
+// slot. Its position is the most rollouts ahead of it in any scope.
+func TakeTurn(me Entry, scopes ...Scope) Turn {
+	t := Turn{Admitted: true}
+	for _, s := range scopes {
+		if s.Limit <= 0 {
+			continue
+		}
+		ahead := int32(0)
+		for _, e := range s.Queue {
+			if e.Namespace == me.Namespace && e.Name == me.Name {
+				continue
+			}
+			if e.before(me) {
+				ahead++
+			}
+		}
+		if s.Preparing+int(ahead) >= s.Limit {
+			t.Admitted = false
+			if ahead >= t.Position {
+				t.Why = fmt.Sprintf("%d of %d rollouts %s prepare a preview, %d queued ahead", s.Preparing, s.Limit, s.Name, ahead)
+			}
+		}
+		t.Position = max(t.Position, ahead)
+	}
+	return t
+}
+
+// Front lists the first n entries of a queue, in order: the rollouts to
+// look at again when a slot frees.
+func Front(queue []Entry, n int) []Entry {
+	q := slices.Clone(queue)
+	slices.SortFunc(q, func(a, b Entry) int {
+		switch {
+		case a.before(b):
+			return -1
+		case b.before(a):
+			return 1
+		}
+		return 0
+	})
+	return q[:min(n, len(q))]
+}

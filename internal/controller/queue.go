@@ -1,0 +1,232 @@
+/*
+Copyright 2026 The RestAPI Operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controller
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+
+	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
+	"github.com/restapi-operator/restapi-operator/internal/bluegreen"
+)
+
+// The manager's side of the rollout queue (the order itself is
+// bluegreen.TakeTurn, from the RestAPIs' status in the cache): the
+// rollouts it admitted that the cache may not show yet, the namespaces'
+// limits as last read, and waking the queued rollouts nearest the front
+// when a slot frees.
+
+// reservationTTL bounds how long an admission counts before the cache
+// shows it (a status write is in the cache within moments).
+const reservationTTL = time.Minute
+
+// namespaceLimitTTL is how long a namespace's limit, read with a GET, is
+// used before it is read again.
+const namespaceLimitTTL = 30 * time.Second
+
+// wakeExtra is how many queued rollouts beyond the free slots are looked at
+// again when a slot frees, so that the positions nearest the front are
+// exact (the others refresh every bluegreen.QueueRecheck).
+const wakeExtra = 10
+
+type rolloutQueue struct {
+	mu       sync.Mutex
+	admitted map[types.NamespacedName]time.Time
+	limits   map[string]namespaceLimit
+	// wake takes RestAPIs to reconcile now (a source of the controller).
+	wake chan event.GenericEvent
+}
+
+type namespaceLimit struct {
+	limit int
+	read  time.Time
+}
+
+// rollouts is the reconciler's rollout queue, made on first use.
+func (r *RestAPIReconciler) rollouts() *rolloutQueue {
+	r.queueOnce.Do(func() {
+		r.queue = &rolloutQueue{admitted: map[types.NamespacedName]time.Time{}, limits: map[string]namespaceLimit{},
+			wake: make(chan event.GenericEvent, 1024)}
+	})
+	return r.queue
+}
+
+// namespaceLimit is a namespace's apps.restapi.dev/max-concurrent-rollouts
+// (0: none), read around the cache at most every namespaceLimitTTL and only
+// when a rollout is about to start: the operator watches no Namespaces.
+func (r *RestAPIReconciler) namespaceLimit(ctx context.Context, ns string, now time.Time) (int, error) {
+	q := r.rollouts()
+	q.mu.Lock()
+	l, ok := q.limits[ns]
+	q.mu.Unlock()
+	if ok && now.Sub(l.read) < namespaceLimitTTL {
+		return l.limit, nil
+	}
+	var n metav1.PartialObjectMetadata
+	n.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Namespace"))
+	if err := r.APIReader.Get(ctx, types.NamespacedName{Name: ns}, &n); err != nil {
+		return 0, fmt.Errorf("reading namespace %s for its rollout limit: %w", ns, err)
+	}
+	limit := 0
+	if v, ok := n.Annotations[apiv1.AnnotationMaxConcurrentRollouts]; ok {
+		var err error
+		if limit, err = strconv.Atoi(v); err != nil || limit < 0 {
+			logf.FromContext(ctx).Info("Namespace annotation is not a count; ignored", "annotation", apiv1.AnnotationMaxConcurrentRollouts, "value", v)
+			limit = 0
+		}
+	}
+	q.mu.Lock()
+	q.limits[ns] = namespaceLimit{limit: limit, read: now}
+	q.mu.Unlock()
+	return limit, nil
+}
+
+// startsRollout reports whether the decision about to be taken may start
+// preparing a preview: blue-green is on, nothing is being prepared, and the
+// spec asks for a revision that neither serves nor was aborted.
+func startsRollout(rapi *apiv1.RestAPI, in bluegreen.Input) bool {
+	bg := rapi.Status.BlueGreen
+	return in.Enabled && bg != nil && bg.ActiveRevision != "" && !bluegreen.Preparing(bg) &&
+		in.DesiredRevision != bg.ActiveRevision && in.DesiredRevision != bg.AbortedRevision
+}
+
+// turn is the RestAPI's place in the rollout queue; nil when no limit
+// applies or it starts no rollout.
+func (r *RestAPIReconciler) turn(ctx context.Context, rapi *apiv1.RestAPI, in bluegreen.Input) (*bluegreen.Turn, error) {
+	key := client.ObjectKeyFromObject(rapi)
+	if !startsRollout(rapi, in) {
+		r.rollouts().release(key)
+		return nil, nil
+	}
+	nsLimit, err := r.namespaceLimit(ctx, rapi.Namespace, in.Now)
+	if err != nil {
+		return nil, err
+	}
+	if r.MaxConcurrentRollouts <= 0 && nsLimit <= 0 {
+		return nil, nil
+	}
+	var opts []client.ListOption
+	if r.MaxConcurrentRollouts <= 0 {
+		opts = append(opts, client.InNamespace(rapi.Namespace))
+	}
+	var list apiv1.RestAPIList
+	if err := r.List(ctx, &list, append(opts, client.UnsafeDisableDeepCopy)...); err != nil {
+		return nil, err
+	}
+	cluster := bluegreen.Scope{Name: "cluster-wide (--max-concurrent-rollouts)", Limit: r.MaxConcurrentRollouts}
+	inNS := bluegreen.Scope{Name: fmt.Sprintf("in namespace %s (%s)", rapi.Namespace, apiv1.AnnotationMaxConcurrentRollouts), Limit: nsLimit}
+	me := bluegreen.Entry{Namespace: rapi.Namespace, Name: rapi.Name, QueuedAt: in.Now}
+	if at, ok := bluegreen.Queued(rapi.Status.BlueGreen); ok {
+		me.QueuedAt = at
+	}
+	r.rollouts().mu.Lock()
+	for i := range list.Items {
+		o := &list.Items[i]
+		k := client.ObjectKeyFromObject(o)
+		if k == key {
+			continue
+		}
+		preparing, queued := r.rollouts().classify(k, o.Status.BlueGreen, in.Now)
+		for _, s := range []*bluegreen.Scope{&cluster, &inNS} {
+			if s == &inNS && o.Namespace != rapi.Namespace {
+				continue
+			}
+			if preparing {
+				s.Preparing++
+			} else if queued != nil {
+				s.Queue = append(s.Queue, *queued)
+			}
+		}
+	}
+	t := bluegreen.TakeTurn(me, cluster, inNS)
+	if t.Admitted {
+		r.rollouts().admitted[key] = in.Now
+	}
+	r.rollouts().mu.Unlock()
+	return &t, nil
+}
+
+// classify says whether another RestAPI holds a slot (its status says it
+// prepares a preview, or this manager admitted it and the cache does not
+// show it yet) or waits in the queue. Called with q.mu held.
+func (q *rolloutQueue) classify(k types.NamespacedName, bg *apiv1.BlueGreenStatus, now time.Time) (bool, *bluegreen.Entry) {
+	if bluegreen.Preparing(bg) {
+		delete(q.admitted, k) // the cache shows it: nothing left to remember
+		return true, nil
+	}
+	if at, ok := q.admitted[k]; ok {
+		if now.Sub(at) < reservationTTL {
+			return true, nil
+		}
+		delete(q.admitted, k)
+	}
+	if at, ok := bluegreen.Queued(bg); ok {
+		return false, &bluegreen.Entry{Namespace: k.Namespace, Name: k.Name, QueuedAt: at}
+	}
+	return false, nil
+}
+
+// release forgets an admission of a RestAPI that starts no rollout.
+func (q *rolloutQueue) release(key types.NamespacedName) {
+	q.mu.Lock()
+	delete(q.admitted, key)
+	q.mu.Unlock()
+}
+
+// wakeQueued looks again, now, at the queued rollouts nearest the front
+// once a RestAPI stopped preparing a preview: its slot is free.
+func (r *RestAPIReconciler) wakeQueued(ctx context.Context, rapi *apiv1.RestAPI, before, after *apiv1.BlueGreenStatus) {
+	if !bluegreen.Preparing(before) || bluegreen.Preparing(after) {
+		return
+	}
+	r.rollouts().release(client.ObjectKeyFromObject(rapi))
+	var opts []client.ListOption
+	limit := r.MaxConcurrentRollouts
+	if limit <= 0 {
+		// Only a namespace limit can hold rollouts back.
+		opts = append(opts, client.InNamespace(rapi.Namespace))
+		r.rollouts().mu.Lock()
+		limit = r.rollouts().limits[rapi.Namespace].limit
+		r.rollouts().mu.Unlock()
+	}
+	var list apiv1.RestAPIList
+	if err := r.List(ctx, &list, append(opts, client.UnsafeDisableDeepCopy)...); err != nil {
+		return // each queued rollout looks again within bluegreen.QueueRecheck
+	}
+	var queue []bluegreen.Entry
+	for i := range list.Items {
+		if at, ok := bluegreen.Queued(list.Items[i].Status.BlueGreen); ok {
+			queue = append(queue, bluegreen.Entry{Namespace: list.Items[i].Namespace, Name: list.Items[i].Name, QueuedAt: at})
+		}
+	}
+	for _, e := range bluegreen.Front(queue, max(limit, 1)+wakeExtra) {
+		select {
+		case r.rollouts().wake <- event.GenericEvent{Object: &apiv1.RestAPI{ObjectMeta: metav1.ObjectMeta{Namespace: e.Namespace, Name: e.Name}}}:
+		default: // full: they look again within bluegreen.QueueRecheck
+		}
+	}
+}

@@ -1,0 +1,187 @@
+/*
+Copyright 2026 The RestAPI Operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package health
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
+)
+
+var (
+	tNow      = time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	limits    = Limits{Restarts: 3, ImagePull: 120 * time.Second, ConfigError: 30 * time.Second}
+	scheduled = func(ago time.Duration) corev1.PodCondition {
+		return corev1.PodCondition{Type: corev1.PodScheduled, Status: corev1.ConditionTrue, LastTransitionTime: metav1.NewTime(tNow.Add(-ago))}
+	}
+)
+
+// crashing is a Pod whose container crash-loops after restarts restarts.
+func crashing(name string, restarts int32) corev1.Pod {
+	st := waiting(ReasonCrashLoopBackOff, "back-off 40s restarting failed container")
+	st.ContainerStatuses[0].RestartCount = restarts
+	st.Conditions = []corev1.PodCondition{scheduled(time.Minute)}
+	return pod(name, st)
+}
+
+// stuck is a Pod scheduled ago whose container waits with reason.
+func stuck(name, reason string, ago time.Duration) corev1.Pod {
+	st := waiting(reason, "msg of "+reason)
+	st.Conditions = []corev1.PodCondition{scheduled(ago)}
+	return pod(name, st)
+}
+
+func unschedulablePod(name string) corev1.Pod {
+	p := pod(name, corev1.PodStatus{Phase: corev1.PodPending, Conditions: []corev1.PodCondition{{
+		Type: corev1.PodScheduled, Status: corev1.ConditionFalse, Reason: corev1.PodReasonUnschedulable, Message: "0/3 nodes are available: 3 Too many pods.",
+	}}})
+	p.CreationTimestamp = metav1.NewTime(tNow.Add(-time.Hour))
+	return p
+}
+
+func TestJudge(t *testing.T) {
+	rolling := deployment(1, 1, 2, appsv1.DeploymentStatus{Replicas: 2, UpdatedReplicas: 2,
+		Conditions: []appsv1.DeploymentCondition{cond(appsv1.DeploymentProgressing, corev1.ConditionTrue, "ReplicaSetUpdated")}})
+	failure := func(msg string) *appsv1.Deployment {
+		c := cond(appsv1.DeploymentReplicaFailure, corev1.ConditionTrue, "FailedCreate")
+		c.Message = msg
+		return deployment(1, 1, 2, appsv1.DeploymentStatus{Conditions: []appsv1.DeploymentCondition{c}})
+	}
+	timedOut := deployment(1, 1, 2, appsv1.DeploymentStatus{Replicas: 2, UpdatedReplicas: 2,
+		Conditions: []appsv1.DeploymentCondition{cond(appsv1.DeploymentProgressing, corev1.ConditionFalse, "ProgressDeadlineExceeded")}})
+	tests := []struct {
+		name     string
+		d        *appsv1.Deployment
+		pods     []corev1.Pod
+		broken   bool
+		reason   string // the component's reason when broken
+		waitsFor string
+		message  string
+		brokenAt time.Duration // from tNow; 0: none
+	}{
+		{"pods still starting wait for nothing in particular", rolling, []corev1.Pod{pod("p1", waiting("ContainerCreating", ""))}, false, "", "", "", 0},
+		{"no node has room: waits for capacity, never broken by itself", rolling, []corev1.Pod{unschedulablePod("p1")},
+			false, "", ReasonWaitingForCapacity, "Too many pods", 0},
+		{"a quota: waits", failure(`pods "x" is forbidden: exceeded quota: compute, requested: cpu=500m`), nil,
+			false, "", ReasonWaitingForQuota, "exceeded quota", 0},
+		{"an admission refusal is broken", failure(`pods "x" is forbidden: violates PodSecurity "restricted"`), nil,
+			true, ReasonReplicaFailure, "", "violates PodSecurity", 0},
+		{"the Deployment's own deadline is broken", timedOut, nil, true, ReasonProgressDeadline, "", "did not finish", 0},
+		{"a crash loop below the restart threshold waits", rolling, []corev1.Pod{crashing("p1", 2)},
+			false, "", ReasonWaitingForContainers, "restarted 2 times", 0},
+		{"a crash loop at the restart threshold is broken", rolling, []corev1.Pod{crashing("p1", 1), crashing("p2", 3)},
+			true, ReasonCrashLoopBackOff, "", "2 pods in CrashLoopBackOff", 0},
+		{"an image pull failing within its grace waits until the grace ends", rolling, []corev1.Pod{stuck("p1", ReasonImagePullBackOff, 100*time.Second)},
+			false, "", ReasonWaitingForImage, "msg of ImagePullBackOff", 20 * time.Second},
+		{"an image pull failing past its grace is broken", rolling, []corev1.Pod{stuck("p1", ReasonErrImagePull, 120*time.Second)},
+			true, ReasonErrImagePull, "", "msg of ErrImagePull", 0},
+		{"a missing Secret within its grace waits", rolling, []corev1.Pod{stuck("p1", ReasonCreateContainerConfigError, 10*time.Second)},
+			false, "", ReasonWaitingForConfig, "msg of CreateContainerConfigError", 20 * time.Second},
+		{"a missing Secret past its grace is broken", rolling, []corev1.Pod{stuck("p1", ReasonCreateContainerConfigError, 31*time.Second)},
+			true, ReasonCreateContainerConfigError, "", "msg of CreateContainerConfigError", 0},
+		{"an invalid image name is broken at once", rolling, []corev1.Pod{stuck("p1", ReasonInvalidImageName, 0)},
+			true, ReasonInvalidImageName, "", "msg of InvalidImageName", 0},
+		{"one broken pod among waiting ones is broken", rolling, []corev1.Pod{unschedulablePod("p1"), stuck("p2", ReasonImagePullBackOff, 10*time.Second), crashing("p3", 5)},
+			true, ReasonCrashLoopBackOff, "", "restarted 5 times", 0},
+		{"several waits: the worst names it, the earliest grace sets when to look again", rolling,
+			[]corev1.Pod{unschedulablePod("p1"), stuck("p2", ReasonImagePullBackOff, 110*time.Second), stuck("p3", ReasonCreateContainerConfigError, 5*time.Second)},
+			false, "", ReasonWaitingForConfig, "msg of CreateContainerConfigError", 10 * time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o := Judge(tt.d, tt.pods, limits, tNow)
+			if o.Broken != tt.broken || o.WaitsFor != tt.waitsFor {
+				t.Fatalf("broken %v waits for %q (%+v), want broken %v waits for %q", o.Broken, o.WaitsFor, o, tt.broken, tt.waitsFor)
+			}
+			if tt.broken && (o.Reason != tt.reason || !strings.Contains(o.Message, tt.message)) {
+				t.Errorf("broken with %s %q, want %s containing %q", o.Reason, o.Message, tt.reason, tt.message)
+			}
+			if !tt.broken && !strings.Contains(o.WaitMessage, tt.message) {
+				t.Errorf("wait message %q, want it to contain %q", o.WaitMessage, tt.message)
+			}
+			var want time.Time
+			if tt.brokenAt != 0 {
+				want = tNow.Add(tt.brokenAt)
+			}
+			if !o.BrokenAt.Equal(want) {
+				t.Errorf("broken at %v, want %v", o.BrokenAt, want)
+			}
+		})
+	}
+}
+
+func TestJudgeHonoursTheThresholds(t *testing.T) {
+	one := Limits{Restarts: 1, ImagePull: 0, ConfigError: time.Hour}
+	for _, tt := range []struct {
+		pod    corev1.Pod
+		broken bool
+	}{
+		{crashing("p", 1), true},
+		{stuck("p", ReasonImagePullBackOff, 0), true},
+		{stuck("p", ReasonCreateContainerConfigError, 59*time.Minute), false},
+	} {
+		rolling := deployment(1, 1, 1, appsv1.DeploymentStatus{Replicas: 1, UpdatedReplicas: 1})
+		if o := Judge(rolling, []corev1.Pod{tt.pod}, one, tNow); o.Broken != tt.broken {
+			t.Errorf("%s: broken %v, want %v", tt.pod.Status.ContainerStatuses[0].State.Waiting.Reason, o.Broken, tt.broken)
+		}
+	}
+}
+
+func TestLimitsOf(t *testing.T) {
+	if got := LimitsOf(apiv1.FailFastSpec{}); got != limits {
+		t.Errorf("defaults: %+v", got)
+	}
+	r, p, c := int32(5), int32(0), int32(90)
+	if got := LimitsOf(apiv1.FailFastSpec{Restarts: &r, ImagePullSeconds: &p, ConfigErrorSeconds: &c}); got != (Limits{Restarts: 5, ConfigError: 90 * time.Second}) {
+		t.Errorf("set: %+v", got)
+	}
+}
+
+// Every row of the table is explained in docs/health.md, with its
+// judgement, so the documentation and the code cannot drift apart.
+func TestEveryRuleIsDocumented(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "health.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	word := map[Judgement]string{Waits: "waits", BrokenAfterRestarts: "restarts", BrokenAfterImagePull: "imagePullSeconds",
+		BrokenAfterConfigError: "configErrorSeconds", Broken: "broken at once"}
+	for _, r := range Rules {
+		var row string
+		for line := range strings.SplitSeq(string(doc), "\n") {
+			cells := strings.Split(line, "|")
+			if len(cells) > 2 && strings.Contains(cells[1], "`"+r.Reason+"`") {
+				row = line
+			}
+		}
+		if row == "" {
+			t.Errorf("docs/health.md has no row for %s", r.Reason)
+			continue
+		}
+		if !strings.Contains(row, word[r.Judge]) || (r.WaitsFor != "" && !strings.Contains(row, "`"+r.WaitsFor+"`")) {
+			t.Errorf("docs/health.md row for %s does not say %q and %q: %s", r.Reason, word[r.Judge], r.WaitsFor, row)
+		}
+	}
+}
