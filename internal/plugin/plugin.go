@@ -146,7 +146,7 @@ func (p *Plugin) Status(ctx context.Context, name string, watch bool, timeout ti
 
 func rollingOut(r *apiv1.RestAPI) bool {
 	bg := r.Status.BlueGreen
-	return bg != nil && (bg.State == apiv1.StateDeploying || bg.State == apiv1.StateAwaitingPromotion)
+	return bg != nil && (bg.State == apiv1.StateQueued || bg.State == apiv1.StateDeploying || bg.State == apiv1.StateAwaitingPromotion)
 }
 
 // tree renders the status text.
@@ -159,6 +159,9 @@ func tree(r *apiv1.RestAPI) string {
 			fmt.Fprintf(&b, "Preview:   revision %s\n", bg.PreviewRevision)
 		}
 		fmt.Fprintf(&b, "Rollout:   %s: %s\n", orDash(string(bg.State)), bg.Message)
+		if bg.QueuedAt != nil && bg.QueuePosition != nil {
+			fmt.Fprintf(&b, "Queued:    since %s, %d ahead\n", bg.QueuedAt.UTC().Format(time.RFC3339), *bg.QueuePosition)
+		}
 		if bg.WaitingSince != nil {
 			fmt.Fprintf(&b, "Waiting:   %s since %s\n", bg.Reason, bg.WaitingSince.UTC().Format(time.RFC3339))
 		}

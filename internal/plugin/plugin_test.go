@@ -152,6 +152,13 @@ var _ = Describe("kubectl-restapi", func() {
 		Expect(p.Status(ctx, "shop", false, 0)).To(Succeed())
 		Expect(out.String()).To(ContainSubstring("Rollout:   Deploying: revision r3 in blue waits for capacity"))
 		Expect(out.String()).To(ContainSubstring("Waiting:   WaitingForCapacity since 2026-11-30T13:04:05Z\n"))
+
+		out.Reset()
+		st.BlueGreen.State, st.BlueGreen.Reason, st.BlueGreen.WaitingSince = apiv1.StateQueued, "", nil
+		st.BlueGreen.QueuedAt, st.BlueGreen.QueuePosition = &since, new(int32(7))
+		restAPI(ns, "queued", st)
+		Expect(p.Status(ctx, "queued", false, 0)).To(Succeed())
+		Expect(out.String()).To(ContainSubstring("Queued:    since 2026-11-30T13:04:05Z, 7 ahead\n"))
 	})
 
 	It("--watch waits for Available, and gives up at --timeout", func() {
