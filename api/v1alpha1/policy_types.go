@@ -19,6 +19,7 @@ package v1alpha1
 import (
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 )
 
 // AutoScalingSpec sets HorizontalPodAutoscaler defaults for all components.
@@ -359,6 +360,19 @@ type BlueGreenSpec struct {
 	// +kubebuilder:validation:Minimum=30
 	// +kubebuilder:validation:Maximum=86400
 	ProgressDeadlineSeconds int32 `json:"progressDeadlineSeconds,omitempty"`
+
+	// previewReplicas starts the preview smaller than the colour that
+	// serves, so two colours need less room at once: a count of pods per
+	// component (1) or a percentage of each component's serving size
+	// ("25%", rounded up, at least one pod). The preview is checked at that
+	// size, then scaled to the full size once its promotion is due
+	// (autoPromotionSeconds passed, or the revision was approved) and
+	// switched only when the full size is available. Unset: the preview
+	// starts at full size. See docs/blue-green.md for the trade-off.
+	// +optional
+	// +kubebuilder:validation:XIntOrString
+	// +kubebuilder:validation:XValidation:rule="type(self) == int ? self >= 1 : self.matches('^([1-9][0-9]?|100)%$')",message="blueGreen.previewReplicas must be a count of at least 1, or a percentage from 1% to 100%"
+	PreviewReplicas *intstr.IntOrString `json:"previewReplicas,omitempty"`
 
 	// failFast says when a preview that is not available yet counts as
 	// broken, and is aborted before progressDeadlineSeconds (with healing

@@ -319,6 +319,11 @@ type BlueGreenStatus struct {
 	// available; autoPromotionSeconds counts from here.
 	// +optional
 	PreviewReadyAt *metav1.Time `json:"previewReadyAt,omitempty"`
+	// previewScalingAt is when a preview checked at
+	// spec.blueGreen.previewReplicas started scaling to its full size (its
+	// promotion fell due); the progress deadline counts again from here.
+	// +optional
+	PreviewScalingAt *metav1.Time `json:"previewScalingAt,omitempty"`
 	// promotedAt is when the stable Services last switched colour.
 	// +optional
 	PromotedAt *metav1.Time `json:"promotedAt,omitempty"`

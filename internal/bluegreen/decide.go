@@ -77,6 +77,10 @@ type ColourState struct {
 	// it lasts (an image pull past its grace); zero when only the progress
 	// deadline ends the wait.
 	BrokenAt time.Time
+	// With a smaller preview (Input.ReducedPreview): Enlarged, some
+	// component of the colour runs more than its preview size (the scale-up
+	// before the switch started); Full, every component runs its full size.
+	Enlarged, Full bool
 	// Degraded: some component lost ready pods after its rollout finished
 	// (or is Failed); DegradedMessage says which and why.
 	Degraded        bool
@@ -103,6 +107,10 @@ type Input struct {
 	HasActive bool
 	// Status is the current status.blueGreen (zero when absent).
 	Status apiv1.BlueGreenStatus
+	// ReducedPreview: spec.blueGreen.previewReplicas makes the preview
+	// smaller than its full size for some component; it is checked at that
+	// size and scaled to full size when its promotion is due.
+	ReducedPreview bool
 	// Turn is this rollout's place in the rollout queue; nil when no limit
 	// applies (see queue.go). It matters only to a rollout about to start
 	// preparing a preview.
@@ -148,6 +156,10 @@ type Plan struct {
 	Serving Colour
 	// Actions per colour (blue, green, Legacy); a missing entry is Keep.
 	Actions map[Colour]Action
+	// ReducePreview renders the preview at spec.blueGreen.previewReplicas
+	// rather than at its full size: it is checked small, until its
+	// promotion is due.
+	ReducePreview bool
 	// Status is the new status.blueGreen; nil when blue-green is off and no
 	// colour is left.
 	Status *apiv1.BlueGreenStatus
@@ -343,7 +355,7 @@ func (d *decider) steady(active, idle Colour) {
 	d.plan.Actions[active] = Render // repairs drift; changes nothing when nothing drifted
 	d.st.AbortedRevision, d.st.Reason = "", ""
 	firstDeploy := d.st.State == apiv1.StateDeploying && d.st.PreviewRevision == ""
-	d.st.PreviewRevision, d.st.PreviewStartedAt, d.st.PreviewReadyAt = "", nil, nil
+	d.clearPreview()
 	d.st.ActiveRevision = in.DesiredRevision
 	if firstDeploy {
 		if !in.States[active].Ready {
@@ -403,7 +415,7 @@ func (d *decider) aborted(idle Colour) {
 	if d.st.State != apiv1.StateRolledBack {
 		d.st.State = apiv1.StateAborted
 	}
-	d.st.PreviewRevision, d.st.PreviewStartedAt, d.st.PreviewReadyAt = "", nil, nil
+	d.clearPreview()
 	if d.st.Reason == "" {
 		d.st.Reason = string(d.st.State)
 	}
@@ -434,10 +446,18 @@ func (d *decider) prepare(active, idle Colour) {
 		if at, ok := Queued(&d.in.Status); ok {
 			queued = fmt.Sprintf(" after %s in the queue", in.Now.Sub(at).Round(time.Second))
 		}
-		d.st.PreviewRevision, d.st.PreviewStartedAt, d.st.PreviewReadyAt = desired, d.now(), nil
+		d.clearPreview()
+		d.st.PreviewRevision, d.st.PreviewStartedAt = desired, d.now()
 		d.event(false, "Deploying", "Deploy", "Deploying revision %s to %s (preview)%s", desired, idle, queued)
 	}
 	ready := other.Revision == desired && other.Ready && !other.Failed
+	// A smaller preview being scaled to full size before its switch stays
+	// full size: the decision to scale was taken once its promotion fell due.
+	// Moving from the single-colour Deployments is never reduced: they may
+	// not be serving, and the move promotes as soon as the colour is ready.
+	reduced := in.ReducedPreview && active != Legacy
+	scaling := reduced && other.Revision == desired && other.Enlarged
+	d.plan.ReducePreview = reduced && !scaling
 
 	if in.AbortRequest != "" && in.AbortRequest == desired {
 		d.consume(apiv1.AnnotationAbort)
@@ -451,7 +471,7 @@ func (d *decider) prepare(active, idle Colour) {
 		return
 	}
 	if !ready {
-		deadline := d.st.PreviewStartedAt.Add(in.ProgressDeadline)
+		deadline := d.deadline()
 		waiting := other.Revision == desired && !failed && other.Waiting != ""
 		if !in.Now.Before(deadline) {
 			why := ""
@@ -462,9 +482,14 @@ func (d *decider) prepare(active, idle Colour) {
 				desired, idle, in.ProgressDeadline, why, active))
 			return
 		}
-		d.st.PreviewReadyAt = nil
 		d.st.State = apiv1.StateDeploying
 		d.st.Message = fmt.Sprintf("deploying revision %s to %s; %s serves", desired, idle, describe(active))
+		if scaling && d.st.PreviewReadyAt != nil {
+			d.st.Message = fmt.Sprintf("revision %s passed its checks at its preview size in %s; scaling it to full size before the switch; %s serves",
+				desired, idle, describe(active))
+		} else {
+			d.st.PreviewReadyAt = nil
+		}
 		if waiting {
 			d.wait(other, deadline)
 		}
@@ -485,11 +510,12 @@ func (d *decider) prepare(active, idle Colour) {
 	migrating := active == Legacy
 	switch {
 	case rollbackToWarm || migrating:
-		d.promote(active, idle)
+		d.promoteFull(active, idle, other)
 	case !in.AutoPromotion:
 		if in.PromoteRequest == desired {
-			d.consume(apiv1.AnnotationPromote)
-			d.promote(active, idle)
+			if d.promoteFull(active, idle, other) {
+				d.consume(apiv1.AnnotationPromote)
+			}
 			return
 		}
 		d.st.State = apiv1.StateAwaitingPromotion
@@ -498,7 +524,7 @@ func (d *decider) prepare(active, idle Colour) {
 	default:
 		at := d.st.PreviewReadyAt.Add(in.AutoPromoteAfter)
 		if !in.Now.Before(at) {
-			d.promote(active, idle)
+			d.promoteFull(active, idle, other)
 			return
 		}
 		d.st.State = apiv1.StateAwaitingPromotion
@@ -590,6 +616,41 @@ func waitsFor(reason string) string {
 	return strings.ToLower(strings.TrimPrefix(reason, "WaitingFor"))
 }
 
+// clearPreview forgets the preview: nothing is being prepared.
+func (d *decider) clearPreview() {
+	d.st.PreviewRevision, d.st.PreviewStartedAt, d.st.PreviewReadyAt, d.st.PreviewScalingAt = "", nil, nil, nil
+}
+
+// deadline is when the preview must be available: progressDeadlineSeconds
+// after it started, or after it started scaling to full size.
+func (d *decider) deadline() time.Time {
+	start := d.st.PreviewStartedAt
+	if d.st.PreviewScalingAt != nil {
+		start = d.st.PreviewScalingAt
+	}
+	return start.Add(d.in.ProgressDeadline)
+}
+
+// promoteFull promotes a preview whose promotion is due once it runs at
+// full size: a smaller preview (spec.blueGreen.previewReplicas) is first
+// scaled up, and switched in a later reconcile when the full size is
+// available. It reports whether it promoted.
+func (d *decider) promoteFull(active, idle Colour, other ColourState) bool {
+	if d.in.ReducedPreview && active != Legacy && !other.Full {
+		d.plan.ReducePreview = false
+		if d.st.PreviewScalingAt == nil {
+			d.st.PreviewScalingAt = d.now()
+		}
+		d.st.State = apiv1.StateDeploying
+		d.st.Message = fmt.Sprintf("revision %s passed its checks at its preview size in %s; scaling it to full size before the switch; %s serves",
+			d.in.DesiredRevision, idle, describe(active))
+		d.requeue(d.deadline())
+		return false
+	}
+	d.promote(active, idle)
+	return true
+}
+
 func warmMessage(rev string, active, warm Colour, warmRev string, until time.Time) string {
 	return fmt.Sprintf("revision %s serves from %s; %s stays warm with %s until %s",
 		rev, active, warm, warmRev, until.UTC().Format(time.RFC3339))
@@ -613,7 +674,7 @@ func (d *decider) promote(active, idle Colour) {
 	}
 	d.st.ActiveRevision = in.DesiredRevision
 	d.st.PromotedAt = d.now()
-	d.st.PreviewRevision, d.st.PreviewStartedAt, d.st.PreviewReadyAt = "", nil, nil
+	d.clearPreview()
 	if active == Legacy {
 		// The stable Services selected every colour until now, so the
 		// single-colour pods can go in the same reconcile.
@@ -633,7 +694,7 @@ func (d *decider) abort(idle Colour, reason, msg string) {
 	d.plan.Actions[idle] = ScaleDown
 	d.st.AbortedRevision = d.in.DesiredRevision
 	d.st.AbortedAt = d.now()
-	d.st.PreviewRevision, d.st.PreviewStartedAt, d.st.PreviewReadyAt = "", nil, nil
+	d.clearPreview()
 	d.st.State = apiv1.StateAborted
 	d.st.Reason = reason
 	d.st.Message = msg
@@ -661,7 +722,7 @@ func (d *decider) rollback(active, idle Colour, reason, why string) bool {
 	d.st.AbortedRevision = bad
 	d.st.AbortedAt = d.now()
 	d.st.PreviousRevision = ""
-	d.st.PreviewRevision, d.st.PreviewStartedAt, d.st.PreviewReadyAt = "", nil, nil
+	d.clearPreview()
 	d.st.State = apiv1.StateRolledBack
 	d.st.Reason = reason
 	d.st.Message = fmt.Sprintf("rolled back from revision %s to %s (%s) %s; change the spec to deploy again", bad, other.Revision, idle, why)

@@ -42,6 +42,17 @@ type simColour struct {
 	renderedAt time.Time
 }
 
+// deadlineOf is when a preview must be available.
+func deadlineOf(st apiv1.BlueGreenStatus) time.Time {
+	if st.PreviewScalingAt != nil {
+		return st.PreviewScalingAt.Add(120 * time.Second)
+	}
+	return st.PreviewStartedAt.Add(120 * time.Second)
+}
+
+// The sizes of a colour in the simulation: full, and a smaller preview's.
+const fullSize, previewSize = 8, 2
+
 // forever is how long a never-scheduled revision's pods wait.
 const forever = time.Duration(1<<63 - 1)
 
@@ -55,6 +66,9 @@ type sim struct {
 	active   Colour
 	enabled  bool
 	healing  bool
+	// reduced: spec.blueGreen.previewReplicas makes previews 2 pods where
+	// the full size is 8.
+	reduced bool
 	desired  string
 	applied  map[string]bool // every revision the user ever applied
 	bad      map[string]bool // revisions whose pods never become ready
@@ -73,7 +87,7 @@ type sim struct {
 func newSim(rng *rand.Rand) *sim {
 	s := &sim{
 		colours: map[Colour]*simColour{blue: {}, green: {}, Legacy: {}},
-		enabled: rng.IntN(5) > 0, healing: rng.IntN(4) > 0, applied: map[string]bool{}, bad: map[string]bool{}, pending: map[string]time.Duration{},
+		enabled: rng.IntN(5) > 0, healing: rng.IntN(4) > 0, reduced: rng.IntN(3) == 0, applied: map[string]bool{}, bad: map[string]bool{}, pending: map[string]time.Duration{},
 		auto: rng.IntN(2) == 0, now: t0,
 	}
 	for i := range s.stable {
@@ -92,7 +106,7 @@ func (s *sim) newRevision(bad bool) {
 
 func (s *sim) input() Input {
 	in := Input{
-		Enabled: s.enabled, HealingEnabled: s.healing, DesiredRevision: s.desired, AutoPromotion: s.auto,
+		Enabled: s.enabled, HealingEnabled: s.healing, DesiredRevision: s.desired, AutoPromotion: s.auto, ReducedPreview: s.reduced,
 		AutoPromoteAfter: 10 * time.Second, ScaleDownDelay: 30 * time.Second, ProgressDeadline: 120 * time.Second,
 		States: map[Colour]ColourState{}, Status: *s.statusBG.DeepCopy(),
 		PromoteRequest: s.ann.promote, AbortRequest: s.ann.abort, RollbackRequest: s.ann.rollback, Now: s.now,
@@ -102,6 +116,7 @@ func (s *sim) input() Input {
 		if sc.waiting {
 			st.Waiting, st.WaitingMessage = "WaitingForCapacity", "0/3 nodes are available: 3 Too many pods."
 		}
+		st.Enlarged, st.Full = sc.replicas > previewSize, sc.replicas >= fullSize
 		if sc.exists {
 			st.Revision = sc.rev
 			st.Ready = sc.fullyReady && sc.replicas > 0
@@ -129,10 +144,19 @@ func (s *sim) apply(p Plan, crashAfter int) {
 		sc := s.colours[c]
 		switch p.Actions[c] {
 		case Render:
-			if sc.exists && sc.rev == s.desired && sc.replicas > 0 {
+			size := int32(fullSize)
+			if c != p.Serving && p.ReducePreview {
+				size = previewSize
+			}
+			if sc.exists && sc.rev == s.desired && sc.replicas == size {
 				continue // nothing to change
 			}
-			sc.exists, sc.replicas, sc.failed, sc.fullyReady, sc.waiting, sc.renderedAt = true, 8, false, false, false, s.now
+			if sc.exists && sc.rev == s.desired && sc.replicas > 0 {
+				// Resized: the new pods start, the others keep serving.
+				sc.replicas, sc.fullyReady, sc.renderedAt = size, false, s.now
+				continue
+			}
+			sc.exists, sc.replicas, sc.failed, sc.fullyReady, sc.waiting, sc.renderedAt = true, size, false, false, false, s.now
 			if sc.rev != s.desired {
 				sc.rev = s.desired
 			}
@@ -199,6 +223,12 @@ func (s *sim) reconcile(t *testing.T, step string, crashAfter int) {
 		if !target.fullyReady || target.replicas == 0 {
 			t.Fatalf("%s: switched to %s which is not fully ready (%+v)\n%s", step, p.Active, *target, strings.Join(s.log, "\n"))
 		}
+		if target.replicas < fullSize {
+			t.Fatalf("%s: switched to %s below its full size (%+v)\n%s", step, p.Active, *target, strings.Join(s.log, "\n"))
+		}
+		if s.reduced {
+			s.seen["reduced preview: switched at full size"]++
+		}
 	}
 	s.apply(p, crashAfter)
 	if crashAfter >= 0 {
@@ -238,7 +268,7 @@ func (s *sim) checkAbort(t *testing.T, step string, in Input, e Event) {
 			fail("aborted %s, which only waits for capacity, as unhealthy", in.DesiredRevision)
 		}
 	case ReasonProgressDeadlineExceeded:
-		if start := in.Status.PreviewStartedAt; start == nil || in.Now.Before(start.Add(in.ProgressDeadline)) {
+		if start := in.Status.PreviewStartedAt; start == nil || in.Now.Before(deadlineOf(in.Status)) {
 			fail("aborted %s at the progress deadline before the deadline (started %v, now %v)", in.DesiredRevision, start, in.Now)
 		}
 		if s.pending[in.DesiredRevision] == forever {
@@ -270,7 +300,7 @@ func (s *sim) check(t *testing.T, step string) {
 	} else if s.served {
 		fail("the stable Services select %q, which has no ready pod, after the application has served", s.stable[0])
 	}
-	if st := s.statusBG; s.enabled && st.State == apiv1.StateDeploying && st.PreviewStartedAt != nil && !s.now.Before(st.PreviewStartedAt.Add(120*time.Second)) {
+	if st := s.statusBG; s.enabled && st.State == apiv1.StateDeploying && st.PreviewStartedAt != nil && !s.now.Before(deadlineOf(st)) {
 		fail("revision %s is still being prepared past its progress deadline (started %v, now %v)", st.PreviewRevision, st.PreviewStartedAt, s.now)
 	}
 	if rev := s.statusBG.ActiveRevision; rev != "" && !s.applied[rev] {
@@ -386,7 +416,7 @@ func TestRandomizedSequencesKeepTheInvariants(t *testing.T) {
 	// The sequences went through every transition, not just the easy ones.
 	for _, reason := range []string{"Deployed", "Deploying", "Promoted", "ScaledDown", ReasonRolledBack, "RollbackRefused", ReasonUnhealthyAfterPromotion,
 		ReasonProgressDeadlineExceeded, ReasonAbortRequested, ReasonPreviewUnhealthy, "BlueGreenDisabled", "WaitingForCapacity", ReasonWaitEnded,
-		"never scheduled: aborted at the deadline", "pending for capacity: then scheduled"} {
+		"never scheduled: aborted at the deadline", "pending for capacity: then scheduled", "reduced preview: switched at full size"} {
 		if seen[reason] == 0 {
 			t.Errorf("no sequence reached %s", reason)
 		}

@@ -166,7 +166,7 @@ type syncOutcome struct {
 // child that matches needs no request at all.
 func (r *RestAPIReconciler) syncChildren(ctx context.Context, rapi *apiv1.RestAPI, kids children, plan bluegreen.Plan, serving bluegreen.Colour, sc scaling) syncOutcome {
 	floors := sc.floors
-	w := &syncRun{r: r, ctx: ctx, rapi: rapi, kids: kids, serving: serving, floors: floors}
+	w := &syncRun{r: r, ctx: ctx, rapi: rapi, kids: kids, serving: serving, floors: floors, reduce: plan.ReducePreview}
 	// One Event per kind of write and reconcile, not one per object: a new
 	// blue-green RestAPI creates 33 objects.
 	defer func() {
@@ -281,6 +281,8 @@ type syncRun struct {
 	kids    children
 	serving bluegreen.Colour
 	floors  floors
+	// reduce starts a colour being prepared at spec.blueGreen.previewReplicas.
+	reduce bool
 
 	out           syncOutcome
 	errs          []error
@@ -311,12 +313,10 @@ func (w *syncRun) component(c render.Component, colour bluegreen.Colour) {
 	ctx, r, rapi, kids := w.ctx, w.r, w.rapi, w.kids
 	cm, dep := *c.ConfigMap.Name, *c.Deployment.Name
 	// Capacity handoff: a colour being prepared starts at least as large as
-	// the one serving.
-	size := *c.Deployment.Spec.Replicas
-	if colour != w.serving {
-		if d := kids.deployments[render.ColourName(rapi, c.Settings.Name, w.serving)]; d != nil && replicasOf(d) > size {
-			size = replicasOf(d)
-		}
+	// the one serving, or at its preview size until its switch is due.
+	size := handOff(rapi, kids, c.Settings.Name, *c.Deployment.Spec.Replicas, colour, w.serving)
+	if colour != w.serving && w.reduce {
+		size = render.PreviewReplicas(rapi, size)
 	}
 	autoscaled := c.Settings.Autoscaling != nil
 	if autoscaled {

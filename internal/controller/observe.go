@@ -44,19 +44,35 @@ func enabledComponents(rapi *apiv1.RestAPI) []apiv1.ComponentName {
 // colourState summarises one colour's Deployments over the enabled
 // components, each judged (health.Judge) as a colour being prepared: broken,
 // or waiting for what can pass by itself.
-func colourState(rapi *apiv1.RestAPI, kids children, colour bluegreen.Colour, now time.Time) bluegreen.ColourState {
+//
+// With spec.blueGreen.previewReplicas it also says whether the colour, if it
+// were being prepared while serving serves, runs more than its preview size
+// (Enlarged) and its full size everywhere (Full).
+func colourState(rapi *apiv1.RestAPI, kids children, colour, serving bluegreen.Colour, now time.Time) bluegreen.ColourState {
 	var st bluegreen.ColourState
 	revs := map[string]bool{}
 	complete, ready := true, true
 	var failures, degraded, waits []string
 	limits := health.LimitsOf(rapi.Spec.BlueGreen.FailFast)
-	for _, c := range enabledComponents(rapi) {
+	sizing := rapi.Spec.BlueGreen.PreviewReplicas != nil
+	st.Full = true
+	for _, comp := range rapi.Spec.Components() {
+		if !comp.IsEnabled() {
+			continue
+		}
+		c := comp.Name
 		d := kids.deployments[render.ColourName(rapi, c, colour)]
 		if d == nil {
-			complete, ready = false, false
+			complete, ready, st.Full = false, false, false
 			continue
 		}
 		st.Exists = true
+		if sizing {
+			full := fullSize(rapi, kids, comp, colour, serving)
+			small := render.PreviewReplicas(rapi, full)
+			st.Enlarged = st.Enlarged || (small < full && replicasOf(d) > small)
+			st.Full = st.Full && replicasOf(d) >= full
+		}
 		revs[d.Labels[apiv1.LabelRevision]] = true
 		if d.Spec.Replicas != nil {
 			st.Replicas += *d.Spec.Replicas
@@ -114,14 +130,41 @@ func decisionInput(rapi *apiv1.RestAPI, kids children, now time.Time) bluegreen.
 		RollbackRequest:  rapi.Annotations[apiv1.AnnotationRollback],
 		Now:              now,
 	}
+	in.Active, in.HasActive = activeColour(rapi, kids)
 	for _, c := range allColours {
-		in.States[c] = colourState(rapi, kids, c, now)
+		in.States[c] = colourState(rapi, kids, c, in.Active, now)
 	}
 	if rapi.Status.BlueGreen != nil {
 		in.Status = *rapi.Status.BlueGreen.DeepCopy()
 	}
-	in.Active, in.HasActive = activeColour(rapi, kids)
+	if rapi.Spec.BlueGreen.PreviewReplicas != nil && in.HasActive {
+		for _, c := range rapi.Spec.Components() {
+			if !c.IsEnabled() {
+				continue
+			}
+			full := fullSize(rapi, kids, c, bluegreen.Other(in.Active), in.Active)
+			in.ReducedPreview = in.ReducedPreview || render.PreviewReplicas(rapi, full) < full
+		}
+	}
 	return in
+}
+
+// fullSize is the size a component of a colour being prepared takes traffic
+// at: what the spec renders, and at least what the serving colour runs
+// (capacity handoff, so an HPA's scale-up is not lost at the switch).
+func fullSize(rapi *apiv1.RestAPI, kids children, c apiv1.Component, colour, serving bluegreen.Colour) int32 {
+	return handOff(rapi, kids, c.Name, render.Replicas(rapi, c), colour, serving)
+}
+
+// handOff is the capacity handoff: a colour being prepared starts at least
+// as large as the one serving.
+func handOff(rapi *apiv1.RestAPI, kids children, name apiv1.ComponentName, size int32, colour, serving bluegreen.Colour) int32 {
+	if colour != serving {
+		if d := kids.deployments[render.ColourName(rapi, name, serving)]; d != nil && replicasOf(d) > size {
+			return replicasOf(d)
+		}
+	}
+	return size
 }
 
 // activeColour is the colour that serves: status.activeEnvironment, or, when

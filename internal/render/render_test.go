@@ -552,3 +552,27 @@ func TestPodMonitor(t *testing.T) {
 		t.Error("metrics off, PodMonitors still wanted")
 	}
 }
+
+func TestPreviewReplicas(t *testing.T) {
+	r := &apiv1.RestAPI{}
+	if got := PreviewReplicas(r, 6); got != 6 {
+		t.Errorf("unset: %d, want the full size", got)
+	}
+	for _, tt := range []struct {
+		v          intstr.IntOrString
+		full, want int32
+	}{
+		{intstr.FromInt32(1), 6, 1},
+		{intstr.FromInt32(9), 6, 6},
+		{intstr.FromString("25%"), 6, 2}, // 1.5 rounded up
+		{intstr.FromString("1%"), 6, 1},
+		{intstr.FromString("100%"), 6, 6},
+		{intstr.FromString("50%"), 1, 1},
+		{intstr.FromString("50%"), 0, 0}, // scaled to zero stays zero
+	} {
+		r.Spec.BlueGreen.PreviewReplicas = &tt.v
+		if got := PreviewReplicas(r, tt.full); got != tt.want {
+			t.Errorf("%s of %d: %d, want %d", tt.v.String(), tt.full, got, tt.want)
+		}
+	}
+}

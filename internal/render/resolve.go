@@ -18,6 +18,7 @@ package render
 
 import (
 	"fmt"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"maps"
 	"strconv"
 	"strings"
@@ -77,6 +78,40 @@ type Settings struct {
 	ProgressDeadlineSeconds int32
 }
 
+// Replicas is the size a component's Deployment is rendered at: the HPA's
+// minReplicas when autoscaling is on, else the component's replicas, the
+// RestAPI's, or the default.
+func Replicas(r *apiv1.RestAPI, c apiv1.Component) int32 {
+	return replicas(r, c, ResolveAutoscaling(r, c))
+}
+
+func replicas(r *apiv1.RestAPI, c apiv1.Component, a *Autoscaling) int32 {
+	switch {
+	case a != nil:
+		return a.MinReplicas
+	case c.Replicas != nil:
+		return *c.Replicas
+	case r.Spec.Replicas != nil:
+		return *r.Spec.Replicas
+	}
+	return defaultReplicas
+}
+
+// PreviewReplicas is the size a preview starts at when its full size is
+// full: spec.blueGreen.previewReplicas, a count or a percentage of full
+// rounded up, at least 1 and at most full; full when it is unset.
+func PreviewReplicas(r *apiv1.RestAPI, full int32) int32 {
+	v := r.Spec.BlueGreen.PreviewReplicas
+	if v == nil || full <= 1 {
+		return full
+	}
+	n, err := intstr.GetScaledValueFromIntOrPercent(v, int(full), true)
+	if err != nil {
+		return full // admission refuses what cannot be read
+	}
+	return min(max(int32(n), 1), full)
+}
+
 // Resolve computes a component's effective settings, with peer URLs for the
 // given colour ("" without blue-green).
 func Resolve(r *apiv1.RestAPI, c apiv1.Component, colour apiv1.Environment) Settings {
@@ -98,18 +133,11 @@ func Resolve(r *apiv1.RestAPI, c apiv1.Component, colour apiv1.Environment) Sett
 	if c.Image != "" {
 		s.Image = c.Image
 	}
-	if r.Spec.Replicas != nil {
-		s.Replicas = *r.Spec.Replicas
-	}
-	if c.Replicas != nil {
-		s.Replicas = *c.Replicas
-	}
 	if c.Name == apiv1.ComponentRepository && r.Spec.Repository.Storage != nil {
 		s.Storage = r.Spec.Repository.Storage.DeepCopy()
 	}
-	if s.Autoscaling = ResolveAutoscaling(r, c); s.Autoscaling != nil {
-		s.Replicas = s.Autoscaling.MinReplicas
-	}
+	s.Autoscaling = ResolveAutoscaling(r, c)
+	s.Replicas = replicas(r, c, s.Autoscaling)
 	s.EnvFrom = append(append([]corev1.EnvFromSource{}, r.Spec.EnvFrom...), c.EnvFrom...)
 	if c.Resources != nil {
 		s.Resources = *c.Resources.DeepCopy()
