@@ -24,7 +24,6 @@ package bluegreen
 import (
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -471,38 +470,54 @@ func (d *decider) prepare(active, idle Colour) {
 		return
 	}
 	if !ready {
-		deadline := d.deadline()
-		waiting := other.Revision == desired && !failed && other.Waiting != ""
-		if !in.Now.Before(deadline) {
-			why := ""
-			if waiting {
-				why = fmt.Sprintf(" (it waited for %s: %s)", waitsFor(other.Waiting), other.WaitingMessage)
-			}
-			d.abort(idle, ReasonProgressDeadlineExceeded, fmt.Sprintf("revision %s did not become available in %s within %s%s; %s keeps serving",
-				desired, idle, in.ProgressDeadline, why, active))
-			return
-		}
-		d.st.State = apiv1.StateDeploying
-		d.st.Message = fmt.Sprintf("deploying revision %s to %s; %s serves", desired, idle, describe(active))
-		if scaling && d.st.PreviewReadyAt != nil {
-			d.st.Message = fmt.Sprintf("revision %s passed its checks at its preview size in %s; scaling it to full size before the switch; %s serves",
-				desired, idle, describe(active))
-		} else {
-			d.st.PreviewReadyAt = nil
-		}
-		if waiting {
-			d.wait(other, deadline)
-		}
-		if failed {
-			// Healing is off: report, and let the progress deadline decide.
-			d.st.Message = fmt.Sprintf("revision %s is unhealthy in %s: %s; healing is disabled, so it is aborted only at the progress deadline, %s; %s serves",
-				desired, idle, other.FailedMessage, deadline.UTC().Format(time.RFC3339), describe(active))
-			d.plan.ProblemReason, d.plan.ProblemMessage = ReasonPreviewUnhealthy, d.st.Message
-		}
-		d.requeue(deadline)
+		d.notReady(active, idle, other, failed, scaling)
 		return
 	}
+	d.whenReady(active, idle, other)
+}
 
+// notReady: the preview is not available yet; it is aborted at its
+// deadline, and until then waited on.
+func (d *decider) notReady(active, idle Colour, other ColourState, failed, scaling bool) {
+	in := d.in
+	desired := in.DesiredRevision
+	deadline := d.deadline()
+	waiting := other.Revision == desired && !failed && other.Waiting != ""
+	if !in.Now.Before(deadline) {
+		why := ""
+		if waiting {
+			why = fmt.Sprintf(" (it waited for %s: %s)", waitsFor(other.Waiting), other.WaitingMessage)
+		}
+		d.abort(idle, ReasonProgressDeadlineExceeded, fmt.Sprintf("revision %s did not become available in %s within %s%s; %s keeps serving",
+			desired, idle, in.ProgressDeadline, why, active))
+		return
+	}
+	d.st.State = apiv1.StateDeploying
+	d.st.Message = fmt.Sprintf("deploying revision %s to %s; %s serves", desired, idle, describe(active))
+	if scaling && d.st.PreviewReadyAt != nil {
+		d.st.Message = fmt.Sprintf("revision %s passed its checks at its preview size in %s; scaling it to full size before the switch; %s serves",
+			desired, idle, describe(active))
+	} else {
+		d.st.PreviewReadyAt = nil
+	}
+	if waiting {
+		d.wait(other, deadline)
+	}
+	if failed {
+		// Healing is off: report, and let the progress deadline decide.
+		d.st.Message = fmt.Sprintf("revision %s is unhealthy in %s: %s; healing is disabled, so it is aborted only at the progress deadline, %s; %s serves",
+			desired, idle, other.FailedMessage, deadline.UTC().Format(time.RFC3339), describe(active))
+		d.plan.ProblemReason, d.plan.ProblemMessage = ReasonPreviewUnhealthy, d.st.Message
+	}
+	d.requeue(deadline)
+}
+
+// whenReady: the preview is fully available; it is promoted when its
+// promotion is due (at once for a flip or a move from the single-colour
+// Deployments, after autoPromotionSeconds, or on approval).
+func (d *decider) whenReady(active, idle Colour, other ColourState) {
+	in := d.in
+	desired := in.DesiredRevision
 	if d.st.PreviewReadyAt == nil {
 		d.st.PreviewReadyAt = d.now()
 	}
@@ -531,89 +546,6 @@ func (d *decider) prepare(active, idle Colour) {
 		d.st.Message = fmt.Sprintf("revision %s is ready in %s; promoting at %s", desired, idle, at.UTC().Format(time.RFC3339))
 		d.requeue(at)
 	}
-}
-
-// QueueRecheck is how often a queued rollout looks at its place again,
-// when nothing wakes it earlier (the rollouts nearest the front are woken
-// when a slot frees).
-const QueueRecheck = 30 * time.Second
-
-// queued keeps the rollout in the queue: nothing is prepared, the serving
-// colour serves, and a warm previous colour goes at the end of its window
-// (its room is what the queue waits for).
-func (d *decider) queued(active, idle Colour) {
-	in := d.in
-	if _, ok := Queued(&in.Status); !ok {
-		d.st.QueuedAt = d.now()
-		d.event(false, string(apiv1.StateQueued), "Deploy", "Revision %s is queued: %s", in.DesiredRevision, in.Turn.Why)
-	}
-	pos := in.Turn.Position
-	d.st.QueuePosition = &pos
-	d.st.State = apiv1.StateQueued
-	d.st.Reason, d.st.WaitingSince = "", nil
-	d.st.Message = fmt.Sprintf("revision %s is queued since %s, %d ahead of it: %s; %s serves",
-		in.DesiredRevision, d.st.QueuedAt.UTC().Format(time.RFC3339), pos, in.Turn.Why, describe(active))
-	d.requeue(in.Now.Add(QueueRecheck))
-	other := in.States[idle]
-	warmUntil := time.Time{}
-	if d.st.PromotedAt != nil {
-		warmUntil = d.st.PromotedAt.Add(in.ScaleDownDelay)
-	}
-	switch {
-	case other.Replicas > 0 && other.Revision != "" && other.Revision == d.st.PreviousRevision && in.Now.Before(warmUntil):
-		d.requeue(warmUntil)
-	case other.Replicas > 0:
-		d.plan.Actions[idle] = ScaleDown
-		d.st.PreviousRevision = ""
-	}
-}
-
-// wait records what the preview waits for and since when, announces a
-// new wait with an Event, and looks again when the wait would turn broken.
-func (d *decider) wait(c ColourState, deadline time.Time) {
-	prev := d.in.Status
-	d.waited = true
-	d.st.Reason = c.Waiting
-	if prev.WaitingSince != nil && prev.Reason == c.Waiting && prev.PreviewRevision == d.in.DesiredRevision {
-		d.st.WaitingSince = prev.WaitingSince.DeepCopy()
-	} else {
-		d.st.WaitingSince = d.now()
-	}
-	if prev.WaitingSince == nil || prev.Reason != c.Waiting {
-		d.event(false, c.Waiting, "Deploy", "Revision %s in %s waits for %s: %s; aborted at %s if it lasts",
-			d.in.DesiredRevision, d.plan.Preview, waitsFor(c.Waiting), c.WaitingMessage, deadline.UTC().Format(time.RFC3339))
-	}
-	d.st.Message = fmt.Sprintf("revision %s in %s waits for %s since %s: %s; aborted at %s if it lasts; %s serves",
-		d.in.DesiredRevision, d.plan.Preview, waitsFor(c.Waiting), d.st.WaitingSince.UTC().Format(time.RFC3339), c.WaitingMessage,
-		deadline.UTC().Format(time.RFC3339), describe(d.plan.Active))
-	if !c.BrokenAt.IsZero() {
-		d.requeue(c.BrokenAt)
-	}
-}
-
-// endWait clears a wait this decision did not find any more, and announces
-// its end unless the rollout was aborted (the abort has its own Event).
-func (d *decider) endWait() {
-	if d.waited {
-		return
-	}
-	d.st.WaitingSince = nil
-	prev := d.in.Status
-	if prev.WaitingSince == nil {
-		return
-	}
-	if d.st.Reason == prev.Reason {
-		d.st.Reason = ""
-	}
-	if d.st.State != apiv1.StateAborted {
-		d.event(false, ReasonWaitEnded, "Deploy", "Revision %s no longer waits for %s (waited %s)",
-			prev.PreviewRevision, waitsFor(prev.Reason), d.in.Now.Sub(prev.WaitingSince.Time).Round(time.Second))
-	}
-}
-
-// waitsFor says what a Waiting... reason waits for, in a word.
-func waitsFor(reason string) string {
-	return strings.ToLower(strings.TrimPrefix(reason, "WaitingFor"))
 }
 
 // clearPreview forgets the preview: nothing is being prepared.

@@ -126,3 +126,38 @@ func Front(queue []Entry, n int) []Entry {
 	})
 	return q[:min(n, len(q))]
 }
+
+// QueueRecheck is how often a queued rollout looks at its place again,
+// when nothing wakes it earlier (the rollouts nearest the front are woken
+// when a slot frees).
+const QueueRecheck = 30 * time.Second
+
+// queued keeps the rollout in the queue: nothing is prepared, the serving
+// colour serves, and a warm previous colour goes at the end of its window
+// (its room is what the queue waits for).
+func (d *decider) queued(active, idle Colour) {
+	in := d.in
+	if _, ok := Queued(&in.Status); !ok {
+		d.st.QueuedAt = d.now()
+		d.event(false, string(apiv1.StateQueued), "Deploy", "Revision %s is queued: %s", in.DesiredRevision, in.Turn.Why)
+	}
+	pos := in.Turn.Position
+	d.st.QueuePosition = &pos
+	d.st.State = apiv1.StateQueued
+	d.st.Reason, d.st.WaitingSince = "", nil
+	d.st.Message = fmt.Sprintf("revision %s is queued since %s, %d ahead of it: %s; %s serves",
+		in.DesiredRevision, d.st.QueuedAt.UTC().Format(time.RFC3339), pos, in.Turn.Why, describe(active))
+	d.requeue(in.Now.Add(QueueRecheck))
+	other := in.States[idle]
+	warmUntil := time.Time{}
+	if d.st.PromotedAt != nil {
+		warmUntil = d.st.PromotedAt.Add(in.ScaleDownDelay)
+	}
+	switch {
+	case other.Replicas > 0 && other.Revision != "" && other.Revision == d.st.PreviousRevision && in.Now.Before(warmUntil):
+		d.requeue(warmUntil)
+	case other.Replicas > 0:
+		d.plan.Actions[idle] = ScaleDown
+		d.st.PreviousRevision = ""
+	}
+}

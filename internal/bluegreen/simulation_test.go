@@ -69,9 +69,9 @@ type sim struct {
 	// reduced: spec.blueGreen.previewReplicas makes previews 2 pods where
 	// the full size is 8.
 	reduced bool
-	desired  string
-	applied  map[string]bool // every revision the user ever applied
-	bad      map[string]bool // revisions whose pods never become ready
+	desired string
+	applied map[string]bool // every revision the user ever applied
+	bad     map[string]bool // revisions whose pods never become ready
 	// pending: revisions whose pods wait that long for room on a node
 	// before they are scheduled (forever: never scheduled).
 	pending  map[string]time.Duration

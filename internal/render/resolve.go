@@ -18,13 +18,13 @@ package render
 
 import (
 	"fmt"
-	"k8s.io/apimachinery/pkg/util/intstr"
 	"maps"
 	"strconv"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/apimachinery/pkg/util/intstr"
 
 	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
 )
