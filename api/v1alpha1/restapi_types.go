@@ -350,7 +350,7 @@ type BlueGreenStatus struct {
 type BlueGreenState string
 
 const (
-	// StateQueued: the new revision waits for its turn to prepare a preview
+	// StateQueued: the new revision waits for its turn to run a rollout
 	// (--max-concurrent-rollouts, or the namespace's
 	// apps.restapi.dev/max-concurrent-rollouts annotation); the serving
 	// colour keeps serving.
@@ -377,8 +377,9 @@ const (
 	//   kubectl annotate rapi NAME apps.restapi.dev/promote=REVISION --overwrite
 	AnnotationPromote = "apps.restapi.dev/promote"
 	// AnnotationMaxConcurrentRollouts, on a Namespace, is how many
-	// RestAPIs in it may prepare a preview at the same time; the others
-	// are Queued. Unset or 0: no limit of the namespace's own.
+	// RestAPIs in it may run a rollout (a second colour, from its preview
+	// until the old colour is scaled down) at the same time; the others are
+	// Queued. Unset or 0: no limit of the namespace's own.
 	AnnotationMaxConcurrentRollouts = "apps.restapi.dev/max-concurrent-rollouts"
 	// AnnotationAbort aborts the named preview revision; traffic stays.
 	AnnotationAbort = "apps.restapi.dev/abort"

@@ -26,8 +26,8 @@ import (
 
 // The rollout queue: when a limit applies (--max-concurrent-rollouts, or a
 // namespace's apps.restapi.dev/max-concurrent-rollouts), at most that many
-// RestAPIs prepare a preview at the same time; the others wait in state
-// Queued, first come first served. Like Decide, everything here is read
+// RestAPIs run a rollout (a second colour) at the same time; the others wait
+// in state Queued, first come first served. Like Decide, everything here is read
 // from the cluster (the RestAPIs' status), so a restarted manager keeps the
 // same order.
 
@@ -41,11 +41,23 @@ type Turn struct {
 	Why string
 }
 
-// Preparing reports whether a RestAPI's status holds a rollout slot: it
-// prepares a preview (Deploying or AwaitingPromotion with a preview
-// revision). A first deploy, with nothing serving yet, holds none.
-func Preparing(st *apiv1.BlueGreenStatus) bool {
-	return st != nil && st.PreviewRevision != "" && (st.State == apiv1.StateDeploying || st.State == apiv1.StateAwaitingPromotion)
+// HoldsSlot reports whether a RestAPI's status holds a rollout slot: it
+// runs a second colour for a rollout, from the start of its preview
+// (Deploying, AwaitingPromotion) until the old colour is scaled down after
+// its warm window (ScalingDown). The limit then bounds the extra colours a
+// cluster must hold at once. A first deploy, with nothing serving yet,
+// holds none; an aborted preview is scaled down at once.
+func HoldsSlot(st *apiv1.BlueGreenStatus) bool {
+	if st == nil {
+		return false
+	}
+	switch st.State {
+	case apiv1.StateDeploying, apiv1.StateAwaitingPromotion:
+		return st.PreviewRevision != ""
+	case apiv1.StateScalingDown:
+		return true
+	}
+	return false
 }
 
 // Queued reports whether a RestAPI's status is in the queue, and since when.
@@ -72,18 +84,18 @@ func (e Entry) before(o Entry) bool {
 	return e.Name < o.Name
 }
 
-// Scope is one limit and what it counts: the rollouts preparing a preview,
-// and the queued ones, in a namespace or in the whole cluster.
+// Scope is one limit and what it counts: the rollouts holding a slot
+// (HoldsSlot), and the queued ones, in a namespace or in the whole cluster.
 type Scope struct {
 	// Name says where the limit comes from, for a person.
-	Name      string
-	Limit     int
-	Preparing int
-	Queue     []Entry
+	Name     string
+	Limit    int
+	InFlight int
+	Queue    []Entry
 }
 
 // TakeTurn places me in every scope's queue: it is admitted when, in each
-// scope, the rollouts preparing plus the queued ones ahead of it leave a
+// scope, the rollouts in flight plus the queued ones ahead of it leave a
 // slot. Its position is the most rollouts ahead of it in any scope.
 func TakeTurn(me Entry, scopes ...Scope) Turn {
 	t := Turn{Admitted: true}
@@ -100,10 +112,10 @@ func TakeTurn(me Entry, scopes ...Scope) Turn {
 				ahead++
 			}
 		}
-		if s.Preparing+int(ahead) >= s.Limit {
+		if s.InFlight+int(ahead) >= s.Limit {
 			t.Admitted = false
 			if ahead >= t.Position {
-				t.Why = fmt.Sprintf("%d of %d rollouts %s prepare a preview, %d queued ahead", s.Preparing, s.Limit, s.Name, ahead)
+				t.Why = fmt.Sprintf("%d of %d rollouts %s in flight, %d queued ahead", s.InFlight, s.Limit, s.Name, ahead)
 			}
 		}
 		t.Position = max(t.Position, ahead)

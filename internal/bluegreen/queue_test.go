@@ -37,19 +37,19 @@ func TestTakeTurn(t *testing.T) {
 		admitted bool
 		position int32
 	}{
-		{"no limit: admitted", entry("a", "w", 3*time.Second), []Scope{{Name: "cluster-wide", Limit: 0, Preparing: 9, Queue: queue}}, true, 0},
+		{"no limit: admitted", entry("a", "w", 3*time.Second), []Scope{{Name: "cluster-wide", Limit: 0, InFlight: 9, Queue: queue}}, true, 0},
 		{"first come: the earliest is admitted when one slot is free", entry("a", "y", time.Second),
-			[]Scope{{Name: "cluster-wide", Limit: 3, Preparing: 2, Queue: queue}}, true, 0},
+			[]Scope{{Name: "cluster-wide", Limit: 3, InFlight: 2, Queue: queue}}, true, 0},
 		{"same time: by namespace and name", entry("b", "z", time.Second),
-			[]Scope{{Name: "cluster-wide", Limit: 3, Preparing: 2, Queue: queue}}, false, 1},
+			[]Scope{{Name: "cluster-wide", Limit: 3, InFlight: 2, Queue: queue}}, false, 1},
 		{"two free slots admit the first two", entry("b", "z", time.Second),
-			[]Scope{{Name: "cluster-wide", Limit: 4, Preparing: 2, Queue: queue}}, true, 1},
+			[]Scope{{Name: "cluster-wide", Limit: 4, InFlight: 2, Queue: queue}}, true, 1},
 		{"the last waits behind three", entry("a", "w", 3*time.Second),
-			[]Scope{{Name: "cluster-wide", Limit: 4, Preparing: 2, Queue: queue}}, false, 3},
+			[]Scope{{Name: "cluster-wide", Limit: 4, InFlight: 2, Queue: queue}}, false, 3},
 		{"a newcomer goes to the back", entry("a", "new", time.Hour),
-			[]Scope{{Name: "cluster-wide", Limit: 10, Preparing: 2, Queue: queue}}, true, 4},
+			[]Scope{{Name: "cluster-wide", Limit: 10, InFlight: 2, Queue: queue}}, true, 4},
 		{"every scope must leave a slot: the namespace's is full", entry("a", "y", time.Second),
-			[]Scope{{Name: "cluster-wide", Limit: 10, Preparing: 2, Queue: queue}, {Name: "in namespace a", Limit: 1, Preparing: 1, Queue: queue[:2]}}, false, 0},
+			[]Scope{{Name: "cluster-wide", Limit: 10, InFlight: 2, Queue: queue}, {Name: "in namespace a", Limit: 1, InFlight: 1, Queue: queue[:2]}}, false, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -71,7 +71,7 @@ func TestTakeTurn(t *testing.T) {
 func queuedInput() Input {
 	in := base()
 	in.DesiredRevision = "r2"
-	in.Turn = &Turn{Position: 3, Why: "5 of 5 rollouts cluster-wide prepare a preview, 3 queued ahead"}
+	in.Turn = &Turn{Position: 3, Why: "5 of 5 rollouts cluster-wide in flight, 3 queued ahead"}
 	return in
 }
 

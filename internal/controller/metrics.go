@@ -64,12 +64,12 @@ var (
 	aborts = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "restapi_aborts_total",
 		Help: "Rollouts aborted before traffic moved, by reason (AbortRequested, PreviewUnhealthy, ProgressDeadlineExceeded).",
-	}, []string{labelNamespace, labelName, labelReason})
+	}, []string{labelNamespace, labelName, reasonLabel})
 
 	rollbacks = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "restapi_rollbacks_total",
 		Help: "Traffic switches back to the warm previous colour, by reason (RolledBack: on request; UnhealthyAfterPromotion: automatic).",
-	}, []string{labelNamespace, labelName, labelReason})
+	}, []string{labelNamespace, labelName, reasonLabel})
 
 	promotionDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "restapi_promotion_duration_seconds",
@@ -90,7 +90,7 @@ var (
 	rolloutsWaiting = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "restapi_rollouts_waiting",
 		Help: "Rollouts whose preview waits for something that can pass by itself, by what it waits for (WaitingForCapacity, WaitingForQuota, WaitingForImage, WaitingForConfig, WaitingForContainers).",
-	}, []string{labelReason})
+	}, []string{reasonLabel})
 
 	componentReady = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "restapi_component_ready_replicas",
@@ -103,7 +103,7 @@ const (
 	labelNamespace = "namespace"
 	labelName      = "name"
 	labelColour    = "colour"
-	labelReason    = "reason"
+	reasonLabel    = "reason"
 )
 
 var phases = []apiv1.Phase{apiv1.PhasePending, apiv1.PhaseProgressing, apiv1.PhaseAvailable, apiv1.PhaseDegraded, apiv1.PhaseFailed}

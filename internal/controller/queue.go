@@ -46,7 +46,7 @@ const reservationTTL = time.Minute
 
 // namespaceLimitTTL is how long a namespace's limit, read with a GET, is
 // used before it is read again.
-const namespaceLimitTTL = 30 * time.Second
+const namespaceLimitTTL = 10 * time.Second
 
 // wakeExtra is how many queued rollouts beyond the free slots are looked at
 // again when a slot frees, so that the positions nearest the front are
@@ -106,11 +106,11 @@ func (r *RestAPIReconciler) namespaceLimit(ctx context.Context, ns string, now t
 }
 
 // startsRollout reports whether the decision about to be taken may start
-// preparing a preview: blue-green is on, nothing is being prepared, and the
-// spec asks for a revision that neither serves nor was aborted.
+// preparing a preview: blue-green is on, no rollout holds a slot already,
+// and the spec asks for a revision that neither serves nor was aborted.
 func startsRollout(rapi *apiv1.RestAPI, in bluegreen.Input) bool {
 	bg := rapi.Status.BlueGreen
-	return in.Enabled && bg != nil && bg.ActiveRevision != "" && !bluegreen.Preparing(bg) &&
+	return in.Enabled && bg != nil && bg.ActiveRevision != "" && !bluegreen.HoldsSlot(bg) &&
 		in.DesiredRevision != bg.ActiveRevision && in.DesiredRevision != bg.AbortedRevision
 }
 
@@ -156,7 +156,7 @@ func (r *RestAPIReconciler) turn(ctx context.Context, rapi *apiv1.RestAPI, in bl
 				continue
 			}
 			if preparing {
-				s.Preparing++
+				s.InFlight++
 			} else if queued != nil {
 				s.Queue = append(s.Queue, *queued)
 			}
@@ -170,11 +170,11 @@ func (r *RestAPIReconciler) turn(ctx context.Context, rapi *apiv1.RestAPI, in bl
 	return &t, nil
 }
 
-// classify says whether another RestAPI holds a slot (its status says it
-// prepares a preview, or this manager admitted it and the cache does not
-// show it yet) or waits in the queue. Called with q.mu held.
+// classify says whether another RestAPI holds a slot (its status says so,
+// or this manager admitted it and the cache does not show it yet) or waits
+// in the queue. Called with q.mu held.
 func (q *rolloutQueue) classify(k types.NamespacedName, bg *apiv1.BlueGreenStatus, now time.Time) (bool, *bluegreen.Entry) {
-	if bluegreen.Preparing(bg) {
+	if bluegreen.HoldsSlot(bg) {
 		delete(q.admitted, k) // the cache shows it: nothing left to remember
 		return true, nil
 	}
@@ -198,9 +198,9 @@ func (q *rolloutQueue) release(key types.NamespacedName) {
 }
 
 // wakeQueued looks again, now, at the queued rollouts nearest the front
-// once a RestAPI stopped preparing a preview: its slot is free.
+// once a RestAPI gave its slot up: its rollout is over.
 func (r *RestAPIReconciler) wakeQueued(ctx context.Context, rapi *apiv1.RestAPI, before, after *apiv1.BlueGreenStatus) {
-	if !bluegreen.Preparing(before) || bluegreen.Preparing(after) {
+	if !bluegreen.HoldsSlot(before) || bluegreen.HoldsSlot(after) {
 		return
 	}
 	r.rollouts().release(client.ObjectKeyFromObject(rapi))

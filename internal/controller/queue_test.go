@@ -50,9 +50,9 @@ var _ = Describe("The rollout queue", func() {
 	var ns string
 	BeforeEach(func() { ns = newNamespace() })
 
-	It("lets one rollout at a time prepare a preview in a namespace limited to one, first come first served", func() {
+	It("lets one rollout at a time run in a namespace limited to one, first come first served", func() {
 		for _, name := range []string{"a", "b", "c"} {
-			deployBlue(ns, name, nil)
+			deployBlue(ns, name, func(r *apiv1.RestAPI) { r.Spec.BlueGreen.ScaleDownDelaySeconds = new(int32(3)) })
 		}
 		limitRollouts(ns, "1")
 
@@ -65,6 +65,7 @@ var _ = Describe("The rollout queue", func() {
 			g.Expect(bg.State).To(Equal(apiv1.StateQueued))
 			g.Expect(*bg.QueuePosition).To(BeZero())
 			g.Expect(bg.Message).To(ContainSubstring("1 of 1 rollouts in namespace " + ns))
+			g.Expect(bg.Message).To(ContainSubstring("in flight"))
 		}).Should(Succeed())
 		upgrade(ns, "c", "registry.example/shop:2.0.0")
 		Eventually(func() *int32 { return blueGreenStatus(ns, "c").QueuePosition }).Should(HaveValue(Equal(int32(1))))
@@ -87,9 +88,13 @@ var _ = Describe("The rollout queue", func() {
 			g.Expect(*bg.QueuePosition).To(Equal(int32(1)))
 		}, 2*time.Second).Should(Succeed())
 
-		By("a is promoted: b's turn at once, c moves up")
+		By("a is promoted: it holds its slot while blue stays warm")
 		markColourReady(ns, "a", "green")
 		Eventually(func() apiv1.BlueGreenState { return blueGreenStatus(ns, "a").State }).Should(Equal(apiv1.StateScalingDown))
+		Expect(blueGreenStatus(ns, "b").State).To(Equal(apiv1.StateQueued))
+
+		By("a's blue is scaled down three seconds later: b's turn at once, c moves up")
+		Eventually(func() apiv1.BlueGreenState { return blueGreenStatus(ns, "a").State }).Should(Equal(apiv1.StateIdle))
 		Eventually(func(g Gomega) {
 			g.Expect(blueGreenStatus(ns, "b").State).To(Equal(apiv1.StateDeploying))
 			g.Expect(blueGreenStatus(ns, "b").QueuedAt).To(BeNil())

@@ -77,8 +77,9 @@ type RestAPIReconciler struct {
 	// ConflictRetry is how often a RestAPI blocked by a child it does not own
 	// is looked at again; 0: defaultConflictRetry.
 	ConflictRetry time.Duration
-	// MaxConcurrentRollouts is how many RestAPIs may prepare a preview at
-	// the same time, cluster-wide; 0: no limit (see queue.go).
+	// MaxConcurrentRollouts is how many RestAPIs may run a rollout (a
+	// second colour) at the same time, cluster-wide; 0: no limit (see
+	// queue.go).
 	MaxConcurrentRollouts int
 
 	queueOnce sync.Once

@@ -235,6 +235,12 @@ var _ = Describe("Manager hardening", func() {
 		Consistently(func() bool {
 			return apierrors.IsNotFound(admin.Get(ctx, client.ObjectKey{Namespace: other, Name: "shop-model-blue"}, &appsv1.Deployment{}))
 		}, 2*time.Second).Should(BeTrue())
+
+		By("the RoleBinding lets it read its own Namespace (the rollout limit annotation), and no other")
+		scoped, err := client.New(au.Config(), client.Options{Scheme: scheme})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(scoped.Get(ctx, client.ObjectKey{Name: watched}, &corev1.Namespace{})).To(Succeed())
+		Expect(apierrors.IsForbidden(scoped.Get(ctx, client.ObjectKey{Name: other}, &corev1.Namespace{}))).To(BeTrue())
 	})
 
 	It("gives the leader election Lease up on shutdown, with only the generated namespaced Role", func() {
