@@ -42,13 +42,14 @@ import (
 const capacityNodes = 3
 
 // podCounter samples, every second, the Pods the cluster holds: all of them
-// (Pending included), the Pending ones, and the rollouts waiting for room.
+// (Pending included), the ones the scheduler found no room for, and the
+// rollouts waiting for room.
 type podCounter struct {
 	// nodes are the schedulable nodes: Pods elsewhere are not counted.
-	nodes                              map[string]bool
-	mu                                 sync.Mutex
-	peakPods, peakPending, peakWaiting int
-	stop, done                         chan struct{}
+	nodes                                    map[string]bool
+	mu                                       sync.Mutex
+	peakPods, peakUnschedulable, peakWaiting int
+	stop, done                               chan struct{}
 }
 
 func startPodCounter(nodes map[string]bool) *podCounter {
@@ -75,7 +76,7 @@ func (c *podCounter) sample() {
 	if err := k8sClient.List(ctx, &pods); err != nil {
 		return
 	}
-	all, pending := 0, 0
+	all, unschedulable := 0, 0
 	for i := range pods.Items {
 		p := &pods.Items[i]
 		if p.DeletionTimestamp != nil || p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed ||
@@ -83,22 +84,24 @@ func (c *podCounter) sample() {
 			continue
 		}
 		all++
-		if p.Spec.NodeName == "" {
-			pending++
+		for _, c := range p.Status.Conditions {
+			if c.Type == corev1.PodScheduled && c.Status == corev1.ConditionFalse && c.Reason == corev1.PodReasonUnschedulable {
+				unschedulable++
+			}
 		}
 	}
 	waiting := int(managerMetric("restapi_rollouts_waiting", map[string]string{"reason": "WaitingForCapacity"}))
 	c.mu.Lock()
-	c.peakPods, c.peakPending, c.peakWaiting = max(c.peakPods, all), max(c.peakPending, pending), max(c.peakWaiting, waiting)
+	c.peakPods, c.peakUnschedulable, c.peakWaiting = max(c.peakPods, all), max(c.peakUnschedulable, unschedulable), max(c.peakWaiting, waiting)
 	c.mu.Unlock()
 }
 
-func (c *podCounter) finish() (pods, pending, waiting int) {
+func (c *podCounter) finish() (pods, unschedulable, waiting int) {
 	close(c.stop)
 	<-c.done
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.peakPods, c.peakPending, c.peakWaiting
+	return c.peakPods, c.peakUnschedulable, c.peakWaiting
 }
 
 // capacityRestAPI runs four components at one Pod each, no autoscaling: a
@@ -141,7 +144,7 @@ var _ = Describe("A full cluster", Label("capacity"), Ordered, func() {
 				r.Status.BlueGreen.State == apiv1.StateIdle && r.Status.BlueGreen.ActiveRevision != ""
 		})
 		took := time.Since(start)
-		peakPods, peakPending, peakWaiting := pods.finish()
+		peakPods, peakUnschedulable, peakWaiting := pods.finish()
 		Expect(managerMetric("restapi_aborts_total", map[string]string{"namespace": ns})-aborts0).To(BeZero(), "rollouts aborted")
 		for _, k := range rs {
 			var r apiv1.RestAPI
@@ -149,7 +152,7 @@ var _ = Describe("A full cluster", Label("capacity"), Ordered, func() {
 			Expect(r.Status.BlueGreen.AbortedRevision).To(BeEmpty(), describeRestAPI(&r))
 			Expect(meta.IsStatusConditionTrue(r.Status.Conditions, apiv1.ConditionDegraded)).To(BeFalse(), describeRestAPI(&r))
 		}
-		return took, peakPods, peakPending, peakWaiting
+		return took, peakPods, peakUnschedulable, peakWaiting
 	}
 
 	BeforeAll(func() {
@@ -204,11 +207,11 @@ var _ = Describe("A full cluster", Label("capacity"), Ordered, func() {
 	})
 
 	It("upgrades every RestAPI at once when only some second colours fit: each waits for room, none aborts", func() {
-		took, peakPods, peakPending, peakWaiting := upgradeAll("promoted to green and Idle", "registry.example/full:2.0.0", apiv1.EnvironmentGreen)
+		took, peakPods, peakUnschedulable, peakWaiting := upgradeAll("promoted to green and Idle", "registry.example/full:2.0.0", apiv1.EnvironmentGreen)
 		results = append(results, fmt.Sprintf("%d RestAPIs upgraded at once on %d Pods of room, no queue: all served the new revision and were Idle after %s, none aborted; "+
-			"peak %d Pods (%d Pending), %d rollouts waiting for capacity at once", len(rs), capacity, took.Round(time.Second), peakPods, peakPending, peakWaiting))
+			"peak %d Pods (%d unschedulable), %d rollouts waiting for capacity at once", len(rs), capacity, took.Round(time.Second), peakPods, peakUnschedulable, peakWaiting))
 		Expect(peakWaiting).To(BeNumerically(">", 0), "no rollout had to wait: the cluster was not full, so this proves nothing")
-		Expect(peakPending).To(BeNumerically(">", 0), "no Pod was Pending")
+		Expect(peakUnschedulable).To(BeNumerically(">", 0), "no Pod was unschedulable")
 	})
 
 	It("with five rollouts at a time (the namespace's limit), the same upgrade never needs more Pods than the cluster holds", func() {
@@ -219,10 +222,10 @@ var _ = Describe("A full cluster", Label("capacity"), Ordered, func() {
 		Expect(k8sClient.Patch(ctx, &n, patch)).To(Succeed())
 		time.Sleep(11 * time.Second) // the manager reads a namespace's limit again after 10 s
 
-		took, peakPods, peakPending, peakWaiting := upgradeAll("promoted to blue and Idle", "registry.example/full:3.0.0", apiv1.EnvironmentBlue)
+		took, peakPods, peakUnschedulable, peakWaiting := upgradeAll("promoted to blue and Idle", "registry.example/full:3.0.0", apiv1.EnvironmentBlue)
 		results = append(results, fmt.Sprintf("%d RestAPIs upgraded at once on %d Pods of room, five at a time: all served the new revision and were Idle after %s, none aborted; "+
-			"peak %d Pods (%d Pending), %d rollouts waiting for capacity at once", len(rs), capacity, took.Round(time.Second), peakPods, peakPending, peakWaiting))
+			"peak %d Pods (%d unschedulable), %d rollouts waiting for capacity at once", len(rs), capacity, took.Round(time.Second), peakPods, peakUnschedulable, peakWaiting))
 		Expect(peakPods).To(BeNumerically("<=", capacity), "Pods beyond what the cluster holds")
-		Expect(peakPending).To(BeZero(), "a Pod waited for room")
+		Expect(peakUnschedulable).To(BeZero(), "a Pod found no room")
 	})
 })
