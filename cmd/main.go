@@ -70,8 +70,8 @@ func main() {
 		"How many RestAPIs are reconciled at once (never one RestAPI twice at once).")
 	var rollouts int
 	flag.IntVar(&rollouts, "max-concurrent-rollouts", 0,
-		"How many RestAPIs may run a blue-green rollout (a second colour, from its preview until the old colour is scaled down) "+
-			"at the same time, cluster-wide; the others are Queued, "+
+		"How many RestAPIs may run a blue-green rollout (a second colour, from its preview until the old colour "+
+			"is scaled down) at the same time, cluster-wide; the others are Queued, "+
 			"first come first served. 0: no limit. A namespace can set its own with the annotation "+
 			apiv1.AnnotationMaxConcurrentRollouts+".")
 	opts := zap.Options{} // JSON logs; --zap-devel for readable ones
