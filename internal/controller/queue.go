@@ -24,6 +24,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -88,7 +89,13 @@ func (r *RestAPIReconciler) namespaceLimit(ctx context.Context, ns string, now t
 	}
 	var n metav1.PartialObjectMetadata
 	n.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Namespace"))
-	if err := r.APIReader.Get(ctx, types.NamespacedName{Name: ns}, &n); err != nil {
+	err := r.APIReader.Get(ctx, types.NamespacedName{Name: ns}, &n)
+	switch {
+	case apierrors.IsForbidden(err):
+		// RBAC from before namespace limits existed: rollouts go on, under
+		// the cluster-wide limit only, and the log says why.
+		logf.FromContext(ctx).Info("Cannot read the namespace's rollout limit; only --max-concurrent-rollouts applies", "error", err.Error())
+	case err != nil:
 		return 0, fmt.Errorf("reading namespace %s for its rollout limit: %w", ns, err)
 	}
 	limit := 0
