@@ -121,7 +121,9 @@ func TestTurnCountsEveryNamespaceUnderTheFlag(t *testing.T) {
 		restAPIIn("a", "second", queued(30*time.Second)),
 	).Build()
 	r := &RestAPIReconciler{Client: c, APIReader: &namespaceReader{}, MaxConcurrentRollouts: 3}
-	in := func(*apiv1.RestAPI) bluegreen.Input { return bluegreen.Input{Enabled: true, DesiredRevision: "r9", Now: now} }
+	in := func(*apiv1.RestAPI) bluegreen.Input {
+		return bluegreen.Input{Enabled: true, DesiredRevision: "r9", Now: now}
+	}
 	get := func(ns, name string) *apiv1.RestAPI {
 		var rapi apiv1.RestAPI
 		if err := c.Get(t.Context(), types.NamespacedName{Namespace: ns, Name: name}, &rapi); err != nil {
