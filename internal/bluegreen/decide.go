@@ -138,7 +138,26 @@ type Event struct {
 	Warning        bool
 	Reason, Action string
 	Message        string
+	// Transition says what the Event records of traffic, for the metrics;
+	// most Events record none.
+	Transition Transition
 }
+
+// Transition is a change of where traffic goes, or of a rollout's fate,
+// as the metrics count it.
+type Transition int
+
+const (
+	// NoTransition: the Event changes nothing the metrics count (a refused
+	// rollback among them: traffic stays).
+	NoTransition Transition = iota
+	// Promotion: traffic switched to a newly prepared colour.
+	Promotion
+	// Abortion: a rollout stopped before traffic moved.
+	Abortion
+	// Rollback: traffic went back to the warm previous colour.
+	Rollback
+)
 
 // Plan is the decision.
 type Plan struct {
@@ -271,6 +290,12 @@ func (d *decider) requeue(at time.Time) {
 
 func (d *decider) event(warning bool, reason, action, format string, args ...any) {
 	d.plan.Events = append(d.plan.Events, Event{Warning: warning, Reason: reason, Action: action, Message: fmt.Sprintf(format, args...)})
+}
+
+// transition is event for a change the metrics count.
+func (d *decider) transition(t Transition, warning bool, reason, action, format string, args ...any) {
+	d.event(warning, reason, action, format, args...)
+	d.plan.Events[len(d.plan.Events)-1].Transition = t
 }
 
 func (d *decider) decide() {
@@ -618,7 +643,7 @@ func (d *decider) promote(active, idle Colour) {
 		d.st.Message = warmMessage(in.DesiredRevision, idle, active, d.st.PreviousRevision, in.Now.Add(in.ScaleDownDelay))
 		d.requeue(in.Now.Add(in.ScaleDownDelay))
 	}
-	d.event(false, "Promoted", "Promote", "Switched traffic from %s to %s: revision %s serves", describe(active), idle, in.DesiredRevision)
+	d.transition(Promotion, false, "Promoted", "Promote", "Switched traffic from %s to %s: revision %s serves", describe(active), idle, in.DesiredRevision)
 }
 
 // abort stops preparing the idle colour; traffic never moved.
@@ -631,7 +656,7 @@ func (d *decider) abort(idle Colour, reason, msg string) {
 	d.st.Reason = reason
 	d.st.Message = msg
 	d.plan.ProblemReason, d.plan.ProblemMessage = reason, msg
-	d.event(true, reason, "Abort", "%s", msg)
+	d.transition(Abortion, true, reason, "Abort", "%s", msg)
 }
 
 // rollback flips traffic back to the warm previous colour; false when the
@@ -659,7 +684,7 @@ func (d *decider) rollback(active, idle Colour, reason, why string) bool {
 	d.st.Reason = reason
 	d.st.Message = fmt.Sprintf("rolled back from revision %s to %s (%s) %s; change the spec to deploy again", bad, other.Revision, idle, why)
 	d.plan.ProblemReason, d.plan.ProblemMessage = reason, d.st.Message
-	d.event(true, reason, "Rollback", "%s", d.st.Message)
+	d.transition(Rollback, true, reason, "Rollback", "%s", d.st.Message)
 	if reason == ReasonUnhealthyAfterPromotion {
 		d.plan.Healing = append(d.plan.Healing, HealingRollback)
 	}

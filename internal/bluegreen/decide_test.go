@@ -351,3 +351,35 @@ func TestDecideWaitsForWhatCanPassByItself(t *testing.T) {
 		expect(t, q.Status.State == apiv1.StateAborted && q.Status.Reason == ReasonPreviewUnhealthy, "status %+v", q.Status)
 	})
 }
+
+// The metrics count what the Events' transitions say, not their names: a
+// refused rollback moves no traffic.
+func TestEventsCarryTheirTransition(t *testing.T) {
+	transitions := func(p Plan) map[string]Transition {
+		out := map[string]Transition{}
+		for _, e := range p.Events {
+			out[e.Reason] = e.Transition
+		}
+		return out
+	}
+	in := base()
+	in.RollbackRequest = "r1" // green is cold: nothing to go back to
+	got := transitions(Decide(in))
+	expect(t, len(got) == 1 && got["RollbackRefused"] == NoTransition, "refused rollback: %v", got)
+
+	in = base()
+	in.DesiredRevision = "r2"
+	in.Status.PreviewRevision, in.Status.PreviewStartedAt = "r2", at(-time.Minute)
+	in.States[green] = ColourState{Exists: true, Revision: "r2", Replicas: 8, Ready: true}
+	p := Decide(in)
+	expect(t, transitions(p)["Promoted"] == Promotion, "promotion: %v", transitions(p))
+
+	in.Status, in.States[blue] = *p.Status, ColourState{Exists: true, Revision: "r1", Replicas: 8, Ready: true}
+	in.Active, in.RollbackRequest, in.Now = green, "r2", t0.Add(time.Second)
+	expect(t, transitions(Decide(in))[ReasonRolledBack] == Rollback, "rollback: %v", transitions(Decide(in)))
+
+	in = base()
+	in.DesiredRevision, in.AbortRequest = "r2", "r2"
+	in.Status.PreviewRevision, in.Status.PreviewStartedAt = "r2", at(-time.Minute)
+	expect(t, transitions(Decide(in))[ReasonAbortRequested] == Abortion, "abort: %v", transitions(Decide(in)))
+}

@@ -170,16 +170,17 @@ func observe(rapi *apiv1.RestAPI, kids children, st apiv1.RestAPIStatus, plan bl
 	}
 	setWaiting(key, waitingFor)
 	for _, e := range plan.Events {
-		switch e.Action {
-		case "Promote":
+		switch e.Transition {
+		case bluegreen.Promotion:
 			promotions.WithLabelValues(ns, name).Inc()
 			if previewStarted != nil {
 				promotionDuration.WithLabelValues(ns, name).Observe(now.Sub(previewStarted.Time).Seconds())
 			}
-		case "Abort":
+		case bluegreen.Abortion:
 			aborts.WithLabelValues(ns, name, e.Reason).Inc()
-		case "Rollback":
+		case bluegreen.Rollback:
 			rollbacks.WithLabelValues(ns, name, e.Reason).Inc()
+		case bluegreen.NoTransition:
 		}
 	}
 }

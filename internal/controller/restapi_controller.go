@@ -167,9 +167,9 @@ func (r *RestAPIReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 		return ctrl.Result{}, err
 	}
 	r.wakeQueued(ctx, rapi, before, status.BlueGreen)
-	if err := r.consumeRequests(ctx, rapi, plan.Consumed); err != nil {
-		return ctrl.Result{}, err
-	}
+	// What the written status says happened is announced now, whatever the
+	// steps below do: Services switched and status says so, so the Event
+	// and the metrics must too.
 	for _, a := range plan.Healing {
 		healingActions.WithLabelValues(string(a)).Inc()
 	}
@@ -178,15 +178,15 @@ func (r *RestAPIReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 		r.event(rapi, corev1.EventTypeWarning, problem.Reason, "Reconcile", "%s", problem.Message)
 	}
 	r.recordRestarts(rapi, restarts)
-	if err := r.applyRestarts(ctx, rapi, kids, status); err != nil {
-		return ctrl.Result{}, err
-	}
 	for _, e := range plan.Events {
 		t := corev1.EventTypeNormal
 		if e.Warning {
 			t = corev1.EventTypeWarning
 		}
 		r.event(rapi, t, e.Reason, e.Action, "%s", e.Message)
+	}
+	if err := errors.Join(r.consumeRequests(ctx, rapi, plan.Consumed), r.applyRestarts(ctx, rapi, kids, status)); err != nil {
+		return ctrl.Result{}, err
 	}
 	if outcome.err != nil {
 		if apierrors.HasStatusCause(outcome.err, corev1.NamespaceTerminatingCause) {
