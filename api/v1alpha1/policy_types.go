@@ -318,8 +318,6 @@ type HealingSpec struct {
 }
 
 // BlueGreenSpec controls how new revisions are shipped.
-// +kubebuilder:validation:XValidation:rule="!has(self.failFast) || !has(self.failFast.imagePullSeconds) || self.failFast.imagePullSeconds < (has(self.progressDeadlineSeconds) ? self.progressDeadlineSeconds : 600)",message="blueGreen.failFast.imagePullSeconds must be less than blueGreen.progressDeadlineSeconds: the deadline aborts the rollout first"
-// +kubebuilder:validation:XValidation:rule="!has(self.failFast) || !has(self.failFast.configErrorSeconds) || self.failFast.configErrorSeconds < (has(self.progressDeadlineSeconds) ? self.progressDeadlineSeconds : 600)",message="blueGreen.failFast.configErrorSeconds must be less than blueGreen.progressDeadlineSeconds: the deadline aborts the rollout first"
 // +kubebuilder:validation:XValidation:rule="(has(self.progressDeadlineSeconds) ? self.progressDeadlineSeconds : 600) > (has(self.autoPromotionSeconds) ? self.autoPromotionSeconds : 0)",message="blueGreen.progressDeadlineSeconds must be greater than blueGreen.autoPromotionSeconds, or every rollout would be aborted before it could be promoted"
 type BlueGreenSpec struct {
 	// enabled ships new revisions blue-green: all components of a revision are
@@ -378,6 +376,7 @@ type BlueGreenSpec struct {
 	// broken, and is aborted before progressDeadlineSeconds (with healing
 	// enabled). What can pass by itself (no room on any node, a quota, a Pod
 	// still starting) is waited on until the deadline; see docs/health.md.
+	// A grace at or past the deadline never fires: the deadline comes first.
 	// +optional
 	// +kubebuilder:default={}
 	FailFast FailFastSpec `json:"failFast,omitzero"`

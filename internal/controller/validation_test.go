@@ -188,6 +188,22 @@ spec:
 spec:
   image: app:1
   blueGreen: {progressDeadlineSeconds: 10}`, "spec.blueGreen.progressDeadlineSeconds in body should be greater than or equal to 30"),
+		Entry("a preview that may crash-loop zero times", `
+spec:
+  image: app:1
+  blueGreen: {failFast: {restarts: 0}}`, "spec.blueGreen.failFast.restarts in body should be greater than or equal to 1"),
+		Entry("a negative image pull grace", `
+spec:
+  image: app:1
+  blueGreen: {failFast: {imagePullSeconds: -5}}`, "spec.blueGreen.failFast.imagePullSeconds in body should be greater than or equal to 0"),
+		Entry("a preview of no pods", `
+spec:
+  image: app:1
+  blueGreen: {previewReplicas: 0}`, "blueGreen.previewReplicas must be a count of at least 1, or a percentage from 1% to 100%"),
+		Entry("a preview size that is neither a count nor a percentage", `
+spec:
+  image: app:1
+  blueGreen: {previewReplicas: "a quarter"}`, "blueGreen.previewReplicas must be a count of at least 1, or a percentage from 1% to 100%"),
 		Entry("a probe period of 0", `
 spec:
   image: app:1

@@ -216,14 +216,15 @@ var _ = Describe("A preview that waits versus one that is broken", func() {
 		expectAborted(ns, "PreviewUnhealthy", "ImagePullBackOff")
 	})
 
-	It("rejects thresholds that the deadline would always beat", func() {
+	It("accepts the defaults with the shortest deadline, and refuses thresholds out of range", func() {
 		r := newBlueGreenRestAPI(ns, "shop")
-		r.Spec.BlueGreen.ProgressDeadlineSeconds = 60
-		r.Spec.BlueGreen.FailFast.ImagePullSeconds = new(int32(60))
-		err := k8sClient.Create(ctx, r)
-		Expect(err).To(MatchError(ContainSubstring("blueGreen.failFast.imagePullSeconds must be less than blueGreen.progressDeadlineSeconds")))
-		r = newBlueGreenRestAPI(ns, "shop")
-		r.Spec.BlueGreen.FailFast.Restarts = new(int32(0))
-		Expect(k8sClient.Create(ctx, r)).To(MatchError(ContainSubstring("restarts")))
+		r.Spec.BlueGreen.ProgressDeadlineSeconds = 30 // shorter than the default graces: the deadline simply comes first
+		Expect(k8sClient.Create(ctx, r)).To(Succeed())
+		Expect(restAPI(ns, "shop").Spec.BlueGreen.FailFast.ImagePullSeconds).To(HaveValue(Equal(int32(120))), "defaulted")
+		for _, f := range []apiv1.FailFastSpec{{Restarts: new(int32(0))}, {ImagePullSeconds: new(int32(-1))}, {ConfigErrorSeconds: new(int32(86401))}} {
+			r := newBlueGreenRestAPI(ns, "bad")
+			r.Spec.BlueGreen.FailFast = f
+			Expect(k8sClient.Create(ctx, r)).To(MatchError(ContainSubstring("spec.blueGreen.failFast.")))
+		}
 	})
 })
