@@ -180,29 +180,6 @@ const (
 	HealthUnknown Health = "Unknown"
 )
 
-// Condition types set on every RestAPI.
-const (
-	// ConditionReady is the summary: True when the application serves with
-	// every enabled component fully available.
-	ConditionReady = "Ready"
-	// ConditionAvailable is True when every enabled component has all its
-	// desired pods ready.
-	ConditionAvailable = "Available"
-	// ConditionProgressing is True while children are created or rolled out.
-	ConditionProgressing = "Progressing"
-	// ConditionDegraded is True when a component is unhealthy or the operator
-	// cannot reconcile a child.
-	ConditionDegraded = "Degraded"
-	// ConditionVerticalScaling is present when spec.autoScaling.vertical is
-	// enabled: True while every component has its VerticalPodAutoscaler,
-	// False with the reason when it cannot (CRDNotInstalled).
-	ConditionVerticalScaling = "VerticalScaling"
-	// ConditionMonitoring is present when
-	// spec.observability.metrics.podMonitor is set: True while every
-	// component has its PodMonitor, False with the reason when it cannot.
-	ConditionMonitoring = "Monitoring"
-)
-
 // ComponentStatus is the observed state of one component.
 type ComponentStatus struct {
 	// name is the component: model, view, controller or repository.

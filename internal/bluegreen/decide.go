@@ -196,18 +196,6 @@ type Plan struct {
 	Healing []HealingAction
 }
 
-// Condition reasons set by blue-green decisions.
-const (
-	ReasonProgressDeadlineExceeded = "ProgressDeadlineExceeded"
-	ReasonPreviewUnhealthy         = "PreviewUnhealthy"
-	ReasonAbortRequested           = "AbortRequested"
-	ReasonRolledBack               = "RolledBack"
-	ReasonUnhealthyAfterPromotion  = "UnhealthyAfterPromotion"
-	// ReasonWaitEnded is the Event of a preview that stopped waiting (it
-	// found room, its image pulled...).
-	ReasonWaitEnded = "WaitEnded"
-)
-
 // RollbackGrace is how long the colour rolled back from keeps its pods after
 // the stable Services left it, for endpoints to follow the switch.
 const RollbackGrace = 10 * time.Second
@@ -339,7 +327,7 @@ func (d *decider) decide() {
 
 	if in.RollbackRequest != "" && in.RollbackRequest == activeRev && active != Legacy {
 		d.consume(apiv1.AnnotationRollback)
-		if d.rollback(active, idle, ReasonRolledBack, "on request") {
+		if d.rollback(active, idle, apiv1.ReasonRolledBack, "on request") {
 			return
 		}
 		d.event(true, "RollbackRefused", "Rollback", "Cannot roll back from revision %s: the previous revision is no longer warm in %s; apply its spec to deploy it again",
@@ -351,7 +339,7 @@ func (d *decider) decide() {
 	// A serving colour losing ready pods is enough: the warm one is known
 	// good, and flipping back before the last pod goes keeps traffic served.
 	if in.HealingEnabled && desired == activeRev && active != Legacy && in.States[active].Degraded && d.st.State == apiv1.StateScalingDown {
-		if d.rollback(active, idle, ReasonUnhealthyAfterPromotion, "because it turned unhealthy: "+in.States[active].DegradedMessage) {
+		if d.rollback(active, idle, apiv1.ReasonUnhealthyAfterPromotion, "because it turned unhealthy: "+in.States[active].DegradedMessage) {
 			return
 		}
 	}
@@ -485,12 +473,12 @@ func (d *decider) prepare(active, idle Colour) {
 
 	if in.AbortRequest != "" && in.AbortRequest == desired {
 		d.consume(apiv1.AnnotationAbort)
-		d.abort(idle, ReasonAbortRequested, fmt.Sprintf("revision %s was aborted on request; %s keeps serving", desired, active))
+		d.abort(idle, apiv1.ReasonAbortRequested, fmt.Sprintf("revision %s was aborted on request; %s keeps serving", desired, active))
 		return
 	}
 	failed := other.Revision == desired && other.Failed
 	if failed && in.HealingEnabled {
-		d.abort(idle, ReasonPreviewUnhealthy, fmt.Sprintf("revision %s is unhealthy in %s: %s; %s keeps serving", desired, idle, other.FailedMessage, active))
+		d.abort(idle, apiv1.ReasonPreviewUnhealthy, fmt.Sprintf("revision %s is unhealthy in %s: %s; %s keeps serving", desired, idle, other.FailedMessage, active))
 		d.plan.Healing = append(d.plan.Healing, HealingAbort)
 		return
 	}
@@ -513,7 +501,7 @@ func (d *decider) notReady(active, idle Colour, other ColourState, failed, scali
 		if waiting {
 			why = fmt.Sprintf(" (it waited for %s: %s)", waitsFor(other.Waiting), other.WaitingMessage)
 		}
-		d.abort(idle, ReasonProgressDeadlineExceeded, fmt.Sprintf("revision %s did not become available in %s within %s%s; %s keeps serving",
+		d.abort(idle, apiv1.ReasonProgressDeadlineExceeded, fmt.Sprintf("revision %s did not become available in %s within %s%s; %s keeps serving",
 			desired, idle, in.ProgressDeadline, why, active))
 		return
 	}
@@ -532,7 +520,7 @@ func (d *decider) notReady(active, idle Colour, other ColourState, failed, scali
 		// Healing is off: report, and let the progress deadline decide.
 		d.st.Message = fmt.Sprintf("revision %s is unhealthy in %s: %s; healing is disabled, so it is aborted only at the progress deadline, %s; %s serves",
 			desired, idle, other.FailedMessage, deadline.UTC().Format(time.RFC3339), describe(active))
-		d.plan.ProblemReason, d.plan.ProblemMessage = ReasonPreviewUnhealthy, d.st.Message
+		d.plan.ProblemReason, d.plan.ProblemMessage = apiv1.ReasonPreviewUnhealthy, d.st.Message
 	}
 	d.requeue(deadline)
 }
@@ -685,7 +673,7 @@ func (d *decider) rollback(active, idle Colour, reason, why string) bool {
 	d.st.Message = fmt.Sprintf("rolled back from revision %s to %s (%s) %s; change the spec to deploy again", bad, other.Revision, idle, why)
 	d.plan.ProblemReason, d.plan.ProblemMessage = reason, d.st.Message
 	d.transition(Rollback, true, reason, "Rollback", "%s", d.st.Message)
-	if reason == ReasonUnhealthyAfterPromotion {
+	if reason == apiv1.ReasonUnhealthyAfterPromotion {
 		d.plan.Healing = append(d.plan.Healing, HealingRollback)
 	}
 	return true

@@ -133,14 +133,14 @@ func TestDecide(t *testing.T) {
 			in.States[green] = ColourState{Exists: true, Revision: "r2", Replicas: 8}
 		}, func(t *testing.T, p Plan) {
 			expect(t, p.Active == blue && p.Actions[green] == ScaleDown && p.Status.State == apiv1.StateAborted, "plan %+v", p)
-			expect(t, p.Status.AbortedRevision == "r2" && p.ProblemReason == ReasonProgressDeadlineExceeded && p.Events[0].Warning, "plan %+v", p)
+			expect(t, p.Status.AbortedRevision == "r2" && p.ProblemReason == apiv1.ReasonProgressDeadlineExceeded && p.Events[0].Warning, "plan %+v", p)
 		}},
 		{"an unhealthy preview is aborted without waiting for the deadline", func(in *Input) {
 			in.DesiredRevision = "r2"
 			in.Status.PreviewRevision, in.Status.PreviewStartedAt = "r2", at(-time.Second)
 			in.States[green] = ColourState{Exists: true, Revision: "r2", Replicas: 8, Failed: true, FailedMessage: "model: crash"}
 		}, func(t *testing.T, p Plan) {
-			expect(t, p.Active == blue && p.Status.State == apiv1.StateAborted && p.ProblemReason == ReasonPreviewUnhealthy, "plan %+v", p)
+			expect(t, p.Active == blue && p.Status.State == apiv1.StateAborted && p.ProblemReason == apiv1.ReasonPreviewUnhealthy, "plan %+v", p)
 			expect(t, len(p.Healing) == 1 && p.Healing[0] == HealingAbort, "healing %v", p.Healing)
 		}},
 		{"with healing disabled an unhealthy preview is only reported, until the deadline", func(in *Input) {
@@ -149,7 +149,7 @@ func TestDecide(t *testing.T) {
 			in.States[green] = ColourState{Exists: true, Revision: "r2", Replicas: 8, Failed: true, FailedMessage: "model: crash"}
 		}, func(t *testing.T, p Plan) {
 			expect(t, p.Active == blue && p.Actions[green] == Render && p.Status.State == apiv1.StateDeploying && len(p.Healing) == 0, "plan %+v", p)
-			expect(t, p.ProblemReason == ReasonPreviewUnhealthy && p.RequeueAfter == 599*time.Second, "plan %+v", p)
+			expect(t, p.ProblemReason == apiv1.ReasonPreviewUnhealthy && p.RequeueAfter == 599*time.Second, "plan %+v", p)
 			expect(t, strings.Contains(p.Status.Message, "model: crash; healing is disabled"), "message %q", p.Status.Message)
 		}},
 		{"a preview past its deadline is aborted, but that is the rollout's contract, not healing", func(in *Input) {
@@ -163,7 +163,7 @@ func TestDecide(t *testing.T) {
 			in.DesiredRevision, in.AbortRequest = "r2", "r2"
 			in.Status.PreviewRevision, in.Status.PreviewStartedAt = "r2", at(-time.Second)
 		}, func(t *testing.T, p Plan) {
-			expect(t, p.Active == blue && p.Status.State == apiv1.StateAborted && p.ProblemReason == ReasonAbortRequested, "plan %+v", p)
+			expect(t, p.Active == blue && p.Status.State == apiv1.StateAborted && p.ProblemReason == apiv1.ReasonAbortRequested, "plan %+v", p)
 		}},
 		{"an abort request for another revision is ignored", func(in *Input) {
 			in.DesiredRevision, in.AbortRequest = "r3", "r2"
@@ -218,7 +218,7 @@ func TestDecide(t *testing.T) {
 			in.States[green] = ColourState{Exists: true, Revision: "r2", Replicas: 8, Degraded: true, DegradedMessage: "model: 1 of 2 pods ready"}
 			in.Status = apiv1.BlueGreenStatus{ActiveRevision: "r2", PreviousRevision: "r1", State: apiv1.StateScalingDown, PromotedAt: at(-10 * time.Second)}
 		}, func(t *testing.T, p Plan) {
-			expect(t, p.Active == blue && p.Status.State == apiv1.StateRolledBack && p.Status.Reason == ReasonUnhealthyAfterPromotion, "plan %+v", p)
+			expect(t, p.Active == blue && p.Status.State == apiv1.StateRolledBack && p.Status.Reason == apiv1.ReasonUnhealthyAfterPromotion, "plan %+v", p)
 			expect(t, len(p.Healing) == 1 && p.Healing[0] == HealingRollback && p.Status.AbortedRevision == "r2", "plan %+v", p)
 		}},
 		{"with healing off it only reports", func(in *Input) {
@@ -338,9 +338,9 @@ func TestDecideWaitsForWhatCanPassByItself(t *testing.T) {
 		in := waitingPreview()
 		in.Now, in.Status = t0.Add(9*time.Minute), *p.Status
 		q := Decide(in)
-		expect(t, q.Status.State == apiv1.StateAborted && q.Status.Reason == ReasonProgressDeadlineExceeded && q.Status.WaitingSince == nil, "status %+v", q.Status)
+		expect(t, q.Status.State == apiv1.StateAborted && q.Status.Reason == apiv1.ReasonProgressDeadlineExceeded && q.Status.WaitingSince == nil, "status %+v", q.Status)
 		expect(t, strings.Contains(q.Status.Message, "it waited for capacity: pod shop-model-green-x"), "message %q", q.Status.Message)
-		expect(t, len(q.Events) == 1 && q.Events[0].Reason == ReasonProgressDeadlineExceeded, "events %+v", q.Events)
+		expect(t, len(q.Events) == 1 && q.Events[0].Reason == apiv1.ReasonProgressDeadlineExceeded, "events %+v", q.Events)
 	})
 	t.Run("a broken preview is aborted at once, waiting or not", func(t *testing.T) {
 		in := waitingPreview()
@@ -348,7 +348,7 @@ func TestDecideWaitsForWhatCanPassByItself(t *testing.T) {
 		st.Failed, st.FailedMessage = true, "model: CrashLoopBackOff"
 		in.States[green] = st
 		q := Decide(in)
-		expect(t, q.Status.State == apiv1.StateAborted && q.Status.Reason == ReasonPreviewUnhealthy, "status %+v", q.Status)
+		expect(t, q.Status.State == apiv1.StateAborted && q.Status.Reason == apiv1.ReasonPreviewUnhealthy, "status %+v", q.Status)
 	})
 }
 
@@ -376,10 +376,10 @@ func TestEventsCarryTheirTransition(t *testing.T) {
 
 	in.Status, in.States[blue] = *p.Status, ColourState{Exists: true, Revision: "r1", Replicas: 8, Ready: true}
 	in.Active, in.RollbackRequest, in.Now = green, "r2", t0.Add(time.Second)
-	expect(t, transitions(Decide(in))[ReasonRolledBack] == Rollback, "rollback: %v", transitions(Decide(in)))
+	expect(t, transitions(Decide(in))[apiv1.ReasonRolledBack] == Rollback, "rollback: %v", transitions(Decide(in)))
 
 	in = base()
 	in.DesiredRevision, in.AbortRequest = "r2", "r2"
 	in.Status.PreviewRevision, in.Status.PreviewStartedAt = "r2", at(-time.Minute)
-	expect(t, transitions(Decide(in))[ReasonAbortRequested] == Abortion, "abort: %v", transitions(Decide(in)))
+	expect(t, transitions(Decide(in))[apiv1.ReasonAbortRequested] == Abortion, "abort: %v", transitions(Decide(in)))
 }

@@ -256,7 +256,7 @@ func (s *sim) checkAbort(t *testing.T, step string, in Input, e Event) {
 		t.Fatalf("%s: %s\n%s", step, fmt.Sprintf(format, args...), strings.Join(s.log, "\n"))
 	}
 	switch e.Reason {
-	case ReasonPreviewUnhealthy:
+	case apiv1.ReasonPreviewUnhealthy:
 		broken := false
 		for _, c := range Colours {
 			broken = broken || (in.States[c].Revision == in.DesiredRevision && in.States[c].Failed)
@@ -267,14 +267,14 @@ func (s *sim) checkAbort(t *testing.T, step string, in Input, e Event) {
 		if _, waits := s.pending[in.DesiredRevision]; waits {
 			fail("aborted %s, which only waits for capacity, as unhealthy", in.DesiredRevision)
 		}
-	case ReasonProgressDeadlineExceeded:
+	case apiv1.ReasonProgressDeadlineExceeded:
 		if start := in.Status.PreviewStartedAt; start == nil || in.Now.Before(deadlineOf(in.Status)) {
 			fail("aborted %s at the progress deadline before the deadline (started %v, now %v)", in.DesiredRevision, start, in.Now)
 		}
 		if s.pending[in.DesiredRevision] == forever {
 			s.seen["never scheduled: aborted at the deadline"]++
 		}
-	case ReasonWaitEnded:
+	case apiv1.ReasonWaitEnded:
 		if w, ok := s.pending[in.Status.PreviewRevision]; ok && w != forever {
 			s.seen["pending for capacity: then scheduled"]++
 		}
@@ -414,8 +414,8 @@ func TestRandomizedSequencesKeepTheInvariants(t *testing.T) {
 		}
 	}
 	// The sequences went through every transition, not just the easy ones.
-	for _, reason := range []string{"Deployed", "Deploying", "Promoted", "ScaledDown", ReasonRolledBack, "RollbackRefused", ReasonUnhealthyAfterPromotion,
-		ReasonProgressDeadlineExceeded, ReasonAbortRequested, ReasonPreviewUnhealthy, "BlueGreenDisabled", "WaitingForCapacity", ReasonWaitEnded,
+	for _, reason := range []string{"Deployed", "Deploying", "Promoted", "ScaledDown", apiv1.ReasonRolledBack, "RollbackRefused", apiv1.ReasonUnhealthyAfterPromotion,
+		apiv1.ReasonProgressDeadlineExceeded, apiv1.ReasonAbortRequested, apiv1.ReasonPreviewUnhealthy, "BlueGreenDisabled", "WaitingForCapacity", apiv1.ReasonWaitEnded,
 		"never scheduled: aborted at the deadline", "pending for capacity: then scheduled", "reduced preview: switched at full size"} {
 		if seen[reason] == 0 {
 			t.Errorf("no sequence reached %s", reason)

@@ -66,7 +66,7 @@ func (d *decider) endWait() {
 		d.st.Reason = ""
 	}
 	if d.st.State != apiv1.StateAborted {
-		d.event(false, ReasonWaitEnded, "Deploy", "Revision %s no longer waits for %s (waited %s)",
+		d.event(false, apiv1.ReasonWaitEnded, "Deploy", "Revision %s no longer waits for %s (waited %s)",
 			prev.PreviewRevision, waitsFor(prev.Reason), d.in.Now.Sub(prev.WaitingSince.Time).Round(time.Second))
 	}
 }

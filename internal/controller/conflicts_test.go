@@ -111,7 +111,7 @@ var _ = Describe("Another client changing things during a rollout", func() {
 		var events eventsv1.EventList
 		Expect(k8sClient.List(ctx, &events, client.InNamespace(ns))).To(Succeed())
 		for _, e := range events.Items {
-			Expect(e.Reason).NotTo(BeElementOf(ReasonReconcileFailed, ReasonChildConflict), e.Note)
+			Expect(e.Reason).NotTo(BeElementOf(apiv1.ReasonReconcileFailed, apiv1.ReasonChildConflict), e.Note)
 		}
 		Expect(managerLogsOf(ns)).NotTo(ContainSubstring("Reconciler error"))
 	})

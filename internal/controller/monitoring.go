@@ -25,15 +25,9 @@ import (
 	"github.com/restapi-operator/restapi-operator/internal/render"
 )
 
-// Reasons of the Monitoring condition (besides CRDNotInstalled).
-const (
-	ReasonPodMonitorsActive      = "PodMonitorsActive"
-	ReasonPodMonitorNameConflict = "PodMonitorNameConflict"
-)
-
 var podMonitorKind = optionalKind{
 	gvk: render.PodMonitorGroupVersionKind, condition: apiv1.ConditionMonitoring,
-	activeReason: ReasonPodMonitorsActive, conflictReason: ReasonPodMonitorNameConflict,
+	activeReason: apiv1.ReasonPodMonitorsActive, conflictReason: apiv1.ReasonPodMonitorNameConflict,
 	missing: "spec.observability.metrics.podMonitor is set, but the PodMonitor CRD (monitoring.coreos.com/v1) is not installed: " +
 		"install the Prometheus Operator, or let Prometheus find the pods by their prometheus.io annotations",
 }

@@ -62,7 +62,7 @@ var _ = Describe("PodMonitors", Ordered, func() {
 			}
 			c := monitoringCondition(ns)
 			g.Expect(c).NotTo(BeNil())
-			g.Expect(c.Reason).To(Equal(ReasonPodMonitorsActive))
+			g.Expect(c.Reason).To(Equal(apiv1.ReasonPodMonitorsActive))
 		}).Should(Succeed())
 
 		updateSpec(ns, "shop", func(r *apiv1.RestAPI) { r.Spec.Observability.Metrics.PodMonitor = false })

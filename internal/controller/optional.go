@@ -36,9 +36,7 @@ import (
 	"github.com/restapi-operator/restapi-operator/internal/render"
 )
 
-// Reasons of the conditions of optional kinds (VerticalScaling, Monitoring).
 const (
-	ReasonCRDNotInstalled = "CRDNotInstalled"
 	// optionalKindRecheck is how often a RestAPI that asks for a kind whose
 	// CRD is missing is looked at again.
 	optionalKindRecheck = 5 * time.Minute
@@ -87,7 +85,7 @@ func (r *RestAPIReconciler) syncOptional(ctx context.Context, rapi *apiv1.RestAP
 			return optionalOutcome{}
 		}
 		return optionalOutcome{requeue: optionalKindRecheck, condition: &metav1.Condition{
-			Type: k.condition, Status: metav1.ConditionFalse, Reason: ReasonCRDNotInstalled, Message: k.missing,
+			Type: k.condition, Status: metav1.ConditionFalse, Reason: apiv1.ReasonCRDNotInstalled, Message: k.missing,
 		}}
 	}
 

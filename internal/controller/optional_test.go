@@ -54,7 +54,7 @@ func expectCRDNotInstalled(ns, conditionType, install string) {
 		c := shopCondition(ns, conditionType)
 		g.Expect(c).NotTo(BeNil())
 		g.Expect(c.Status).To(Equal(metav1.ConditionFalse))
-		g.Expect(c.Reason).To(Equal(ReasonCRDNotInstalled))
+		g.Expect(c.Reason).To(Equal(apiv1.ReasonCRDNotInstalled))
 		g.Expect(c.Message).To(ContainSubstring(install))
 	}).Should(Succeed())
 	Expect(restAPI(ns, "shop").Status.Phase).To(Equal(apiv1.PhaseAvailable), "a missing optional CRD is not a failure")

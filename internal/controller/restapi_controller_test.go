@@ -222,7 +222,7 @@ var _ = Describe("RestAPI controller", func() {
 			g.Expect(r.Status.Phase).To(Equal(apiv1.PhaseFailed))
 			c := meta.FindStatusCondition(r.Status.Conditions, apiv1.ConditionDegraded)
 			g.Expect(c).NotTo(BeNil())
-			g.Expect(c.Reason).To(Equal(ReasonChildConflict))
+			g.Expect(c.Reason).To(Equal(apiv1.ReasonChildConflict))
 			g.Expect(c.Message).To(ContainSubstring("Service shop-view"))
 		}).Should(Succeed())
 		var svc corev1.Service
@@ -241,7 +241,7 @@ var _ = Describe("RestAPI controller", func() {
 			Expect(k8sClient.List(ctx, &events, client.InNamespace(ns))).To(Succeed())
 			var notes []string
 			for _, e := range events.Items {
-				if e.Reason == ReasonChildConflict && e.Type == corev1.EventTypeWarning {
+				if e.Reason == apiv1.ReasonChildConflict && e.Type == corev1.EventTypeWarning {
 					notes = append(notes, e.Note)
 					Expect(e.Series).To(BeNil(), "recorded once, not repeated on every reconcile")
 				}

@@ -73,7 +73,7 @@ var _ = Describe("Problems only the running cluster shows", func() {
 		Eventually(func(g Gomega) {
 			c := degraded(ns, "web")
 			g.Expect(c).NotTo(BeNil())
-			g.Expect(c.Reason).To(Equal(ReasonChildConflict))
+			g.Expect(c.Reason).To(Equal(apiv1.ReasonChildConflict))
 			g.Expect(c.Message).To(ContainSubstring("ConfigMap web-model"))
 		}).Should(Succeed())
 
@@ -91,7 +91,7 @@ var _ = Describe("Problems only the running cluster shows", func() {
 			var cm corev1.ConfigMap
 			g.Expect(k8sClient.Get(ctx, key(ns, "web-model"), &cm)).To(Succeed())
 			g.Expect(cm.OwnerReferences).To(HaveLen(1))
-			g.Expect(degraded(ns, "web").Reason).NotTo(Equal(ReasonChildConflict))
+			g.Expect(degraded(ns, "web").Reason).NotTo(Equal(apiv1.ReasonChildConflict))
 		}).Should(Succeed())
 	})
 
@@ -132,7 +132,7 @@ var _ = Describe("Problems only the running cluster shows", func() {
 			g.Expect(degraded(ns, "shop")).NotTo(BeNil())
 			g.Expect(degraded(ns, "shop").Status).To(Equal(metav1.ConditionTrue))
 			g.Expect(degraded(other, "web")).NotTo(BeNil())
-			g.Expect(degraded(other, "web").Reason).To(Equal(ReasonChildConflict))
+			g.Expect(degraded(other, "web").Reason).To(Equal(apiv1.ReasonChildConflict))
 		}).Should(Succeed())
 
 		By("a minute with nothing fixed")
@@ -154,7 +154,7 @@ var _ = Describe("Problems only the running cluster shows", func() {
 		Eventually(func(g Gomega) {
 			g.Expect(degraded(ns, "shop").Status).To(Equal(metav1.ConditionFalse))
 			g.Expect(restAPI(ns, "shop").Status.Phase).To(Equal(apiv1.PhaseAvailable))
-			g.Expect(degraded(other, "web").Reason).NotTo(Equal(ReasonChildConflict))
+			g.Expect(degraded(other, "web").Reason).NotTo(Equal(apiv1.ReasonChildConflict))
 		}).Should(Succeed())
 	})
 

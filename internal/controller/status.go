@@ -34,19 +34,6 @@ import (
 	"github.com/restapi-operator/restapi-operator/internal/render"
 )
 
-// Condition reasons on the RestAPI.
-const (
-	ReasonAllComponentsReady   = "AllComponentsReady"
-	ReasonComponentsNotReady   = "ComponentsNotReady"
-	ReasonComponentsServing    = "ComponentsServing"
-	ReasonComponentUnavailable = "ComponentUnavailable"
-	ReasonRolloutComplete      = "RolloutComplete"
-	ReasonRollingOut           = "RollingOut"
-	ReasonAsExpected           = "AsExpected"
-	ReasonChildConflict        = "ChildConflict"
-	ReasonReconcileFailed      = "ReconcileFailed"
-)
-
 // computeStatus derives the whole status from the cluster as read at the
 // start of this reconcile (updated with what it wrote), the blue-green plan
 // and what syncChildren could not do. Conditions keep their
@@ -80,16 +67,16 @@ func computeStatus(rapi *apiv1.RestAPI, kids children, plan bluegreen.Plan, out 
 	// Degraded: a component is unhealthy, or the operator cannot do its job.
 	switch {
 	case len(out.conflicts) > 0:
-		set(apiv1.ConditionDegraded, metav1.ConditionTrue, ReasonChildConflict,
+		set(apiv1.ConditionDegraded, metav1.ConditionTrue, apiv1.ReasonChildConflict,
 			fmt.Sprintf("%s already exist and are not owned by this RestAPI; delete or rename them", strings.Join(out.conflicts, ", ")))
 	case out.err != nil:
-		set(apiv1.ConditionDegraded, metav1.ConditionTrue, ReasonReconcileFailed, out.err.Error())
+		set(apiv1.ConditionDegraded, metav1.ConditionTrue, apiv1.ReasonReconcileFailed, out.err.Error())
 	case plan.ProblemReason != "":
 		set(apiv1.ConditionDegraded, metav1.ConditionTrue, plan.ProblemReason, plan.ProblemMessage)
 	case len(unhealthy) > 0:
 		set(apiv1.ConditionDegraded, metav1.ConditionTrue, worstReason, strings.Join(unhealthy, "; "))
 	default:
-		set(apiv1.ConditionDegraded, metav1.ConditionFalse, ReasonAsExpected, "every component is healthy or on its way")
+		set(apiv1.ConditionDegraded, metav1.ConditionFalse, apiv1.ReasonAsExpected, "every component is healthy or on its way")
 	}
 
 	// Progressing: a new revision is being prepared, or children are created
@@ -106,16 +93,16 @@ func computeStatus(rapi *apiv1.RestAPI, kids children, plan bluegreen.Plan, out 
 		}
 		set(apiv1.ConditionProgressing, metav1.ConditionTrue, reason, plan.Status.Message)
 	case len(progressing) > 0:
-		set(apiv1.ConditionProgressing, metav1.ConditionTrue, ReasonRollingOut, "rolling out: "+strings.Join(progressing, ", "))
+		set(apiv1.ConditionProgressing, metav1.ConditionTrue, apiv1.ReasonRollingOut, "rolling out: "+strings.Join(progressing, ", "))
 	default:
-		set(apiv1.ConditionProgressing, metav1.ConditionFalse, ReasonRolloutComplete, "no rollout in progress")
+		set(apiv1.ConditionProgressing, metav1.ConditionFalse, apiv1.ReasonRolloutComplete, "no rollout in progress")
 	}
 
 	// Available: every enabled component has at least one ready pod.
 	if len(notServing) == 0 {
-		set(apiv1.ConditionAvailable, metav1.ConditionTrue, ReasonComponentsServing, "every component has ready pods")
+		set(apiv1.ConditionAvailable, metav1.ConditionTrue, apiv1.ReasonComponentsServing, "every component has ready pods")
 	} else {
-		set(apiv1.ConditionAvailable, metav1.ConditionFalse, ReasonComponentUnavailable, "no ready pods: "+strings.Join(notServing, ", "))
+		set(apiv1.ConditionAvailable, metav1.ConditionFalse, apiv1.ReasonComponentUnavailable, "no ready pods: "+strings.Join(notServing, ", "))
 	}
 
 	// Phase and the Ready summary.
@@ -132,10 +119,10 @@ func computeStatus(rapi *apiv1.RestAPI, kids children, plan bluegreen.Plan, out 
 		st.Phase = apiv1.PhaseAvailable
 	}
 	if st.Phase == apiv1.PhaseAvailable {
-		set(apiv1.ConditionReady, metav1.ConditionTrue, ReasonAllComponentsReady, "every component has all its pods ready")
+		set(apiv1.ConditionReady, metav1.ConditionTrue, apiv1.ReasonAllComponentsReady, "every component has all its pods ready")
 	} else {
 		c := meta.FindStatusCondition(st.Conditions, apiv1.ConditionDegraded)
-		reason, msg := ReasonComponentsNotReady, "waiting for: "+strings.Join(progressing, ", ")
+		reason, msg := apiv1.ReasonComponentsNotReady, "waiting for: "+strings.Join(progressing, ", ")
 		if p := meta.FindStatusCondition(st.Conditions, apiv1.ConditionProgressing); rollout {
 			reason, msg = p.Reason, p.Message
 		}
@@ -206,7 +193,7 @@ func serving(rapi *apiv1.RestAPI, kids children, active bluegreen.Colour) servin
 // before: worth one Warning Event, not one per retry.
 func operatorProblem(old, cur apiv1.RestAPIStatus) *metav1.Condition {
 	c := meta.FindStatusCondition(cur.Conditions, apiv1.ConditionDegraded)
-	if c == nil || c.Status != metav1.ConditionTrue || (c.Reason != ReasonReconcileFailed && c.Reason != ReasonChildConflict) {
+	if c == nil || c.Status != metav1.ConditionTrue || (c.Reason != apiv1.ReasonReconcileFailed && c.Reason != apiv1.ReasonChildConflict) {
 		return nil
 	}
 	if o := meta.FindStatusCondition(old.Conditions, apiv1.ConditionDegraded); o != nil && o.Reason == c.Reason && o.Message == c.Message {

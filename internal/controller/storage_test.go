@@ -82,7 +82,7 @@ var _ = Describe("Repository storage", func() {
 			r := restAPI(ns, "shop")
 			c := meta.FindStatusCondition(r.Status.Conditions, apiv1.ConditionDegraded)
 			g.Expect(c).NotTo(BeNil())
-			g.Expect(c.Reason).To(Equal(ReasonChildConflict))
+			g.Expect(c.Reason).To(Equal(apiv1.ReasonChildConflict))
 			g.Expect(c.Message).To(ContainSubstring("PersistentVolumeClaim shop-repository-data"))
 		}).Should(Succeed())
 		var pvc corev1.PersistentVolumeClaim

@@ -27,15 +27,9 @@ import (
 	"github.com/restapi-operator/restapi-operator/internal/bluegreen"
 )
 
-// Reasons of the VerticalScaling condition (besides CRDNotInstalled).
-const (
-	ReasonVPAsActive      = "VPAsActive"
-	ReasonVPANameConflict = "VPANameConflict"
-)
-
 var vpaKind = optionalKind{
 	gvk: autoscaling.VPAGroupVersionKind, condition: apiv1.ConditionVerticalScaling,
-	activeReason: ReasonVPAsActive, conflictReason: ReasonVPANameConflict,
+	activeReason: apiv1.ReasonVPAsActive, conflictReason: apiv1.ReasonVPANameConflict,
 	missing: "spec.autoScaling.vertical is enabled, but the VerticalPodAutoscaler CRD (autoscaling.k8s.io/v1) is not installed: " +
 		"install the Vertical Pod Autoscaler; until then the components keep their resources",
 }

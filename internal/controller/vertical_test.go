@@ -72,7 +72,7 @@ var _ = Describe("Vertical scaling", Ordered, func() {
 			c := verticalCondition(ns)
 			g.Expect(c).NotTo(BeNil())
 			g.Expect(c.Status).To(Equal(metav1.ConditionTrue))
-			g.Expect(c.Reason).To(Equal(ReasonVPAsActive))
+			g.Expect(c.Reason).To(Equal(apiv1.ReasonVPAsActive))
 		}).Should(Succeed())
 
 		By("writing nothing once they match")
@@ -110,7 +110,7 @@ var _ = Describe("Vertical scaling", Ordered, func() {
 		Eventually(func(g Gomega) {
 			c := verticalCondition(ns)
 			g.Expect(c).NotTo(BeNil())
-			g.Expect(c.Reason).To(Equal(ReasonVPANameConflict))
+			g.Expect(c.Reason).To(Equal(apiv1.ReasonVPANameConflict))
 			g.Expect(c.Message).To(ContainSubstring("shop-model"))
 		}).Should(Succeed())
 		u, err := vpaOf(ns, apiv1.ComponentModel)

@@ -27,16 +27,6 @@ import (
 	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
 )
 
-// Reasons a preview waits: what it waits for, shown as status.blueGreen.reason
-// and as the reason of the Progressing condition while it lasts.
-const (
-	ReasonWaitingForCapacity   = "WaitingForCapacity"
-	ReasonWaitingForQuota      = "WaitingForQuota"
-	ReasonWaitingForImage      = "WaitingForImage"
-	ReasonWaitingForConfig     = "WaitingForConfig"
-	ReasonWaitingForContainers = "WaitingForContainers"
-)
-
 // Judgement is how a problem a preview shows is judged.
 type Judgement int
 
@@ -67,23 +57,19 @@ type Rule struct {
 // the Deployment's own conditions. A problem not in the table is judged
 // Broken.
 var Rules = []Rule{
-	{ReasonCreateContainerConfigError, BrokenAfterConfigError, ReasonWaitingForConfig},
-	{ReasonInvalidImageName, Broken, ""},
-	{ReasonErrImagePull, BrokenAfterImagePull, ReasonWaitingForImage},
-	{ReasonImagePullBackOff, BrokenAfterImagePull, ReasonWaitingForImage},
-	{ReasonCrashLoopBackOff, BrokenAfterRestarts, ReasonWaitingForContainers},
-	{ReasonOOMKilled, BrokenAfterRestarts, ReasonWaitingForContainers},
-	{ReasonCreateContainerError, BrokenAfterConfigError, ReasonWaitingForConfig},
-	{ReasonUnschedulable, Waits, ReasonWaitingForCapacity},
-	{ReasonQuotaExceeded, Waits, ReasonWaitingForQuota},
-	{ReasonReplicaFailure, Broken, ""},
-	{ReasonProgressDeadline, Broken, ""},
-	{ReasonNoReadyPods, Broken, ""},
+	{apiv1.ReasonCreateContainerConfigError, BrokenAfterConfigError, apiv1.ReasonWaitingForConfig},
+	{apiv1.ReasonInvalidImageName, Broken, ""},
+	{apiv1.ReasonErrImagePull, BrokenAfterImagePull, apiv1.ReasonWaitingForImage},
+	{apiv1.ReasonImagePullBackOff, BrokenAfterImagePull, apiv1.ReasonWaitingForImage},
+	{apiv1.ReasonCrashLoopBackOff, BrokenAfterRestarts, apiv1.ReasonWaitingForContainers},
+	{apiv1.ReasonOOMKilled, BrokenAfterRestarts, apiv1.ReasonWaitingForContainers},
+	{apiv1.ReasonCreateContainerError, BrokenAfterConfigError, apiv1.ReasonWaitingForConfig},
+	{apiv1.ReasonUnschedulable, Waits, apiv1.ReasonWaitingForCapacity},
+	{apiv1.ReasonQuotaExceeded, Waits, apiv1.ReasonWaitingForQuota},
+	{apiv1.ReasonReplicaFailure, Broken, ""},
+	{apiv1.ReasonProgressDeadlineExceeded, Broken, ""},
+	{apiv1.ReasonNoReadyPods, Broken, ""},
 }
-
-// ReasonQuotaExceeded is a ReplicaFailure caused by a ResourceQuota: the
-// namespace has no room for the Pods yet.
-const ReasonQuotaExceeded = "QuotaExceeded"
 
 func ruleOf(reason string) Rule {
 	for _, r := range Rules {
@@ -142,10 +128,10 @@ func Judge(d *appsv1.Deployment, pods []corev1.Pod, lim Limits, now time.Time) O
 		return o
 	}
 	// The Deployment's own conditions: a quota waits, the rest is broken.
-	if dep := FromDeployment(d); dep.Reason == ReasonProgressDeadline || dep.Reason == ReasonReplicaFailure {
+	if dep := FromDeployment(d); dep.Reason == apiv1.ReasonProgressDeadlineExceeded || dep.Reason == apiv1.ReasonReplicaFailure {
 		reason := dep.Reason
-		if reason == ReasonReplicaFailure && strings.Contains(dep.Message, "exceeded quota") {
-			reason = ReasonQuotaExceeded
+		if reason == apiv1.ReasonReplicaFailure && strings.Contains(dep.Message, "exceeded quota") {
+			reason = apiv1.ReasonQuotaExceeded
 		}
 		r := ruleOf(reason)
 		if r.Judge != Waits {

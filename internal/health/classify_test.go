@@ -40,7 +40,7 @@ var (
 
 // crashing is a Pod whose container crash-loops after restarts restarts.
 func crashing(name string, restarts int32) corev1.Pod {
-	st := waiting(ReasonCrashLoopBackOff, "back-off 40s restarting failed container")
+	st := waiting(apiv1.ReasonCrashLoopBackOff, "back-off 40s restarting failed container")
 	st.ContainerStatuses[0].RestartCount = restarts
 	st.Conditions = []corev1.PodCondition{scheduled(time.Minute)}
 	return pod(name, st)
@@ -83,31 +83,31 @@ func TestJudge(t *testing.T) {
 	}{
 		{"pods still starting wait for nothing in particular", rolling, []corev1.Pod{pod("p1", waiting("ContainerCreating", ""))}, false, "", "", "", 0},
 		{"no node has room: waits for capacity, never broken by itself", rolling, []corev1.Pod{unschedulablePod("p1")},
-			false, "", ReasonWaitingForCapacity, "Too many pods", 0},
+			false, "", apiv1.ReasonWaitingForCapacity, "Too many pods", 0},
 		{"a quota: waits", failure(`pods "x" is forbidden: exceeded quota: compute, requested: cpu=500m`), nil,
-			false, "", ReasonWaitingForQuota, "exceeded quota", 0},
+			false, "", apiv1.ReasonWaitingForQuota, "exceeded quota", 0},
 		{"an admission refusal is broken", failure(`pods "x" is forbidden: violates PodSecurity "restricted"`), nil,
-			true, ReasonReplicaFailure, "", "violates PodSecurity", 0},
-		{"the Deployment's own deadline is broken", timedOut, nil, true, ReasonProgressDeadline, "", "did not finish", 0},
+			true, apiv1.ReasonReplicaFailure, "", "violates PodSecurity", 0},
+		{"the Deployment's own deadline is broken", timedOut, nil, true, apiv1.ReasonProgressDeadlineExceeded, "", "did not finish", 0},
 		{"a crash loop below the restart threshold waits", rolling, []corev1.Pod{crashing("p1", 2)},
-			false, "", ReasonWaitingForContainers, "restarted 2 times", 0},
+			false, "", apiv1.ReasonWaitingForContainers, "restarted 2 times", 0},
 		{"a crash loop at the restart threshold is broken", rolling, []corev1.Pod{crashing("p1", 1), crashing("p2", 3)},
-			true, ReasonCrashLoopBackOff, "", "2 pods in CrashLoopBackOff", 0},
-		{"an image pull failing within its grace waits until the grace ends", rolling, []corev1.Pod{stuck("p1", ReasonImagePullBackOff, 100*time.Second)},
-			false, "", ReasonWaitingForImage, "msg of ImagePullBackOff", 20 * time.Second},
-		{"an image pull failing past its grace is broken", rolling, []corev1.Pod{stuck("p1", ReasonErrImagePull, 120*time.Second)},
-			true, ReasonErrImagePull, "", "msg of ErrImagePull", 0},
-		{"a missing Secret within its grace waits", rolling, []corev1.Pod{stuck("p1", ReasonCreateContainerConfigError, 10*time.Second)},
-			false, "", ReasonWaitingForConfig, "msg of CreateContainerConfigError", 20 * time.Second},
-		{"a missing Secret past its grace is broken", rolling, []corev1.Pod{stuck("p1", ReasonCreateContainerConfigError, 31*time.Second)},
-			true, ReasonCreateContainerConfigError, "", "msg of CreateContainerConfigError", 0},
-		{"an invalid image name is broken at once", rolling, []corev1.Pod{stuck("p1", ReasonInvalidImageName, 0)},
-			true, ReasonInvalidImageName, "", "msg of InvalidImageName", 0},
-		{"one broken pod among waiting ones is broken", rolling, []corev1.Pod{unschedulablePod("p1"), stuck("p2", ReasonImagePullBackOff, 10*time.Second), crashing("p3", 5)},
-			true, ReasonCrashLoopBackOff, "", "restarted 5 times", 0},
+			true, apiv1.ReasonCrashLoopBackOff, "", "2 pods in CrashLoopBackOff", 0},
+		{"an image pull failing within its grace waits until the grace ends", rolling, []corev1.Pod{stuck("p1", apiv1.ReasonImagePullBackOff, 100*time.Second)},
+			false, "", apiv1.ReasonWaitingForImage, "msg of ImagePullBackOff", 20 * time.Second},
+		{"an image pull failing past its grace is broken", rolling, []corev1.Pod{stuck("p1", apiv1.ReasonErrImagePull, 120*time.Second)},
+			true, apiv1.ReasonErrImagePull, "", "msg of ErrImagePull", 0},
+		{"a missing Secret within its grace waits", rolling, []corev1.Pod{stuck("p1", apiv1.ReasonCreateContainerConfigError, 10*time.Second)},
+			false, "", apiv1.ReasonWaitingForConfig, "msg of CreateContainerConfigError", 20 * time.Second},
+		{"a missing Secret past its grace is broken", rolling, []corev1.Pod{stuck("p1", apiv1.ReasonCreateContainerConfigError, 31*time.Second)},
+			true, apiv1.ReasonCreateContainerConfigError, "", "msg of CreateContainerConfigError", 0},
+		{"an invalid image name is broken at once", rolling, []corev1.Pod{stuck("p1", apiv1.ReasonInvalidImageName, 0)},
+			true, apiv1.ReasonInvalidImageName, "", "msg of InvalidImageName", 0},
+		{"one broken pod among waiting ones is broken", rolling, []corev1.Pod{unschedulablePod("p1"), stuck("p2", apiv1.ReasonImagePullBackOff, 10*time.Second), crashing("p3", 5)},
+			true, apiv1.ReasonCrashLoopBackOff, "", "restarted 5 times", 0},
 		{"several waits: the worst names it, the earliest grace sets when to look again", rolling,
-			[]corev1.Pod{unschedulablePod("p1"), stuck("p2", ReasonImagePullBackOff, 110*time.Second), stuck("p3", ReasonCreateContainerConfigError, 5*time.Second)},
-			false, "", ReasonWaitingForConfig, "msg of CreateContainerConfigError", 10 * time.Second},
+			[]corev1.Pod{unschedulablePod("p1"), stuck("p2", apiv1.ReasonImagePullBackOff, 110*time.Second), stuck("p3", apiv1.ReasonCreateContainerConfigError, 5*time.Second)},
+			false, "", apiv1.ReasonWaitingForConfig, "msg of CreateContainerConfigError", 10 * time.Second},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -139,8 +139,8 @@ func TestJudgeHonoursTheThresholds(t *testing.T) {
 		broken bool
 	}{
 		{crashing("p", 1), true},
-		{stuck("p", ReasonImagePullBackOff, 0), true},
-		{stuck("p", ReasonCreateContainerConfigError, 59*time.Minute), false},
+		{stuck("p", apiv1.ReasonImagePullBackOff, 0), true},
+		{stuck("p", apiv1.ReasonCreateContainerConfigError, 59*time.Minute), false},
 	} {
 		rolling := deployment(1, 1, 1, appsv1.DeploymentStatus{Replicas: 1, UpdatedReplicas: 1})
 		if o := Judge(rolling, []corev1.Pod{tt.pod}, one, tNow); o.Broken != tt.broken {

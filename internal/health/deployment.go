@@ -26,16 +26,8 @@ import (
 	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
 )
 
-// Reasons a component has the health it has.
+// The Deployment controller's own reasons, read from its conditions.
 const (
-	ReasonCreating              = "Creating"
-	ReasonRolloutPending        = "RolloutPending"
-	ReasonRollingOut            = "RollingOut"
-	ReasonProgressDeadline      = "ProgressDeadlineExceeded"
-	ReasonReplicaFailure        = "ReplicaFailure"
-	ReasonReplicasUnavailable   = "ReplicasUnavailable"
-	ReasonNoReadyPods           = "NoReadyPods"
-	ReasonAllReplicasReady      = "AllReplicasReady"
 	deploymentNewRSAvailable    = "NewReplicaSetAvailable"
 	deploymentProgressTimedOut  = "ProgressDeadlineExceeded"
 	deploymentDefaultReplicas   = int32(1)
@@ -61,7 +53,7 @@ type Component struct {
 //   - Progressing: anything else on the way to Healthy.
 func FromDeployment(d *appsv1.Deployment) Component {
 	if d == nil {
-		return Component{Health: apiv1.HealthProgressing, Reason: ReasonCreating, Message: "Deployment is being created"}
+		return Component{Health: apiv1.HealthProgressing, Reason: apiv1.ReasonCreating, Message: "Deployment is being created"}
 	}
 	desired := deploymentDefaultReplicas
 	if d.Spec.Replicas != nil {
@@ -71,31 +63,31 @@ func FromDeployment(d *appsv1.Deployment) Component {
 	c := Component{Replicas: desired, ReadyReplicas: st.ReadyReplicas}
 
 	if st.ObservedGeneration < d.Generation {
-		c.Health, c.Reason = apiv1.HealthProgressing, ReasonRolloutPending
+		c.Health, c.Reason = apiv1.HealthProgressing, apiv1.ReasonRolloutPending
 		c.Message = fmt.Sprintf("Deployment %s: waiting for the Deployment controller to observe generation %d", d.Name, d.Generation)
 		return c
 	}
 	for _, cond := range st.Conditions {
 		if cond.Type == appsv1.DeploymentReplicaFailure && cond.Status == corev1.ConditionTrue {
-			c.Health, c.Reason = apiv1.HealthUnhealthy, ReasonReplicaFailure
+			c.Health, c.Reason = apiv1.HealthUnhealthy, apiv1.ReasonReplicaFailure
 			c.Message = fmt.Sprintf("Deployment %s cannot create pods: %s", d.Name, cond.Message)
 			return c
 		}
 		if cond.Type == deploymentConditionProgress && cond.Status == corev1.ConditionFalse && cond.Reason == deploymentProgressTimedOut {
-			c.Health, c.Reason = apiv1.HealthUnhealthy, ReasonProgressDeadline
+			c.Health, c.Reason = apiv1.HealthUnhealthy, apiv1.ReasonProgressDeadlineExceeded
 			c.Message = fmt.Sprintf("Deployment %s did not finish its rollout in time: %d of %d pods ready", d.Name, st.ReadyReplicas, desired)
 			return c
 		}
 	}
 	if st.UpdatedReplicas >= desired && st.ReadyReplicas >= desired && st.AvailableReplicas >= desired && st.Replicas == st.UpdatedReplicas {
-		c.Health, c.Reason = apiv1.HealthHealthy, ReasonAllReplicasReady
+		c.Health, c.Reason = apiv1.HealthHealthy, apiv1.ReasonAllReplicasReady
 		c.Message = fmt.Sprintf("%d of %d pods ready", st.ReadyReplicas, desired)
 		return c
 	}
 	if rolloutFinished(d) && st.UpdatedReplicas >= desired {
 		return lostPods(c)
 	}
-	c.Health, c.Reason = apiv1.HealthProgressing, ReasonRollingOut
+	c.Health, c.Reason = apiv1.HealthProgressing, apiv1.ReasonRollingOut
 	c.Message = fmt.Sprintf("rolling out: %d of %d pods updated, %d ready", st.UpdatedReplicas, desired, st.ReadyReplicas)
 	return c
 }
@@ -116,11 +108,11 @@ func rolloutFinished(d *appsv1.Deployment) bool {
 // once none does.
 func lostPods(c Component) Component {
 	if c.ReadyReplicas <= 0 && c.Replicas > 0 {
-		c.Health, c.Reason = apiv1.HealthUnhealthy, ReasonNoReadyPods
+		c.Health, c.Reason = apiv1.HealthUnhealthy, apiv1.ReasonNoReadyPods
 		c.Message = fmt.Sprintf("0 of %d pods ready: none passes its readiness probe", c.Replicas)
 		return c
 	}
-	c.Health, c.Reason = apiv1.HealthDegraded, ReasonReplicasUnavailable
+	c.Health, c.Reason = apiv1.HealthDegraded, apiv1.ReasonReplicasUnavailable
 	c.Message = fmt.Sprintf("%d of %d pods ready", c.ReadyReplicas, c.Replicas)
 	return c
 }

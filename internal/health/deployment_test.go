@@ -49,27 +49,27 @@ func TestFromDeployment(t *testing.T) {
 		reason     string
 		ready, des int32
 	}{
-		{"missing Deployment", nil, apiv1.HealthProgressing, ReasonCreating, 0, 0},
+		{"missing Deployment", nil, apiv1.HealthProgressing, apiv1.ReasonCreating, 0, 0},
 		{"generation not yet observed", deployment(2, 1, 2, appsv1.DeploymentStatus{Replicas: 2, UpdatedReplicas: 2, ReadyReplicas: 2, AvailableReplicas: 2}),
-			apiv1.HealthProgressing, ReasonRolloutPending, 2, 2},
+			apiv1.HealthProgressing, apiv1.ReasonRolloutPending, 2, 2},
 		{"every pod updated and ready", deployment(1, 1, 2, appsv1.DeploymentStatus{Replicas: 2, UpdatedReplicas: 2, ReadyReplicas: 2, AvailableReplicas: 2,
-			Conditions: []appsv1.DeploymentCondition{finished}}), apiv1.HealthHealthy, ReasonAllReplicasReady, 2, 2},
+			Conditions: []appsv1.DeploymentCondition{finished}}), apiv1.HealthHealthy, apiv1.ReasonAllReplicasReady, 2, 2},
 		{"old pods still running", deployment(1, 1, 2, appsv1.DeploymentStatus{Replicas: 3, UpdatedReplicas: 2, ReadyReplicas: 2, AvailableReplicas: 2,
-			Conditions: []appsv1.DeploymentCondition{rolling}}), apiv1.HealthProgressing, ReasonRollingOut, 2, 2},
+			Conditions: []appsv1.DeploymentCondition{rolling}}), apiv1.HealthProgressing, apiv1.ReasonRollingOut, 2, 2},
 		{"new pods not ready yet", deployment(1, 1, 3, appsv1.DeploymentStatus{Replicas: 3, UpdatedReplicas: 3, ReadyReplicas: 1, AvailableReplicas: 1,
-			Conditions: []appsv1.DeploymentCondition{rolling}}), apiv1.HealthProgressing, ReasonRollingOut, 1, 3},
+			Conditions: []appsv1.DeploymentCondition{rolling}}), apiv1.HealthProgressing, apiv1.ReasonRollingOut, 1, 3},
 		{"finished rollout lost a pod", deployment(1, 1, 3, appsv1.DeploymentStatus{Replicas: 3, UpdatedReplicas: 3, ReadyReplicas: 2, AvailableReplicas: 2,
-			Conditions: []appsv1.DeploymentCondition{finished}}), apiv1.HealthDegraded, ReasonReplicasUnavailable, 2, 3},
+			Conditions: []appsv1.DeploymentCondition{finished}}), apiv1.HealthDegraded, apiv1.ReasonReplicasUnavailable, 2, 3},
 		{"finished rollout lost every pod", deployment(1, 1, 3, appsv1.DeploymentStatus{Replicas: 3, UpdatedReplicas: 3,
-			Conditions: []appsv1.DeploymentCondition{finished}}), apiv1.HealthUnhealthy, ReasonNoReadyPods, 0, 3},
+			Conditions: []appsv1.DeploymentCondition{finished}}), apiv1.HealthUnhealthy, apiv1.ReasonNoReadyPods, 0, 3},
 		{"scaled to zero is healthy", deployment(1, 1, 0, appsv1.DeploymentStatus{Conditions: []appsv1.DeploymentCondition{finished}}),
-			apiv1.HealthHealthy, ReasonAllReplicasReady, 0, 0},
+			apiv1.HealthHealthy, apiv1.ReasonAllReplicasReady, 0, 0},
 		{"progress deadline exceeded", deployment(1, 1, 2, appsv1.DeploymentStatus{Replicas: 2, UpdatedReplicas: 2,
 			Conditions: []appsv1.DeploymentCondition{cond(appsv1.DeploymentProgressing, corev1.ConditionFalse, "ProgressDeadlineExceeded")}}),
-			apiv1.HealthUnhealthy, ReasonProgressDeadline, 0, 2},
+			apiv1.HealthUnhealthy, apiv1.ReasonProgressDeadlineExceeded, 0, 2},
 		{"replica failure (quota, admission)", deployment(1, 1, 2, appsv1.DeploymentStatus{
 			Conditions: []appsv1.DeploymentCondition{cond(appsv1.DeploymentReplicaFailure, corev1.ConditionTrue, "FailedCreate"), rolling}}),
-			apiv1.HealthUnhealthy, ReasonReplicaFailure, 0, 2},
+			apiv1.HealthUnhealthy, apiv1.ReasonReplicaFailure, 0, 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

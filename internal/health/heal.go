@@ -52,9 +52,9 @@ func PolicyOf(h apiv1.HealingSpec) Policy {
 // crashes or hangs. A restart cannot fix an image that cannot be pulled, a
 // missing Secret, a full cluster or a quota, so those are only reported.
 var restartable = map[string]bool{
-	ReasonCrashLoopBackOff: true,
-	ReasonOOMKilled:        true,
-	ReasonNoReadyPods:      true,
+	apiv1.ReasonCrashLoopBackOff: true,
+	apiv1.ReasonOOMKilled:        true,
+	apiv1.ReasonNoReadyPods:      true,
 }
 
 // maxBackoffShift caps the exponential backoff at After×64.

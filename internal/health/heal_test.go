@@ -86,7 +86,7 @@ func unhealthyEvery(start, end, step time.Duration, reason string) []observation
 
 func TestHealRestartsAfterTheDelayWithBackoffAndGivesUp(t *testing.T) {
 	p := Policy{Enabled: true, After: sec(300), MaxPerHour: 3}
-	steps := append([]observation{obs(0, healthy, ReasonAllReplicasReady)}, unhealthyEvery(sec(10), sec(4*3600), sec(10), crash)...)
+	steps := append([]observation{obs(0, healthy, apiv1.ReasonAllReplicasReady)}, unhealthyEvery(sec(10), sec(4*3600), sec(10), crash)...)
 	got, last, v := replay(t, p, steps)
 	// Spell starts at 10s: restart at 310s, then 600s and 1200s after the one before.
 	want := []time.Duration{sec(310), sec(910), sec(2110)}
@@ -121,7 +121,7 @@ func TestHealOnlyRestartsWhatServed(t *testing.T) {
 		name  string
 		steps []observation
 	}{
-		{"a revision that never became healthy", append([]observation{obs(0, rolling, ReasonRollingOut)}, unhealthyEvery(sec(10), sec(3600), sec(10), crash)...)},
+		{"a revision that never became healthy", append([]observation{obs(0, rolling, apiv1.ReasonRollingOut)}, unhealthyEvery(sec(10), sec(3600), sec(10), crash)...)},
 		{"unhealthy from the first look", unhealthyEvery(0, sec(3600), sec(10), crash)},
 		{"healthy on another revision", append([]observation{{at: 0, health: healthy, revision: "r0"}}, unhealthyEvery(sec(10), sec(3600), sec(10), crash)...)},
 	}
@@ -139,14 +139,14 @@ func TestHealSpellLastsThroughRestartsAndEndsWhenHealthy(t *testing.T) {
 	p := Policy{Enabled: true, After: sec(60), MaxPerHour: 10}
 	steps := []observation{
 		obs(0, healthy, ""),
-		obs(sec(10), degraded, ReasonReplicasUnavailable), // starts losing pods
-		obs(sec(20), unhealthy, ReasonNoReadyPods),        // spell starts
-		obs(sec(80), unhealthy, ReasonNoReadyPods),        // restart 1
-		obs(sec(90), rolling, ReasonRolloutPending),       // the restart rolls
-		obs(sec(150), unhealthy, crash),                   // still sick: the spell goes on
-		obs(sec(200), unhealthy, crash),                   // restart 2 due at 80+120
-		obs(sec(210), healthy, ""),                        // cured
-		obs(sec(300), degraded, ReasonReplicasUnavailable),
+		obs(sec(10), degraded, apiv1.ReasonReplicasUnavailable),
+		obs(sec(20), unhealthy, apiv1.ReasonNoReadyPods),
+		obs(sec(80), unhealthy, apiv1.ReasonNoReadyPods),
+		obs(sec(90), rolling, apiv1.ReasonRolloutPending),
+		obs(sec(150), unhealthy, crash), // still sick: the spell goes on
+		obs(sec(200), unhealthy, crash), // restart 2 due at 80+120
+		obs(sec(210), healthy, ""),      // cured
+		obs(sec(300), degraded, apiv1.ReasonReplicasUnavailable),
 		obs(sec(310), unhealthy, crash), // a new spell
 		obs(sec(369), unhealthy, crash),
 		obs(sec(370), unhealthy, crash), // restart 1 of the new spell

@@ -26,31 +26,18 @@ import (
 	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
 )
 
-// Pod-level reasons: a container's waiting reason or last termination, or
-// the scheduler's verdict.
-const (
-	ReasonCreateContainerConfigError = "CreateContainerConfigError"
-	ReasonInvalidImageName           = "InvalidImageName"
-	ReasonErrImagePull               = "ErrImagePull"
-	ReasonImagePullBackOff           = "ImagePullBackOff"
-	ReasonCrashLoopBackOff           = "CrashLoopBackOff"
-	ReasonOOMKilled                  = "OOMKilled"
-	ReasonCreateContainerError       = "CreateContainerError"
-	ReasonUnschedulable              = "Unschedulable"
-)
-
 // podFailures are the Pod-level reasons that make a component Unhealthy,
 // worst first. Which of them a preview waits on and which make it broken is
 // the table in classify.go.
 var podFailures = []string{
-	ReasonCreateContainerConfigError, // for example a missing Secret or ConfigMap key
-	ReasonInvalidImageName,
-	ReasonErrImagePull,
-	ReasonImagePullBackOff,
-	ReasonCrashLoopBackOff,
-	ReasonOOMKilled,
-	ReasonCreateContainerError,
-	ReasonUnschedulable,
+	apiv1.ReasonCreateContainerConfigError,
+	apiv1.ReasonInvalidImageName,
+	apiv1.ReasonErrImagePull,
+	apiv1.ReasonImagePullBackOff,
+	apiv1.ReasonCrashLoopBackOff,
+	apiv1.ReasonOOMKilled,
+	apiv1.ReasonCreateContainerError,
+	apiv1.ReasonUnschedulable,
 }
 
 // PodFailure is a failure the Pods show: its reason, a message naming one
@@ -134,15 +121,15 @@ func podReasons(p *corev1.Pod) map[string]PodFailure {
 			}
 			out[w.Reason] = PodFailure{Message: msg, Restarts: cs.RestartCount}
 		}
-		if t := cs.LastTerminationState.Terminated; t != nil && t.Reason == ReasonOOMKilled {
-			out[ReasonOOMKilled] = PodFailure{Restarts: cs.RestartCount,
+		if t := cs.LastTerminationState.Terminated; t != nil && t.Reason == apiv1.ReasonOOMKilled {
+			out[apiv1.ReasonOOMKilled] = PodFailure{Restarts: cs.RestartCount,
 				Message: fmt.Sprintf("container %s was killed for using more memory than its limit (restarted %d times); raise its memory limit",
 					cs.Name, cs.RestartCount)}
 		}
 	}
 	for _, c := range p.Status.Conditions {
 		if c.Type == corev1.PodScheduled && c.Status == corev1.ConditionFalse && c.Reason == corev1.PodReasonUnschedulable {
-			out[ReasonUnschedulable] = PodFailure{Message: "cannot be scheduled: " + c.Message}
+			out[apiv1.ReasonUnschedulable] = PodFailure{Message: "cannot be scheduled: " + c.Message}
 		}
 	}
 	return out
@@ -168,7 +155,7 @@ func Evaluate(d *appsv1.Deployment, pods []corev1.Pod) Component {
 		c = lostPods(c)
 		c.Message += fmt.Sprintf("; pod %s is not ready", name)
 	}
-	if c.Health == apiv1.HealthUnhealthy && c.Reason == ReasonReplicaFailure {
+	if c.Health == apiv1.HealthUnhealthy && c.Reason == apiv1.ReasonReplicaFailure {
 		return c
 	}
 	if f, ok := FromPods(pods); ok {

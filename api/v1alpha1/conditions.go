@@ -1,0 +1,117 @@
+/*
+Copyright 2026 The RestAPI Operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package v1alpha1
+
+// Every condition type and every reason the operator writes, each defined
+// once. The reasons are what status.conditions[].reason,
+// status.components[].reason and status.blueGreen.reason say; each is
+// explained in docs/troubleshooting.md (test/docs checks this list).
+
+// Condition types set on every RestAPI.
+const (
+	// ConditionReady is the summary: True when the application serves with
+	// every enabled component fully available.
+	ConditionReady = "Ready"
+	// ConditionAvailable is True when every enabled component has all its
+	// desired pods ready.
+	ConditionAvailable = "Available"
+	// ConditionProgressing is True while children are created or rolled out.
+	ConditionProgressing = "Progressing"
+	// ConditionDegraded is True when a component is unhealthy or the operator
+	// cannot reconcile a child.
+	ConditionDegraded = "Degraded"
+	// ConditionVerticalScaling is present when spec.autoScaling.vertical is
+	// enabled: True while every component has its VerticalPodAutoscaler,
+	// False with the reason when it cannot (CRDNotInstalled).
+	ConditionVerticalScaling = "VerticalScaling"
+	// ConditionMonitoring is present when
+	// spec.observability.metrics.podMonitor is set: True while every
+	// component has its PodMonitor, False with the reason when it cannot.
+	ConditionMonitoring = "Monitoring"
+)
+
+// Reasons of the Ready, Available, Progressing and Degraded conditions.
+const (
+	ReasonAllComponentsReady   = "AllComponentsReady"
+	ReasonComponentsNotReady   = "ComponentsNotReady"
+	ReasonComponentsServing    = "ComponentsServing"
+	ReasonComponentUnavailable = "ComponentUnavailable"
+	ReasonRolloutComplete      = "RolloutComplete"
+	// ReasonRollingOut: children are created or rolled out (Progressing);
+	// a component's pods are being replaced (component health).
+	ReasonRollingOut      = "RollingOut"
+	ReasonAsExpected      = "AsExpected"
+	ReasonChildConflict   = "ChildConflict"
+	ReasonReconcileFailed = "ReconcileFailed"
+)
+
+// Reasons of a blue-green rollout (status.blueGreen.reason, Degraded).
+const (
+	// ReasonProgressDeadlineExceeded: the preview was not available within
+	// progressDeadlineSeconds (also a Deployment's own deadline, as a
+	// component's health).
+	ReasonProgressDeadlineExceeded = "ProgressDeadlineExceeded"
+	ReasonPreviewUnhealthy         = "PreviewUnhealthy"
+	ReasonAbortRequested           = "AbortRequested"
+	ReasonRolledBack               = "RolledBack"
+	ReasonUnhealthyAfterPromotion  = "UnhealthyAfterPromotion"
+	// ReasonWaitEnded is the Event of a preview that stopped waiting (it
+	// found room, its image pulled...).
+	ReasonWaitEnded = "WaitEnded"
+)
+
+// Reasons a preview waits: what it waits for, shown as status.blueGreen.reason
+// and as the reason of the Progressing condition while it lasts.
+const (
+	ReasonWaitingForCapacity   = "WaitingForCapacity"
+	ReasonWaitingForQuota      = "WaitingForQuota"
+	ReasonWaitingForImage      = "WaitingForImage"
+	ReasonWaitingForConfig     = "WaitingForConfig"
+	ReasonWaitingForContainers = "WaitingForContainers"
+	// ReasonQuotaExceeded is a ReplicaFailure caused by a ResourceQuota: the
+	// namespace has no room for the Pods yet.
+	ReasonQuotaExceeded = "QuotaExceeded"
+)
+
+// Reasons of a component's health (status.components[].reason).
+const (
+	ReasonCreating            = "Creating"
+	ReasonRolloutPending      = "RolloutPending"
+	ReasonReplicaFailure      = "ReplicaFailure"
+	ReasonReplicasUnavailable = "ReplicasUnavailable"
+	ReasonNoReadyPods         = "NoReadyPods"
+	ReasonAllReplicasReady    = "AllReplicasReady"
+	// Pod-level reasons: a container's waiting reason or last termination,
+	// or the scheduler's verdict.
+	ReasonCreateContainerConfigError = "CreateContainerConfigError"
+	ReasonInvalidImageName           = "InvalidImageName"
+	ReasonErrImagePull               = "ErrImagePull"
+	ReasonImagePullBackOff           = "ImagePullBackOff"
+	ReasonCrashLoopBackOff           = "CrashLoopBackOff"
+	ReasonOOMKilled                  = "OOMKilled"
+	ReasonCreateContainerError       = "CreateContainerError"
+	ReasonUnschedulable              = "Unschedulable"
+)
+
+// Reasons of the optional kinds' conditions (VerticalScaling, Monitoring).
+const (
+	ReasonCRDNotInstalled        = "CRDNotInstalled"
+	ReasonVPAsActive             = "VPAsActive"
+	ReasonVPANameConflict        = "VPANameConflict"
+	ReasonPodMonitorsActive      = "PodMonitorsActive"
+	ReasonPodMonitorNameConflict = "PodMonitorNameConflict"
+)
