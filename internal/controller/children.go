@@ -45,6 +45,7 @@ import (
 
 	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
 	"github.com/restapi-operator/restapi-operator/internal/bluegreen"
+	"github.com/restapi-operator/restapi-operator/internal/childcache"
 	"github.com/restapi-operator/restapi-operator/internal/render"
 )
 
@@ -87,13 +88,6 @@ func (k children) podsOf(d *appsv1.Deployment) []corev1.Pod {
 // those, not every managed object in the namespace.
 const instanceIndex = "restapi.instance"
 
-// childKinds are the kinds listed as children: cached only with the
-// operator's labels, trimmed, and indexed by instanceIndex.
-func childKinds() []client.Object {
-	return []client.Object{&appsv1.Deployment{}, &corev1.Service{}, &corev1.ConfigMap{}, &autoscalingv2.HorizontalPodAutoscaler{},
-		&corev1.Pod{}, &corev1.PersistentVolumeClaim{}, &networkingv1.NetworkPolicy{}, &policyv1.PodDisruptionBudget{}}
-}
-
 func indexInstance(o client.Object) []string {
 	if v, ok := o.GetLabels()[apiv1.LabelInstance]; ok {
 		return []string{v}
@@ -114,7 +108,7 @@ func (r *RestAPIReconciler) readChildren(ctx context.Context, rapi *apiv1.RestAP
 	var netpols networkingv1.NetworkPolicyList
 	var pdbs policyv1.PodDisruptionBudgetList
 	for _, l := range []client.ObjectList{&deps, &svcs, &cms, &hpas, &pods, &claims, &netpols, &pdbs} {
-		if err := r.List(ctx, l, opts...); err != nil {
+		if err := (childcache.Reader{Reader: r.Client}).List(ctx, l, opts...); err != nil {
 			return children{}, fmt.Errorf("listing children of %s: %w", rapi.Name, err)
 		}
 	}
@@ -129,14 +123,12 @@ func (r *RestAPIReconciler) readChildren(ctx context.Context, rapi *apiv1.RestAP
 		claims:      map[string]*corev1.PersistentVolumeClaim{},
 	}
 	for i := range claims.Items {
-		restoreOwner(&claims.Items[i])
 		kids.claims[claims.Items[i].Name] = &claims.Items[i]
 	}
 	return kids, nil
 }
 
-// controlled indexes by name the items whose controller is rapi, their
-// field sets naming that controller again (restoreOwner).
+// controlled indexes by name the items whose controller is rapi.
 func controlled[T any, PT interface {
 	*T
 	metav1.Object
@@ -145,7 +137,6 @@ func controlled[T any, PT interface {
 	for i := range items {
 		obj := PT(&items[i])
 		if metav1.IsControlledBy(obj, rapi) {
-			restoreOwner(obj)
 			out[obj.GetName()] = obj
 		}
 	}

@@ -36,12 +36,10 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
-	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
@@ -53,6 +51,7 @@ import (
 
 	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
 	"github.com/restapi-operator/restapi-operator/internal/bluegreen"
+	"github.com/restapi-operator/restapi-operator/internal/childcache"
 )
 
 // defaultConflictRetry is how often a RestAPI blocked by a child it does not
@@ -307,137 +306,6 @@ func (r *RestAPIReconciler) now() time.Time {
 	return time.Now()
 }
 
-// CacheOptions limits the manager's cache of child kinds to objects this
-// operator manages, so a cluster's other ConfigMaps, Services and
-// Deployments are neither listed nor kept in memory, and trims what is
-// cached (see trimChild, trimPod, trimRestAPI).
-func CacheOptions() cache.Options {
-	managed := labels.SelectorFromSet(labels.Set{apiv1.LabelManagedBy: apiv1.ManagedBy})
-	byObject := map[client.Object]cache.ByObject{&apiv1.RestAPI{}: {Transform: trimRestAPI}}
-	for _, kind := range childKinds() {
-		o := cache.ByObject{Label: managed, Transform: trimChild}
-		if _, ok := kind.(*corev1.Pod); ok {
-			o.Transform = trimPod
-		}
-		byObject[kind] = o
-	}
-	return cache.Options{ByObject: byObject}
-}
-
-// lastApplied is kubectl's copy of the whole object as last applied.
-const lastApplied = "kubectl.kubernetes.io/last-applied-configuration"
-
-// trimChild keeps, of a child's managed fields, only the entry of this
-// operator's own server-side apply: the zero-write comparison reads that
-// entry (client-go's Extract functions) and nothing reads the others (the
-// Deployment controller's, the HPA's, kubectl's), which are most of an
-// object's size. It shares with other cached objects what they repeat
-// (share.go), and drops what the API server fills in and nothing reads.
-func trimChild(obj any) (any, error) {
-	o, ok := obj.(client.Object)
-	if !ok {
-		return obj, nil
-	}
-	mf := o.GetManagedFields()
-	kept := mf[:0:0]
-	for _, e := range mf {
-		if e.Manager == apiv1.ManagedBy && e.Operation == metav1.ManagedFieldsOperationApply && e.Subresource == "" {
-			kept = append(kept, e)
-		}
-	}
-	o.SetManagedFields(kept)
-	shareFields(o)
-	shareMeta(o)
-	switch c := o.(type) {
-	case *appsv1.Deployment:
-		shareSelector(c.Spec.Selector)
-		c.Spec.Template.Labels = shareMap(c.Spec.Template.Labels)
-		c.Spec.Template.Annotations = shareMap(c.Spec.Template.Annotations)
-		sharePodSpec(&c.Spec.Template.Spec)
-		for i := range c.Status.Conditions {
-			shareCondition(&c.Status.Conditions[i])
-		}
-	case *corev1.ConfigMap:
-		// Both colours' ConfigMaps hold the same data until the
-		// configuration changes.
-		c.Data = shareMap(c.Data)
-	case *corev1.Service:
-		c.Spec.Selector = shareMap(c.Spec.Selector)
-		// What the API server fills in and render.Services never sets
-		// (so no field set of the operator's names it), and nothing reads.
-		c.Spec.ClusterIP, c.Spec.ClusterIPs, c.Spec.IPFamilies, c.Spec.IPFamilyPolicy = "", nil, nil, nil
-		c.Spec.SessionAffinity, c.Spec.InternalTrafficPolicy = "", nil
-	case *networkingv1.NetworkPolicy:
-		shareSelector(&c.Spec.PodSelector)
-		for i := range c.Spec.Ingress {
-			sharePeers(c.Spec.Ingress[i].From)
-		}
-		for i := range c.Spec.Egress {
-			sharePeers(c.Spec.Egress[i].To)
-		}
-	case *autoscalingv2.HorizontalPodAutoscaler:
-		// Status reports the replicas (autoscalerStatus) and the
-		// predictive scaler records the desired ones; nothing reads the
-		// conditions or the current metrics.
-		c.Status.Conditions, c.Status.CurrentMetrics = nil, nil
-	}
-	return o, nil
-}
-
-func sharePeers(peers []networkingv1.NetworkPolicyPeer) {
-	for i := range peers {
-		shareSelector(peers[i].PodSelector)
-		shareSelector(peers[i].NamespaceSelector)
-	}
-}
-
-// trimPod keeps what health reads from a Pod (see podHealthKey and
-// health.Evaluate): its metadata without managed fields, annotations or
-// generated-name prefix; its phase, its Ready and PodScheduled conditions;
-// and of each container its name, readiness, restarts, waiting state and
-// last termination. The spec (containers, volumes, environment) is never
-// read: the Deployment's template says what the pods run. Nor are
-// addresses, start times, images or container IDs.
-func trimPod(obj any) (any, error) {
-	p, ok := obj.(*corev1.Pod)
-	if !ok {
-		return obj, nil
-	}
-	p.ManagedFields = nil
-	p.Annotations = nil
-	p.GenerateName = ""
-	shareMeta(p)
-	p.Spec = corev1.PodSpec{}
-	statuses := make([]corev1.ContainerStatus, len(p.Status.ContainerStatuses))
-	for i, cs := range p.Status.ContainerStatuses {
-		statuses[i] = corev1.ContainerStatus{Name: shareString(cs.Name), Ready: cs.Ready, RestartCount: cs.RestartCount,
-			State: corev1.ContainerState{Waiting: cs.State.Waiting}, LastTerminationState: corev1.ContainerState{Terminated: cs.LastTerminationState.Terminated}}
-	}
-	var conditions []corev1.PodCondition
-	for _, c := range p.Status.Conditions {
-		if c.Type == corev1.PodReady || c.Type == corev1.PodScheduled {
-			c.Type, c.Status, c.Reason = corev1.PodConditionType(shareString(string(c.Type))), corev1.ConditionStatus(shareString(string(c.Status))), shareString(c.Reason)
-			conditions = append(conditions, c)
-		}
-	}
-	p.Status = corev1.PodStatus{Phase: corev1.PodPhase(shareString(string(p.Status.Phase))), Conditions: conditions, ContainerStatuses: statuses}
-	return p, nil
-}
-
-// trimRestAPI drops a RestAPI's managed fields and kubectl's
-// last-applied copy of its spec: status is written with a merge patch of
-// the status alone and requests are removed with a JSON patch of their own
-// paths, so neither is ever read.
-func trimRestAPI(obj any) (any, error) {
-	r, ok := obj.(*apiv1.RestAPI)
-	if !ok {
-		return obj, nil
-	}
-	r.ManagedFields = nil
-	delete(r.Annotations, lastApplied)
-	return r, nil
-}
-
 // SetupWithManager registers the controller: it watches RestAPIs (spec,
 // labels and annotations, not its own status writes) and every child kind
 // it owns.
@@ -448,7 +316,7 @@ func (r *RestAPIReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if r.Recorder == nil {
 		r.Recorder = mgr.GetEventRecorder(apiv1.ManagedBy)
 	}
-	for _, kind := range childKinds() {
+	for _, kind := range childcache.Kinds() {
 		if err := mgr.GetFieldIndexer().IndexField(context.Background(), kind, instanceIndex, indexInstance); err != nil {
 			return fmt.Errorf("indexing %T: %w", kind, err)
 		}

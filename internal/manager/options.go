@@ -30,7 +30,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
-	"github.com/restapi-operator/restapi-operator/internal/controller"
+	"github.com/restapi-operator/restapi-operator/internal/childcache"
 )
 
 // LeaderElectionID names the leader election Lease.
@@ -96,7 +96,7 @@ func MetricsOptions(c Config) metricsserver.Options {
 // over at once instead of after the lease expires), and a cache limited to
 // the objects the operator manages.
 func Options(c Config, scheme *runtime.Scheme) ctrl.Options {
-	cacheOpts := controller.CacheOptions()
+	cacheOpts := childcache.Options()
 	if len(c.WatchNamespaces) > 0 {
 		// Every informer, the RestAPIs' and the children's, lists and
 		// watches only these namespaces: RoleBindings there suffice.

@@ -14,7 +14,7 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package controller
+package childcache
 
 import (
 	"bytes"
@@ -48,7 +48,7 @@ func TestTrimChildKeepsOnlyTheOperatorsApply(t *testing.T) {
 	d := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "d", ManagedFields: []metav1.ManagedFieldsEntry{
 		entry("kube-controller-manager", metav1.ManagedFieldsOperationUpdate, "status"),
 		entry(apiv1.ManagedBy, metav1.ManagedFieldsOperationApply, ""),
-		entry(ReplicasFieldOwner, metav1.ManagedFieldsOperationApply, ""),
+		entry("restapi-operator-replicas", metav1.ManagedFieldsOperationApply, ""), // the operator's other field owner
 		entry(apiv1.ManagedBy, metav1.ManagedFieldsOperationUpdate, ""),
 		entry("kubectl", metav1.ManagedFieldsOperationApply, ""),
 	}}}
@@ -121,13 +121,13 @@ func TestTrimRestAPIDropsManagedFieldsAndLastApplied(t *testing.T) {
 	}
 }
 
-// TestCacheOptionsTrimEveryKind proves the transforms are wired: every kind
+// TestOptionsTrimEveryKind proves the transforms are wired: every kind
 // the manager caches is trimmed, and the children only with the operator's
 // labels.
-func TestCacheOptionsTrimEveryKind(t *testing.T) {
-	byObject := CacheOptions().ByObject
-	if len(byObject) != len(childKinds())+1 {
-		t.Fatalf("%d kinds cached, want the %d child kinds and RestAPIs", len(byObject), len(childKinds()))
+func TestOptionsTrimEveryKind(t *testing.T) {
+	byObject := Options().ByObject
+	if len(byObject) != len(Kinds())+1 {
+		t.Fatalf("%d kinds cached, want the %d child kinds and RestAPIs", len(byObject), len(Kinds()))
 	}
 	foreign := []metav1.ManagedFieldsEntry{{Manager: "someone", Operation: metav1.ManagedFieldsOperationUpdate}}
 	for obj, o := range byObject {
@@ -183,7 +183,7 @@ func TestTrimChildSharesLabels(t *testing.T) {
 		t.Error("template label value held apart from the Deployment's own")
 	}
 	read := a.DeepCopy() // as the cache hands it out
-	restoreOwner(read)
+	Restore(read)
 	after, err := appsv1ac.ExtractDeployment(read, apiv1.ManagedBy)
 	if err != nil {
 		t.Fatal(err)
@@ -272,7 +272,7 @@ func TestTrimChildSharesFieldSets(t *testing.T) {
 	}
 	for d, before := range want {
 		read := d.DeepCopy()
-		restoreOwner(read)
+		Restore(read)
 		after, err := appsv1ac.ExtractDeployment(read, apiv1.ManagedBy)
 		if err != nil {
 			t.Fatal(err)
@@ -394,7 +394,8 @@ func TestTrimChildSharesSpecs(t *testing.T) {
 	if _, err := trimChild(hpa); err != nil {
 		t.Fatal(err)
 	}
-	if st := autoscalerStatus(hpa); st.CurrentReplicas != 3 || st.DesiredReplicas != 4 || hpa.Status.Conditions != nil || hpa.Status.CurrentMetrics != nil {
+	// What status reports of an HPA (the replicas) stays; what nothing reads goes.
+	if st := hpa.Status; st.CurrentReplicas != 3 || st.DesiredReplicas != 4 || hpa.Status.Conditions != nil || hpa.Status.CurrentMetrics != nil {
 		t.Fatalf("HPA status after trimming: %+v", hpa.Status)
 	}
 }
@@ -404,7 +405,7 @@ func TestTrimChildSharesSpecs(t *testing.T) {
 // operator renders sets any of them (else its field set would name a field
 // the cache no longer holds, and every comparison would differ).
 func TestTrimServiceDropsOnlyWhatTheOperatorNeverSets(t *testing.T) {
-	for _, ac := range render.Services(newBlueGreenRestAPI("shop", "api"), apiv1.EnvironmentBlue, apiv1.EnvironmentGreen, true) {
+	for _, ac := range render.Services(&apiv1.RestAPI{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "api"}, Spec: apiv1.RestAPISpec{Image: "registry.example/shop:1.0.0"}}, apiv1.EnvironmentBlue, apiv1.EnvironmentGreen, true) {
 		s := ac.Spec
 		if s.ClusterIP != nil || len(s.ClusterIPs) > 0 || len(s.IPFamilies) > 0 || s.IPFamilyPolicy != nil || s.SessionAffinity != nil || s.InternalTrafficPolicy != nil {
 			t.Fatalf("%s: the operator sets a field the cache drops: %+v", *ac.Name, s)

@@ -14,7 +14,17 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package controller
+// Package childcache is the manager's cache of RestAPIs and their
+// children, made small: it keeps only what the operator reads (transforms
+// per kind) and one shared copy of what cached objects repeat (share.go).
+// Its surface is Options, for the manager, and Reader, which reads
+// children with what the transforms took out put back.
+//
+// Two rules keep the sharing safe, and this package enforces both: nothing
+// writes to a cached object (the cache hands out deep copies; Reader never
+// disables that), and every child is read through Reader before a field
+// set is compared (its owner's UID is restored).
+package childcache
 
 import (
 	"bytes"
@@ -284,7 +294,7 @@ var ownerPlaceholder = ownerKey("owner")
 // shareFields replaces each field set of o by the shared copy, the UID of
 // o's controller replaced by ownerPlaceholder: that UID is the only part
 // of the operator's field set that differs between RestAPIs of the same
-// shape. restoreOwner puts it back.
+// shape. Restore puts it back.
 func shareFields(o metav1.Object) {
 	uid := controllerUID(o)
 	mf := o.GetManagedFields()
@@ -307,10 +317,10 @@ func shareFields(o metav1.Object) {
 	}
 }
 
-// restoreOwner undoes shareFields on a copy read from the cache, so the
+// Restore undoes shareFields on a copy read from the cache, so the
 // field sets name the controller's UID again. It must run before any
 // Extract reads a cached child.
-func restoreOwner(o metav1.Object) {
+func Restore(o metav1.Object) {
 	uid := controllerUID(o)
 	if uid == "" {
 		return
