@@ -134,14 +134,14 @@ func (r *RestAPIReconciler) applyRestarts(ctx context.Context, rapi *apiv1.RestA
 // restartApplied reports whether this manager already set the Deployment's
 // restartedAt annotation to value: the cache can lag behind that write.
 func (r *RestAPIReconciler) restartApplied(rapi *apiv1.RestAPI, uid types.UID, value string) bool {
-	r.writtenMu.Lock()
-	defer r.writtenMu.Unlock()
+	r.statusWritesMu.Lock()
+	defer r.statusWritesMu.Unlock()
 	return r.restarted[client.ObjectKeyFromObject(rapi)][uid] == value
 }
 
 func (r *RestAPIReconciler) rememberRestart(rapi *apiv1.RestAPI, uid types.UID, value string) {
-	r.writtenMu.Lock()
-	defer r.writtenMu.Unlock()
+	r.statusWritesMu.Lock()
+	defer r.statusWritesMu.Unlock()
 	if r.restarted == nil {
 		r.restarted = map[types.NamespacedName]map[types.UID]string{}
 	}

@@ -68,8 +68,8 @@ func TestReadRestAPIRemembersOnlyUntilTheCacheHasTheWrite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Status.Phase != apiv1.PhaseAvailable || got.ResourceVersion != "not-yet-seen" || len(r.written) != 1 {
-		t.Fatalf("lagging cache: phase %q, resource version %q, %d remembered", got.Status.Phase, got.ResourceVersion, len(r.written))
+	if got.Status.Phase != apiv1.PhaseAvailable || got.ResourceVersion != "not-yet-seen" || len(r.statusWrites) != 1 {
+		t.Fatalf("lagging cache: phase %q, resource version %q, %d remembered", got.Status.Phase, got.ResourceVersion, len(r.statusWrites))
 	}
 
 	// The cache now holds the write.
@@ -81,8 +81,8 @@ func TestReadRestAPIRemembersOnlyUntilTheCacheHasTheWrite(t *testing.T) {
 	if got, err = r.readRestAPI(ctx, key); err != nil {
 		t.Fatal(err)
 	}
-	if got.Status.Phase != apiv1.PhaseAvailable || len(r.written) != 0 {
-		t.Fatalf("cache holds the write: phase %q, %d remembered, want none", got.Status.Phase, len(r.written))
+	if got.Status.Phase != apiv1.PhaseAvailable || len(r.statusWrites) != 0 {
+		t.Fatalf("cache holds the write: phase %q, %d remembered, want none", got.Status.Phase, len(r.statusWrites))
 	}
 
 	// The same status at another resource version proves nothing about
@@ -91,7 +91,7 @@ func TestReadRestAPIRemembersOnlyUntilTheCacheHasTheWrite(t *testing.T) {
 	if _, err = r.readRestAPI(ctx, key); err != nil {
 		t.Fatal(err)
 	}
-	if len(r.written) != 1 {
-		t.Fatalf("%d remembered, want 1", len(r.written))
+	if len(r.statusWrites) != 1 {
+		t.Fatalf("%d remembered, want 1", len(r.statusWrites))
 	}
 }

@@ -84,11 +84,12 @@ type RestAPIReconciler struct {
 	queueOnce sync.Once
 	queue     *rolloutQueue
 
-	// written remembers the status this manager last wrote per RestAPI. The
-	// blue-green decision reads status, so it must never act on a cached copy
-	// older than our own last write (see readRestAPI).
-	writtenMu sync.Mutex
-	written   map[types.NamespacedName]statusWrite
+	// statusWrites remembers the status this manager last wrote per
+	// RestAPI. The blue-green decision reads status, so it must never act
+	// on a cached copy older than our own last write (see readRestAPI).
+	// statusWritesMu also guards restarted.
+	statusWritesMu sync.Mutex
+	statusWrites   map[types.NamespacedName]statusWrite
 	// restarted remembers, per RestAPI and Deployment UID, the restartedAt
 	// annotation this manager last applied (see applyRestarts).
 	restarted map[types.NamespacedName]map[types.UID]string
@@ -257,15 +258,15 @@ func (r *RestAPIReconciler) readRestAPI(ctx context.Context, key types.Namespace
 		}
 		return nil, err
 	}
-	r.writtenMu.Lock()
-	last, ok := r.written[key]
+	r.statusWritesMu.Lock()
+	last, ok := r.statusWrites[key]
 	if ok && rapi.ResourceVersion == last.to {
 		// The cache has our write, and it never goes back to an older
 		// copy: nothing left to remember (a status copy per RestAPI).
-		delete(r.written, key)
+		delete(r.statusWrites, key)
 		ok = false
 	}
-	r.writtenMu.Unlock()
+	r.statusWritesMu.Unlock()
 	switch {
 	case !ok || equality.Semantic.DeepEqual(last.status, rapi.Status):
 	case rapi.ResourceVersion == last.from:
@@ -282,18 +283,18 @@ func (r *RestAPIReconciler) readRestAPI(ctx context.Context, key types.Namespace
 
 // remember records a status write that turned resource version from into to.
 func (r *RestAPIReconciler) remember(key types.NamespacedName, st apiv1.RestAPIStatus, from, to string) {
-	r.writtenMu.Lock()
-	defer r.writtenMu.Unlock()
-	if r.written == nil {
-		r.written = map[types.NamespacedName]statusWrite{}
+	r.statusWritesMu.Lock()
+	defer r.statusWritesMu.Unlock()
+	if r.statusWrites == nil {
+		r.statusWrites = map[types.NamespacedName]statusWrite{}
 	}
-	r.written[key] = statusWrite{status: *st.DeepCopy(), from: from, to: to}
+	r.statusWrites[key] = statusWrite{status: *st.DeepCopy(), from: from, to: to}
 }
 
 func (r *RestAPIReconciler) forget(key types.NamespacedName) {
-	r.writtenMu.Lock()
-	defer r.writtenMu.Unlock()
-	delete(r.written, key)
+	r.statusWritesMu.Lock()
+	defer r.statusWritesMu.Unlock()
+	delete(r.statusWrites, key)
 	delete(r.restarted, key)
 	forgetMetrics(key)
 	r.rollouts().release(key)
