@@ -214,11 +214,17 @@ func (r *RestAPIReconciler) wakeQueued(ctx context.Context, rapi *apiv1.RestAPI,
 	var opts []client.ListOption
 	limit := r.MaxConcurrentRollouts
 	if limit <= 0 {
-		// Only a namespace limit can hold rollouts back.
-		opts = append(opts, client.InNamespace(rapi.Namespace))
+		// Only a namespace limit can hold rollouts back, and a rollout was
+		// queued only after that limit was read: with none known, nothing
+		// waits (after a restart, queued rollouts look again within
+		// bluegreen.QueueRecheck), and a slot freed costs no list.
 		r.rollouts().mu.Lock()
 		limit = r.rollouts().limits[rapi.Namespace].limit
 		r.rollouts().mu.Unlock()
+		if limit <= 0 {
+			return
+		}
+		opts = append(opts, client.InNamespace(rapi.Namespace))
 	}
 	var list apiv1.RestAPIList
 	if err := r.List(ctx, &list, append(opts, client.UnsafeDisableDeepCopy)...); err != nil {

@@ -22,6 +22,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -29,6 +30,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
+	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
 	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
 	"github.com/restapi-operator/restapi-operator/internal/bluegreen"
@@ -166,5 +168,68 @@ func TestTurnCountsEveryNamespaceUnderTheFlag(t *testing.T) {
 	}
 	if turn, _ := r.turn(t.Context(), second, in(second)); !turn.Admitted {
 		t.Fatalf("second, once first left the queue and gave its admission up: %+v", turn)
+	}
+}
+
+// TestWakeQueuedListsOnlyWhereALimitApplies: a slot given up where no limit
+// is known costs no read; under a namespace limit, the queued rollouts of
+// that namespace nearest the front are woken.
+func TestWakeQueuedListsOnlyWhereALimitApplies(t *testing.T) {
+	scheme := runtime.NewScheme()
+	if err := apiv1.AddToScheme(scheme); err != nil {
+		t.Fatal(err)
+	}
+	at := metav1.NewTime(time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC))
+	lists := 0
+	c := fake.NewClientBuilder().WithScheme(scheme).WithObjects(
+		restAPIIn("apps", "queued", &apiv1.BlueGreenStatus{ActiveRevision: "r1", State: apiv1.StateQueued, QueuedAt: &at}),
+	).WithInterceptorFuncs(interceptor.Funcs{List: func(ctx context.Context, c client.WithWatch, l client.ObjectList, o ...client.ListOption) error {
+		lists++
+		return c.List(ctx, l, o...)
+	}}).Build()
+	r := &RestAPIReconciler{Client: c}
+	done := restAPIIn("apps", "done", nil)
+	before := &apiv1.BlueGreenStatus{ActiveRevision: "r2", State: apiv1.StateScalingDown}
+	after := &apiv1.BlueGreenStatus{ActiveRevision: "r2", State: apiv1.StateIdle}
+
+	r.wakeQueued(t.Context(), done, before, after)
+	if lists != 0 || len(r.rollouts().wake) != 0 {
+		t.Fatalf("no limit known: %d lists, %d woken", lists, len(r.rollouts().wake))
+	}
+	r.rollouts().limits["apps"] = namespaceLimit{limit: 1}
+	r.wakeQueued(t.Context(), done, before, before) // still holds its slot
+	if lists != 0 {
+		t.Fatalf("a slot still held: %d lists", lists)
+	}
+	r.wakeQueued(t.Context(), done, before, after)
+	if lists != 1 || len(r.rollouts().wake) != 1 {
+		t.Fatalf("namespace limit: %d lists, %d woken", lists, len(r.rollouts().wake))
+	}
+	if e := <-r.rollouts().wake; e.Object.GetName() != "queued" {
+		t.Errorf("woke %s", e.Object.GetName())
+	}
+}
+
+// TestRolloutsWaitingCountsEachRestAPIOnce: the gauge counts each waiting
+// rollout under its current reason, moves it when the reason changes, and
+// lets it go when the wait ends or the RestAPI is gone.
+func TestRolloutsWaitingCountsEachRestAPIOnce(t *testing.T) {
+	gauge := func(reason string) float64 { return testutil.ToFloat64(rolloutsWaiting.WithLabelValues(reason)) }
+	capacity, image := gauge(apiv1.ReasonWaitingForCapacity), gauge(apiv1.ReasonWaitingForImage)
+	a, b := types.NamespacedName{Namespace: "w", Name: "a"}, types.NamespacedName{Namespace: "w", Name: "b"}
+	setWaiting(a, apiv1.ReasonWaitingForCapacity)
+	setWaiting(a, apiv1.ReasonWaitingForCapacity)
+	setWaiting(b, apiv1.ReasonWaitingForCapacity)
+	if got := gauge(apiv1.ReasonWaitingForCapacity) - capacity; got != 2 {
+		t.Fatalf("two waiting for capacity, counted %v", got)
+	}
+	setWaiting(a, apiv1.ReasonWaitingForImage)
+	if gauge(apiv1.ReasonWaitingForCapacity)-capacity != 1 || gauge(apiv1.ReasonWaitingForImage)-image != 1 {
+		t.Fatal("a reason that changed is not moved")
+	}
+	setWaiting(a, "")
+	forgetMetrics(b)
+	if gauge(apiv1.ReasonWaitingForCapacity) != capacity || gauge(apiv1.ReasonWaitingForImage) != image {
+		t.Fatal("an ended wait or a deleted RestAPI is still counted")
 	}
 }
