@@ -203,6 +203,17 @@ func (s *RestAPISpec) Components() []Component {
 	}
 }
 
+// EnabledComponents names the enabled components in promotion order.
+func (s *RestAPISpec) EnabledComponents() []ComponentName {
+	var out []ComponentName
+	for _, c := range s.Components() {
+		if c.IsEnabled() {
+			out = append(out, c.Name)
+		}
+	}
+	return out
+}
+
 func orDefault(v, def int32) int32 {
 	if v == 0 {
 		return def

@@ -115,3 +115,20 @@ const (
 	ReasonPodMonitorsActive      = "PodMonitorsActive"
 	ReasonPodMonitorNameConflict = "PodMonitorNameConflict"
 )
+
+// Reasons of the Events that no condition carries (docs/observability.md
+// lists them; a test keeps the two together). A rollout's abort, rollback
+// and wait Events carry the Reason constants above.
+const (
+	EventCreated           = "Created"
+	EventUpdated           = "Updated"
+	EventDeleted           = "Deleted"
+	EventDeploying         = "Deploying"
+	EventDeployed          = "Deployed"
+	EventPromoted          = "Promoted"
+	EventQueued            = "Queued"
+	EventScaledDown        = "ScaledDown"
+	EventRollbackRefused   = "RollbackRefused"
+	EventBlueGreenDisabled = "BlueGreenDisabled"
+	EventRestarted         = "Restarted"
+)

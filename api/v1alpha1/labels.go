@@ -48,6 +48,11 @@ const (
 	// rendered Deployment neither removes the annotation nor rolls the pods.
 	HealingFieldOwner = "restapi-operator-healing"
 
+	// ReplicasFieldOwner is the field owner that keeps a Deployment's
+	// replicas when an HPA takes them over: the operator's own apply then
+	// leaves them out, which without a second owner would reset them to 1.
+	ReplicasFieldOwner = "restapi-operator-replicas"
+
 	// ManagedBy is the value of LabelManagedBy and the server-side apply field owner.
 	ManagedBy = "restapi-operator"
 	// AppName is the value of LabelName.

@@ -25,18 +25,15 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
-	appsv1ac "k8s.io/client-go/applyconfigurations/apps/v1"
-	autoscalingv2ac "k8s.io/client-go/applyconfigurations/autoscaling/v2"
 	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
 	metav1ac "k8s.io/client-go/applyconfigurations/meta/v1"
-	networkingv1ac "k8s.io/client-go/applyconfigurations/networking/v1"
-	policyv1ac "k8s.io/client-go/applyconfigurations/policy/v1"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
+	"github.com/restapi-operator/restapi-operator/internal/apply"
+	"github.com/restapi-operator/restapi-operator/internal/scope"
 )
 
 // allRequests records every request a client sends, reads included.
@@ -71,7 +68,7 @@ var _ = Describe("Creating a child missing from the cache", func() {
 	var (
 		ns   string
 		rapi *apiv1.RestAPI
-		r    *RestAPIReconciler
+		w    apply.Writer
 		log  *allRequests
 	)
 	// owned is a ConfigMap this RestAPI controls, as the operator renders it.
@@ -81,9 +78,9 @@ var _ = Describe("Creating a child missing from the cache", func() {
 				WithName(rapi.Name).WithUID(rapi.UID).WithController(true).WithBlockOwnerDeletion(true)).
 			WithData(map[string]string{"K": value})
 	}
-	ensureCM := func(desired *corev1ac.ConfigMapApplyConfiguration) writeResult {
+	ensureCM := func(desired *corev1ac.ConfigMapApplyConfiguration) scope.Result {
 		GinkgoHelper()
-		res, err := ensure(ctx, r, rapi, map[string]*corev1.ConfigMap{}, "shop-model", desired, corev1ac.ExtractConfigMap, &corev1.ConfigMap{})
+		res, err := w.Apply(ctx, nil, desired)
 		Expect(err).NotTo(HaveOccurred())
 		return res
 	}
@@ -99,7 +96,7 @@ var _ = Describe("Creating a child missing from the cache", func() {
 		c.Wrap(log.wrap)
 		cl, err := client.New(c, client.Options{Scheme: scheme})
 		Expect(err).NotTo(HaveOccurred())
-		r = &RestAPIReconciler{Client: cl, APIReader: cl, Scheme: scheme}
+		w = apply.Writer{Client: cl, APIReader: cl, Owner: rapi}
 		// The client discovers the ConfigMap's resource on first use; only
 		// what ensure sends is counted.
 		Expect(cl.List(ctx, &corev1.ConfigMapList{}, client.InNamespace(ns))).To(Succeed())
@@ -107,7 +104,7 @@ var _ = Describe("Creating a child missing from the cache", func() {
 	})
 
 	It("creates it with one request when the name is free, recorded as an ordinary apply", func() {
-		Expect(ensureCM(owned("a"))).To(Equal(created))
+		Expect(ensureCM(owned("a"))).To(Equal(scope.Created))
 		Expect(log.take()).To(Equal([]string{"PATCH Created"}))
 
 		var cm corev1.ConfigMap
@@ -120,10 +117,10 @@ var _ = Describe("Creating a child missing from the cache", func() {
 	})
 
 	It("updates its own object that the cache has not seen yet", func() {
-		Expect(ensureCM(owned("a"))).To(Equal(created))
+		Expect(ensureCM(owned("a"))).To(Equal(scope.Created))
 		log.take()
 
-		Expect(ensureCM(owned("b"))).To(Equal(updated))
+		Expect(ensureCM(owned("b"))).To(Equal(scope.Updated))
 		Expect(log.take()).To(Equal([]string{"PATCH Conflict", "GET OK", "PATCH OK"}))
 		var cm corev1.ConfigMap
 		get(ns, "shop-model", &cm)
@@ -138,25 +135,12 @@ var _ = Describe("Creating a child missing from the cache", func() {
 		Expect(k8sClient.Create(ctx, foreign)).To(Succeed())
 		rv := foreign.ResourceVersion
 
-		Expect(ensureCM(owned("a"))).To(Equal(conflict))
+		Expect(ensureCM(owned("a"))).To(Equal(scope.Conflict))
 		Expect(log.take()).To(Equal([]string{"PATCH Conflict", "GET OK"}))
 		var cm corev1.ConfigMap
 		get(ns, "shop-model", &cm)
 		Expect(cm.ResourceVersion).To(Equal(rv), "not written at all")
 		Expect(cm.Data).To(Equal(map[string]string{"K": "theirs"}))
 		Expect(cm.OwnerReferences).To(BeEmpty())
-	})
-
-	It("finds the object metadata of every kind the operator applies", func() {
-		for _, ac := range []runtime.ApplyConfiguration{
-			appsv1ac.Deployment("d", ns), corev1ac.Service("s", ns), corev1ac.ConfigMap("c", ns),
-			corev1ac.PersistentVolumeClaim("p", ns), autoscalingv2ac.HorizontalPodAutoscaler("h", ns),
-			networkingv1ac.NetworkPolicy("n", ns), policyv1ac.PodDisruptionBudget("b", ns), &appsv1ac.DeploymentApplyConfiguration{},
-		} {
-			m := objectMetaOf(ac)
-			Expect(m).NotTo(BeNil(), "%T", ac)
-			m.ResourceVersion = new("7")
-			Expect(ac).To(HaveField("ObjectMetaApplyConfiguration.ResourceVersion", HaveValue(Equal("7"))), "%T", ac)
-		}
 	})
 })

@@ -29,11 +29,11 @@ import (
 const maxEventNote = 1024
 
 // event records an Event on the RestAPI, its note cut to maxEventNote.
-func (r *RestAPIReconciler) event(rapi *apiv1.RestAPI, eventType, reason, action, note string, args ...any) {
+func (r *RestAPIReconciler) event(rapi *apiv1.RestAPI, eventType, reason, action, note string) {
 	if r.Recorder == nil {
 		return
 	}
-	r.Recorder.Eventf(rapi, nil, eventType, reason, action, "%s", truncateNote(fmt.Sprintf(note, args...)))
+	r.Recorder.Eventf(rapi, nil, eventType, reason, action, "%s", truncateNote(note))
 }
 
 // truncateNote cuts s to maxEventNote bytes, on a character boundary,

@@ -30,11 +30,12 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/event"
 
 	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
+	"github.com/restapi-operator/restapi-operator/internal/metrics"
 )
 
 // testutilCounter reads restapi_healing_actions_total for an action.
 func testutilCounter(action string) float64 {
-	return testutil.ToFloat64(healingActions.WithLabelValues(action))
+	return testutil.ToFloat64(metrics.HealingActions.WithLabelValues(action))
 }
 
 // failingPod creates a Pod of the Deployment's current template and gives it

@@ -27,6 +27,7 @@ import (
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
+	"github.com/restapi-operator/restapi-operator/internal/metrics"
 )
 
 // series gathers the registry /metrics serves and returns the samples of
@@ -71,7 +72,7 @@ func value(name string, labels map[string]string) float64 {
 }
 
 var _ = Describe("Operator metrics", func() {
-	It("report phase, colour, promotions, rollbacks, promotion duration and replicas per component and colour", func() {
+	It("report phase, colour, metrics.Promotions, metrics.Rollbacks, promotion duration and replicas per component and colour", func() {
 		ns := newNamespace()
 		app := map[string]string{"namespace": ns, "name": "shop"}
 		with := func(extra map[string]string) map[string]string {
@@ -105,7 +106,7 @@ var _ = Describe("Operator metrics", func() {
 		Eventually(func() float64 {
 			return value("restapi_rollbacks_total", with(map[string]string{"reason": "RolledBack"}))
 		}).Should(Equal(1.0))
-		Expect(testutil.ToFloat64(promotions.WithLabelValues(ns, "shop"))).To(Equal(1.0), "a rollback is not a promotion")
+		Expect(testutil.ToFloat64(metrics.Promotions.WithLabelValues(ns, "shop"))).To(Equal(1.0), "a rollback is not a promotion")
 
 		By("a Deployment's series go with it, the others stay")
 		updateSpec(ns, "shop", func(r *apiv1.RestAPI) { r.Spec.Repository.Enabled = new(false) })

@@ -28,6 +28,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
+	"github.com/restapi-operator/restapi-operator/internal/bluegreen"
 )
 
 // limitRollouts sets the namespace's rollout limit annotation.
@@ -117,9 +118,9 @@ var _ = Describe("The rollout queue", func() {
 		Eventually(func() apiv1.BlueGreenState { return blueGreenStatus(ns, "b").State }).Should(Equal(apiv1.StateDeploying))
 		Expect(blueGreenStatus(ns, "a").State).To(Equal(apiv1.StateDeploying))
 
-		By("limited to one (read again once its copy is older than namespaceLimitTTL): c waits behind the two")
+		By("limited to one (read again once its copy is older than bluegreen.NamespaceLimitTTL): c waits behind the two")
 		limitRollouts(ns, "1")
-		advanceClock(namespaceLimitTTL)
+		advanceClock(bluegreen.NamespaceLimitTTL)
 		upgrade(ns, "c", "registry.example/shop:2.0.0")
 		Eventually(func() apiv1.BlueGreenState { return blueGreenStatus(ns, "c").State }).Should(Equal(apiv1.StateQueued))
 		Expect(*blueGreenStatus(ns, "c").QueuePosition).To(BeZero(), "nothing queued ahead, but two prepare")

@@ -21,8 +21,6 @@ package controller
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -35,7 +33,6 @@ import (
 	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -50,8 +47,12 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
+	"github.com/restapi-operator/restapi-operator/internal/apply"
 	"github.com/restapi-operator/restapi-operator/internal/bluegreen"
 	"github.com/restapi-operator/restapi-operator/internal/childcache"
+	"github.com/restapi-operator/restapi-operator/internal/health"
+	"github.com/restapi-operator/restapi-operator/internal/metrics"
+	"github.com/restapi-operator/restapi-operator/internal/scope"
 )
 
 // defaultConflictRetry is how often a RestAPI blocked by a child it does not
@@ -78,26 +79,23 @@ type RestAPIReconciler struct {
 	ConflictRetry time.Duration
 	// MaxConcurrentRollouts is how many RestAPIs may run a rollout (a
 	// second colour) at the same time, cluster-wide; 0: no limit (see
-	// queue.go).
+	// internal/bluegreen/admission.go).
 	MaxConcurrentRollouts int
 
-	queueOnce sync.Once
-	queue     *rolloutQueue
+	setupOnce sync.Once
+	blueGreen *bluegreen.Reconciler
+	health    *health.Reconciler
 
 	// statusWrites remembers the status this manager last wrote per
 	// RestAPI. The blue-green decision reads status, so it must never act
 	// on a cached copy older than our own last write (see readRestAPI).
-	// statusWritesMu also guards restarted.
 	statusWritesMu sync.Mutex
 	statusWrites   map[types.NamespacedName]statusWrite
-	// restarted remembers, per RestAPI and Deployment UID, the restartedAt
-	// annotation this manager last applied (see applyRestarts).
-	restarted map[types.NamespacedName]map[types.UID]string
 }
 
 // RBAC: full access (never update: every write is a server-side apply, a
 // patch) only to the kinds the operator creates; read-only Pods; get on
-// Namespaces (their rollout limit, queue.go); no Secrets (they are
+// Namespaces (their rollout limit, bluegreen/admission.go); no Secrets (they are
 // referenced by name, never read). Leases for leader election are
 // a namespaced Role in the manager's namespace (config/rbac).
 // +kubebuilder:rbac:groups=apps.restapi.dev,resources=restapis,verbs=get;list;watch;patch
@@ -115,10 +113,12 @@ type RestAPIReconciler struct {
 // +kubebuilder:rbac:groups="",resources=events,verbs=create;patch,namespace=system
 
 // Reconcile brings one RestAPI's children to the rendered state and reports
-// what the cluster shows in status.
+// what the cluster shows in status: the phases below over one scope, one
+// status write, then what follows it (phases.go).
 func (r *RestAPIReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	log := logf.FromContext(ctx)
 	log.V(1).Info("Reconciling")
+	r.subReconcilers()
 
 	rapi, err := r.readRestAPI(ctx, req.NamespacedName)
 	if err != nil {
@@ -128,37 +128,20 @@ func (r *RestAPIReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 		// Children go with it through their owner references.
 		return ctrl.Result{}, nil
 	}
-
-	kids, err := r.readChildren(ctx, rapi)
+	kids, err := scope.ReadChildren(ctx, r.Client, rapi)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	now := r.now()
-	in := decisionInput(rapi, kids, now)
-	if in.Turn, err = r.turn(ctx, rapi, in); err != nil {
-		return ctrl.Result{}, err
+	s := &state{Scope: scope.New(rapi, kids, r.now(), apply.Writer{Client: r.Client, APIReader: r.APIReader, Owner: rapi})}
+
+	for _, p := range r.phases() {
+		if err := p.run(ctx, s); err != nil {
+			return ctrl.Result{}, fmt.Errorf("%s: %w", p.name, err)
+		}
 	}
-	plan := bluegreen.Decide(in)
-
-	sc := predict(rapi, kids, now)
-	outcome := r.syncChildren(ctx, rapi, kids, plan, plan.Serving, sc)
-
-	vertical := r.syncVertical(ctx, rapi, plan.Serving)
-	monitoring := r.syncMonitoring(ctx, rapi)
-	outcome.err = errors.Join(outcome.err, vertical.err, monitoring.err)
-
-	status := computeStatus(rapi, kids, plan, outcome, now)
-	setOptionalCondition(&status, apiv1.ConditionVerticalScaling, vertical, rapi.Generation, now)
-	setOptionalCondition(&status, apiv1.ConditionMonitoring, monitoring, rapi.Generation, now)
-	showPredictions(&status, sc)
-	restarts, nextRestart := heal(rapi, plan, &status, now)
-	var previewStarted *metav1.Time
-	if bg := rapi.Status.BlueGreen; bg != nil {
-		previewStarted = bg.PreviewStartedAt.DeepCopy()
-	}
-	problem := operatorProblem(rapi.Status, status)
-	before := rapi.Status.BlueGreen
-	if err := r.writeStatus(ctx, rapi, status); err != nil {
+	r.announceWrites(s)
+	summarize(s)
+	if err := r.writeStatus(ctx, rapi, s.Status); err != nil {
 		if apierrors.IsConflict(err) {
 			// The RestAPI changed since it was read: decide again on fresh data.
 			log.V(1).Info("Status write refused: the RestAPI changed meanwhile; requeued")
@@ -166,75 +149,36 @@ func (r *RestAPIReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 		}
 		return ctrl.Result{}, err
 	}
-	r.wakeQueued(ctx, rapi, before, status.BlueGreen)
 	// What the written status says happened is announced now, whatever the
-	// steps below do: Services switched and status says so, so the Event
-	// and the metrics must too.
-	for _, a := range plan.Healing {
-		healingActions.WithLabelValues(string(a)).Inc()
-	}
-	observe(rapi, kids, status, plan, previewStarted, now)
-	if problem != nil {
-		r.event(rapi, corev1.EventTypeWarning, problem.Reason, "Reconcile", "%s", problem.Message)
-	}
-	r.recordRestarts(rapi, restarts)
-	for _, e := range plan.Events {
-		t := corev1.EventTypeNormal
-		if e.Warning {
-			t = corev1.EventTypeWarning
-		}
-		r.event(rapi, t, e.Reason, e.Action, "%s", e.Message)
-	}
-	if err := errors.Join(r.consumeRequests(ctx, rapi, plan.Consumed), r.applyRestarts(ctx, rapi, kids, status)); err != nil {
+	// steps after it do: Services switched and status says so, so the
+	// Events and the metrics must too.
+	r.announce(s)
+	if err := r.afterStatus(ctx, s); err != nil {
 		return ctrl.Result{}, err
 	}
-	if outcome.err != nil {
-		if apierrors.HasStatusCause(outcome.err, corev1.NamespaceTerminatingCause) {
-			// The namespace is being deleted: it refuses new objects, and
-			// the RestAPI goes with it. A retry would only fail again.
-			log.V(1).Info("Namespace is being deleted; not retried", "error", outcome.err.Error())
-			return ctrl.Result{}, nil
-		}
-		return ctrl.Result{}, outcome.err
-	}
-	result := ctrl.Result{RequeueAfter: plan.RequeueAfter}
-	for _, after := range []time.Duration{nextRestart, vertical.requeue, monitoring.requeue, sc.requeue} {
-		if after > 0 && (result.RequeueAfter == 0 || after < result.RequeueAfter) {
-			result.RequeueAfter = after
-		}
-	}
-	retry := r.ConflictRetry
-	if retry <= 0 {
-		retry = defaultConflictRetry
-	}
-	if len(outcome.conflicts) > 0 && (result.RequeueAfter == 0 || result.RequeueAfter > retry) {
-		result.RequeueAfter = retry
-	}
-	return result, nil
+	return r.result(ctx, s)
 }
 
-// consumeRequests removes request annotations the decision acted on, refused
-// or found stale, each only if it still holds the value acted on (a JSON
-// patch test), so a request never acts twice and a newer one is kept.
-func (r *RestAPIReconciler) consumeRequests(ctx context.Context, rapi *apiv1.RestAPI, keys []string) error {
-	if len(keys) == 0 {
-		return nil
+// result is how the reconcile ends: the failures of its writes (retried
+// with backoff), or the lowest requeue any phase asked for.
+func (r *RestAPIReconciler) result(ctx context.Context, s *state) (ctrl.Result, error) {
+	if err := s.Err(); err != nil {
+		if apierrors.HasStatusCause(err, corev1.NamespaceTerminatingCause) {
+			// The namespace is being deleted: it refuses new objects, and
+			// the RestAPI goes with it. A retry would only fail again.
+			logf.FromContext(ctx).V(1).Info("Namespace is being deleted; not retried", "error", err.Error())
+			return ctrl.Result{}, nil
+		}
+		return ctrl.Result{}, err
 	}
-	var ops []map[string]any
-	for _, k := range keys {
-		path := "/metadata/annotations/" + strings.NewReplacer("~", "~0", "/", "~1").Replace(k)
-		ops = append(ops,
-			map[string]any{"op": "test", "path": path, "value": rapi.Annotations[k]},
-			map[string]any{"op": "remove", "path": path})
+	if len(s.Conflicts()) > 0 {
+		retry := r.ConflictRetry
+		if retry <= 0 {
+			retry = defaultConflictRetry
+		}
+		s.RequeueAfter(retry)
 	}
-	patch, err := json.Marshal(ops)
-	if err != nil {
-		return err
-	}
-	if err := r.Patch(ctx, rapi, client.RawPatch(types.JSONPatchType, patch)); err != nil && !apierrors.IsInvalid(err) && !isNotFound(err) {
-		return fmt.Errorf("removing handled requests %v: %w", keys, err)
-	}
-	return nil
+	return ctrl.Result{RequeueAfter: s.Requeue()}, nil
 }
 
 // statusWrite is a status this manager wrote, and the resource versions of
@@ -295,9 +239,19 @@ func (r *RestAPIReconciler) forget(key types.NamespacedName) {
 	r.statusWritesMu.Lock()
 	defer r.statusWritesMu.Unlock()
 	delete(r.statusWrites, key)
-	delete(r.restarted, key)
-	forgetMetrics(key)
-	r.rollouts().release(key)
+	r.subReconcilers()
+	r.health.Forget(key)
+	r.blueGreen.Forget(key)
+	metrics.Forget(key)
+}
+
+// subReconcilers makes the blue-green and health sub-reconcilers, which
+// keep what the manager remembers across reconciles, on first use.
+func (r *RestAPIReconciler) subReconcilers() {
+	r.setupOnce.Do(func() {
+		r.blueGreen = &bluegreen.Reconciler{Client: r.Client, APIReader: r.APIReader, MaxConcurrentRollouts: r.MaxConcurrentRollouts}
+		r.health = &health.Reconciler{}
+	})
 }
 
 func (r *RestAPIReconciler) now() time.Time {
@@ -317,8 +271,9 @@ func (r *RestAPIReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if r.Recorder == nil {
 		r.Recorder = mgr.GetEventRecorder(apiv1.ManagedBy)
 	}
+	r.subReconcilers()
 	for _, kind := range childcache.Kinds() {
-		if err := mgr.GetFieldIndexer().IndexField(context.Background(), kind, instanceIndex, indexInstance); err != nil {
+		if err := mgr.GetFieldIndexer().IndexField(context.Background(), kind, scope.InstanceIndex, scope.IndexInstance); err != nil {
 			return fmt.Errorf("indexing %T: %w", kind, err)
 		}
 	}
@@ -344,7 +299,7 @@ func (r *RestAPIReconciler) SetupWithManager(mgr ctrl.Manager) error {
 				return podHealthKey(e.ObjectOld) != podHealthKey(e.ObjectNew)
 			}})).
 		// Queued rollouts nearest the front, when a slot frees (queue.go).
-		WatchesRawSource(source.Channel(r.rollouts().wake, &handler.EnqueueRequestForObject{})).
+		WatchesRawSource(source.Channel(r.blueGreen.Wake(), &handler.EnqueueRequestForObject{})).
 		Named("restapi").
 		Complete(r)
 }

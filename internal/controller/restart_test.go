@@ -29,6 +29,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
+	"github.com/restapi-operator/restapi-operator/internal/health"
 )
 
 // modelStatus is the status of the model component.
@@ -94,7 +95,7 @@ var _ = Describe("Restart healing", func() {
 
 	It("restarts a component stuck unhealthy after restartAfterSeconds, backs off, and gives up at maxRestartsPerHour", func() {
 		deployBlue(ns, "shop", healing(60, 2))
-		before := testutilCounter(HealingRestart)
+		before := testutilCounter(health.ActionRestart)
 
 		By("model losing every pod to a crash loop while blue serves")
 		crashLoop(ns)
@@ -126,7 +127,7 @@ var _ = Describe("Restart healing", func() {
 			g.Expect(m.RestartTimes).To(HaveLen(1))
 			g.Expect(m.RestartTimes[0].UTC().Format(time.RFC3339)).To(Equal(first))
 		}).Should(Succeed())
-		Expect(testutilCounter(HealingRestart) - before).To(Equal(1.0))
+		Expect(testutilCounter(health.ActionRestart) - before).To(Equal(1.0))
 		Eventually(func() []string { return restartNotes(ns) }).Should(ContainElement(ContainSubstring("restart 1 of at most 2")))
 		for _, c := range []string{"shop-view-blue", "shop-controller-blue", "shop-repository-blue"} {
 			Expect(restartedAt(ns, c)).To(BeEmpty(), "only the unhealthy component restarts")
@@ -150,7 +151,7 @@ var _ = Describe("Restart healing", func() {
 		annotate(ns, "shop", "touch", "3h")
 		Eventually(func() string { return modelStatus(ns).Message }).Should(ContainSubstring("2 restarts did not make it healthy; it needs a person"))
 		Consistently(func() string { return restartedAt(ns, "shop-model-blue") }, time.Second).Should(Equal(second))
-		Expect(testutilCounter(HealingRestart) - before).To(Equal(2.0))
+		Expect(testutilCounter(health.ActionRestart) - before).To(Equal(2.0))
 
 		By("starting afresh once it is healthy again")
 		Expect(k8sClient.Delete(ctx, &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "shop-model-blue-crash"}})).To(Succeed())

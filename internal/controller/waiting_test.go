@@ -31,6 +31,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
+	"github.com/restapi-operator/restapi-operator/internal/metrics"
 )
 
 // unschedulable is a Pod the scheduler cannot place: the cluster is full.
@@ -125,7 +126,7 @@ var _ = Describe("A preview that waits versus one that is broken", func() {
 		expectWaiting(ns, "WaitingForCapacity", "0/3 nodes are available: 3 Too many pods")
 		Expect(blueGreenStatus(ns, "shop").Message).To(ContainSubstring("waits for capacity since"))
 		Eventually(func() []string { return eventReasons(ns) }).Should(ContainElement("WaitingForCapacity"))
-		Expect(testutil.ToFloat64(rolloutsWaiting.WithLabelValues("WaitingForCapacity"))).To(BeNumerically(">=", 1))
+		Expect(testutil.ToFloat64(metrics.RolloutsWaiting.WithLabelValues("WaitingForCapacity"))).To(BeNumerically(">=", 1))
 
 		By("nine minutes later: still waiting, since the same moment")
 		since := blueGreenStatus(ns, "shop").WaitingSince

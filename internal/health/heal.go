@@ -38,7 +38,7 @@ type Policy struct {
 
 // PolicyOf resolves a RestAPI's healing policy.
 func PolicyOf(h apiv1.HealingSpec) Policy {
-	p := Policy{Enabled: h.Enabled == nil || *h.Enabled, After: 300 * time.Second, MaxPerHour: 3}
+	p := Policy{Enabled: h.IsEnabled(), After: 300 * time.Second, MaxPerHour: 3}
 	if h.RestartAfterSeconds > 0 {
 		p.After = time.Duration(h.RestartAfterSeconds) * time.Second
 	}

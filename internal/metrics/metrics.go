@@ -14,7 +14,10 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package controller
+// Package metrics holds the operator's Prometheus metrics, served with
+// controller-runtime's on /metrics (docs/observability.md lists them), and
+// what sets them from a reconcile.
+package metrics
 
 import (
 	"runtime/debug"
@@ -33,7 +36,7 @@ import (
 
 // Version is the operator's version, set at build time with
 //
-//	-ldflags "-X github.com/restapi-operator/restapi-operator/internal/controller.Version=v1.2.3"
+//	-ldflags "-X github.com/restapi-operator/restapi-operator/internal/metrics.Version=v1.2.3"
 //
 // and otherwise taken from the module's build information.
 var Version = ""
@@ -56,17 +59,17 @@ var (
 		Help: "1 for the colour each RestAPI's stable Services select (blue, green, or none without blue-green), 0 for the other.",
 	}, []string{labelNamespace, labelName, labelColour})
 
-	promotions = prometheus.NewCounterVec(prometheus.CounterOpts{
+	Promotions = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "restapi_promotions_total",
 		Help: "Traffic switches to a newly prepared colour.",
 	}, []string{labelNamespace, labelName})
 
-	aborts = prometheus.NewCounterVec(prometheus.CounterOpts{
+	Aborts = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "restapi_aborts_total",
 		Help: "Rollouts aborted before traffic moved, by reason (AbortRequested, PreviewUnhealthy, ProgressDeadlineExceeded).",
 	}, []string{labelNamespace, labelName, reasonLabel})
 
-	rollbacks = prometheus.NewCounterVec(prometheus.CounterOpts{
+	Rollbacks = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "restapi_rollbacks_total",
 		Help: "Traffic switches back to the warm previous colour, by reason (RolledBack: on request; UnhealthyAfterPromotion: automatic).",
 	}, []string{labelNamespace, labelName, reasonLabel})
@@ -77,7 +80,7 @@ var (
 		Buckets: []float64{5, 15, 30, 60, 120, 300, 600, 1800, 3600},
 	}, []string{labelNamespace, labelName})
 
-	healingActions = prometheus.NewCounterVec(prometheus.CounterOpts{
+	HealingActions = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "restapi_healing_actions_total",
 		Help: "Automatic healing actions taken on RestAPIs, by action: abort (a preview turned unhealthy), rollback (a newly promoted colour turned unhealthy) or restart (a component stuck unhealthy).",
 	}, []string{"action"})
@@ -87,7 +90,7 @@ var (
 		Help: "Desired replicas of each component's Deployment, by colour (\"\" without blue-green).",
 	}, []string{labelNamespace, labelName, "component", labelColour})
 
-	rolloutsWaiting = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+	RolloutsWaiting = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "restapi_rollouts_waiting",
 		Help: "Rollouts whose preview waits for something that can pass by itself, by what it waits for (WaitingForCapacity, WaitingForQuota, WaitingForImage, WaitingForConfig, WaitingForContainers).",
 	}, []string{reasonLabel})
@@ -109,8 +112,8 @@ const (
 var phases = []apiv1.Phase{apiv1.PhasePending, apiv1.PhaseProgressing, apiv1.PhaseAvailable, apiv1.PhaseDegraded, apiv1.PhaseFailed}
 
 func init() {
-	ctrlmetrics.Registry.MustRegister(buildInfo, phaseGauge, activeColourGauge, promotions, aborts, rollbacks,
-		promotionDuration, healingActions, componentReplicas, componentReady, rolloutsWaiting)
+	ctrlmetrics.Registry.MustRegister(buildInfo, phaseGauge, activeColourGauge, Promotions, Aborts, Rollbacks,
+		promotionDuration, HealingActions, componentReplicas, componentReady, RolloutsWaiting)
 	v, goVersion := Version, "unknown"
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		goVersion = bi.GoVersion
@@ -124,11 +127,11 @@ func init() {
 	buildInfo.WithLabelValues(v, goVersion).Set(1)
 }
 
-// observe updates the per-RestAPI gauges from what this reconcile saw and
-// wrote, and counts the transitions it made.
-// previewStarted is when the revision just promoted was first seen (the
-// status before this reconcile's write).
-func observe(rapi *apiv1.RestAPI, kids children, st apiv1.RestAPIStatus, plan bluegreen.Plan, previewStarted *metav1.Time, now time.Time) {
+// Observe updates the per-RestAPI gauges from the status just written and
+// the Deployments as this reconcile left them, and counts the transitions
+// the decision made. previewStarted is when the revision just promoted was
+// first seen (the status before this reconcile's write).
+func Observe(rapi *apiv1.RestAPI, deployments map[string]*appsv1.Deployment, st apiv1.RestAPIStatus, plan bluegreen.Plan, previewStarted *metav1.Time, now time.Time) {
 	ns, name := rapi.Namespace, rapi.Name
 	for _, p := range phases {
 		v := 0.0
@@ -147,11 +150,11 @@ func observe(rapi *apiv1.RestAPI, kids children, st apiv1.RestAPIStatus, plan bl
 	// Colours come and go: drop the series of Deployments that went, by
 	// their exact labels (a partial-match delete scans every RestAPI's
 	// series, on every reconcile).
-	seen := make(map[componentSeries]bool, len(kids.deployments))
-	for _, d := range kids.deployments {
+	seen := make(map[componentSeries]bool, len(deployments))
+	for _, d := range deployments {
 		cs := componentSeries{d.Labels[apiv1.LabelComponent], d.Labels[apiv1.LabelEnvironment]}
 		seen[cs] = true
-		componentReplicas.WithLabelValues(ns, name, cs.component, cs.colour).Set(float64(replicasOf(d)))
+		componentReplicas.WithLabelValues(ns, name, cs.component, cs.colour).Set(float64(bluegreen.ReplicasOf(d)))
 		componentReady.WithLabelValues(ns, name, cs.component, cs.colour).Set(float64(d.Status.ReadyReplicas))
 	}
 	key := types.NamespacedName{Namespace: ns, Name: name}
@@ -168,18 +171,18 @@ func observe(rapi *apiv1.RestAPI, kids children, st apiv1.RestAPIStatus, plan bl
 	if bg := st.BlueGreen; bg != nil && bg.WaitingSince != nil {
 		waitingFor = bg.Reason
 	}
-	setWaiting(key, waitingFor)
+	SetWaiting(key, waitingFor)
 	for _, e := range plan.Events {
 		switch e.Transition {
 		case bluegreen.Promotion:
-			promotions.WithLabelValues(ns, name).Inc()
+			Promotions.WithLabelValues(ns, name).Inc()
 			if previewStarted != nil {
 				promotionDuration.WithLabelValues(ns, name).Observe(now.Sub(previewStarted.Time).Seconds())
 			}
 		case bluegreen.Abortion:
-			aborts.WithLabelValues(ns, name, e.Reason).Inc()
+			Aborts.WithLabelValues(ns, name, e.Reason).Inc()
 		case bluegreen.Rollback:
-			rollbacks.WithLabelValues(ns, name, e.Reason).Inc()
+			Rollbacks.WithLabelValues(ns, name, e.Reason).Inc()
 		case bluegreen.NoTransition:
 		}
 	}
@@ -203,8 +206,8 @@ var waiting = struct {
 	count  map[string]int
 }{reason: map[types.NamespacedName]string{}, count: map[string]int{}}
 
-// setWaiting records what a RestAPI's rollout waits for ("" for nothing).
-func setWaiting(key types.NamespacedName, reason string) {
+// SetWaiting records what a RestAPI's rollout waits for ("" for nothing).
+func SetWaiting(key types.NamespacedName, reason string) {
 	waiting.Lock()
 	defer waiting.Unlock()
 	old := waiting.reason[key]
@@ -213,33 +216,29 @@ func setWaiting(key types.NamespacedName, reason string) {
 	}
 	if old != "" {
 		waiting.count[old]--
-		rolloutsWaiting.WithLabelValues(old).Set(float64(waiting.count[old]))
+		RolloutsWaiting.WithLabelValues(old).Set(float64(waiting.count[old]))
 		delete(waiting.reason, key)
 	}
 	if reason != "" {
 		waiting.count[reason]++
-		rolloutsWaiting.WithLabelValues(reason).Set(float64(waiting.count[reason]))
+		RolloutsWaiting.WithLabelValues(reason).Set(float64(waiting.count[reason]))
 		waiting.reason[key] = reason
 	}
 }
 
-// forgetMetrics drops the series of a RestAPI that is gone.
-func forgetMetrics(key types.NamespacedName) {
+// Forget drops the series of a RestAPI that is gone.
+func Forget(key types.NamespacedName) {
 	reported.Lock()
 	delete(reported.series, key)
 	reported.Unlock()
-	setWaiting(key, "")
+	SetWaiting(key, "")
 	l := prometheus.Labels{labelNamespace: key.Namespace, labelName: key.Name}
 	for _, v := range []interface{ DeletePartialMatch(prometheus.Labels) int }{
-		phaseGauge, activeColourGauge, promotions, aborts, rollbacks, promotionDuration, componentReplicas, componentReady,
+		phaseGauge, activeColourGauge, Promotions, Aborts, Rollbacks, promotionDuration, componentReplicas, componentReady,
 	} {
 		v.DeletePartialMatch(l)
 	}
 }
 
-func replicasOf(d *appsv1.Deployment) int32 {
-	if d.Spec.Replicas == nil {
-		return 1
-	}
-	return *d.Spec.Replicas
-}
+// Healed counts an automatic healing action.
+func Healed(action string) { HealingActions.WithLabelValues(action).Inc() }

@@ -14,7 +14,7 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package controller
+package bluegreen
 
 import (
 	"context"
@@ -22,7 +22,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus/testutil"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -33,7 +32,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
 	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
-	"github.com/restapi-operator/restapi-operator/internal/bluegreen"
 )
 
 // namespaceReader answers Namespace GETs with annotations, or an error,
@@ -61,22 +59,22 @@ func TestNamespaceLimit(t *testing.T) {
 	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
 	ctx := t.Context()
 
-	t.Run("read from the annotation, then from memory until it is namespaceLimitTTL old", func(t *testing.T) {
+	t.Run("read from the annotation, then from memory until it is NamespaceLimitTTL old", func(t *testing.T) {
 		nr := &namespaceReader{annotations: map[string]string{apiv1.AnnotationMaxConcurrentRollouts: "5"}}
-		r := &RestAPIReconciler{APIReader: nr}
-		for _, at := range []time.Duration{0, namespaceLimitTTL - time.Second} {
+		r := &Reconciler{APIReader: nr}
+		for _, at := range []time.Duration{0, NamespaceLimitTTL - time.Second} {
 			if n, err := r.namespaceLimit(ctx, "apps", now.Add(at)); n != 5 || err != nil {
 				t.Fatalf("limit %d, %v", n, err)
 			}
 		}
 		nr.annotations = nil
-		if n, _ := r.namespaceLimit(ctx, "apps", now.Add(namespaceLimitTTL)); n != 0 || nr.gets != 2 {
+		if n, _ := r.namespaceLimit(ctx, "apps", now.Add(NamespaceLimitTTL)); n != 0 || nr.gets != 2 {
 			t.Errorf("limit %d after %d GETs, want 0 after 2", n, nr.gets)
 		}
 	})
 	t.Run("what is not a count is no limit", func(t *testing.T) {
 		for _, v := range []string{"five", "-1", ""} {
-			r := &RestAPIReconciler{APIReader: &namespaceReader{annotations: map[string]string{apiv1.AnnotationMaxConcurrentRollouts: v}}}
+			r := &Reconciler{APIReader: &namespaceReader{annotations: map[string]string{apiv1.AnnotationMaxConcurrentRollouts: v}}}
 			if n, err := r.namespaceLimit(ctx, "apps", now); n != 0 || err != nil {
 				t.Errorf("%q: limit %d, %v", v, n, err)
 			}
@@ -84,13 +82,13 @@ func TestNamespaceLimit(t *testing.T) {
 	})
 	t.Run("RBAC without namespaces: no namespace limit, rollouts go on", func(t *testing.T) {
 		forbidden := apierrors.NewForbidden(schema.GroupResource{Resource: "namespaces"}, "apps", errors.New("no"))
-		r := &RestAPIReconciler{APIReader: &namespaceReader{err: forbidden}}
+		r := &Reconciler{APIReader: &namespaceReader{err: forbidden}}
 		if n, err := r.namespaceLimit(ctx, "apps", now); n != 0 || err != nil {
 			t.Errorf("limit %d, %v", n, err)
 		}
 	})
 	t.Run("any other failure is an error: retried", func(t *testing.T) {
-		r := &RestAPIReconciler{APIReader: &namespaceReader{err: errors.New("connection refused")}}
+		r := &Reconciler{APIReader: &namespaceReader{err: errors.New("connection refused")}}
 		if _, err := r.namespaceLimit(ctx, "apps", now); err == nil {
 			t.Error("no error")
 		}
@@ -122,9 +120,9 @@ func TestTurnCountsEveryNamespaceUnderTheFlag(t *testing.T) {
 		restAPIIn("c", "first", queued(time.Minute)),
 		restAPIIn("a", "second", queued(30*time.Second)),
 	).Build()
-	r := &RestAPIReconciler{Client: c, APIReader: &namespaceReader{}, MaxConcurrentRollouts: 3}
-	in := func(*apiv1.RestAPI) bluegreen.Input {
-		return bluegreen.Input{Enabled: true, DesiredRevision: "r9", Now: now}
+	r := &Reconciler{Client: c, APIReader: &namespaceReader{}, MaxConcurrentRollouts: 3}
+	in := func(*apiv1.RestAPI) Input {
+		return Input{Enabled: true, DesiredRevision: "r9", Now: now}
 	}
 	get := func(ns, name string) *apiv1.RestAPI {
 		var rapi apiv1.RestAPI
@@ -187,49 +185,25 @@ func TestWakeQueuedListsOnlyWhereALimitApplies(t *testing.T) {
 		lists++
 		return c.List(ctx, l, o...)
 	}}).Build()
-	r := &RestAPIReconciler{Client: c}
+	r := &Reconciler{Client: c}
 	done := restAPIIn("apps", "done", nil)
 	before := &apiv1.BlueGreenStatus{ActiveRevision: "r2", State: apiv1.StateScalingDown}
 	after := &apiv1.BlueGreenStatus{ActiveRevision: "r2", State: apiv1.StateIdle}
 
-	r.wakeQueued(t.Context(), done, before, after)
+	r.WakeQueued(t.Context(), done, before, after)
 	if lists != 0 || len(r.rollouts().wake) != 0 {
 		t.Fatalf("no limit known: %d lists, %d woken", lists, len(r.rollouts().wake))
 	}
 	r.rollouts().limits["apps"] = namespaceLimit{limit: 1}
-	r.wakeQueued(t.Context(), done, before, before) // still holds its slot
+	r.WakeQueued(t.Context(), done, before, before) // still holds its slot
 	if lists != 0 {
 		t.Fatalf("a slot still held: %d lists", lists)
 	}
-	r.wakeQueued(t.Context(), done, before, after)
+	r.WakeQueued(t.Context(), done, before, after)
 	if lists != 1 || len(r.rollouts().wake) != 1 {
 		t.Fatalf("namespace limit: %d lists, %d woken", lists, len(r.rollouts().wake))
 	}
 	if e := <-r.rollouts().wake; e.Object.GetName() != "queued" {
 		t.Errorf("woke %s", e.Object.GetName())
-	}
-}
-
-// TestRolloutsWaitingCountsEachRestAPIOnce: the gauge counts each waiting
-// rollout under its current reason, moves it when the reason changes, and
-// lets it go when the wait ends or the RestAPI is gone.
-func TestRolloutsWaitingCountsEachRestAPIOnce(t *testing.T) {
-	gauge := func(reason string) float64 { return testutil.ToFloat64(rolloutsWaiting.WithLabelValues(reason)) }
-	capacity, image := gauge(apiv1.ReasonWaitingForCapacity), gauge(apiv1.ReasonWaitingForImage)
-	a, b := types.NamespacedName{Namespace: "w", Name: "a"}, types.NamespacedName{Namespace: "w", Name: "b"}
-	setWaiting(a, apiv1.ReasonWaitingForCapacity)
-	setWaiting(a, apiv1.ReasonWaitingForCapacity)
-	setWaiting(b, apiv1.ReasonWaitingForCapacity)
-	if got := gauge(apiv1.ReasonWaitingForCapacity) - capacity; got != 2 {
-		t.Fatalf("two waiting for capacity, counted %v", got)
-	}
-	setWaiting(a, apiv1.ReasonWaitingForImage)
-	if gauge(apiv1.ReasonWaitingForCapacity)-capacity != 1 || gauge(apiv1.ReasonWaitingForImage)-image != 1 {
-		t.Fatal("a reason that changed is not moved")
-	}
-	setWaiting(a, "")
-	forgetMetrics(b)
-	if gauge(apiv1.ReasonWaitingForCapacity) != capacity || gauge(apiv1.ReasonWaitingForImage) != image {
-		t.Fatal("an ended wait or a deleted RestAPI is still counted")
 	}
 }

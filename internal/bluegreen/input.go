@@ -14,32 +14,26 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package controller
+package bluegreen
 
 import (
 	"fmt"
 	"strings"
 	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
+
 	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
-	"github.com/restapi-operator/restapi-operator/internal/bluegreen"
 	"github.com/restapi-operator/restapi-operator/internal/health"
 	"github.com/restapi-operator/restapi-operator/internal/render"
+	"github.com/restapi-operator/restapi-operator/internal/scope"
 )
 
-// allColours are blue, green and the single colour used without blue-green.
-var allColours = []bluegreen.Colour{apiv1.EnvironmentBlue, apiv1.EnvironmentGreen, bluegreen.Legacy}
+// What the decision is taken on, read from the cluster: each colour's
+// Deployments judged by health.Judge, the serving colour, the requests.
 
-// enabledComponents lists the enabled components in promotion order.
-func enabledComponents(rapi *apiv1.RestAPI) []apiv1.ComponentName {
-	var out []apiv1.ComponentName
-	for _, c := range rapi.Spec.Components() {
-		if c.IsEnabled() {
-			out = append(out, c.Name)
-		}
-	}
-	return out
-}
+// allColours are blue, green and the single colour used without blue-green.
+var allColours = []Colour{apiv1.EnvironmentBlue, apiv1.EnvironmentGreen, Legacy}
 
 // colourState summarises one colour's Deployments over the enabled
 // components, each judged (health.Judge) as a colour being prepared: broken,
@@ -48,8 +42,8 @@ func enabledComponents(rapi *apiv1.RestAPI) []apiv1.ComponentName {
 // With spec.blueGreen.previewReplicas it also says whether the colour, if it
 // were being prepared while serving serves, runs more than its preview size
 // (Enlarged) and its full size everywhere (Full).
-func colourState(rapi *apiv1.RestAPI, kids children, colour, serving bluegreen.Colour, now time.Time) bluegreen.ColourState {
-	var st bluegreen.ColourState
+func colourState(rapi *apiv1.RestAPI, kids scope.Children, colour, serving Colour, now time.Time) ColourState {
+	var st ColourState
 	revs := map[string]bool{}
 	complete, ready := true, true
 	var failures, degraded, waits []string
@@ -61,23 +55,23 @@ func colourState(rapi *apiv1.RestAPI, kids children, colour, serving bluegreen.C
 			continue
 		}
 		c := comp.Name
-		d := kids.deployments[render.ColourName(rapi, c, colour)]
+		d := kids.Deployments[render.ColourName(rapi, c, colour)]
 		if d == nil {
 			complete, ready, st.Full = false, false, false
 			continue
 		}
 		st.Exists = true
 		if sizing {
-			full := fullSize(rapi, kids, comp, colour, serving)
+			full := fullSizeOf(rapi, kids, comp, colour, serving)
 			small := render.PreviewReplicas(rapi, full)
-			st.Enlarged = st.Enlarged || (small < full && replicasOf(d) > small)
-			st.Full = st.Full && replicasOf(d) >= full
+			st.Enlarged = st.Enlarged || (small < full && ReplicasOf(d) > small)
+			st.Full = st.Full && ReplicasOf(d) >= full
 		}
 		revs[d.Labels[apiv1.LabelRevision]] = true
 		if d.Spec.Replicas != nil {
 			st.Replicas += *d.Spec.Replicas
 		}
-		o := health.Judge(d, kids.podsOf(d), limits, now)
+		o := health.Judge(d, kids.PodsOf(d), limits, now)
 		if o.Health != apiv1.HealthHealthy || o.Replicas == 0 {
 			ready = false
 		}
@@ -113,18 +107,18 @@ func colourState(rapi *apiv1.RestAPI, kids children, colour, serving bluegreen.C
 	return st
 }
 
-// decisionInput gathers what the blue-green decision needs from the cluster.
-func decisionInput(rapi *apiv1.RestAPI, kids children, now time.Time) bluegreen.Input {
-	bg := rapi.Spec.BlueGreen
-	in := bluegreen.Input{
-		Enabled:          bg.Enabled == nil || *bg.Enabled,
+// InputOf gathers what the blue-green decision needs from the cluster.
+func InputOf(rapi *apiv1.RestAPI, kids scope.Children, now time.Time) Input {
+	bg := &rapi.Spec.BlueGreen
+	in := Input{
+		Enabled:          bg.IsEnabled(),
 		DesiredRevision:  render.Revision(rapi),
-		AutoPromotion:    bg.AutoPromotion == nil || *bg.AutoPromotion,
-		AutoPromoteAfter: seconds(bg.AutoPromotionSeconds, 0),
-		ScaleDownDelay:   seconds(bg.ScaleDownDelaySeconds, 30),
-		ProgressDeadline: time.Duration(orDefault(bg.ProgressDeadlineSeconds, 600)) * time.Second,
-		HealingEnabled:   rapi.Spec.HealthCheck.Healing.Enabled == nil || *rapi.Spec.HealthCheck.Healing.Enabled,
-		States:           map[bluegreen.Colour]bluegreen.ColourState{},
+		AutoPromotion:    bg.AutoPromotes(),
+		AutoPromoteAfter: bg.AutoPromoteAfter(),
+		ScaleDownDelay:   bg.ScaleDownDelay(),
+		ProgressDeadline: bg.ProgressDeadline(),
+		HealingEnabled:   rapi.Spec.HealthCheck.Healing.IsEnabled(),
+		States:           map[Colour]ColourState{},
 		PromoteRequest:   rapi.Annotations[apiv1.AnnotationPromote],
 		AbortRequest:     rapi.Annotations[apiv1.AnnotationAbort],
 		RollbackRequest:  rapi.Annotations[apiv1.AnnotationRollback],
@@ -142,26 +136,26 @@ func decisionInput(rapi *apiv1.RestAPI, kids children, now time.Time) bluegreen.
 			if !c.IsEnabled() {
 				continue
 			}
-			full := fullSize(rapi, kids, c, bluegreen.Other(in.Active), in.Active)
+			full := fullSizeOf(rapi, kids, c, Other(in.Active), in.Active)
 			in.ReducedPreview = in.ReducedPreview || render.PreviewReplicas(rapi, full) < full
 		}
 	}
 	return in
 }
 
-// fullSize is the size a component of a colour being prepared takes traffic
+// fullSizeOf is the size a component of a colour being prepared takes traffic
 // at: what the spec renders, and at least what the serving colour runs
 // (capacity handoff, so an HPA's scale-up is not lost at the switch).
-func fullSize(rapi *apiv1.RestAPI, kids children, c apiv1.Component, colour, serving bluegreen.Colour) int32 {
+func fullSizeOf(rapi *apiv1.RestAPI, kids scope.Children, c apiv1.Component, colour, serving Colour) int32 {
 	return handOff(rapi, kids, c.Name, render.Replicas(rapi, c), colour, serving)
 }
 
 // handOff is the capacity handoff: a colour being prepared starts at least
 // as large as the one serving.
-func handOff(rapi *apiv1.RestAPI, kids children, name apiv1.ComponentName, size int32, colour, serving bluegreen.Colour) int32 {
+func handOff(rapi *apiv1.RestAPI, kids scope.Children, name apiv1.ComponentName, size int32, colour, serving Colour) int32 {
 	if colour != serving {
-		if d := kids.deployments[render.ColourName(rapi, name, serving)]; d != nil && replicasOf(d) > size {
-			return replicasOf(d)
+		if d := kids.Deployments[render.ColourName(rapi, name, serving)]; d != nil && ReplicasOf(d) > size {
+			return ReplicasOf(d)
 		}
 	}
 	return size
@@ -169,18 +163,18 @@ func handOff(rapi *apiv1.RestAPI, kids children, name apiv1.ComponentName, size 
 
 // activeColour is the colour that serves: status.activeEnvironment, or, when
 // status says nothing (it was lost), the colour every stable Service selects.
-func activeColour(rapi *apiv1.RestAPI, kids children) (bluegreen.Colour, bool) {
+func activeColour(rapi *apiv1.RestAPI, kids scope.Children) (Colour, bool) {
 	if a := rapi.Status.ActiveEnvironment; a != "" {
 		return a, true
 	}
-	var seen bluegreen.Colour
-	for i, c := range enabledComponents(rapi) {
-		svc := kids.services[render.ChildName(rapi, c)]
+	var seen Colour
+	for i, c := range rapi.Spec.EnabledComponents() {
+		svc := kids.Services[render.ChildName(rapi, c)]
 		if svc == nil {
 			return "", false
 		}
-		colour := bluegreen.Colour(svc.Spec.Selector[apiv1.LabelEnvironment])
-		if colour == bluegreen.Legacy || (i > 0 && colour != seen) {
+		colour := Colour(svc.Spec.Selector[apiv1.LabelEnvironment])
+		if colour == Legacy || (i > 0 && colour != seen) {
 			return "", false
 		}
 		seen = colour
@@ -188,16 +182,10 @@ func activeColour(rapi *apiv1.RestAPI, kids children) (bluegreen.Colour, bool) {
 	return seen, seen != ""
 }
 
-func seconds(v *int32, def int32) time.Duration {
-	if v == nil {
-		return time.Duration(def) * time.Second
+// ReplicasOf is a Deployment's replicas (the API server's default: 1).
+func ReplicasOf(d *appsv1.Deployment) int32 {
+	if d.Spec.Replicas == nil {
+		return 1
 	}
-	return time.Duration(*v) * time.Second
-}
-
-func orDefault(v, def int32) int32 {
-	if v == 0 {
-		return def
-	}
-	return v
+	return *d.Spec.Replicas
 }

@@ -14,7 +14,7 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package controller
+package bluegreen
 
 import (
 	"context"
@@ -32,11 +32,10 @@ import (
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 
 	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
-	"github.com/restapi-operator/restapi-operator/internal/bluegreen"
 )
 
-// The manager's side of the rollout queue (the order itself is
-// bluegreen.TakeTurn, from the RestAPIs' status in the cache): the
+// The manager's side of the rollout queue (the order itself is TakeTurn,
+// queue.go, from the RestAPIs' status in the cache): the
 // rollouts it admitted that the cache may not show yet, the namespaces'
 // limits as last read, and waking the queued rollouts nearest the front
 // when a slot frees.
@@ -45,13 +44,13 @@ import (
 // shows it (a status write is in the cache within moments).
 const reservationTTL = time.Minute
 
-// namespaceLimitTTL is how long a namespace's limit, read with a GET, is
+// NamespaceLimitTTL is how long a namespace's limit, read with a GET, is
 // used before it is read again.
-const namespaceLimitTTL = 10 * time.Second
+const NamespaceLimitTTL = 10 * time.Second
 
 // wakeExtra is how many queued rollouts beyond the free slots are looked at
 // again when a slot frees, so that the positions nearest the front are
-// exact (the others refresh every bluegreen.QueueRecheck).
+// exact (the others refresh every QueueRecheck).
 const wakeExtra = 10
 
 type rolloutQueue struct {
@@ -68,7 +67,7 @@ type namespaceLimit struct {
 }
 
 // rollouts is the reconciler's rollout queue, made on first use.
-func (r *RestAPIReconciler) rollouts() *rolloutQueue {
+func (r *Reconciler) rollouts() *rolloutQueue {
 	r.queueOnce.Do(func() {
 		r.queue = &rolloutQueue{admitted: map[types.NamespacedName]time.Time{}, limits: map[string]namespaceLimit{},
 			wake: make(chan event.GenericEvent, 1024)}
@@ -77,14 +76,14 @@ func (r *RestAPIReconciler) rollouts() *rolloutQueue {
 }
 
 // namespaceLimit is a namespace's apps.restapi.dev/max-concurrent-rollouts
-// (0: none), read around the cache at most every namespaceLimitTTL and only
+// (0: none), read around the cache at most every NamespaceLimitTTL and only
 // when a rollout is about to start: the operator watches no Namespaces.
-func (r *RestAPIReconciler) namespaceLimit(ctx context.Context, ns string, now time.Time) (int, error) {
+func (r *Reconciler) namespaceLimit(ctx context.Context, ns string, now time.Time) (int, error) {
 	q := r.rollouts()
 	q.mu.Lock()
 	l, ok := q.limits[ns]
 	q.mu.Unlock()
-	if ok && now.Sub(l.read) < namespaceLimitTTL {
+	if ok && now.Sub(l.read) < NamespaceLimitTTL {
 		return l.limit, nil
 	}
 	var n metav1.PartialObjectMetadata
@@ -115,15 +114,15 @@ func (r *RestAPIReconciler) namespaceLimit(ctx context.Context, ns string, now t
 // startsRollout reports whether the decision about to be taken may start
 // preparing a preview: blue-green is on, no rollout holds a slot already,
 // and the spec asks for a revision that neither serves nor was aborted.
-func startsRollout(rapi *apiv1.RestAPI, in bluegreen.Input) bool {
+func startsRollout(rapi *apiv1.RestAPI, in Input) bool {
 	bg := rapi.Status.BlueGreen
-	return in.Enabled && bg != nil && bg.ActiveRevision != "" && !bluegreen.HoldsSlot(bg) &&
+	return in.Enabled && bg != nil && bg.ActiveRevision != "" && !HoldsSlot(bg) &&
 		in.DesiredRevision != bg.ActiveRevision && in.DesiredRevision != bg.AbortedRevision
 }
 
 // turn is the RestAPI's place in the rollout queue; nil when no limit
 // applies or it starts no rollout.
-func (r *RestAPIReconciler) turn(ctx context.Context, rapi *apiv1.RestAPI, in bluegreen.Input) (*bluegreen.Turn, error) {
+func (r *Reconciler) turn(ctx context.Context, rapi *apiv1.RestAPI, in Input) (*Turn, error) {
 	key := client.ObjectKeyFromObject(rapi)
 	if !startsRollout(rapi, in) {
 		r.rollouts().release(key)
@@ -141,13 +140,13 @@ func (r *RestAPIReconciler) turn(ctx context.Context, rapi *apiv1.RestAPI, in bl
 		opts = append(opts, client.InNamespace(rapi.Namespace))
 	}
 	var list apiv1.RestAPIList
-	if err := r.List(ctx, &list, append(opts, client.UnsafeDisableDeepCopy)...); err != nil {
+	if err := r.Client.List(ctx, &list, append(opts, client.UnsafeDisableDeepCopy)...); err != nil {
 		return nil, err
 	}
-	cluster := bluegreen.Scope{Name: "cluster-wide (--max-concurrent-rollouts)", Limit: r.MaxConcurrentRollouts}
-	inNS := bluegreen.Scope{Name: fmt.Sprintf("in namespace %s (%s)", rapi.Namespace, apiv1.AnnotationMaxConcurrentRollouts), Limit: nsLimit}
-	me := bluegreen.Entry{Namespace: rapi.Namespace, Name: rapi.Name, QueuedAt: in.Now}
-	if at, ok := bluegreen.Queued(rapi.Status.BlueGreen); ok {
+	cluster := Scope{Name: "cluster-wide (--max-concurrent-rollouts)", Limit: r.MaxConcurrentRollouts}
+	inNS := Scope{Name: fmt.Sprintf("in namespace %s (%s)", rapi.Namespace, apiv1.AnnotationMaxConcurrentRollouts), Limit: nsLimit}
+	me := Entry{Namespace: rapi.Namespace, Name: rapi.Name, QueuedAt: in.Now}
+	if at, ok := Queued(rapi.Status.BlueGreen); ok {
 		me.QueuedAt = at
 	}
 	r.rollouts().mu.Lock()
@@ -158,7 +157,7 @@ func (r *RestAPIReconciler) turn(ctx context.Context, rapi *apiv1.RestAPI, in bl
 			continue
 		}
 		preparing, queued := r.rollouts().classify(k, o.Status.BlueGreen, in.Now)
-		for _, s := range []*bluegreen.Scope{&cluster, &inNS} {
+		for _, s := range []*Scope{&cluster, &inNS} {
 			if s == &inNS && o.Namespace != rapi.Namespace {
 				continue
 			}
@@ -169,7 +168,7 @@ func (r *RestAPIReconciler) turn(ctx context.Context, rapi *apiv1.RestAPI, in bl
 			}
 		}
 	}
-	t := bluegreen.TakeTurn(me, cluster, inNS)
+	t := TakeTurn(me, cluster, inNS)
 	if t.Admitted {
 		r.rollouts().admitted[key] = in.Now
 	}
@@ -180,8 +179,8 @@ func (r *RestAPIReconciler) turn(ctx context.Context, rapi *apiv1.RestAPI, in bl
 // classify says whether another RestAPI holds a slot (its status says so,
 // or this manager admitted it and the cache does not show it yet) or waits
 // in the queue. Called with q.mu held.
-func (q *rolloutQueue) classify(k types.NamespacedName, bg *apiv1.BlueGreenStatus, now time.Time) (bool, *bluegreen.Entry) {
-	if bluegreen.HoldsSlot(bg) {
+func (q *rolloutQueue) classify(k types.NamespacedName, bg *apiv1.BlueGreenStatus, now time.Time) (bool, *Entry) {
+	if HoldsSlot(bg) {
 		delete(q.admitted, k) // the cache shows it: nothing left to remember
 		return true, nil
 	}
@@ -191,11 +190,18 @@ func (q *rolloutQueue) classify(k types.NamespacedName, bg *apiv1.BlueGreenStatu
 		}
 		delete(q.admitted, k)
 	}
-	if at, ok := bluegreen.Queued(bg); ok {
-		return false, &bluegreen.Entry{Namespace: k.Namespace, Name: k.Name, QueuedAt: at}
+	if at, ok := Queued(bg); ok {
+		return false, &Entry{Namespace: k.Namespace, Name: k.Name, QueuedAt: at}
 	}
 	return false, nil
 }
+
+// Forget forgets what the queue holds of a RestAPI that is gone.
+func (r *Reconciler) Forget(key types.NamespacedName) { r.rollouts().release(key) }
+
+// Wake is where queued rollouts to look at again are sent: a source of the
+// controller.
+func (r *Reconciler) Wake() <-chan event.GenericEvent { return r.rollouts().wake }
 
 // release forgets an admission of a RestAPI that starts no rollout.
 func (q *rolloutQueue) release(key types.NamespacedName) {
@@ -204,10 +210,11 @@ func (q *rolloutQueue) release(key types.NamespacedName) {
 	q.mu.Unlock()
 }
 
-// wakeQueued looks again, now, at the queued rollouts nearest the front
-// once a RestAPI gave its slot up: its rollout is over.
-func (r *RestAPIReconciler) wakeQueued(ctx context.Context, rapi *apiv1.RestAPI, before, after *apiv1.BlueGreenStatus) {
-	if !bluegreen.HoldsSlot(before) || bluegreen.HoldsSlot(after) {
+// WakeQueued looks again, now, at the queued rollouts nearest the front
+// once a RestAPI gave its slot up (its rollout is over): called after the
+// status that says so is written, with the status before and after.
+func (r *Reconciler) WakeQueued(ctx context.Context, rapi *apiv1.RestAPI, before, after *apiv1.BlueGreenStatus) {
+	if !HoldsSlot(before) || HoldsSlot(after) {
 		return
 	}
 	r.rollouts().release(client.ObjectKeyFromObject(rapi))
@@ -217,7 +224,7 @@ func (r *RestAPIReconciler) wakeQueued(ctx context.Context, rapi *apiv1.RestAPI,
 		// Only a namespace limit can hold rollouts back, and a rollout was
 		// queued only after that limit was read: with none known, nothing
 		// waits (after a restart, queued rollouts look again within
-		// bluegreen.QueueRecheck), and a slot freed costs no list.
+		// QueueRecheck), and a slot freed costs no list.
 		r.rollouts().mu.Lock()
 		limit = r.rollouts().limits[rapi.Namespace].limit
 		r.rollouts().mu.Unlock()
@@ -227,19 +234,19 @@ func (r *RestAPIReconciler) wakeQueued(ctx context.Context, rapi *apiv1.RestAPI,
 		opts = append(opts, client.InNamespace(rapi.Namespace))
 	}
 	var list apiv1.RestAPIList
-	if err := r.List(ctx, &list, append(opts, client.UnsafeDisableDeepCopy)...); err != nil {
-		return // each queued rollout looks again within bluegreen.QueueRecheck
+	if err := r.Client.List(ctx, &list, append(opts, client.UnsafeDisableDeepCopy)...); err != nil {
+		return // each queued rollout looks again within QueueRecheck
 	}
-	var queue []bluegreen.Entry
+	var queue []Entry
 	for i := range list.Items {
-		if at, ok := bluegreen.Queued(list.Items[i].Status.BlueGreen); ok {
-			queue = append(queue, bluegreen.Entry{Namespace: list.Items[i].Namespace, Name: list.Items[i].Name, QueuedAt: at})
+		if at, ok := Queued(list.Items[i].Status.BlueGreen); ok {
+			queue = append(queue, Entry{Namespace: list.Items[i].Namespace, Name: list.Items[i].Name, QueuedAt: at})
 		}
 	}
-	for _, e := range bluegreen.Front(queue, max(limit, 1)+wakeExtra) {
+	for _, e := range Front(queue, max(limit, 1)+wakeExtra) {
 		select {
 		case r.rollouts().wake <- event.GenericEvent{Object: &apiv1.RestAPI{ObjectMeta: metav1.ObjectMeta{Namespace: e.Namespace, Name: e.Name}}}:
-		default: // full: they look again within bluegreen.QueueRecheck
+		default: // full: they look again within QueueRecheck
 		}
 	}
 }

@@ -1,0 +1,50 @@
+/*
+Copyright 2026 The RestAPI Operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package metrics
+
+import (
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"k8s.io/apimachinery/pkg/types"
+
+	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
+)
+
+// TestRolloutsWaitingCountsEachRestAPIOnce: the gauge counts each waiting
+// rollout under its current reason, moves it when the reason changes, and
+// lets it go when the wait ends or the RestAPI is gone.
+func TestRolloutsWaitingCountsEachRestAPIOnce(t *testing.T) {
+	gauge := func(reason string) float64 { return testutil.ToFloat64(RolloutsWaiting.WithLabelValues(reason)) }
+	capacity, image := gauge(apiv1.ReasonWaitingForCapacity), gauge(apiv1.ReasonWaitingForImage)
+	a, b := types.NamespacedName{Namespace: "w", Name: "a"}, types.NamespacedName{Namespace: "w", Name: "b"}
+	SetWaiting(a, apiv1.ReasonWaitingForCapacity)
+	SetWaiting(a, apiv1.ReasonWaitingForCapacity)
+	SetWaiting(b, apiv1.ReasonWaitingForCapacity)
+	if got := gauge(apiv1.ReasonWaitingForCapacity) - capacity; got != 2 {
+		t.Fatalf("two waiting for capacity, counted %v", got)
+	}
+	SetWaiting(a, apiv1.ReasonWaitingForImage)
+	if gauge(apiv1.ReasonWaitingForCapacity)-capacity != 1 || gauge(apiv1.ReasonWaitingForImage)-image != 1 {
+		t.Fatal("a reason that changed is not moved")
+	}
+	SetWaiting(a, "")
+	Forget(b)
+	if gauge(apiv1.ReasonWaitingForCapacity) != capacity || gauge(apiv1.ReasonWaitingForImage) != image {
+		t.Fatal("an ended wait or a deleted RestAPI is still counted")
+	}
+}

@@ -1,0 +1,213 @@
+/*
+Copyright 2026 The RestAPI Operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package scope
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+
+	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
+	"github.com/restapi-operator/restapi-operator/internal/childcache"
+	"github.com/restapi-operator/restapi-operator/internal/render"
+)
+
+// Children are the objects in the cache that a RestAPI controls, by name,
+// and the Pods of its Deployments (read only).
+type Children struct {
+	Deployments map[string]*appsv1.Deployment
+	Services    map[string]*corev1.Service
+	ConfigMaps  map[string]*corev1.ConfigMap
+	HPAs        map[string]*autoscalingv2.HorizontalPodAutoscaler
+	NetPols     map[string]*networkingv1.NetworkPolicy
+	PDBs        map[string]*policyv1.PodDisruptionBudget
+	// Claims are the PersistentVolumeClaims labelled as this RestAPI's: they
+	// have no owner (the data outlives the RestAPI) and are never deleted.
+	Claims map[string]*corev1.PersistentVolumeClaim
+	Pods   []corev1.Pod
+}
+
+// NewChildren are no children: every map made, for the phases to fill.
+func NewChildren() Children {
+	return Children{
+		Deployments: map[string]*appsv1.Deployment{}, Services: map[string]*corev1.Service{},
+		ConfigMaps: map[string]*corev1.ConfigMap{}, HPAs: map[string]*autoscalingv2.HorizontalPodAutoscaler{},
+		NetPols: map[string]*networkingv1.NetworkPolicy{}, PDBs: map[string]*policyv1.PodDisruptionBudget{},
+		Claims: map[string]*corev1.PersistentVolumeClaim{},
+	}
+}
+
+// InstanceIndex indexes the cached children by the RestAPI they belong to
+// (their instance label), so listing one RestAPI's children reads only
+// those, not every managed object in the namespace.
+const InstanceIndex = "restapi.instance"
+
+// IndexInstance is the InstanceIndex function.
+func IndexInstance(o client.Object) []string {
+	if v, ok := o.GetLabels()[apiv1.LabelInstance]; ok {
+		return []string{v}
+	}
+	return nil
+}
+
+// ReadChildren lists, from the cache, every child the RestAPI controls:
+// once per reconcile, through childcache.Reader.
+func ReadChildren(ctx context.Context, c client.Reader, rapi *apiv1.RestAPI) (Children, error) {
+	opts := []client.ListOption{client.InNamespace(rapi.Namespace), client.MatchingFields{InstanceIndex: rapi.Name},
+		client.MatchingLabels(render.InstanceLabels(rapi))}
+	var deps appsv1.DeploymentList
+	var svcs corev1.ServiceList
+	var cms corev1.ConfigMapList
+	var hpas autoscalingv2.HorizontalPodAutoscalerList
+	var pods corev1.PodList
+	var claims corev1.PersistentVolumeClaimList
+	var netpols networkingv1.NetworkPolicyList
+	var pdbs policyv1.PodDisruptionBudgetList
+	for _, l := range []client.ObjectList{&deps, &svcs, &cms, &hpas, &pods, &claims, &netpols, &pdbs} {
+		if err := (childcache.Reader{Reader: c}).List(ctx, l, opts...); err != nil {
+			return Children{}, fmt.Errorf("listing children of %s: %w", rapi.Name, err)
+		}
+	}
+	kids := Children{
+		Deployments: controlled(rapi, deps.Items),
+		Services:    controlled(rapi, svcs.Items),
+		ConfigMaps:  controlled(rapi, cms.Items),
+		HPAs:        controlled(rapi, hpas.Items),
+		NetPols:     controlled(rapi, netpols.Items),
+		PDBs:        controlled(rapi, pdbs.Items),
+		Pods:        pods.Items,
+		Claims:      map[string]*corev1.PersistentVolumeClaim{},
+	}
+	for i := range claims.Items {
+		kids.Claims[claims.Items[i].Name] = &claims.Items[i]
+	}
+	return kids, nil
+}
+
+// controlled indexes by name the items whose controller is rapi.
+func controlled[T any, PT interface {
+	*T
+	metav1.Object
+}](rapi *apiv1.RestAPI, items []T) map[string]PT {
+	out := make(map[string]PT, len(items))
+	for i := range items {
+		obj := PT(&items[i])
+		if metav1.IsControlledBy(obj, rapi) {
+			out[obj.GetName()] = obj
+		}
+	}
+	return out
+}
+
+// Live is the child of that name in m, or nil (a nil interface, not a nil
+// pointer in one) when there is none: the live argument of Scope.Apply.
+func Live[T client.Object](m map[string]T, name string) client.Object {
+	if o, ok := m[name]; ok {
+		return o
+	}
+	return nil
+}
+
+// PodsOf returns the Pods of a Deployment's current template: same
+// component, same colour (none for the single-colour Deployments), same
+// revision.
+func (k Children) PodsOf(d *appsv1.Deployment) []corev1.Pod {
+	if d == nil {
+		return nil
+	}
+	want := d.Spec.Template.Labels
+	var out []corev1.Pod
+	for _, p := range k.Pods {
+		l := p.Labels
+		if l[apiv1.LabelComponent] == want[apiv1.LabelComponent] && l[apiv1.LabelEnvironment] == want[apiv1.LabelEnvironment] &&
+			l[apiv1.LabelRevision] == want[apiv1.LabelRevision] {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// Owned lists every child the cleanup may delete, sorted by kind and name
+// (claims are never deleted: they hold the repository's data).
+func (k Children) Owned() []client.Object {
+	var out []client.Object
+	out = appendAll(out, k.Services)
+	out = appendAll(out, k.Deployments)
+	out = appendAll(out, k.ConfigMaps)
+	out = appendAll(out, k.HPAs)
+	out = appendAll(out, k.NetPols)
+	out = appendAll(out, k.PDBs)
+	return out
+}
+
+func appendAll[T client.Object](out []client.Object, m map[string]T) []client.Object {
+	start := len(out)
+	for _, o := range m {
+		out = append(out, o)
+	}
+	slices.SortFunc(out[start:], func(a, b client.Object) int { return strings.Compare(a.GetName(), b.GetName()) })
+	return out
+}
+
+// Applied replaces the copy of a Deployment or an HPA this reconcile
+// created or updated with the API server's answer, which the apply left in
+// the apply configuration, so that status describes it as written (a new
+// generation not yet observed), not as the cache last saw it.
+func (k Children) Applied(desired any, res Result) {
+	if res != Created && res != Updated {
+		return
+	}
+	name := NameOf(desired)
+	switch KindOfApply(desired) {
+	case "Deployment":
+		if d, err := decode[appsv1.Deployment](desired); err == nil {
+			k.Deployments[name] = d
+		}
+	case "HorizontalPodAutoscaler":
+		if h, err := decode[autoscalingv2.HorizontalPodAutoscaler](desired); err == nil {
+			k.HPAs[name] = h
+		}
+	}
+}
+
+// forget drops a deleted child.
+func (k Children) forget(o client.Object) {
+	if _, ok := o.(*appsv1.Deployment); ok {
+		delete(k.Deployments, o.GetName())
+	}
+}
+
+// decode decodes an apply configuration (as the API server answered it)
+// into the object.
+func decode[T any](ac any) (*T, error) {
+	b, err := json.Marshal(ac)
+	if err != nil {
+		return nil, err
+	}
+	var obj T
+	return &obj, json.Unmarshal(b, &obj)
+}

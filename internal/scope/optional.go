@@ -1,0 +1,116 @@
+/*
+Copyright 2026 The RestAPI Operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package scope
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
+)
+
+// OptionalKindRecheck is how often a RestAPI that asks for a kind whose CRD
+// is missing is looked at again.
+const OptionalKindRecheck = 5 * time.Minute
+
+// OptionalKind is a kind whose CRD comes with another project (the VPA, the
+// Prometheus Operator), created per component when the spec asks for it.
+type OptionalKind struct {
+	GVK schema.GroupVersionKind
+	// Condition reports it: present while asked for or while objects of it
+	// may be left.
+	Condition string
+	// ActiveReason, ConflictReason: the condition's reasons when every
+	// object is in place, and when a name is taken.
+	ActiveReason, ConflictReason string
+	// Missing tells a person what to install.
+	Missing string
+}
+
+// SyncOptional writes the desired objects of an optional kind (none when
+// not wanted), deletes the RestAPI's others, and sets the kind's condition.
+// Without the CRD it says so in the condition and looks again every few
+// minutes; nothing fails. active is the condition's message when all is in
+// place.
+func (s *Scope) SyncOptional(ctx context.Context, k OptionalKind, wanted bool, desired []*unstructured.Unstructured, active string) {
+	had := meta.FindStatusCondition(s.RestAPI.Status.Conditions, k.Condition) != nil
+	if !wanted && !had {
+		return
+	}
+	installed, err := s.Writer.Installed(k.GVK)
+	if err != nil {
+		s.Fail(err) // the condition stays as it was
+		return
+	}
+	if !installed {
+		if !wanted {
+			meta.RemoveStatusCondition(&s.Status.Conditions, k.Condition)
+			return
+		}
+		s.RequeueAfter(OptionalKindRecheck)
+		s.SetCondition(metav1.Condition{Type: k.Condition, Status: metav1.ConditionFalse, Reason: apiv1.ReasonCRDNotInstalled, Message: k.Missing})
+		return
+	}
+	live, err := s.Writer.ListOwned(ctx, k.GVK)
+	if err != nil {
+		s.Fail(fmt.Errorf("listing %ss: %w", k.GVK.Kind, err))
+		return
+	}
+	byName := map[string]*unstructured.Unstructured{}
+	for _, o := range live {
+		byName[o.GetName()] = o
+	}
+	failed := len(s.errs)
+	// A name taken is this kind's condition, not a conflict of the
+	// RestAPI's own children: the application runs without it.
+	var taken []string
+	for _, d := range desired {
+		name := d.GetName()
+		s.Keep(k.GVK.Kind, name)
+		res, err := s.Writer.Apply(ctx, Live(byName, name), d)
+		if res == Conflict {
+			taken = append(taken, name)
+			continue
+		}
+		s.Record(k.GVK.Kind, name, res, err)
+	}
+	objs := make([]client.Object, 0, len(live))
+	for _, o := range live {
+		objs = append(objs, o)
+	}
+	s.DeleteUnkept(ctx, objs)
+
+	switch {
+	case !wanted:
+		if len(s.errs) == failed {
+			meta.RemoveStatusCondition(&s.Status.Conditions, k.Condition) // removed: the condition goes with them
+		}
+	case len(taken) > 0:
+		s.SetCondition(metav1.Condition{Type: k.Condition, Status: metav1.ConditionFalse, Reason: k.ConflictReason,
+			Message: fmt.Sprintf("%ss %s already exist and are not owned by this RestAPI; delete or rename them", k.GVK.Kind, strings.Join(taken, ", "))})
+	default:
+		s.SetCondition(metav1.Condition{Type: k.Condition, Status: metav1.ConditionTrue, Reason: k.ActiveReason, Message: active})
+	}
+}

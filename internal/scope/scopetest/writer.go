@@ -1,0 +1,99 @@
+/*
+Copyright 2026 The RestAPI Operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package scopetest gives the sub-reconcilers' tests a scope.Writer that
+// writes nothing and records every call, and a scope for a RestAPI.
+package scopetest
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
+	"github.com/restapi-operator/restapi-operator/internal/scope"
+)
+
+// Writer is a scope.Writer that records what it is asked to do.
+type Writer struct {
+	// Results answers Apply for a "Kind/name" (default: Created when
+	// there is no live object, Updated otherwise).
+	Results map[string]scope.Result
+	// Errors fails the writes of a "Kind/name" (ApplyAs: "owner:Kind/name").
+	Errors map[string]error
+	// Kinds are the optional kinds installed, and their objects.
+	Kinds map[schema.GroupVersionKind][]*unstructured.Unstructured
+
+	// Applied, AppliedAs and Deleted record the calls, as "Kind/name"
+	// (AppliedAs: "owner:Kind/name").
+	Applied, AppliedAs, Deleted []string
+}
+
+var _ scope.Writer = &Writer{}
+
+// Apply records the apply and answers as Results says.
+func (w *Writer) Apply(_ context.Context, live client.Object, desired any) (scope.Result, error) {
+	key := scope.KindOfApply(desired) + "/" + scope.NameOf(desired)
+	w.Applied = append(w.Applied, key)
+	if err := w.Errors[key]; err != nil {
+		return scope.Unchanged, err
+	}
+	if res, ok := w.Results[key]; ok {
+		return res, nil
+	}
+	if live == nil {
+		return scope.Created, nil
+	}
+	return scope.Updated, nil
+}
+
+// ApplyAs records the apply.
+func (w *Writer) ApplyAs(_ context.Context, owner string, desired runtime.ApplyConfiguration) error {
+	key := owner + ":" + scope.KindOfApply(desired) + "/" + scope.NameOf(desired)
+	w.AppliedAs = append(w.AppliedAs, key)
+	return w.Errors[key]
+}
+
+// Delete records the delete.
+func (w *Writer) Delete(_ context.Context, o client.Object) error {
+	key := scope.KindOf(o) + "/" + o.GetName()
+	w.Deleted = append(w.Deleted, key)
+	return w.Errors[key]
+}
+
+// Installed says whether Kinds has the kind.
+func (w *Writer) Installed(gvk schema.GroupVersionKind) (bool, error) {
+	_, ok := w.Kinds[gvk]
+	return ok, nil
+}
+
+// ListOwned returns the kind's objects in Kinds.
+func (w *Writer) ListOwned(_ context.Context, gvk schema.GroupVersionKind) ([]*unstructured.Unstructured, error) {
+	if _, ok := w.Kinds[gvk]; !ok {
+		return nil, fmt.Errorf("no kind %s", gvk)
+	}
+	return w.Kinds[gvk], nil
+}
+
+// Scope is a scope of rapi with no children, at now, writing through w.
+func Scope(rapi *apiv1.RestAPI, w *Writer, now time.Time) *scope.Scope {
+	return scope.New(rapi, scope.NewChildren(), now, w)
+}
