@@ -149,7 +149,7 @@ func (d *decider) decide() {
 		if d.rollback(active, idle, apiv1.ReasonRolledBack, "on request") {
 			return
 		}
-		d.event(true, "RollbackRefused", "Rollback", "Cannot roll back from revision %s: the previous revision is no longer warm in %s; apply its spec to deploy it again",
+		d.event(true, apiv1.EventRollbackRefused, "Rollback", "Cannot roll back from revision %s: the previous revision is no longer warm in %s; apply its spec to deploy it again",
 			activeRev, idle)
 	}
 
@@ -194,7 +194,7 @@ func (d *decider) steady(active, idle Colour) {
 			return
 		}
 		d.plan.Deployed = true
-		d.event(false, "Deployed", "Deploy", "Revision %s serves from %s", in.DesiredRevision, active)
+		d.event(false, apiv1.EventDeployed, "Deploy", "Revision %s serves from %s", in.DesiredRevision, active)
 	}
 	other := in.States[idle]
 	warmUntil := time.Time{}
@@ -209,7 +209,7 @@ func (d *decider) steady(active, idle Colour) {
 	case other.Replicas > 0:
 		d.plan.Actions[idle] = ScaleDown
 		if d.st.State == apiv1.StateScalingDown {
-			d.event(false, "ScaledDown", "ScaleDown", "Scaled %s (revision %s) down to zero", idle, other.Revision)
+			d.event(false, apiv1.EventScaledDown, "ScaleDown", "Scaled %s (revision %s) down to zero", idle, other.Revision)
 		}
 		d.st.State = apiv1.StateIdle
 		d.st.Message = fmt.Sprintf("revision %s serves from %s", in.DesiredRevision, active)
@@ -292,7 +292,7 @@ func (d *decider) promote(active, idle Colour) {
 		d.st.Message = warmMessage(in.DesiredRevision, idle, active, d.st.PreviousRevision, in.Now.Add(in.ScaleDownDelay))
 		d.requeue(in.Now.Add(in.ScaleDownDelay))
 	}
-	d.transition(Promotion, false, "Promoted", "Promote", "Switched traffic from %s to %s: revision %s serves", describe(active), idle, in.DesiredRevision)
+	d.transition(Promotion, false, apiv1.EventPromoted, "Promote", "Switched traffic from %s to %s: revision %s serves", describe(active), idle, in.DesiredRevision)
 }
 
 // abort stops preparing the idle colour; traffic never moved.
@@ -359,7 +359,7 @@ func decideDisabled(in Input) Plan {
 		for _, c := range Colours {
 			p.Actions[c] = Delete
 		}
-		p.Events = append(p.Events, Event{Reason: "BlueGreenDisabled", Action: "Migrate",
+		p.Events = append(p.Events, Event{Reason: apiv1.EventBlueGreenDisabled, Action: "Migrate",
 			Message: "Blue-green is off: the single-colour Deployments serve; removed the colours"})
 		return p
 	}

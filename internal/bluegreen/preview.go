@@ -48,7 +48,7 @@ func (d *decider) prepare(active, idle Colour) {
 		}
 		d.clearPreview()
 		d.st.PreviewRevision, d.st.PreviewStartedAt = desired, d.now()
-		d.event(false, "Deploying", "Deploy", "Deploying revision %s to %s (preview)%s", desired, idle, queued)
+		d.event(false, apiv1.EventDeploying, "Deploy", "Deploying revision %s to %s (preview)%s", desired, idle, queued)
 	}
 	ready := other.Revision == desired && other.Ready && !other.Failed
 	// A smaller preview being scaled to full size before its switch stays

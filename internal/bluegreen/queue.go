@@ -151,7 +151,7 @@ func (d *decider) queued(active, idle Colour) {
 	in := d.in
 	if _, ok := Queued(&in.Status); !ok {
 		d.st.QueuedAt = d.now()
-		d.event(false, string(apiv1.StateQueued), "Deploy", "Revision %s is queued: %s", in.DesiredRevision, in.Turn.Why)
+		d.event(false, apiv1.EventQueued, "Deploy", "Revision %s is queued: %s", in.DesiredRevision, in.Turn.Why)
 	}
 	pos := in.Turn.Position
 	d.st.QueuePosition = &pos

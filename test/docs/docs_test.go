@@ -66,6 +66,29 @@ func TestEveryReasonIsExplained(t *testing.T) {
 	}
 }
 
+// TestEveryEventReasonIsListed: the reasons of the Events no condition
+// carries are constants of api/v1alpha1/conditions.go, and
+// docs/observability.md lists every one.
+func TestEveryEventReasonIsListed(t *testing.T) {
+	guide, err := os.ReadFile(filepath.Join(root, "docs", "observability.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := os.ReadFile(filepath.Join(root, "api", "v1alpha1", "conditions.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	reasons := regexp.MustCompile(`(?m)^\s*Event[A-Za-z]+\s*=\s*"([A-Za-z]+)"`).FindAllStringSubmatch(string(src), -1)
+	if len(reasons) < 10 {
+		t.Fatalf("found only %d event reasons: the scan is broken", len(reasons))
+	}
+	for _, r := range reasons {
+		if !strings.Contains(string(guide), "`"+r[1]+"`") {
+			t.Errorf("event reason %s is not listed in docs/observability.md", r[1])
+		}
+	}
+}
+
 func TestEveryFlagIsDocumented(t *testing.T) {
 	guide, err := os.ReadFile(filepath.Join(root, "docs", "operating.md"))
 	if err != nil {

@@ -33,10 +33,10 @@ import (
 
 var root = filepath.Join("..", "..")
 
-// operatorMetrics are the metric names internal/controller/metrics.go defines.
+// operatorMetrics are the metric names internal/metrics/metrics.go defines.
 func operatorMetrics(t *testing.T) map[string]bool {
 	t.Helper()
-	src, err := os.ReadFile(filepath.Join(root, "internal", "controller", "metrics.go"))
+	src, err := os.ReadFile(filepath.Join(root, "internal", "metrics", "metrics.go"))
 	if err != nil {
 		t.Fatal(err)
 	}
