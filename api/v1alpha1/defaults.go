@@ -48,6 +48,15 @@ func (b *BlueGreenSpec) ProgressDeadline() time.Duration {
 // (default true).
 func (h *HealingSpec) IsEnabled() bool { return h.Enabled == nil || *h.Enabled }
 
+// IsEnabled reports whether probes are rendered (default true).
+func (h *HealthCheckSpec) IsEnabled() bool { return h.Enabled == nil || *h.Enabled }
+
+// IsEnabled reports whether the components expose metrics (default true).
+func (m *MetricsSpec) IsEnabled() bool { return m.Enabled == nil || *m.Enabled }
+
+// IsEnabled reports whether NetworkPolicies are written (default true).
+func (n *NetworkPolicySpec) IsEnabled() bool { return n.Enabled == nil || *n.Enabled }
+
 // Lead is how long before a predicted peak its floor is raised (default
 // 15 minutes).
 func (p *PredictiveScalingSpec) Lead() time.Duration {

@@ -232,7 +232,7 @@ func PodTemplate(r *apiv1.RestAPI, s Settings, colour apiv1.Environment, configH
 		labels[apiv1.LabelRevision] = revision
 	}
 	annotations := map[string]string{apiv1.AnnotationConfigHash: configHash}
-	if m := r.Spec.Observability.Metrics; m.Enabled == nil || *m.Enabled {
+	if m := r.Spec.Observability.Metrics; m.IsEnabled() {
 		annotations["prometheus.io/scrape"] = "true"
 		annotations["prometheus.io/port"] = strconv.Itoa(int(s.Port))
 		annotations["prometheus.io/path"] = orString(m.Path, "/metrics")

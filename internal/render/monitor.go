@@ -28,8 +28,7 @@ var PodMonitorGroupVersionKind = schema.GroupVersionKind{Group: "monitoring.core
 
 // PodMonitorsWanted reports whether the spec asks for PodMonitors.
 func PodMonitorsWanted(r *apiv1.RestAPI) bool {
-	m := r.Spec.Observability.Metrics
-	return m.PodMonitor && (m.Enabled == nil || *m.Enabled)
+	return r.Spec.Observability.Metrics.PodMonitor && r.Spec.Observability.Metrics.IsEnabled()
 }
 
 // Unstructured starts an object of a kind the operator creates without a

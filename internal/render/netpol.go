@@ -33,7 +33,7 @@ var DefaultMetricsNamespaceLabel = map[string]string{"metrics": "enabled"}
 
 // NetworkPoliciesEnabled reports whether spec.networkPolicy is on (the default).
 func NetworkPoliciesEnabled(r *apiv1.RestAPI) bool {
-	return r.Spec.NetworkPolicy.Enabled == nil || *r.Spec.NetworkPolicy.Enabled
+	return r.Spec.NetworkPolicy.IsEnabled()
 }
 
 // NetworkPolicies renders one ingress NetworkPolicy per enabled component,

@@ -197,7 +197,7 @@ func DefaultResources(c apiv1.ComponentName) corev1.ResourceRequirements {
 
 func resolveProbes(h apiv1.HealthCheckSpec, o *apiv1.HealthCheckOverrides) Probes {
 	p := Probes{
-		Enabled:             h.Enabled == nil || *h.Enabled,
+		Enabled:             h.IsEnabled(),
 		LivenessPath:        orString(h.LivenessPath, defaultHealthPath),
 		ReadinessPath:       orString(h.ReadinessPath, defaultHealthPath),
 		StartupPath:         h.StartupPath,
