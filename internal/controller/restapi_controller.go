@@ -67,8 +67,9 @@ const conflictRequeue = 200 * time.Millisecond
 // RestAPIReconciler reconciles RestAPI objects.
 type RestAPIReconciler struct {
 	client.Client
-	// APIReader reads around the cache; used only when a child is missing from
-	// the cache, to make sure no object of that name exists that we do not own.
+	// APIReader reads around the cache: a name the cache does not know
+	// (is it held by an object the RestAPI does not own?), the optional
+	// CRD kinds (no informer), a namespace's rollout limit.
 	APIReader client.Reader
 	Scheme    *runtime.Scheme
 	Recorder  recorder.EventRecorder
