@@ -169,6 +169,9 @@ func (w Writer) ListOwned(ctx context.Context, gvk schema.GroupVersionKind) ([]*
 	}
 	var out []*unstructured.Unstructured
 	for i := range list.Items {
+		// The kind names the object for the cleanup (scope.KindOf), whatever
+		// the list's items carried.
+		list.Items[i].SetGroupVersionKind(gvk)
 		if metav1.IsControlledBy(&list.Items[i], w.Owner) {
 			out = append(out, &list.Items[i])
 		}
