@@ -1,0 +1,202 @@
+/*
+Copyright 2026 The RestAPI Operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package podsim
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestBehaviourOf(t *testing.T) {
+	for image, want := range map[string]Behaviour{
+		"registry.example/shop:1.0.0":                {},
+		"registry.example/shop":                      {},
+		"registry.example:5000/shop":                 {},
+		"registry.example/shop:2.0.0-fail20":         {FailPercent: 20},
+		"registry.example/shop:2.0.0-fail20-slow300": {FailPercent: 20, Delay: 300 * time.Millisecond},
+		"shop:slow50_fail100":                        {FailPercent: 100, Delay: 50 * time.Millisecond},
+		"shop:down":                                  {Down: true},
+		"shop:2.0.0-down@sha256:abc":                 {Down: true},
+		"shop:failure-slowly-fail101":                {},
+	} {
+		if got := BehaviourOf(image); got != want {
+			t.Errorf("%s: %+v, want %+v", image, got, want)
+		}
+	}
+}
+
+func TestFailuresAreSpreadEvenly(t *testing.T) {
+	for _, percent := range []int{0, 1, 20, 33, 50, 100} {
+		failed, longest, run := 0, 0, 0
+		for n := uint64(1); n <= 100; n++ {
+			if fails(n, percent) {
+				failed++
+				run++
+				longest = max(longest, run)
+			} else {
+				run = 0
+			}
+		}
+		if failed != percent {
+			t.Errorf("%d%%: %d of 100 failed", percent, failed)
+		}
+		if percent <= 50 && longest > 1 {
+			t.Errorf("%d%%: %d failures in a row", percent, longest)
+		}
+	}
+}
+
+// freePort is a port nothing listens on at ip.
+func freePort(t *testing.T, ip string) int32 {
+	t.Helper()
+	ln, err := net.Listen("tcp", ip+":0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = ln.Close() }()
+	return int32(ln.Addr().(*net.TCPAddr).Port)
+}
+
+func pod(t *testing.T, ip, component, image string) Pod {
+	return Pod{Namespace: "apps", Name: "shop-" + component + "-blue-1", IP: ip, Ports: []int32{freePort(t, ip)},
+		Component: component, Colour: "blue", Revision: "r1", Image: image, ProbePaths: []string{"/health", "/ready"}}
+}
+
+func (p Pod) url(path string) string { return fmt.Sprintf("http://%s:%d%s", p.IP, p.Ports[0], path) }
+
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
+func TestAPodAnswersAsTheApplicationWould(t *testing.T) {
+	s := &Server{}
+	defer s.Close()
+	p := pod(t, "127.0.0.2", "model", "registry.example/shop:1.0.0")
+	if err := s.Sync([]Pod{p}); err != nil {
+		t.Fatal(err)
+	}
+	code, body := get(t, p.url("/orders/7"))
+	var a Answer
+	if err := json.Unmarshal([]byte(body), &a); code != 200 || err != nil {
+		t.Fatalf("%d %s", code, body)
+	}
+	if a.Pod != p.Name || a.Component != "model" || a.Colour != "blue" || a.Revision != "r1" || a.Image != p.Image {
+		t.Errorf("answer %+v", a)
+	}
+	for _, path := range p.ProbePaths {
+		if code, body := get(t, p.url(path)); code != 200 || body != "ok\n" {
+			t.Errorf("probe %s: %d %q", path, code, body)
+		}
+	}
+	if _, body := get(t, p.url("/metrics")); !strings.Contains(body, `http_requests_total{code="200"} 1`) ||
+		!strings.Contains(body, `http_request_duration_seconds_count{code="200"} 1`) {
+		t.Errorf("metrics:\n%s", body)
+	}
+}
+
+func TestTheImageChoosesFailuresDelaysAndDown(t *testing.T) {
+	s := &Server{}
+	defer s.Close()
+	failing := pod(t, "127.0.0.2", "model", "shop:2.0.0-fail20")
+	slow := pod(t, "127.0.0.3", "model", "shop:2.0.0-slow60")
+	down := pod(t, "127.0.0.4", "model", "shop:2.0.0-down")
+	if err := s.Sync([]Pod{failing, slow, down}); err != nil {
+		t.Fatal(err)
+	}
+	failed := 0
+	for range 100 {
+		if code, _ := get(t, failing.url("/")); code == http.StatusInternalServerError {
+			failed++
+		}
+	}
+	if failed != 20 {
+		t.Errorf("fail20: %d of 100 failed", failed)
+	}
+	if code, _ := get(t, failing.url("/health")); code != 200 {
+		t.Error("a failing application's probe failed: probes pass whatever the requests do")
+	}
+	start := time.Now()
+	get(t, slow.url("/"))
+	if d := time.Since(start); d < 60*time.Millisecond {
+		t.Errorf("slow60 answered in %v", d)
+	}
+	if _, err := http.Get(down.url("/")); err == nil || !strings.Contains(err.Error(), "refused") {
+		t.Errorf("down: %v, want connection refused", err)
+	}
+	if s.Serving() != 2 {
+		t.Errorf("serving %d ports, want 2 (down listens on none)", s.Serving())
+	}
+}
+
+func TestAPodThatGoesStopsAnswering(t *testing.T) {
+	s := &Server{}
+	defer s.Close()
+	a, b := pod(t, "127.0.0.2", "model", "shop:1"), pod(t, "127.0.0.3", "model", "shop:1")
+	if err := s.Sync([]Pod{a, b}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Sync([]Pod{b}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := http.Get(a.url("/")); err == nil {
+		t.Error("a Pod that went still answers")
+	}
+	if code, _ := get(t, b.url("/")); code != 200 {
+		t.Error("a Pod that stayed stopped answering")
+	}
+}
+
+func TestTheViewCallsItsPeersAndSaysTheirRevisions(t *testing.T) {
+	s := &Server{}
+	defer s.Close()
+	model := pod(t, "127.0.0.3", "model", "shop:1")
+	model.Revision = "r2"
+	view := pod(t, "127.0.0.2", "view", "shop:1")
+	view.Peers = map[string]string{"model": model.url("")}
+	if err := s.Sync([]Pod{view, model}); err != nil {
+		t.Fatal(err)
+	}
+	code, body := get(t, view.url("/"))
+	var a Answer
+	if err := json.Unmarshal([]byte(body), &a); code != 200 || err != nil {
+		t.Fatalf("%d %s", code, body)
+	}
+	if a.Peers["model"].Revision != "r2" || len(a.Revisions()) != 2 {
+		t.Errorf("answer %+v: want the model's revision r2 among two", a)
+	}
+
+	// A peer that cannot answer makes the view's answer fail.
+	if err := s.Sync([]Pod{view}); err != nil {
+		t.Fatal(err)
+	}
+	if code, body := get(t, view.url("/")); code != http.StatusBadGateway || !strings.Contains(body, "refused") {
+		t.Errorf("peer gone: %d %s", code, body)
+	}
+}

@@ -1,0 +1,254 @@
+/*
+Copyright 2026 The RestAPI Operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package podsim
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Pod is a simulated Pod: where it listens and what its container is.
+type Pod struct {
+	Namespace, Name string
+	// IP is the Pod's address; Ports its container ports.
+	IP    string
+	Ports []int32
+	// Component, Colour and Revision are the Pod's labels.
+	Component, Colour, Revision string
+	Image                       string
+	// ProbePaths are answered 200 whatever the behaviour (liveness,
+	// readiness, startup).
+	ProbePaths []string
+	// Peers are the URLs of the other components, by component, as the
+	// operator put them in its environment (MODEL_URL...). The view calls
+	// each on every request it answers.
+	Peers map[string]string
+}
+
+// Answer is the JSON body of an application request.
+type Answer struct {
+	Pod       string `json:"pod"`
+	Component string `json:"component"`
+	Colour    string `json:"colour"`
+	Revision  string `json:"revision"`
+	Image     string `json:"image"`
+	// Peers are the peers' answers (the view's only); a peer that failed
+	// has its error instead.
+	Peers map[string]PeerAnswer `json:"peers,omitempty"`
+}
+
+// PeerAnswer is a peer's answer as the view saw it.
+type PeerAnswer struct {
+	Answer
+	Error string `json:"error,omitempty"`
+}
+
+// Revisions lists every revision that took part in an answer: its own and
+// its peers'.
+func (a Answer) Revisions() []string {
+	out := []string{a.Revision}
+	for _, p := range a.Peers {
+		if !slices.Contains(out, p.Revision) {
+			out = append(out, p.Revision)
+		}
+	}
+	return out
+}
+
+// Server serves simulated Pods.
+type Server struct {
+	// Client calls the view's peers; nil: a client with a 2 s timeout.
+	Client *http.Client
+
+	mu     sync.Mutex
+	served map[string]*served
+}
+
+// served is one listening container port.
+type served struct {
+	pod Pod
+	srv *http.Server
+	ln  net.Listener
+}
+
+func (p Pod) key(port int32) string {
+	return fmt.Sprintf("%s/%s/%s:%d/%s/%s", p.Namespace, p.Name, p.IP, port, p.Image, p.Revision)
+}
+
+// Sync makes the server listen for exactly these Pods: it starts the
+// ports of new ones and stops those of Pods that went (or changed). A Pod
+// whose image says down is not listened for. It returns the errors of the
+// ports it could not listen on; the others are served.
+func (s *Server) Sync(pods []Pod) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.served == nil {
+		s.served = map[string]*served{}
+	}
+	want := map[string]Pod{}
+	for _, p := range pods {
+		if BehaviourOf(p.Image).Down || p.IP == "" {
+			continue
+		}
+		for _, port := range p.Ports {
+			want[p.key(port)] = p
+		}
+	}
+	for k, sv := range s.served {
+		if _, ok := want[k]; !ok {
+			_ = sv.srv.Close()
+			delete(s.served, k)
+		}
+	}
+	var errs []error
+	for k, p := range want {
+		if _, ok := s.served[k]; ok {
+			continue
+		}
+		port := p.Ports[slices.IndexFunc(p.Ports, func(port int32) bool { return p.key(port) == k })]
+		ln, err := net.Listen("tcp", net.JoinHostPort(p.IP, strconv.Itoa(int(port))))
+		if err != nil {
+			errs = append(errs, fmt.Errorf("pod %s/%s: %w", p.Namespace, p.Name, err))
+			continue
+		}
+		srv := &http.Server{Handler: s.handler(p), ReadHeaderTimeout: 5 * time.Second}
+		s.served[k] = &served{pod: p, srv: srv, ln: ln}
+		go func() { _ = srv.Serve(ln) }()
+	}
+	return errors.Join(errs...)
+}
+
+// Serving counts the container ports listened on.
+func (s *Server) Serving() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.served)
+}
+
+// Close stops every port.
+func (s *Server) Close() { _ = s.Sync(nil) }
+
+// handler answers as the Pod's container would.
+func (s *Server) handler(p Pod) http.Handler {
+	b := BehaviourOf(p.Image)
+	reg := prometheus.NewRegistry()
+	requests := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "http_requests_total", Help: "Requests answered, by status code.",
+	}, []string{"code"})
+	latency := prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "http_request_duration_seconds", Help: "Time to answer, by status code.",
+		Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5},
+	}, []string{"code"})
+	reg.MustRegister(requests, latency)
+	var n atomic.Uint64
+
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	for _, path := range p.ProbePaths {
+		mux.HandleFunc("GET "+path, func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok\n") })
+	}
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		code := http.StatusOK
+		defer func() {
+			c := strconv.Itoa(code)
+			requests.WithLabelValues(c).Inc()
+			latency.WithLabelValues(c).Observe(time.Since(start).Seconds())
+		}()
+		if b.Delay > 0 {
+			select {
+			case <-time.After(b.Delay):
+			case <-r.Context().Done():
+				return
+			}
+		}
+		if fails(n.Add(1), b.FailPercent) {
+			code = http.StatusInternalServerError
+			http.Error(w, "simulated failure ("+p.Image+")", code)
+			return
+		}
+		a := Answer{Pod: p.Name, Component: p.Component, Colour: p.Colour, Revision: p.Revision, Image: p.Image}
+		if len(p.Peers) > 0 {
+			a.Peers = s.callPeers(r.Context(), p.Peers)
+			for _, pa := range a.Peers {
+				if pa.Error != "" {
+					// What a peer could not answer, the view cannot either.
+					code = http.StatusBadGateway
+				}
+			}
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(code)
+		_ = json.NewEncoder(w).Encode(a)
+	})
+	return mux
+}
+
+// callPeers calls every peer once, at the same time, and collects their
+// answers.
+func (s *Server) callPeers(ctx context.Context, peers map[string]string) map[string]PeerAnswer {
+	c := s.Client
+	if c == nil {
+		c = &http.Client{Timeout: 2 * time.Second}
+	}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	out := make(map[string]PeerAnswer, len(peers))
+	for name, url := range peers {
+		wg.Go(func() {
+			pa := call(ctx, c, url)
+			mu.Lock()
+			out[name] = pa
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	return out
+}
+
+func call(ctx context.Context, c *http.Client, url string) PeerAnswer {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url+"/", nil)
+	if err != nil {
+		return PeerAnswer{Error: err.Error()}
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return PeerAnswer{Error: err.Error()}
+	}
+	defer func() { _ = resp.Body.Close() }()
+	if resp.StatusCode != http.StatusOK {
+		return PeerAnswer{Error: resp.Status}
+	}
+	var pa PeerAnswer
+	if err := json.NewDecoder(resp.Body).Decode(&pa.Answer); err != nil {
+		return PeerAnswer{Error: err.Error()}
+	}
+	return pa
+}
