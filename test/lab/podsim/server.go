@@ -71,11 +71,11 @@ type PeerAnswer struct {
 }
 
 // Revisions lists every revision that took part in an answer: its own and
-// its peers'.
+// its peers' (a peer that did not answer took no part).
 func (a Answer) Revisions() []string {
 	out := []string{a.Revision}
 	for _, p := range a.Peers {
-		if !slices.Contains(out, p.Revision) {
+		if p.Revision != "" && !slices.Contains(out, p.Revision) {
 			out = append(out, p.Revision)
 		}
 	}

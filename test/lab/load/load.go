@@ -1,0 +1,202 @@
+/*
+Copyright 2026 The RestAPI Operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package load sends a steady rate of requests to the local cluster's
+// Services and reports what users would have seen: requests, answers that
+// were not 2xx, connections that failed, the longest run of consecutive
+// failures, and answers whose components did not all belong to one
+// revision (the simulated view says which revision each peer answered
+// from; see test/lab/podsim).
+//
+// Every run is bounded in count and in time.
+package load
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/restapi-operator/restapi-operator/test/lab/podsim"
+)
+
+// Target is a URL to send requests to, named for the report.
+type Target struct {
+	Name, URL string
+}
+
+// Options bound a run.
+type Options struct {
+	// Rate is the requests per second sent to each target (default 50).
+	Rate float64
+	// Max is the most requests sent to each target (default 100,000).
+	Max int
+	// Timeout is each request's own bound (default 2 s).
+	Timeout time.Duration
+}
+
+// Report is what one target answered.
+type Report struct {
+	Requests int
+	// Non2xx counts answers with another status; ConnErrors requests that
+	// got no answer (refused, reset, timed out).
+	Non2xx, ConnErrors int
+	// LongestFailureRun is the most consecutive requests that failed
+	// (not 2xx, or no answer).
+	LongestFailureRun int
+	// Mixed counts answers in which components of more than one revision
+	// took part.
+	Mixed int
+	// Revisions counts the answers by the revision that answered (its own:
+	// the view's for the view), in the order first seen.
+	Revisions []RevisionCount
+}
+
+// RevisionCount is how many answers a revision gave.
+type RevisionCount struct {
+	Revision string
+	Answers  int
+}
+
+// Failed is every request a user would have seen fail.
+func (r Report) Failed() int { return r.Non2xx + r.ConnErrors }
+
+func (r Report) String() string {
+	return fmt.Sprintf("%d requests, %d failed, %d mixed", r.Requests, r.Failed(), r.Mixed)
+}
+
+// Run sends requests to every target at opts.Rate until ctx ends or Max
+// requests went to each, and reports by target name.
+func Run(ctx context.Context, targets []Target, opts Options) map[string]*Report {
+	if opts.Rate <= 0 {
+		opts.Rate = 50
+	}
+	if opts.Max <= 0 {
+		opts.Max = 100_000
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = 2 * time.Second
+	}
+	client := &http.Client{Timeout: opts.Timeout, Transport: &http.Transport{
+		// A new connection per request would measure nothing kube-proxy
+		// does differently; keep-alive as a browser or a client library.
+		MaxIdleConnsPerHost: 16, IdleConnTimeout: 30 * time.Second,
+	}}
+	defer client.CloseIdleConnections()
+	out := make(map[string]*Report, len(targets))
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for _, t := range targets {
+		r := &Report{}
+		out[t.Name] = r
+		wg.Go(func() { send(ctx, client, t, opts, r, &mu) })
+	}
+	wg.Wait()
+	return out
+}
+
+// send is one target's loop; its requests go out on a fixed schedule, each
+// in its own goroutine, so a slow answer does not slow the rate.
+func send(ctx context.Context, client *http.Client, t Target, opts Options, r *Report, mu *sync.Mutex) {
+	tick := time.NewTicker(time.Duration(float64(time.Second) / opts.Rate))
+	defer tick.Stop()
+	results := make([]outcome, opts.Max)
+	var wg sync.WaitGroup
+	sent := 0
+loop:
+	for sent < opts.Max {
+		select {
+		case <-ctx.Done():
+			break loop
+		case <-tick.C:
+		}
+		i := sent
+		sent++
+		wg.Go(func() { results[i] = ask(ctx, client, t.URL) })
+	}
+	wg.Wait()
+	mu.Lock()
+	defer mu.Unlock()
+	run := 0
+	for _, o := range results[:sent] {
+		if o.cancelled {
+			continue // the run ended while it was on its way
+		}
+		r.Requests++
+		switch {
+		case o.err:
+			r.ConnErrors++
+		case o.code < 200 || o.code > 299:
+			r.Non2xx++
+		}
+		if o.err || o.code < 200 || o.code > 299 {
+			run++
+			r.LongestFailureRun = max(r.LongestFailureRun, run)
+		} else {
+			run = 0
+		}
+		if o.mixed {
+			r.Mixed++
+		}
+		if o.revision != "" {
+			r.count(o.revision)
+		}
+	}
+}
+
+func (r *Report) count(rev string) {
+	for i := range r.Revisions {
+		if r.Revisions[i].Revision == rev {
+			r.Revisions[i].Answers++
+			return
+		}
+	}
+	r.Revisions = append(r.Revisions, RevisionCount{Revision: rev, Answers: 1})
+}
+
+// outcome is one request's.
+type outcome struct {
+	code           int
+	err, cancelled bool
+	mixed          bool
+	revision       string
+}
+
+func ask(ctx context.Context, client *http.Client, url string) outcome {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return outcome{err: true}
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return outcome{err: ctx.Err() == nil, cancelled: ctx.Err() != nil}
+	}
+	defer func() { _ = resp.Body.Close() }()
+	o := outcome{code: resp.StatusCode}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return outcome{err: ctx.Err() == nil, cancelled: ctx.Err() != nil}
+	}
+	var a podsim.Answer
+	if json.Unmarshal(body, &a) == nil && a.Revision != "" {
+		o.revision = a.Revision
+		o.mixed = len(a.Revisions()) > 1
+	}
+	return o
+}

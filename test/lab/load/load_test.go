@@ -1,0 +1,101 @@
+/*
+Copyright 2026 The RestAPI Operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package load
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/restapi-operator/restapi-operator/test/lab/podsim"
+)
+
+// serve starts simulated Pods on loopback addresses and returns their URLs.
+func serve(t *testing.T, pods ...podsim.Pod) []string {
+	t.Helper()
+	s := &podsim.Server{}
+	t.Cleanup(s.Close)
+	urls := make([]string, 0, len(pods))
+	for i := range pods {
+		ln, err := net.Listen("tcp", pods[i].IP+":0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		port := ln.Addr().(*net.TCPAddr).Port
+		_ = ln.Close()
+		pods[i].Ports = []int32{int32(port)}
+		urls = append(urls, fmt.Sprintf("http://%s:%d", pods[i].IP, port))
+	}
+	if err := s.Sync(pods); err != nil {
+		t.Fatal(err)
+	}
+	return urls
+}
+
+func simulated(ip, component, revision, image string) podsim.Pod {
+	return podsim.Pod{Namespace: "apps", Name: component + "-" + revision, IP: ip, Component: component, Revision: revision, Image: image}
+}
+
+func TestAHealthyApplicationFailsNothing(t *testing.T) {
+	urls := serve(t, simulated("127.0.0.2", "model", "r1", "shop:1"))
+	r := Run(t.Context(), []Target{{Name: "model", URL: urls[0] + "/"}}, Options{Rate: 200, Max: 100})["model"]
+	if r.Requests != 100 || r.Failed() != 0 || r.Mixed != 0 || len(r.Revisions) != 1 || r.Revisions[0] != (RevisionCount{"r1", 100}) {
+		t.Errorf("report %+v", r)
+	}
+}
+
+func TestFailuresAreCountedWithTheirLongestRun(t *testing.T) {
+	urls := serve(t, simulated("127.0.0.2", "model", "r1", "shop:1-fail50"), simulated("127.0.0.3", "model", "r1", "shop:1"))
+	reports := Run(t.Context(), []Target{
+		{Name: "half", URL: urls[0] + "/"},
+		{Name: "gone", URL: "http://127.0.0.4:1/"}, // nothing listens
+	}, Options{Rate: 200, Max: 40})
+	if h := reports["half"]; h.Requests != 40 || h.Non2xx != 20 || h.ConnErrors != 0 || h.LongestFailureRun < 1 {
+		t.Errorf("fail50: %+v", h)
+	}
+	if g := reports["gone"]; g.ConnErrors != 40 || g.LongestFailureRun != 40 {
+		t.Errorf("refused: %+v", g)
+	}
+}
+
+func TestAnAnswerFromTwoRevisionsIsMixed(t *testing.T) {
+	model := simulated("127.0.0.3", "model", "r2", "shop:2")
+	urls := serve(t, model)
+	view := simulated("127.0.0.2", "view", "r1", "shop:1")
+	view.Peers = map[string]string{"model": urls[0]}
+	viewURLs := serve(t, view)
+	r := Run(t.Context(), []Target{{Name: "view", URL: viewURLs[0] + "/"}}, Options{Rate: 200, Max: 20})["view"]
+	if r.Mixed != 20 || r.Failed() != 0 {
+		t.Errorf("a view of r1 calling a model of r2: %+v", r)
+	}
+}
+
+func TestARunIsBoundedInTime(t *testing.T) {
+	urls := serve(t, simulated("127.0.0.2", "model", "r1", "shop:1-slow5000"))
+	ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	r := Run(ctx, []Target{{Name: "slow", URL: urls[0] + "/"}}, Options{Rate: 20})["slow"]
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("the run outlived its context by %v", d)
+	}
+	if r.Failed() != 0 {
+		t.Errorf("requests cut short by the end of the run counted as failed: %+v", r)
+	}
+}
