@@ -99,6 +99,14 @@ cluster-up: ## Start the local kwok cluster (builds its binaries when missing), 
 cluster-down: ## Stop the local cluster and the demo manager; no process is left.
 	@hack/cluster.sh down
 
+.PHONY: lab-up
+lab-up: cluster-up ## Start the traffic lab on the local cluster: Pods that answer HTTP, kube-proxy's Service routing (needs root).
+	@hack/lab.sh up
+
+.PHONY: lab-down
+lab-down: ## Stop the traffic lab (cluster-down stops it too).
+	@hack/lab.sh down
+
 .PHONY: demo
 demo: ## See the operator work: local cluster, CRD, manager, sample, rollout. DEMO_CLUSTER=current uses $$KUBECONFIG.
 	@hack/demo.sh

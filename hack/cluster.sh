@@ -164,8 +164,12 @@ nodes() {
   fi
   local out
   # Loopback node addresses: metrics-server scrapes the simulated kubelets
-  # (the kwok controller, listening on every address) at them.
-  if ! out="$("${KWOK_BIN}/kwokctl" --name "${CLUSTER_NAME}" scale node --replicas "${want}" --param '.nodeIPs=["127.0.0.1"]' 2>&1)"; then
+  # (the kwok controller, listening on every address) at them. Node n's
+  # Pods get addresses from 10.244.n.0/24: the range the traffic lab makes
+  # local in its network namespace (hack/lab.sh), never an address of this
+  # machine's own network.
+  if ! out="$("${KWOK_BIN}/kwokctl" --name "${CLUSTER_NAME}" scale node --replicas "${want}" \
+    --param '.nodeIPs=["127.0.0.1"]' --param '.podCIDRs=["10.244.0.0/24"]' 2>&1)"; then
     echo "${out}" >&2
     die "could not create the simulated nodes"
   fi
@@ -181,6 +185,10 @@ nodes() {
 }
 
 down_quiet() {
+  # The traffic lab runs on this cluster: it goes first (hack/lab.sh).
+  if ip netns list 2>/dev/null | grep -qw "${LAB_NETNS:-restapi-lab}"; then
+    "${ROOT}/hack/lab.sh" down >/dev/null 2>&1 || true
+  fi
   if [ -x "${KWOK_BIN}/kwokctl" ]; then
     "${KWOK_BIN}/kwokctl" delete cluster --name "${CLUSTER_NAME}" >/dev/null 2>&1 || true
   fi

@@ -8,7 +8,7 @@
 # (${KUBEBUILDER_ASSETS_STORE}/k8s/<version>-<os>-<arch>/), so a store that
 # setup-envtest already filled is used as it is and a fresh machine builds only
 # what it lacks. Supported names: kube-apiserver kube-controller-manager
-# kube-scheduler kubectl etcd.
+# kube-scheduler kube-proxy kubectl etcd.
 #
 # Everything goes to stderr except the final directory on stdout, so callers can
 # do: export KUBEBUILDER_ASSETS="$(hack/k8s-binaries.sh)".
@@ -29,7 +29,7 @@ wanted=("$@")
 missing=()
 for b in "${wanted[@]}"; do
   case "$b" in
-    kube-apiserver|kube-controller-manager|kube-scheduler|kubectl|etcd) ;;
+    kube-apiserver|kube-controller-manager|kube-scheduler|kube-proxy|kubectl|etcd) ;;
     *) log "unknown binary '$b'"; exit 2 ;;
   esac
   [ -x "${DEST}/${b}" ] || missing+=("$b")

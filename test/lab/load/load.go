@@ -29,6 +29,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"sync"
 	"time"
@@ -49,6 +50,12 @@ type Options struct {
 	Max int
 	// Timeout is each request's own bound (default 2 s).
 	Timeout time.Duration
+	// SourceIP is the address requests leave from ("": the kernel's
+	// choice). In the lab it is an address of the Pod range, as a client
+	// Pod's: kube-proxy masquerades traffic from outside the Pod range to
+	// the namespace's only interface, loopback, whose address the kernel
+	// does not route to a Pod address.
+	SourceIP string
 }
 
 // Report is what one target answered.
@@ -93,9 +100,14 @@ func Run(ctx context.Context, targets []Target, opts Options) map[string]*Report
 	if opts.Timeout <= 0 {
 		opts.Timeout = 2 * time.Second
 	}
+	dialer := &net.Dialer{Timeout: opts.Timeout}
+	if ip := net.ParseIP(opts.SourceIP); ip != nil {
+		dialer.LocalAddr = &net.TCPAddr{IP: ip}
+	}
 	client := &http.Client{Timeout: opts.Timeout, Transport: &http.Transport{
-		// A new connection per request would measure nothing kube-proxy
-		// does differently; keep-alive as a browser or a client library.
+		DialContext: dialer.DialContext,
+		// Keep-alive, as a browser or a client library: an open connection
+		// stays with the Pod it reached, as conntrack keeps it.
 		MaxIdleConnsPerHost: 16, IdleConnTimeout: 30 * time.Second,
 	}}
 	defer client.CloseIdleConnections()

@@ -92,3 +92,21 @@ func TestFromPodReadsWhatTheOperatorRendered(t *testing.T) {
 		t.Error("a component other than the view calls peers")
 	}
 }
+
+func TestServiceNamesAreReadAsTheClusterDNSWould(t *testing.T) {
+	for host, want := range map[string][2]string{
+		"shop-model-blue.apps.svc":                {"apps", "shop-model-blue"},
+		"shop-model-blue.apps.svc.cluster.local":  {"apps", "shop-model-blue"},
+		"shop-model-blue.apps.svc.cluster.local.": {"apps", "shop-model-blue"},
+	} {
+		ns, name, ok := serviceOf(host)
+		if !ok || ns != want[0] || name != want[1] {
+			t.Errorf("%s: %s/%s %v", host, ns, name, ok)
+		}
+	}
+	for _, host := range []string{"registry.example", "shop.apps", "shop.apps.pod", "a.b.c.svc", ".apps.svc", "10.96.0.1"} {
+		if _, _, ok := serviceOf(host); ok {
+			t.Errorf("%s read as a Service", host)
+		}
+	}
+}

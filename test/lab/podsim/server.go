@@ -82,10 +82,16 @@ func (a Answer) Revisions() []string {
 	return out
 }
 
+// shutdownGrace bounds how long a Pod that goes finishes its requests in
+// flight.
+const shutdownGrace = 5 * time.Second
+
 // Server serves simulated Pods.
 type Server struct {
-	// Client calls the view's peers; nil: a client with a 2 s timeout.
-	Client *http.Client
+	// Resolve turns a Service's DNS name (name.namespace.svc) into its
+	// ClusterIP, standing in for the cluster's DNS (see Resolver); nil:
+	// the system's resolver.
+	Resolve func(host string) (string, bool)
 
 	mu     sync.Mutex
 	served map[string]*served
@@ -123,7 +129,16 @@ func (s *Server) Sync(pods []Pod) error {
 	}
 	for k, sv := range s.served {
 		if _, ok := want[k]; !ok {
-			_ = sv.srv.Close()
+			// As an application does on SIGTERM: stop accepting, close the
+			// idle keep-alive connections, let the requests in flight finish
+			// (for at most the grace period).
+			go func() {
+				ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+				defer cancel()
+				if sv.srv.Shutdown(ctx) != nil {
+					_ = sv.srv.Close()
+				}
+			}()
 			delete(s.served, k)
 		}
 	}
@@ -168,6 +183,7 @@ func (s *Server) handler(p Pod) http.Handler {
 	}, []string{"code"})
 	reg.MustRegister(requests, latency)
 	var n atomic.Uint64
+	client := s.peerClient(p)
 
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
@@ -196,7 +212,7 @@ func (s *Server) handler(p Pod) http.Handler {
 		}
 		a := Answer{Pod: p.Name, Component: p.Component, Colour: p.Colour, Revision: p.Revision, Image: p.Image}
 		if len(p.Peers) > 0 {
-			a.Peers = s.callPeers(r.Context(), p.Peers)
+			a.Peers = callPeers(r.Context(), client, p.Peers)
 			for _, pa := range a.Peers {
 				if pa.Error != "" {
 					// What a peer could not answer, the view cannot either.
@@ -211,13 +227,35 @@ func (s *Server) handler(p Pod) http.Handler {
 	return mux
 }
 
+// peerClient is the client a Pod calls its peers with: from its own
+// address, as a Pod's connections leave from its IP, and through the
+// Service names' ClusterIPs, so kube-proxy routes them.
+func (s *Server) peerClient(p Pod) *http.Client {
+	dialer := &net.Dialer{Timeout: 2 * time.Second}
+	if ip := net.ParseIP(p.IP); ip != nil {
+		dialer.LocalAddr = &net.TCPAddr{IP: ip}
+	}
+	resolve := s.Resolve
+	return &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			host, port, err := net.SplitHostPort(addr)
+			if err != nil {
+				return nil, err
+			}
+			if resolve != nil {
+				if ip, ok := resolve(host); ok {
+					host = ip
+				}
+			}
+			return dialer.DialContext(ctx, network, net.JoinHostPort(host, port))
+		},
+		MaxIdleConnsPerHost: 4, IdleConnTimeout: 30 * time.Second,
+	}}
+}
+
 // callPeers calls every peer once, at the same time, and collects their
 // answers.
-func (s *Server) callPeers(ctx context.Context, peers map[string]string) map[string]PeerAnswer {
-	c := s.Client
-	if c == nil {
-		c = &http.Client{Timeout: 2 * time.Second}
-	}
+func callPeers(ctx context.Context, c *http.Client, peers map[string]string) map[string]PeerAnswer {
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	out := make(map[string]PeerAnswer, len(peers))

@@ -1,0 +1,169 @@
+#!/usr/bin/env bash
+# The traffic lab: the local cluster's data plane in a network namespace of
+# its own, so simulated Pods answer HTTP at their own addresses and requests
+# reach them through real Service routing, without one packet leaving the
+# namespace (docs/development.md, "The traffic lab").
+#
+#   hack/lab.sh up           start the lab (the local cluster must run)
+#   hack/lab.sh down         stop every lab process and remove the namespace
+#   hack/lab.sh status       say whether it runs
+#   hack/lab.sh exec CMD...  run CMD inside the namespace
+#
+# The control plane stays where hack/cluster.sh runs it, on the host's
+# loopback. In the namespace run: kube-proxy (nftables mode, as a node's),
+# the pod simulator (test/lab/cmd/podsim) and, when a test or the demo asks,
+# the load generator (test/lab/cmd/load). They reach the API server through
+# a Unix socket bridged to its loopback port by socat on both sides, so the
+# cluster's kubeconfig works unchanged inside.
+#
+# Inside the namespace the Pod range and the Service range are local
+# addresses (ip route add local ... dev lo): a process can listen on any
+# Pod address, and kube-proxy's rules turn a Service address into one.
+# Needs root (network namespaces, nftables); without it the lab says so and
+# fails.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+NETNS="${LAB_NETNS:-restapi-lab}"
+POD_CIDR="${LAB_POD_CIDR:-10.244.0.0/16}"
+SERVICE_CIDR="${LAB_SERVICE_CIDR:-10.96.0.0/16}"
+KWOK_HOME="${KWOK_WORKDIR:-$HOME/.kwok}"
+LAB_DIR="${LAB_DIR:-${KWOK_HOME}/labs/${NETNS}}"
+
+log() { echo "lab: $*" >&2; }
+die() { echo "lab: ERROR: $*" >&2; exit 1; }
+
+kubeconfig() { "${ROOT}/hack/cluster.sh" kubeconfig; }
+
+# apiserver_port is the local cluster's API server port, from its kubeconfig.
+apiserver_port() {
+  local server
+  server="$(grep -m1 'server:' "$(kubeconfig)" | awk '{print $2}')"
+  case "${server}" in
+    https://127.0.0.1:*) echo "${server##*:}" ;;
+    *) die "the local cluster's API server is not on 127.0.0.1 (${server}); the lab bridges only loopback" ;;
+  esac
+}
+
+need_root() {
+  [ "$(id -u)" -eq 0 ] || die "the lab needs root: it creates a network namespace and nftables rules (run as root, or use the e2e and demo without traffic)"
+}
+
+ensure_packages() {
+  local missing=()
+  command -v nft >/dev/null || missing+=(nftables)
+  command -v socat >/dev/null || missing+=(socat)
+  command -v ip >/dev/null || missing+=(iproute2)
+  [ ${#missing[@]} -eq 0 ] && return
+  log "installing ${missing[*]} (Debian packages)"
+  command -v apt-get >/dev/null || die "missing ${missing[*]} and no apt-get to install them"
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >&2 \
+    || die "could not install ${missing[*]}"
+}
+
+ensure_binaries() {
+  local bins
+  bins="$("${ROOT}/hack/k8s-binaries.sh" kube-proxy)" || die "kube-proxy could not be built"
+  KUBE_PROXY="${bins}/kube-proxy"
+  mkdir -p "${LAB_DIR}/bin"
+  log "building the pod simulator and the load generator"
+  (cd "${ROOT}" && go build -o "${LAB_DIR}/bin/podsim" ./test/lab/cmd/podsim && go build -o "${LAB_DIR}/bin/load" ./test/lab/cmd/load) \
+    || die "building the lab's tools failed (see the go output above)"
+}
+
+running() { ip netns list 2>/dev/null | grep -qw "${NETNS}"; }
+
+# start runs a command in the background, its output in LAB_DIR/<name>.log,
+# its pid in LAB_DIR/<name>.pid.
+start() {
+  local name="$1"; shift
+  "$@" >"${LAB_DIR}/${name}.log" 2>&1 &
+  echo $! >"${LAB_DIR}/${name}.pid"
+}
+
+# first_node is a Node of the local cluster whose addresses kube-proxy takes
+# as its own: it waits for its Node object to have addresses.
+first_node() {
+  "$("${ROOT}/hack/k8s-binaries.sh" kubectl)/kubectl" --kubeconfig "$(kubeconfig)" get nodes \
+    -o jsonpath='{.items[0].metadata.name}' 2>/dev/null
+}
+
+up() {
+  need_root
+  "${ROOT}/hack/cluster.sh" status >/dev/null 2>&1 || die "the local cluster does not run: hack/cluster.sh up first"
+  if running; then
+    log "already running; reusing it"
+    return
+  fi
+  ensure_packages
+  ensure_binaries
+  local port node
+  port="$(apiserver_port)"
+  node="$(first_node)"
+  [ -n "${node}" ] || die "the local cluster has no Node for kube-proxy to run as"
+  mkdir -p "${LAB_DIR}"
+  rm -f "${LAB_DIR}/apiserver.sock"
+
+  log "creating network namespace ${NETNS} (Pods ${POD_CIDR}, Services ${SERVICE_CIDR}, local)"
+  ip netns add "${NETNS}"
+  ip -n "${NETNS}" link set lo up
+  ip -n "${NETNS}" route add local "${POD_CIDR}" dev lo
+  ip -n "${NETNS}" route add local "${SERVICE_CIDR}" dev lo
+
+  log "bridging the API server (127.0.0.1:${port}) into the namespace"
+  start bridge-host socat "UNIX-LISTEN:${LAB_DIR}/apiserver.sock,fork,unlink-early" "TCP:127.0.0.1:${port}"
+  for _ in $(seq 50); do [ -S "${LAB_DIR}/apiserver.sock" ] && break; sleep 0.1; done
+  start bridge-netns ip netns exec "${NETNS}" socat "TCP-LISTEN:${port},bind=127.0.0.1,fork,reuseaddr" "UNIX-CONNECT:${LAB_DIR}/apiserver.sock"
+
+  log "starting kube-proxy (nftables, as node ${node})"
+  start kube-proxy ip netns exec "${NETNS}" "${KUBE_PROXY}" --kubeconfig "$(kubeconfig)" \
+    --proxy-mode nftables --hostname-override "${node}" --cluster-cidr "${POD_CIDR}" \
+    --conntrack-max-per-core 0 --metrics-bind-address 127.0.0.1:10249 --healthz-bind-address 127.0.0.1:10256
+  log "starting the pod simulator"
+  start podsim ip netns exec "${NETNS}" "${LAB_DIR}/bin/podsim" --kubeconfig "$(kubeconfig)"
+
+  for _ in $(seq 100); do
+    if ip netns exec "${NETNS}" nft list table ip kube-proxy >/dev/null 2>&1; then
+      log "ready: kube-proxy routes Services; 'hack/lab.sh exec CMD' runs CMD inside"
+      return
+    fi
+    sleep 0.2
+  done
+  tail -n 20 "${LAB_DIR}/kube-proxy.log" >&2 || true
+  die "kube-proxy programmed no rules within 20 s (its log above)"
+}
+
+down() {
+  local pids=""
+  if running; then
+    pids="$(ip netns pids "${NETNS}" 2>/dev/null || true)"
+  fi
+  for f in "${LAB_DIR}"/*.pid; do
+    [ -e "$f" ] || continue
+    pids="${pids} $(cat "$f")"
+    rm -f "$f"
+  done
+  # shellcheck disable=SC2086 # a list of pids
+  [ -n "${pids// }" ] && kill ${pids} 2>/dev/null || true
+  for _ in $(seq 50); do
+    local alive=0
+    for p in ${pids}; do kill -0 "$p" 2>/dev/null && alive=1; done
+    [ "${alive}" -eq 0 ] && break
+    sleep 0.1
+  done
+  # shellcheck disable=SC2086
+  [ -n "${pids// }" ] && kill -9 ${pids} 2>/dev/null || true
+  if running; then
+    ip netns del "${NETNS}"
+  fi
+  rm -f "${LAB_DIR}/apiserver.sock"
+  log "stopped"
+}
+
+case "${1:-}" in
+  up) up ;;
+  down) down ;;
+  status) if running; then echo "running: network namespace ${NETNS}"; else echo "not running"; exit 1; fi ;;
+  exec) shift; need_root; running || die "the lab does not run: hack/lab.sh up first"; exec ip netns exec "${NETNS}" "$@" ;;
+  *) echo "usage: $0 up|down|status|exec CMD..." >&2; exit 2 ;;
+esac

@@ -1,0 +1,74 @@
+/*
+Copyright 2026 The RestAPI Operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Command load sends a steady rate of requests to the local cluster's
+// Services from inside the lab's network namespace and prints what they
+// answered as JSON (see test/lab/load).
+//
+//	load -target view=http://10.96.0.12:3000/ -rate 50 -duration 60s
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/restapi-operator/restapi-operator/test/lab/load"
+)
+
+type targets []load.Target
+
+func (t *targets) String() string { return fmt.Sprint(*t) }
+
+func (t *targets) Set(v string) error {
+	name, url, ok := strings.Cut(v, "=")
+	if !ok || name == "" || url == "" {
+		return fmt.Errorf("want name=url, got %q", v)
+	}
+	*t = append(*t, load.Target{Name: name, URL: url})
+	return nil
+}
+
+func main() {
+	var ts targets
+	flag.Var(&ts, "target", "name=url to send requests to (repeatable)")
+	rate := flag.Float64("rate", 50, "requests per second to each target")
+	maxRequests := flag.Int("max", 100_000, "the most requests to each target")
+	duration := flag.Duration("duration", time.Minute, "how long to send (SIGTERM ends it sooner)")
+	source := flag.String("source", "10.244.255.254",
+		"the address requests leave from: one of the Pod range, as a client Pod's")
+	flag.Parse()
+	if len(ts) == 0 {
+		log.Fatal("load: no -target")
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ctx, cancel := context.WithTimeout(ctx, *duration)
+	defer cancel()
+	reports := load.Run(ctx, ts, load.Options{Rate: *rate, Max: *maxRequests, SourceIP: *source})
+	enc := json.NewEncoder(os.Stdout)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(reports); err != nil {
+		log.Fatal(err)
+	}
+}

@@ -1,0 +1,138 @@
+/*
+Copyright 2026 The RestAPI Operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package podsim
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
+)
+
+// Watch serves the cluster's simulated Pods until ctx ends: it caches the
+// operator's Pods, ConfigMaps and Services (those labelled managed-by
+// restapi-operator) and, every interval, makes s listen for exactly the
+// Running ones. onError hears what could not be served (nil: ignored); a
+// port that failed is tried again at the next interval.
+func Watch(ctx context.Context, cfg *rest.Config, s *Server, interval time.Duration, onError func(error)) error {
+	scheme := runtime.NewScheme()
+	if err := corev1.AddToScheme(scheme); err != nil {
+		return err
+	}
+	managed := labels.SelectorFromSet(labels.Set{apiv1.LabelManagedBy: apiv1.ManagedBy})
+	c, err := cache.New(cfg, cache.Options{Scheme: scheme, DefaultLabelSelector: managed})
+	if err != nil {
+		return err
+	}
+	for _, o := range []client.Object{&corev1.Pod{}, &corev1.ConfigMap{}, &corev1.Service{}} {
+		if _, err := c.GetInformer(ctx, o); err != nil {
+			return err
+		}
+	}
+	go func() { _ = c.Start(ctx) }()
+	if !c.WaitForCacheSync(ctx) {
+		return fmt.Errorf("the Pod and ConfigMap caches did not sync: %w", ctx.Err())
+	}
+	s.Resolve = Resolver(ctx, c)
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	defer s.Close()
+	for {
+		pods, err := Read(ctx, c)
+		if err == nil {
+			err = s.Sync(pods)
+		}
+		if err != nil && onError != nil {
+			onError(err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		}
+	}
+}
+
+// Read lists the simulated Pods as FromPod serves them.
+func Read(ctx context.Context, c client.Reader) ([]Pod, error) {
+	var pods corev1.PodList
+	if err := c.List(ctx, &pods); err != nil {
+		return nil, err
+	}
+	var cms corev1.ConfigMapList
+	if err := c.List(ctx, &cms); err != nil {
+		return nil, err
+	}
+	byName := make(map[string]*corev1.ConfigMap, len(cms.Items))
+	for i := range cms.Items {
+		byName[cms.Items[i].Namespace+"/"+cms.Items[i].Name] = &cms.Items[i]
+	}
+	out := make([]Pod, 0, len(pods.Items))
+	for i := range pods.Items {
+		p := &pods.Items[i]
+		mine := map[string]*corev1.ConfigMap{}
+		for _, c := range p.Spec.Containers {
+			for _, from := range c.EnvFrom {
+				if from.ConfigMapRef != nil {
+					mine[from.ConfigMapRef.Name] = byName[p.Namespace+"/"+from.ConfigMapRef.Name]
+				}
+			}
+		}
+		out = append(out, FromPod(p, mine))
+	}
+	return out, nil
+}
+
+// Resolver stands in for the cluster's DNS, and only for this: it answers
+// a Service's name as a Pod's resolver would with CoreDNS's kubernetes
+// plugin (name.namespace.svc, or with .cluster.local after it) with the
+// Service's ClusterIP, read from the cache. Everything after the name is
+// real: the connection goes to the ClusterIP and kube-proxy's rules route
+// it to an endpoint. Any other name is left to the system's resolver.
+func Resolver(ctx context.Context, c client.Reader) func(host string) (string, bool) {
+	return func(host string) (string, bool) {
+		ns, name, ok := serviceOf(host)
+		if !ok {
+			return "", false
+		}
+		var svc corev1.Service
+		if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, &svc); err != nil || svc.Spec.ClusterIP == "" ||
+			svc.Spec.ClusterIP == corev1.ClusterIPNone {
+			return "", false
+		}
+		return svc.Spec.ClusterIP, true
+	}
+}
+
+// serviceOf reads a Service's namespace and name from its DNS name.
+func serviceOf(host string) (namespace, name string, ok bool) {
+	host = strings.TrimSuffix(strings.TrimSuffix(host, "."), ".cluster.local")
+	parts := strings.Split(host, ".")
+	if len(parts) != 3 || parts[2] != "svc" || parts[0] == "" || parts[1] == "" {
+		return "", "", false
+	}
+	return parts[1], parts[0], true
+}
