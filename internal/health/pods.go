@@ -144,6 +144,14 @@ func podReasons(p *corev1.Pod) map[string]PodFailure {
 // more is Degraded (Unhealthy when none is ready) at once.
 func Evaluate(d *appsv1.Deployment, pods []corev1.Pod) Component {
 	c := FromDeployment(d)
+	if c.Reason == apiv1.ReasonNoReadyPods && startedSinceRollout(d, pods) {
+		// Not lost: never ready yet. A Deployment scaled up after its
+		// rollout finished (a colour prepared from zero: its template
+		// first, at zero replicas, then its size) keeps the rollout's
+		// NewReplicaSetAvailable while its new Pods start.
+		c.Health, c.Reason = apiv1.HealthProgressing, apiv1.ReasonRollingOut
+		c.Message = fmt.Sprintf("scaling up: 0 of %d pods ready yet, every one started after the rollout finished", c.Replicas)
+	}
 	if c.Health == apiv1.HealthHealthy {
 		// Only a Pod seen not ready counts: a Pod missing from the cache may
 		// just not have arrived yet, and the Deployment says it is ready.
@@ -187,4 +195,37 @@ func unreadyPods(pods []corev1.Pod) (unready int32, name string) {
 		}
 	}
 	return unready, name
+}
+
+// startedSinceRollout reports whether every live Pod of a Deployment was
+// created at or after its last rollout finished (the Progressing
+// condition's NewReplicaSetAvailable): none of them can have been among
+// the Pods that made it finish. Times are whole seconds, so a Pod created
+// in the second the rollout finished counts as started after it: a
+// preview then waits for its deadline rather than being aborted for a
+// loss that may not be one.
+func startedSinceRollout(d *appsv1.Deployment, pods []corev1.Pod) bool {
+	var done time.Time
+	for _, c := range d.Status.Conditions {
+		if c.Type == deploymentConditionProgress && c.Reason == deploymentNewRSAvailable {
+			done = c.LastUpdateTime.Time
+			if done.IsZero() {
+				done = c.LastTransitionTime.Time
+			}
+		}
+	}
+	if done.IsZero() {
+		return false
+	}
+	live := 0
+	for i := range pods {
+		if pods[i].DeletionTimestamp != nil {
+			continue
+		}
+		live++
+		if pods[i].CreationTimestamp.Time.Before(done) {
+			return false
+		}
+	}
+	return live > 0
 }

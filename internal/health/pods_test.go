@@ -19,6 +19,7 @@ package health
 import (
 	"strings"
 	"testing"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -99,5 +100,38 @@ func TestEvaluateWithPods(t *testing.T) {
 				t.Errorf("got %s/%s %q, want %s/%s containing %q", got.Health, got.Reason, got.Message, tt.health, tt.reason, tt.msgContain)
 			}
 		})
+	}
+}
+
+// TestAScaleUpAfterAFinishedRolloutIsNotALoss: a colour prepared from zero
+// gets its template at zero replicas (a rollout the Deployment controller
+// finishes at once) and its size next; its new Pods are starting, not lost.
+func TestAScaleUpAfterAFinishedRolloutIsNotALoss(t *testing.T) {
+	finished := time.Date(2026, 11, 30, 17, 43, 50, 0, time.UTC)
+	d := deployment(5, 5, 1, appsv1.DeploymentStatus{Replicas: 1, UpdatedReplicas: 1, Conditions: []appsv1.DeploymentCondition{{
+		Type: appsv1.DeploymentProgressing, Status: corev1.ConditionTrue, Reason: "NewReplicaSetAvailable",
+		LastUpdateTime: metav1.NewTime(finished), LastTransitionTime: metav1.NewTime(finished.Add(-time.Hour)),
+	}}})
+	starting := func(created time.Time) corev1.Pod {
+		p := pod("p1", corev1.PodStatus{Phase: corev1.PodRunning, Conditions: []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionFalse}}})
+		p.CreationTimestamp = metav1.NewTime(created)
+		return p
+	}
+	for _, tc := range []struct {
+		name   string
+		pods   []corev1.Pod
+		health apiv1.Health
+		reason string
+	}{
+		{"created in the second the rollout finished", []corev1.Pod{starting(finished)}, apiv1.HealthProgressing, apiv1.ReasonRollingOut},
+		{"created after", []corev1.Pod{starting(finished.Add(2 * time.Second))}, apiv1.HealthProgressing, apiv1.ReasonRollingOut},
+		{"created before: it was among the Pods that finished the rollout", []corev1.Pod{starting(finished.Add(-time.Minute))}, apiv1.HealthUnhealthy, apiv1.ReasonNoReadyPods},
+		{"one created before among others", []corev1.Pod{starting(finished.Add(-time.Minute)), starting(finished)}, apiv1.HealthUnhealthy, apiv1.ReasonNoReadyPods},
+		{"no Pod seen: the Deployment's word", nil, apiv1.HealthUnhealthy, apiv1.ReasonNoReadyPods},
+	} {
+		c := Evaluate(d, tc.pods)
+		if c.Health != tc.health || c.Reason != tc.reason {
+			t.Errorf("%s: %s %s (%s)", tc.name, c.Health, c.Reason, c.Message)
+		}
 	}
 }

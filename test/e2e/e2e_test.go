@@ -254,6 +254,45 @@ var _ = Describe("RestAPI on a real cluster", Ordered, func() {
 		}
 	})
 
+	It("upgrades into a colour scaled to zero, its autoscaled components' starting Pods waited for, not judged lost", func() {
+		// The Deployment controller finishes the rollout of the template
+		// applied at zero replicas at once, and reports the scale-up that
+		// follows as that finished rollout with no ready Pod.
+		By("shipping a good revision with no warm window: the other colour goes to zero")
+		kubectl("patch", "rapi", app, "-n", ns, "--type=merge", "-p",
+			`{"spec":{"image":"registry.example/shop:1.8.0","view":{"image":"registry.example/shop-view:1.8.0"},"model":{"image":null},"blueGreen":{"scaleDownDelaySeconds":0}}}`)
+		var from string
+		Eventually(func(g Gomega) {
+			var r apiv1.RestAPI
+			g.Expect(k8sClient.Get(ctx, client.ObjectKey{Namespace: ns, Name: app}, &r)).To(Succeed())
+			g.Expect(r.Status.BlueGreen).NotTo(BeNil())
+			g.Expect(r.Status.BlueGreen.State).To(Equal(apiv1.StateIdle))
+			from = string(r.Status.ActiveEnvironment)
+			var view appsv1.Deployment
+			g.Expect(k8sClient.Get(ctx, client.ObjectKey{Namespace: ns, Name: app + "-view-" + from}, &view)).To(Succeed())
+			g.Expect(view.Spec.Template.Spec.Containers[0].Image).To(HaveSuffix(":1.8.0"))
+		}).Should(Succeed())
+		idle := map[string]string{"blue": "green", "green": "blue"}[from]
+		Eventually(func(g Gomega) {
+			for _, c := range components {
+				var d appsv1.Deployment
+				g.Expect(k8sClient.Get(ctx, client.ObjectKey{Namespace: ns, Name: app + "-" + c + "-" + idle}, &d)).To(Succeed())
+				g.Expect(*d.Spec.Replicas).To(BeZero())
+			}
+		}).Should(Succeed())
+
+		By("the next revision is prepared in that colour, from zero, and promoted")
+		s := startSampling(ns)
+		kubectl("patch", "rapi", app, "-n", ns, "--type=merge", "-p",
+			`{"spec":{"image":"registry.example/shop:1.9.0","view":{"image":"registry.example/shop-view:1.9.0"}}}`)
+		Eventually(func() []string { return stableColours(ns) }).Should(Equal([]string{idle}))
+		waitAvailable(ns)
+		s.stopAndCheck()
+		var r apiv1.RestAPI
+		Expect(k8sClient.Get(ctx, client.ObjectKey{Namespace: ns, Name: app}, &r)).To(Succeed())
+		Expect(r.Status.BlueGreen.AbortedRevision).To(BeEmpty(), "aborted: %s", r.Status.BlueGreen.Message)
+	})
+
 	It("removes every child through garbage collection when the RestAPI is deleted", func() {
 		kubectl("delete", "rapi", app, "-n", ns, "--wait=true", "--timeout=60s")
 		sel := client.MatchingLabels{apiv1.LabelInstance: app}
