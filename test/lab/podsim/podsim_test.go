@@ -200,3 +200,30 @@ func TestTheViewCallsItsPeersAndSaysTheirRevisions(t *testing.T) {
 		t.Errorf("peer gone: %d %s", code, body)
 	}
 }
+
+// TestTheViewCallsItsPeersByServiceNameFromItsOwnAddress: a peer URL names
+// a Service; the name is resolved as the cluster's DNS would, and the call
+// leaves from the view Pod's address.
+func TestTheViewCallsItsPeersByServiceNameFromItsOwnAddress(t *testing.T) {
+	model := pod(t, "127.0.0.3", "model", "shop:1")
+	view := pod(t, "127.0.0.2", "view", "shop:1")
+	view.Peers = map[string]string{"model": fmt.Sprintf("http://shop-model-blue.apps.svc:%d", model.Ports[0])}
+	s := &Server{Resolve: func(host string) (string, bool) {
+		if host == "shop-model-blue.apps.svc" {
+			return model.IP, true
+		}
+		return "", false
+	}}
+	defer s.Close()
+	if err := s.Sync([]Pod{view, model}); err != nil {
+		t.Fatal(err)
+	}
+	code, body := get(t, view.url("/"))
+	var a Answer
+	if err := json.Unmarshal([]byte(body), &a); code != 200 || err != nil {
+		t.Fatalf("%d %s", code, body)
+	}
+	if m := a.Peers["model"]; m.Pod != model.Name || !strings.HasPrefix(m.Client, "127.0.0.2:") {
+		t.Errorf("the model answered %+v: want its own name, and the view's address as the caller", m)
+	}
+}

@@ -59,6 +59,8 @@ type Answer struct {
 	Colour    string `json:"colour"`
 	Revision  string `json:"revision"`
 	Image     string `json:"image"`
+	// Client is the address the request came from, as the Pod saw it.
+	Client string `json:"client"`
 	// Peers are the peers' answers (the view's only); a peer that failed
 	// has its error instead.
 	Peers map[string]PeerAnswer `json:"peers,omitempty"`
@@ -210,7 +212,7 @@ func (s *Server) handler(p Pod) http.Handler {
 			http.Error(w, "simulated failure ("+p.Image+")", code)
 			return
 		}
-		a := Answer{Pod: p.Name, Component: p.Component, Colour: p.Colour, Revision: p.Revision, Image: p.Image}
+		a := Answer{Pod: p.Name, Component: p.Component, Colour: p.Colour, Revision: p.Revision, Image: p.Image, Client: r.RemoteAddr}
 		if len(p.Peers) > 0 {
 			a.Peers = callPeers(r.Context(), client, p.Peers)
 			for _, pa := range a.Peers {
