@@ -212,7 +212,8 @@ func (s *Server) handler(p Pod) http.Handler {
 			http.Error(w, "simulated failure ("+p.Image+")", code)
 			return
 		}
-		a := Answer{Pod: p.Name, Component: p.Component, Colour: p.Colour, Revision: p.Revision, Image: p.Image, Client: r.RemoteAddr}
+		a := Answer{Pod: p.Name, Component: p.Component, Colour: p.Colour, Revision: p.Revision, Image: p.Image,
+			Client: r.RemoteAddr}
 		if len(p.Peers) > 0 {
 			a.Peers = callPeers(r.Context(), client, p.Peers)
 			for _, pa := range a.Peers {
