@@ -111,20 +111,22 @@ lab-down: ## Stop the traffic lab (cluster-down stops it too).
 demo: ## See the operator work: local cluster, CRD, manager, sample, rollout. DEMO_CLUSTER=current uses $$KUBECONFIG.
 	@hack/demo.sh
 
-# E2E_CLUSTER=current runs the e2e suite against $$KUBECONFIG instead of the local cluster.
+# E2E_CLUSTER=current runs the e2e suite against $$KUBECONFIG instead of the local cluster;
+# there no traffic lab runs: add E2E_TRAFFIC=off (the specs then send no request).
 E2E_CLUSTER ?= local
+E2E_TRAFFIC ?= on
 
 .PHONY: test-e2e
-test-e2e: kustomize ## Run the e2e suite against the local cluster (started when needed), or $$KUBECONFIG with E2E_CLUSTER=current.
-	@if [ "$(E2E_CLUSTER)" = current ]; then kc="$$KUBECONFIG"; else kc="$$(hack/cluster.sh up)"; fi && \
-	KUBECONFIG="$$kc" KUBECTL="$$(hack/k8s-binaries.sh kubectl)/kubectl" KUSTOMIZE="$(KUSTOMIZE)" \
+test-e2e: kustomize ## Run the e2e suite with real requests on the local cluster and its traffic lab (started when needed; root), or $$KUBECONFIG with E2E_CLUSTER=current.
+	@if [ "$(E2E_CLUSTER)" = current ]; then kc="$$KUBECONFIG"; else kc="$$(hack/cluster.sh up)" && hack/lab.sh up; fi && \
+	KUBECONFIG="$$kc" KUBECTL="$$(hack/k8s-binaries.sh kubectl)/kubectl" KUSTOMIZE="$(KUSTOMIZE)" E2E_TRAFFIC="$(E2E_TRAFFIC)" \
 		go test -tags=e2e ./test/e2e/ -v -count=1 -timeout 20m -ginkgo.v -ginkgo.label-filter='!load'
 
 LOAD_N ?= 500
 .PHONY: test-load
 test-load: kustomize ## Load on the local cluster: LOAD_N RestAPIs (500) created and upgraded blue-green at once; grows the cluster to fit.
-	@if [ "$(E2E_CLUSTER)" = current ]; then kc="$$KUBECONFIG"; else kc="$$(hack/cluster.sh up)" && hack/cluster.sh nodes $$(( ($(LOAD_N) * 10 + 100) / 110 + 1 )); fi && \
-	KUBECONFIG="$$kc" KUBECTL="$$(hack/k8s-binaries.sh kubectl)/kubectl" KUSTOMIZE="$(KUSTOMIZE)" LOAD_N=$(LOAD_N) \
+	@if [ "$(E2E_CLUSTER)" = current ]; then kc="$$KUBECONFIG"; else kc="$$(hack/cluster.sh up)" && hack/cluster.sh nodes $$(( ($(LOAD_N) * 10 + 100) / 110 + 1 )) && hack/lab.sh up; fi && \
+	KUBECONFIG="$$kc" KUBECTL="$$(hack/k8s-binaries.sh kubectl)/kubectl" KUSTOMIZE="$(KUSTOMIZE)" LOAD_N=$(LOAD_N) E2E_TRAFFIC="$(E2E_TRAFFIC)" \
 		go test -tags=e2e ./test/e2e/ -v -count=1 -timeout 60m -ginkgo.v -ginkgo.label-filter=load
 
 .PHONY: lint

@@ -3,7 +3,10 @@
 #
 # Brings up the local cluster (hack/cluster.sh), installs the CRD, runs the
 # manager, applies the sample RestAPI, waits until it is Available, then ships
-# a new image and shows it rolling out.
+# a new image and shows it rolling out. On the local cluster, as root, the
+# traffic lab answers real requests: the demo shows the application's answer
+# before and after, and what a steady stream of requests saw across the
+# switch ("rollout: N requests, 0 failed, 0 mixed").
 #
 # DEMO_CLUSTER=current runs the same flow against the cluster of $KUBECONFIG
 # instead (it must be reachable; nothing is torn down there).
@@ -31,6 +34,36 @@ else
   STATE_DIR="$(dirname "${KUBECONFIG}")"
 fi
 kubectl() { "${K8S_BIN}/kubectl" "$@"; }
+
+# Real requests (issue 19): on the local cluster, the traffic lab
+# (hack/lab.sh) makes the simulated Pods answer HTTP behind kube-proxy's
+# Service routing. It needs root; without it the demo says so and shows the
+# objects only.
+LAB=0
+if [ "${DEMO_CLUSTER:-local}" != current ]; then
+  if [ "$(id -u)" -eq 0 ]; then
+    say "Starting the traffic lab: Pods that answer HTTP, kube-proxy, CoreDNS (hack/lab.sh)"
+    hack/lab.sh up
+    LAB=1
+  else
+    echo "demo: no traffic: the traffic lab needs root (network namespace, nftables); showing the objects only" >&2
+  fi
+fi
+
+# service_url is the URL of a Service's ClusterIP and first port.
+service_url() {
+  kubectl get svc "$1" -n "${NS}" -o jsonpath='http://{.spec.clusterIP}:{.spec.ports[0].port}/'
+}
+
+# ask_view prints what the application answers through the view's stable
+# Service: the view, and the peers it called, with their revisions.
+ask_view() {
+  [ "${LAB}" = 1 ] || return 0
+  local url
+  url="$(service_url "${NAME}-view")"
+  echo "GET ${url} (the view's Service, from a client Pod's address):"
+  hack/lab.sh load -get "${url}" | sed 's/^/  /'
+}
 
 say "Installing the RestAPI CRD"
 make --no-print-directory manifests >/dev/null
@@ -91,10 +124,35 @@ say "Waiting until every component is Available"
 wait_available
 say "Available:"
 show
+echo
+ask_view
+
+traffic_pid=""
+if [ "${LAB}" = 1 ]; then
+  targets=()
+  for c in model view controller repository; do
+    targets+=(-target "${c}=$(service_url "${NAME}-${c}")")
+  done
+  say "Sending 50 requests/s to each stable Service through the whole rollout"
+  hack/lab.sh load -rate 50 -duration 15m -text "${targets[@]}" >"${STATE_DIR}/demo-traffic.txt" 2>&1 &
+  traffic_pid=$!
+  sleep 2
+fi
 
 say "Shipping a new version: image registry.example/shop:1.5.0"
 kubectl patch rapi "${NAME}" -n "${NS}" --type=merge -p '{"spec":{"image":"registry.example/shop:1.5.0"}}'
 wait_available
+if [ -n "${traffic_pid}" ]; then
+  say "Promoted; the old colour stays warm, then scales down: the traffic runs until it has"
+  start=$(date +%s)
+  until [ "$(kubectl get rapi "${NAME}" -n "${NS}" -o jsonpath='{.status.blueGreen.state}')" = Idle ]; do
+    [ $(( $(date +%s) - start )) -lt "${TIMEOUT}" ] || die "the rollout did not finish within ${TIMEOUT}s"
+    sleep 1
+  done
+  sleep 3 # the old colour's Pods leave
+  kill -TERM "${traffic_pid}"
+  wait "${traffic_pid}" || die "the load generator failed: $(cat "${STATE_DIR}/demo-traffic.txt")"
+fi
 say "Rolled out:"
 kubectl get rapi -n "${NS}"
 kubectl get deploy -n "${NS}" -l app.kubernetes.io/instance="${NAME}" \
@@ -107,6 +165,13 @@ echo "Blue-green: $(kubectl get rapi "${NAME}" -n "${NS}" -o jsonpath='{.status.
 echo
 kubectl get events -n "${NS}" --field-selector involvedObject.kind=RestAPI -o custom-columns='REASON:.reason,MESSAGE:.note' 2>/dev/null \
   | grep -E '^(REASON|Deploy|Promoted|ScaledDown)' || true
+if [ -n "${traffic_pid}" ]; then
+  echo
+  ask_view
+  say "What users saw during the rollout (by Service; the view's answers include its peers' revisions):"
+  sed -n '/^total: /!p' "${STATE_DIR}/demo-traffic.txt" | sed 's/^/  /'
+  echo "rollout: $(sed -n 's/^total: //p' "${STATE_DIR}/demo-traffic.txt")"
+fi
 
 cat <<EOF
 

@@ -8,10 +8,13 @@
 #   hack/lab.sh down         stop every lab process and remove the namespace
 #   hack/lab.sh status       say whether it runs
 #   hack/lab.sh exec CMD...  run CMD inside the namespace
+#   hack/lab.sh usage        each lab process's CPU seconds, RSS and peak RSS (KiB)
+#   hack/lab.sh load ARGS... run the load generator inside (test/lab/cmd/load;
+#                            SIGTERM ends it and it prints its report)
 #
 # The control plane stays where hack/cluster.sh runs it, on the host's
 # loopback. In the namespace run: kube-proxy (nftables mode, as a node's),
-# the pod simulator (test/lab/cmd/podsim) and, when a test or the demo asks,
+# CoreDNS (kubernetes plugin, behind the kube-dns Service), the pod simulator (test/lab/cmd/podsim) and, when a test or the demo asks,
 # the load generator (test/lab/cmd/load). They reach the API server through
 # a Unix socket bridged to its loopback port by socat on both sides, so the
 # cluster's kubeconfig works unchanged inside.
@@ -71,6 +74,85 @@ ensure_binaries() {
     || die "building the lab's tools failed (see the go output above)"
 }
 
+# CoreDNS, built from the Go module proxy with only the plugins the lab
+# uses (the documented way to choose CoreDNS's plugins: a main that imports
+# them and sets the directive order), cached outside the clone next to the
+# control-plane binaries.
+COREDNS_VERSION="${COREDNS_VERSION:-1.15.0}"
+ensure_coredns() {
+  local store dest work
+  store="${KUBEBUILDER_ASSETS_STORE:-${XDG_DATA_HOME:-$HOME/.local/share}/kubebuilder-envtest}"
+  dest="${store}/coredns/${COREDNS_VERSION}-$(go env GOOS)-$(go env GOARCH)"
+  COREDNS="${dest}/coredns"
+  [ -x "${COREDNS}" ] && return
+  log "building CoreDNS v${COREDNS_VERSION} (plugins: bind, errors, log, kubernetes; about 2 minutes the first time)"
+  work="$(mktemp -d)"
+  cat >"${work}/main.go" <<'GO'
+package main
+
+import (
+	_ "github.com/coredns/coredns/plugin/bind"
+	_ "github.com/coredns/coredns/plugin/errors"
+	_ "github.com/coredns/coredns/plugin/kubernetes"
+	_ "github.com/coredns/coredns/plugin/log"
+
+	"github.com/coredns/coredns/core/dnsserver"
+	"github.com/coredns/coredns/coremain"
+)
+
+// The plugins' order, as CoreDNS's plugin.cfg has them.
+func init() { dnsserver.Directives = []string{"bind", "errors", "log", "kubernetes"} }
+
+func main() { coremain.Run() }
+GO
+  if ! (cd "${work}" && export GOFLAGS=-mod=mod GOWORK=off CGO_ENABLED=0 &&
+        go mod init lab-coredns >/dev/null 2>&1 &&
+        go get "github.com/coredns/coredns@v${COREDNS_VERSION}" >/dev/null 2>&1 &&
+        go mod tidy >/dev/null 2>&1 &&
+        mkdir -p "${dest}" && go build -o "${dest}/coredns.tmp" . && mv "${dest}/coredns.tmp" "${COREDNS}"); then
+    rm -rf "${work}"
+    die "building CoreDNS v${COREDNS_VERSION} from the Go module proxy failed"
+  fi
+  rm -rf "${work}"
+}
+
+# The cluster's DNS: the kube-dns Service at its usual address, its one
+# endpoint CoreDNS at an address of the Pod range that no node gives out
+# (node n gives 10.244.n.0/24, and there are fewer than 255).
+DNS_SERVICE_IP="${LAB_DNS_SERVICE_IP:-10.96.0.10}"
+DNS_POD_IP="${LAB_DNS_POD_IP:-10.244.255.253}"
+dns_objects() {
+  cat <<YAML
+apiVersion: v1
+kind: Service
+metadata:
+  name: kube-dns
+  namespace: kube-system
+  labels: {k8s-app: kube-dns, app.kubernetes.io/part-of: restapi-lab}
+spec:
+  clusterIP: ${DNS_SERVICE_IP}
+  ports:
+  - {name: dns, port: 53, protocol: UDP}
+  - {name: dns-tcp, port: 53, protocol: TCP}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata:
+  name: kube-dns-lab
+  namespace: kube-system
+  labels: {kubernetes.io/service-name: kube-dns, endpointslice.kubernetes.io/managed-by: restapi-lab}
+addressType: IPv4
+ports:
+- {name: dns, port: 53, protocol: UDP}
+- {name: dns-tcp, port: 53, protocol: TCP}
+endpoints:
+- addresses: ["${DNS_POD_IP}"]
+  conditions: {ready: true}
+YAML
+}
+
+lab_kubectl() { "$("${ROOT}/hack/k8s-binaries.sh" kubectl)/kubectl" --kubeconfig "$(kubeconfig)" "$@"; }
+
 running() { ip netns list 2>/dev/null | grep -qw "${NETNS}"; }
 
 # start runs a command in the background, its output in LAB_DIR/<name>.log,
@@ -93,10 +175,12 @@ up() {
   "${ROOT}/hack/cluster.sh" status >/dev/null 2>&1 || die "the local cluster does not run: hack/cluster.sh up first"
   if running; then
     log "already running; reusing it"
+    ensure_binaries
     return
   fi
   ensure_packages
   ensure_binaries
+  ensure_coredns
   local port node
   port="$(apiserver_port)"
   node="$(first_node)"
@@ -119,18 +203,38 @@ up() {
   start kube-proxy ip netns exec "${NETNS}" "${KUBE_PROXY}" --kubeconfig "$(kubeconfig)" \
     --proxy-mode nftables --hostname-override "${node}" --cluster-cidr "${POD_CIDR}" \
     --conntrack-max-per-core 0 --metrics-bind-address 127.0.0.1:10249 --healthz-bind-address 127.0.0.1:10256
+  log "starting CoreDNS (kubernetes plugin) behind the kube-dns Service ${DNS_SERVICE_IP}"
+  dns_objects | lab_kubectl apply --server-side --force-conflicts -f - >/dev/null
+  cat >"${LAB_DIR}/Corefile" <<COREFILE
+.:53 {
+    bind ${DNS_POD_IP}
+    errors
+    kubernetes cluster.local in-addr.arpa ip6.arpa {
+        kubeconfig $(kubeconfig)
+    }
+}
+COREFILE
+  start coredns ip netns exec "${NETNS}" "${COREDNS}" -conf "${LAB_DIR}/Corefile"
   log "starting the pod simulator"
-  start podsim ip netns exec "${NETNS}" "${LAB_DIR}/bin/podsim" --kubeconfig "$(kubeconfig)"
+  start podsim ip netns exec "${NETNS}" "${LAB_DIR}/bin/podsim" --kubeconfig "$(kubeconfig)" --dns "${DNS_SERVICE_IP}:53"
 
+  local proxy=0 dns=0
   for _ in $(seq 100); do
-    if ip netns exec "${NETNS}" nft list table ip kube-proxy >/dev/null 2>&1; then
-      log "ready: kube-proxy routes Services; 'hack/lab.sh exec CMD' runs CMD inside"
+    ip netns exec "${NETNS}" nft list table ip kube-proxy >/dev/null 2>&1 && proxy=1
+    # CoreDNS says its server block once the kubernetes plugin has synced.
+    grep -q "^\.:53 on ${DNS_POD_IP}" "${LAB_DIR}/coredns.log" 2>/dev/null && dns=1
+    if [ "${proxy}" = 1 ] && [ "${dns}" = 1 ]; then
+      log "ready: kube-proxy routes Services, CoreDNS answers at ${DNS_SERVICE_IP}; 'hack/lab.sh exec CMD' runs CMD inside"
       return
     fi
     sleep 0.2
   done
-  tail -n 20 "${LAB_DIR}/kube-proxy.log" >&2 || true
-  die "kube-proxy programmed no rules within 20 s (its log above)"
+  if [ "${proxy}" = 0 ]; then
+    tail -n 20 "${LAB_DIR}/kube-proxy.log" >&2 || true
+    die "kube-proxy programmed no rules within 20 s (its log above)"
+  fi
+  tail -n 20 "${LAB_DIR}/coredns.log" >&2 || true
+  die "CoreDNS did not start serving within 20 s (its log above)"
 }
 
 down() {
@@ -157,13 +261,41 @@ down() {
     ip netns del "${NETNS}"
   fi
   rm -f "${LAB_DIR}/apiserver.sock"
+  # The cluster's DNS objects are the lab's: gone with it, when the cluster
+  # still runs.
+  if "${ROOT}/hack/cluster.sh" status >/dev/null 2>&1; then
+    dns_objects | lab_kubectl delete --ignore-not-found -f - >/dev/null 2>&1 || true
+  fi
   log "stopped"
+}
+
+# usage prints each lab process's CPU time so far and its memory:
+#   name cpu_seconds rss_kib peak_rss_kib
+usage() {
+  local tck f pid stat
+  tck="$(getconf CLK_TCK)"
+  for f in "${LAB_DIR}"/*.pid; do
+    [ -e "$f" ] || continue
+    pid="$(cat "$f")"
+    [ -r "/proc/${pid}/stat" ] || continue
+    # Fields 14 and 15 of stat are user and system time, in clock ticks
+    # (after the command name, which is in parentheses).
+    stat="$(sed 's/^.*) //' "/proc/${pid}/stat")"
+    awk -v name="$(basename "$f" .pid)" -v tck="${tck}" -v stat="${stat}" \
+      '/^VmRSS:/ {rss=$2} /^VmHWM:/ {hwm=$2} END {split(stat, s, " "); printf "%s %.2f %d %d\n", name, (s[12]+s[13])/tck, rss, hwm}' \
+      "/proc/${pid}/status"
+  done
 }
 
 case "${1:-}" in
   up) up ;;
   down) down ;;
+  usage) usage ;;
   status) if running; then echo "running: network namespace ${NETNS}"; else echo "not running"; exit 1; fi ;;
   exec) shift; need_root; running || die "the lab does not run: hack/lab.sh up first"; exec ip netns exec "${NETNS}" "$@" ;;
-  *) echo "usage: $0 up|down|status|exec CMD..." >&2; exit 2 ;;
+  load)
+    shift; need_root; running || die "the lab does not run: hack/lab.sh up first"
+    [ -x "${LAB_DIR}/bin/load" ] || die "the load generator is not built: hack/lab.sh up builds it"
+    exec ip netns exec "${NETNS}" "${LAB_DIR}/bin/load" "$@" ;;
+  *) echo "usage: $0 up|down|status|exec CMD...|load ARGS..." >&2; exit 2 ;;
 esac

@@ -34,6 +34,10 @@ func (b *BlueGreenSpec) AutoPromotes() bool { return b.AutoPromotion == nil || *
 // switch (default 0).
 func (b *BlueGreenSpec) AutoPromoteAfter() time.Duration { return seconds(b.AutoPromotionSeconds, 0) }
 
+// ShutdownDelay is how long a Pod being removed keeps serving before it is
+// asked to stop (default 5 s).
+func (s *RestAPISpec) ShutdownDelay() time.Duration { return seconds(s.ShutdownDelaySeconds, 5) }
+
 // ScaleDownDelay is how long the previous colour stays warm after a switch
 // (default 30 s).
 func (b *BlueGreenSpec) ScaleDownDelay() time.Duration { return seconds(b.ScaleDownDelaySeconds, 30) }

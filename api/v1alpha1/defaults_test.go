@@ -34,6 +34,14 @@ func TestDefaultsMatchTheSchema(t *testing.T) {
 	if bg.IsEnabled() || bg.AutoPromotes() || bg.AutoPromoteAfter() != 20*time.Second || bg.ScaleDownDelay() != 0 || bg.ProgressDeadline() != 90*time.Second {
 		t.Error("a value set is not honoured")
 	}
+	var spec RestAPISpec
+	if spec.ShutdownDelay() != 5*time.Second {
+		t.Errorf("shutdown delay %s, want 5s", spec.ShutdownDelay())
+	}
+	spec.ShutdownDelaySeconds = zero
+	if spec.ShutdownDelay() != 0 {
+		t.Error("a shutdown delay of 0 is not honoured")
+	}
 	var (
 		h  HealingSpec
 		hc HealthCheckSpec

@@ -92,6 +92,19 @@ type RestAPISpec struct {
 	// +optional
 	PodSecurity *PodSecuritySpec `json:"podSecurity,omitempty"`
 
+	// shutdownDelaySeconds is how long a Pod that is being removed keeps
+	// serving before it is asked to stop (a preStop sleep): the Services'
+	// endpoints and every node's proxy stop sending it new connections
+	// first, so a scale-down, a rolling update or blue-green being turned
+	// off or on fails no request. It counts within the Pods' 30 s
+	// termination grace period, which leaves the application at least 5 s
+	// to finish. 0 turns it off. Default 5.
+	// +optional
+	// +kubebuilder:default=5
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=25
+	ShutdownDelaySeconds *int32 `json:"shutdownDelaySeconds,omitempty"`
+
 	// observability: Prometheus scraping of the components and tracing.
 	// +optional
 	// +kubebuilder:default={}

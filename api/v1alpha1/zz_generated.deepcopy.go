@@ -735,6 +735,11 @@ func (in *RestAPISpec) DeepCopyInto(out *RestAPISpec) {
 		*out = new(PodSecuritySpec)
 		(*in).DeepCopyInto(*out)
 	}
+	if in.ShutdownDelaySeconds != nil {
+		in, out := &in.ShutdownDelaySeconds, &out.ShutdownDelaySeconds
+		*out = new(int32)
+		**out = **in
+	}
 	in.Observability.DeepCopyInto(&out.Observability)
 	in.Model.DeepCopyInto(&out.Model)
 	in.View.DeepCopyInto(&out.View)

@@ -18,6 +18,7 @@ package render
 
 import (
 	"strconv"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -187,6 +188,13 @@ func PodTemplate(r *apiv1.RestAPI, s Settings, colour apiv1.Environment, configH
 	}
 	for i := range s.EnvFrom {
 		ctr.WithEnvFrom(envFrom(s.EnvFrom[i]))
+	}
+	if d := r.Spec.ShutdownDelay(); d > 0 {
+		// Kubernetes removes a terminating Pod from the endpoints while
+		// the Pod goes on running: the sleep keeps it serving until the
+		// proxies have followed (kubelet's own sleep, no binary needed).
+		ctr.WithLifecycle(corev1ac.Lifecycle().WithPreStop(corev1ac.LifecycleHandler().
+			WithSleep(corev1ac.SleepAction().WithSeconds(int64(d / time.Second)))))
 	}
 	if s.Probes.Enabled {
 		ctr.WithLivenessProbe(probe(s.Probes, s.Probes.LivenessPath))

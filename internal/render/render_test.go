@@ -230,6 +230,18 @@ func TestDeployment(t *testing.T) {
 				t.Errorf("liveness probe %+v", c.LivenessProbe)
 			}
 		}},
+		{"a Pod being removed keeps serving 5 s before it is asked to stop (preStop sleep)", nil,
+			func(t *testing.T, _ *corev1ac.PodSpecApplyConfiguration, c *corev1ac.ContainerApplyConfiguration, _ string, _ map[string]string) {
+				if c.Lifecycle == nil || c.Lifecycle.PreStop == nil || c.Lifecycle.PreStop.Sleep == nil || *c.Lifecycle.PreStop.Sleep.Seconds != 5 {
+					t.Errorf("lifecycle %+v", c.Lifecycle)
+				}
+			}},
+		{"no preStop sleep when the shutdown delay is 0", func(r *apiv1.RestAPI) { r.Spec.ShutdownDelaySeconds = new(int32(0)) },
+			func(t *testing.T, _ *corev1ac.PodSpecApplyConfiguration, c *corev1ac.ContainerApplyConfiguration, _ string, _ map[string]string) {
+				if c.Lifecycle != nil {
+					t.Errorf("lifecycle %+v", c.Lifecycle)
+				}
+			}},
 		{"a startup probe when a startup path is set", func(r *apiv1.RestAPI) { r.Spec.HealthCheck.StartupPath = "/started" },
 			func(t *testing.T, _ *corev1ac.PodSpecApplyConfiguration, c *corev1ac.ContainerApplyConfiguration, _ string, _ map[string]string) {
 				if c.StartupProbe == nil || *c.StartupProbe.HTTPGet.Path != "/started" {

@@ -71,6 +71,7 @@ func TestE2E(t *testing.T) {
 
 var _ = BeforeSuite(func() {
 	Expect(os.Getenv("KUBECONFIG")).NotTo(BeEmpty(), "run through 'make test-e2e', which starts the local cluster and sets KUBECONFIG")
+	requireLab()
 	// E2E_MANAGER_LOG=file keeps the manager's whole log there as well.
 	var logTo io.Writer = &managerLog
 	if f := os.Getenv("E2E_MANAGER_LOG"); f != "" {

@@ -38,6 +38,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
+	"github.com/restapi-operator/restapi-operator/test/lab/load"
 )
 
 const app = "shop"
@@ -122,7 +123,9 @@ var _ = Describe("RestAPI on a real cluster", Ordered, func() {
 		Eventually(func() []string { return stableColours(ns) }).Should(Equal([]string{"green"}))
 		Eventually(func() []string { return hpaTargets(ns) }).Should(Equal(colourDeployments("green")), "the HPAs follow the traffic")
 		waitAvailable(ns)
-		s.stopAndCheck()
+		if reports := s.stopAndCheck(); reports != nil {
+			Expect(answeredBy(reports[ns+"/"+app+"-view"])).To(HaveLen(2), "the view answered from the old revision, then from the new: the requests crossed the switch")
+		}
 		var blue appsv1.Deployment
 		Expect(k8sClient.Get(ctx, client.ObjectKey{Namespace: ns, Name: app + "-model-blue"}, &blue)).To(Succeed())
 		Expect(*blue.Spec.Replicas).To(Equal(int32(2)), "the old colour stays warm")
@@ -287,10 +290,45 @@ var _ = Describe("RestAPI on a real cluster", Ordered, func() {
 			`{"spec":{"image":"registry.example/shop:1.9.0","view":{"image":"registry.example/shop-view:1.9.0"}}}`)
 		Eventually(func() []string { return stableColours(ns) }).Should(Equal([]string{idle}))
 		waitAvailable(ns)
+		By("the traffic runs until the old colour's Pods are gone: it goes at once, with no warm window")
+		Eventually(func(g Gomega) {
+			var pods corev1.PodList
+			g.Expect(k8sClient.List(ctx, &pods, client.InNamespace(ns), client.MatchingLabels{apiv1.LabelEnvironment: from})).To(Succeed())
+			g.Expect(pods.Items).To(BeEmpty())
+		}).Should(Succeed())
 		s.stopAndCheck()
 		var r apiv1.RestAPI
 		Expect(k8sClient.Get(ctx, client.ObjectKey{Namespace: ns, Name: app}, &r)).To(Succeed())
 		Expect(r.Status.BlueGreen.AbortedRevision).To(BeEmpty(), "aborted: %s", r.Status.BlueGreen.Message)
+	})
+
+	It("has a traffic check that fails when a switch breaks traffic (negative control)", func() {
+		if trafficOff() {
+			Fail("E2E_TRAFFIC=off: there is no traffic check to prove")
+		}
+		By("a Service of the test's own, switched by hand to a colour with no Pods for 3 s")
+		var view corev1.Service
+		Expect(k8sClient.Get(ctx, client.ObjectKey{Namespace: ns, Name: app + "-view"}, &view)).To(Succeed())
+		broken := &corev1.Service{
+			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "broken-switch"},
+			Spec:       corev1.ServiceSpec{Selector: view.Spec.Selector, Ports: view.Spec.Ports},
+		}
+		Expect(k8sClient.Create(ctx, broken)).To(Succeed())
+		DeferCleanup(func() { _ = k8sClient.Delete(ctx, broken) })
+		t := startTraffic(ns, trafficRate, broken.Name)
+		time.Sleep(2 * time.Second)
+		kubectl("patch", "service", broken.Name, "-n", ns, "--type=merge", "-p",
+			`{"spec":{"selector":{"`+apiv1.LabelEnvironment+`":"nowhere"}}}`)
+		time.Sleep(3 * time.Second)
+		kubectl("patch", "service", broken.Name, "-n", ns, "--type=merge", "-p",
+			`{"spec":{"selector":{"`+apiv1.LabelEnvironment+`":"`+view.Spec.Selector[apiv1.LabelEnvironment]+`"}}}`)
+		time.Sleep(3 * time.Second)
+		reports := t.stop()
+
+		By("the same check every upgrade spec makes reports the failed requests")
+		failures := InterceptGomegaFailures(func() { t.checkTraffic(reports) })
+		Expect(failures).To(ContainElement(ContainSubstring("failed in a row")), "the check passed a broken switch: %s", summary(reports))
+		GinkgoWriter.Printf("negative control: %s\n", summary(reports))
 	})
 
 	It("removes every child through garbage collection when the RestAPI is deleted", func() {
@@ -388,6 +426,7 @@ type sampler struct {
 	minimum map[string]int
 	errs    []error
 	started time.Time
+	traffic *traffic
 }
 
 func startSampling(ns string) *sampler {
@@ -409,7 +448,8 @@ func startSampling(ns string) *sampler {
 			g.Expect(ready[app+"-"+c]).To(BeNumerically(">", 0), "Service %s-%s has no ready endpoint yet", app, c)
 		}
 	}).Should(Succeed())
-	s := &sampler{ns: ns, stop: make(chan struct{}), minimum: map[string]int{}, started: time.Now()}
+	t := startTraffic(ns, trafficRate, stableServices()...)
+	s := &sampler{ns: ns, stop: make(chan struct{}), minimum: map[string]int{}, started: time.Now(), traffic: t}
 	s.done.Go(func() {
 		t := time.NewTicker(50 * time.Millisecond)
 		defer t.Stop()
@@ -452,12 +492,32 @@ func (s *sampler) sample() {
 	}
 }
 
-// stopAndCheck stops sampling and asserts every stable Service always had a
-// ready endpoint, with at least one sample per 100 ms.
-func (s *sampler) stopAndCheck() {
+// stableServices are the application's stable Services' names.
+func stableServices() []string {
+	out := make([]string, 0, len(components))
+	for _, c := range components {
+		out = append(out, app+"-"+c)
+	}
+	return out
+}
+
+// stopAndCheck stops sampling and the traffic, and asserts every stable
+// Service always had a ready endpoint, with at least one sample per 100 ms,
+// and answered every request with one revision (checkTraffic). It returns
+// the traffic's reports by Service (nil when traffic is off).
+func (s *sampler) stopAndCheck() map[string]*load.Report {
 	GinkgoHelper()
+	s.traffic.waitServing()
 	close(s.stop)
 	s.done.Wait()
+	reports := s.traffic.stop()
+	s.checkEndpoints()
+	s.traffic.checkTraffic(reports)
+	return reports
+}
+
+func (s *sampler) checkEndpoints() {
+	GinkgoHelper()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	elapsed := time.Since(s.started)

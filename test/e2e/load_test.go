@@ -38,7 +38,10 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
+
+	"github.com/restapi-operator/restapi-operator/test/lab/load"
 
 	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
 )
@@ -305,6 +308,9 @@ func available(r *apiv1.RestAPI) bool {
 var _ = Describe("Load", Label("load"), func() {
 	It("converges hundreds of RestAPIs and their simultaneous blue-green rollouts: none stuck, no write at rest, memory bounded", func() {
 		n := loadEnv("LOAD_N", 500)
+		// Requests per second to each view, which calls its three peers:
+		// LOAD_TRAFFIC_PERMILLE thousandths (default 500: one request every 2 s).
+		trafficRate := float64(loadEnv("LOAD_TRAFFIC_PERMILLE", 500)) / 1000
 		perNS := loadEnv("LOAD_PER_NAMESPACE", 50)
 		workers := loadEnv("LOAD_CLIENTS", 8)
 		// The performance budget (issue 9) is 150 KiB of live heap per
@@ -352,6 +358,7 @@ var _ = Describe("Load", Label("load"), func() {
 			}
 		})
 
+		lab0, labStart := labUsage(), time.Now()
 		base := liveHeap()
 		rss0 := residentSet()
 		failed0 := managerMetric("controller_runtime_reconcile_errors_total", map[string]string{"controller": "restapi"})
@@ -364,6 +371,13 @@ var _ = Describe("Load", Label("load"), func() {
 		heapCreated := mem.sample()
 		createReqs := managerRequests.byResourceSince(req0)
 		req1 := managerRequests.snapshot()
+
+		By(fmt.Sprintf("sending %.1f requests/s to every view's stable Service through the rollouts (the traffic lab)", trafficRate))
+		views := make([]client.ObjectKey, 0, n)
+		for _, r := range rs {
+			views = append(views, client.ObjectKey{Namespace: r.Namespace, Name: r.Name + "-view"})
+		}
+		traffic := startTrafficTo(trafficRate, views)
 
 		By("upgrading every one of them at once: " + fmt.Sprint(n) + " blue-green rollouts in flight")
 		patch := client.RawPatch("application/merge-patch+json", []byte(`{"spec":{"image":"registry.example/load:2.0.0"}}`))
@@ -380,6 +394,7 @@ var _ = Describe("Load", Label("load"), func() {
 				r.Status.BlueGreen != nil && r.Status.BlueGreen.State == apiv1.StateIdle
 		})
 		rolloutReqs := managerRequests.byResourceSince(req1)
+		trafficSeen := traffic.stop()
 
 		By("waiting for the cluster to settle: the old colour's Pods gone, the workqueue empty")
 		// Pods going away change Deployment status, which the RestAPI's
@@ -418,8 +433,27 @@ var _ = Describe("Load", Label("load"), func() {
 			"live heap per RestAPI: %.1f KiB when all were Available, %.1f KiB at rest after the rollout, %.1f KiB the largest 10 s sample (work in flight included); RSS growth %.1f KiB per RestAPI",
 			n, len(namespaces), len(nodes.Items), created.Round(time.Second), promoted.Round(time.Second), (promoted + finished).Round(time.Second),
 			int(reconciles), int(failed), perRestAPI(createReqs, n), perRestAPI(rolloutReqs, n), idleWrites, kib(heapCreated), kib(final), kib(peak), kib(rss))
+		if traffic != nil {
+			sum := load.Total(trafficSeen)
+			crossed := 0
+			for _, r := range trafficSeen {
+				if len(r.Revisions) == 2 {
+					crossed++
+				}
+			}
+			result += fmt.Sprintf("; traffic to the %d views (and through them to every peer) across the rollouts: %s, "+
+				"%d views answered from both revisions, the longest run of failures %d; the lab's cost over %s: %s",
+				len(trafficSeen), sum, crossed, sum.LongestFailureRun, time.Since(labStart).Round(time.Second),
+				traffic.usageSince(lab0, labUsage(), time.Since(labStart)))
+		}
 		AddReportEntry("load", result)
 		GinkgoWriter.Printf("RESULT load: %s\n", result)
+		traffic.checkTraffic(trafficSeen)
+		if traffic != nil {
+			for key, r := range trafficSeen {
+				Expect(r.Revisions).To(HaveLen(2), "view %s: answers by revision %v; every view answers from the old revision, then the new", key, r.Revisions)
+			}
+		}
 
 		Expect(idleWrites).To(BeZero(), "the manager wrote at rest; its last writes:\n%s", strings.Join(managerRequests.lastWrites(), "\n"))
 		// At rest, after the rollout, the figure is the manager's holding.

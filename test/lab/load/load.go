@@ -25,12 +25,14 @@ limitations under the License.
 package load
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -50,6 +52,12 @@ type Options struct {
 	Max int
 	// Timeout is each request's own bound (default 2 s).
 	Timeout time.Duration
+	// Reuse is how many requests a connection carries before it closes
+	// (default 5), as clients that bound a connection's life do: a kept-
+	// alive connection stays with the Pod it reached (conntrack), so
+	// without a bound a client would never follow a switch while the old
+	// Pods live.
+	Reuse int
 	// SourceIP is the address requests leave from ("": the kernel's
 	// choice). In the lab it is an address of the Pod range, as a client
 	// Pod's: kube-proxy masquerades traffic from outside the Pod range to
@@ -70,6 +78,8 @@ type Report struct {
 	// Mixed counts answers in which components of more than one revision
 	// took part.
 	Mixed int
+	// Errors are the first few distinct failures, as the client saw them.
+	Errors []string `json:",omitempty"`
 	// Revisions counts the answers by the revision that answered (its own:
 	// the view's for the view), in the order first seen.
 	Revisions []RevisionCount
@@ -100,6 +110,9 @@ func Run(ctx context.Context, targets []Target, opts Options) map[string]*Report
 	if opts.Timeout <= 0 {
 		opts.Timeout = 2 * time.Second
 	}
+	if opts.Reuse <= 0 {
+		opts.Reuse = 5
+	}
 	dialer := &net.Dialer{Timeout: opts.Timeout}
 	if ip := net.ParseIP(opts.SourceIP); ip != nil {
 		dialer.LocalAddr = &net.TCPAddr{IP: ip}
@@ -128,9 +141,13 @@ func Run(ctx context.Context, targets []Target, opts Options) map[string]*Report
 func send(ctx context.Context, client *http.Client, t Target, opts Options, r *Report, mu *sync.Mutex) {
 	tick := time.NewTicker(time.Duration(float64(time.Second) / opts.Rate))
 	defer tick.Stop()
-	results := make([]outcome, opts.Max)
-	var wg sync.WaitGroup
-	sent := 0
+	// Results are kept in blocks as they come: a run of many targets must
+	// not hold Max results for each before it has sent anything.
+	var (
+		blocks [][]outcome
+		wg     sync.WaitGroup
+		sent   int
+	)
 loop:
 	for sent < opts.Max {
 		select {
@@ -138,15 +155,20 @@ loop:
 			break loop
 		case <-tick.C:
 		}
-		i := sent
+		if sent%resultBlock == 0 {
+			blocks = append(blocks, make([]outcome, resultBlock))
+		}
+		slot := &blocks[sent/resultBlock][sent%resultBlock]
 		sent++
-		wg.Go(func() { results[i] = ask(ctx, client, t.URL) })
+		last := sent%opts.Reuse == 0
+		wg.Go(func() { *slot = ask(ctx, client, t.URL, last) })
 	}
 	wg.Wait()
 	mu.Lock()
 	defer mu.Unlock()
 	run := 0
-	for _, o := range results[:sent] {
+	for i := range sent {
+		o := blocks[i/resultBlock][i%resultBlock]
 		if o.cancelled {
 			continue // the run ended while it was on its way
 		}
@@ -158,6 +180,9 @@ loop:
 			r.Non2xx++
 		}
 		if o.err || o.code < 200 || o.code > 299 {
+			if len(r.Errors) < maxErrors && !slices.Contains(r.Errors, o.why) {
+				r.Errors = append(r.Errors, o.why)
+			}
 			run++
 			r.LongestFailureRun = max(r.LongestFailureRun, run)
 		} else {
@@ -182,28 +207,41 @@ func (r *Report) count(rev string) {
 	r.Revisions = append(r.Revisions, RevisionCount{Revision: rev, Answers: 1})
 }
 
+// maxErrors is how many distinct failures a report describes.
+const maxErrors = 5
+
+// resultBlock is how many outcomes are allocated at a time.
+const resultBlock = 256
+
 // outcome is one request's.
 type outcome struct {
 	code           int
 	err, cancelled bool
-	mixed          bool
-	revision       string
+	// why is the failure's description: the error, or the status.
+	why      string
+	mixed    bool
+	revision string
 }
 
-func ask(ctx context.Context, client *http.Client, url string) outcome {
+// ask sends one request; closing says the connection closes after it.
+func ask(ctx context.Context, client *http.Client, url string, closing bool) outcome {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
-		return outcome{err: true}
+		return outcome{err: true, why: err.Error()}
 	}
+	req.Close = closing
 	resp, err := client.Do(req)
 	if err != nil {
-		return outcome{err: ctx.Err() == nil, cancelled: ctx.Err() != nil}
+		return outcome{err: ctx.Err() == nil, cancelled: ctx.Err() != nil, why: err.Error()}
 	}
 	defer func() { _ = resp.Body.Close() }()
 	o := outcome{code: resp.StatusCode}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil {
-		return outcome{err: ctx.Err() == nil, cancelled: ctx.Err() != nil}
+		return outcome{err: ctx.Err() == nil, cancelled: ctx.Err() != nil, why: err.Error()}
+	}
+	if o.code < 200 || o.code > 299 {
+		o.why = fmt.Sprintf("%s: %s", resp.Status, bytes.TrimSpace(body[:min(len(body), 200)]))
 	}
 	var a podsim.Answer
 	if json.Unmarshal(body, &a) == nil && a.Revision != "" {

@@ -19,7 +19,12 @@ package load
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -69,8 +74,11 @@ func TestFailuresAreCountedWithTheirLongestRun(t *testing.T) {
 	if h := reports["half"]; h.Requests != 40 || h.Non2xx != 20 || h.ConnErrors != 0 || h.LongestFailureRun < 1 {
 		t.Errorf("fail50: %+v", h)
 	}
-	if g := reports["gone"]; g.ConnErrors != 40 || g.LongestFailureRun != 40 {
+	if g := reports["gone"]; g.ConnErrors != 40 || g.LongestFailureRun != 40 || len(g.Errors) != 1 || !strings.Contains(g.Errors[0], "refused") {
 		t.Errorf("refused: %+v", g)
+	}
+	if h := reports["half"]; len(h.Errors) != 1 || !strings.HasPrefix(h.Errors[0], "500 Internal Server Error") {
+		t.Errorf("fail50 described as %q", h.Errors)
 	}
 }
 
@@ -97,5 +105,52 @@ func TestARunIsBoundedInTime(t *testing.T) {
 	}
 	if r.Failed() != 0 {
 		t.Errorf("requests cut short by the end of the run counted as failed: %+v", r)
+	}
+}
+
+func TestPrintSaysEachTargetAndTheTotal(t *testing.T) {
+	var b strings.Builder
+	Print(&b, map[string]*Report{
+		"view":  {Requests: 10, Non2xx: 1, Mixed: 2, Revisions: []RevisionCount{{"r1", 6}, {"r2", 3}}},
+		"model": {Requests: 5, ConnErrors: 1},
+	})
+	want := "model: 5 requests, 1 failed, 0 mixed; answers by revision:\n" +
+		"view: 10 requests, 1 failed, 2 mixed; answers by revision: r1:6 r2:3\n" +
+		"total: 15 requests, 2 failed, 2 mixed\n"
+	if b.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
+	}
+}
+
+func TestGetPrintsTheAnswer(t *testing.T) {
+	urls := serve(t, simulated("127.0.0.2", "model", "r1", "shop:1"), simulated("127.0.0.3", "model", "r1", "shop:1-fail100"))
+	var b strings.Builder
+	if err := Get(t.Context(), urls[0]+"/", "127.0.0.9", &b); err != nil || !strings.Contains(b.String(), `"revision": "r1"`) ||
+		!strings.Contains(b.String(), `"client": "127.0.0.9:`) {
+		t.Errorf("%v: %s", err, b.String())
+	}
+	if err := Get(t.Context(), urls[1]+"/", "", io.Discard); err == nil {
+		t.Error("a 500 was not an error")
+	}
+}
+
+// TestAConnectionCarriesReuseRequests: a client bounds how long it stays on
+// one Pod, so it follows a switch while the old Pods still live.
+func TestAConnectionCarriesReuseRequests(t *testing.T) {
+	var conns atomic.Int32
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	r := Run(t.Context(), []Target{{Name: "s", URL: srv.URL}}, Options{Rate: 200, Max: 50, Reuse: 5})["s"]
+	if r.Requests != 50 || r.Failed() != 0 {
+		t.Fatalf("report %+v", r)
+	}
+	if n := conns.Load(); n < 10 {
+		t.Errorf("50 requests at 5 per connection used %d connections, want at least 10", n)
 	}
 }

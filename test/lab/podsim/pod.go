@@ -19,6 +19,7 @@ package podsim
 import (
 	"slices"
 	"strings"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 
@@ -44,6 +45,9 @@ func FromPod(p *corev1.Pod, configMaps map[string]*corev1.ConfigMap) Pod {
 	}
 	c := p.Spec.Containers[0]
 	out.Image = c.Image
+	if c.Lifecycle != nil && c.Lifecycle.PreStop != nil && c.Lifecycle.PreStop.Sleep != nil {
+		out.Drain = time.Duration(c.Lifecycle.PreStop.Sleep.Seconds) * time.Second
+	}
 	for _, port := range c.Ports {
 		if port.Protocol == "" || port.Protocol == corev1.ProtocolTCP {
 			out.Ports = append(out.Ports, port.ContainerPort)

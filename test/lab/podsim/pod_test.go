@@ -19,6 +19,7 @@ package podsim
 import (
 	"encoding/json"
 	"testing"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -70,6 +71,9 @@ func TestFromPodReadsWhatTheOperatorRendered(t *testing.T) {
 	if len(got.ProbePaths) == 0 || got.ProbePaths[0] != "/health" {
 		t.Errorf("probe paths %v", got.ProbePaths)
 	}
+	if got.Drain != 5*time.Second {
+		t.Errorf("drain %s: want the rendered preStop sleep, 5s", got.Drain)
+	}
 	want := map[string]string{
 		"model": "http://shop-model-green.apps.svc:8080", "controller": "http://shop-controller-green.apps.svc:8081",
 		"repository": "http://shop-repository-green.apps.svc:8082",
@@ -90,23 +94,5 @@ func TestFromPodReadsWhatTheOperatorRendered(t *testing.T) {
 	p.Labels = map[string]string{apiv1.LabelComponent: "model"}
 	if FromPod(p, map[string]*corev1.ConfigMap{cm.Name: cm}).Peers != nil {
 		t.Error("a component other than the view calls peers")
-	}
-}
-
-func TestServiceNamesAreReadAsTheClusterDNSWould(t *testing.T) {
-	for host, want := range map[string][2]string{
-		"shop-model-blue.apps.svc":                {"apps", "shop-model-blue"},
-		"shop-model-blue.apps.svc.cluster.local":  {"apps", "shop-model-blue"},
-		"shop-model-blue.apps.svc.cluster.local.": {"apps", "shop-model-blue"},
-	} {
-		ns, name, ok := serviceOf(host)
-		if !ok || ns != want[0] || name != want[1] {
-			t.Errorf("%s: %s/%s %v", host, ns, name, ok)
-		}
-	}
-	for _, host := range []string{"registry.example", "shop.apps", "shop.apps.pod", "a.b.c.svc", ".apps.svc", "10.96.0.1"} {
-		if _, _, ok := serviceOf(host); ok {
-			t.Errorf("%s read as a Service", host)
-		}
 	}
 }

@@ -22,6 +22,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -173,6 +174,49 @@ func TestAPodThatGoesStopsAnswering(t *testing.T) {
 	}
 }
 
+// TestAPodThatGoesServesThroughItsPreStopSleep: kubelet runs the preStop
+// sleep before SIGTERM, so the Pod answers while the proxies follow.
+func TestAPodThatGoesServesThroughItsPreStopSleep(t *testing.T) {
+	s := &Server{}
+	defer s.Close()
+	a := pod(t, "127.0.0.2", "model", "shop:1")
+	a.Drain = 500 * time.Millisecond
+	if err := s.Sync([]Pod{a}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Sync(nil); err != nil {
+		t.Fatal(err)
+	}
+	if code, _ := get(t, a.url("/")); code != 200 {
+		t.Errorf("a going Pod answered %d during its preStop sleep", code)
+	}
+	time.Sleep(a.Drain + 200*time.Millisecond)
+	if _, err := http.Get(a.url("/")); err == nil {
+		t.Error("a Pod still answers after its preStop sleep")
+	}
+}
+
+// TestANewPodTakesTheAddressOfOneInItsPreStopSleep: the cluster gave the
+// address out again; the new Pod answers there.
+func TestANewPodTakesTheAddressOfOneInItsPreStopSleep(t *testing.T) {
+	s := &Server{}
+	defer s.Close()
+	old := pod(t, "127.0.0.2", "model", "shop:1")
+	old.Drain = time.Minute
+	if err := s.Sync([]Pod{old}); err != nil {
+		t.Fatal(err)
+	}
+	next := old
+	next.Name, next.Revision, next.Drain = "model-next", "r2", 0
+	if err := s.Sync([]Pod{next}); err != nil {
+		t.Fatalf("the new Pod could not listen: %v", err)
+	}
+	code, body := get(t, next.url("/"))
+	if code != 200 || !strings.Contains(body, `"pod":"model-next"`) {
+		t.Errorf("%d %s: want the new Pod's answer", code, body)
+	}
+}
+
 func TestTheViewCallsItsPeersAndSaysTheirRevisions(t *testing.T) {
 	s := &Server{}
 	defer s.Close()
@@ -202,18 +246,14 @@ func TestTheViewCallsItsPeersAndSaysTheirRevisions(t *testing.T) {
 }
 
 // TestTheViewCallsItsPeersByServiceNameFromItsOwnAddress: a peer URL names
-// a Service; the name is resolved as the cluster's DNS would, and the call
-// leaves from the view Pod's address.
+// a Service; the name is asked of the cluster's DNS server from the view
+// Pod's address, and the call leaves from that address too.
 func TestTheViewCallsItsPeersByServiceNameFromItsOwnAddress(t *testing.T) {
 	model := pod(t, "127.0.0.3", "model", "shop:1")
 	view := pod(t, "127.0.0.2", "view", "shop:1")
 	view.Peers = map[string]string{"model": fmt.Sprintf("http://shop-model-blue.apps.svc:%d", model.Ports[0])}
-	s := &Server{Resolve: func(host string) (string, bool) {
-		if host == "shop-model-blue.apps.svc" {
-			return model.IP, true
-		}
-		return "", false
-	}}
+	dns := &dnsServer{records: map[string]string{"shop-model-blue.apps.svc.cluster.local.": model.IP}}
+	s := &Server{DNSServer: dns.serve(t)}
 	defer s.Close()
 	if err := s.Sync([]Pod{view, model}); err != nil {
 		t.Fatal(err)
@@ -225,5 +265,10 @@ func TestTheViewCallsItsPeersByServiceNameFromItsOwnAddress(t *testing.T) {
 	}
 	if m := a.Peers["model"]; m.Pod != model.Name || !strings.HasPrefix(m.Client, "127.0.0.2:") {
 		t.Errorf("the model answered %+v: want its own name, and the view's address as the caller", m)
+	}
+	dns.mu.Lock()
+	defer dns.mu.Unlock()
+	if !slices.Contains(dns.asked, "shop-model-blue.apps.svc.cluster.local. TypeA") || !slices.Contains(dns.from, "127.0.0.2") {
+		t.Errorf("the DNS server was asked %v from %v: want the Service's name, from the view's address", dns.asked, dns.from)
 	}
 }

@@ -46,6 +46,9 @@ type Pod struct {
 	// ProbePaths are answered 200 whatever the behaviour (liveness,
 	// readiness, startup).
 	ProbePaths []string
+	// Drain is the container's preStop sleep: how long it goes on serving
+	// once the Pod is going.
+	Drain time.Duration
 	// Peers are the URLs of the other components, by component, as the
 	// operator put them in its environment (MODEL_URL...). The view calls
 	// each on every request it answers.
@@ -90,13 +93,16 @@ const shutdownGrace = 5 * time.Second
 
 // Server serves simulated Pods.
 type Server struct {
-	// Resolve turns a Service's DNS name (name.namespace.svc) into its
-	// ClusterIP, standing in for the cluster's DNS (see Resolver); nil:
-	// the system's resolver.
-	Resolve func(host string) (string, bool)
+	// DNSServer is the cluster's DNS server (host:port) the Pods ask for
+	// their peers' names, from their own addresses (see DNS): the kube-dns
+	// Service in the lab. Empty: the system's resolver.
+	DNSServer string
 
 	mu     sync.Mutex
 	served map[string]*served
+	// draining are the ports of Pods that went, in their preStop sleep, by
+	// address.
+	draining map[string]*served
 }
 
 // served is one listening container port.
@@ -111,14 +117,15 @@ func (p Pod) key(port int32) string {
 }
 
 // Sync makes the server listen for exactly these Pods: it starts the
-// ports of new ones and stops those of Pods that went (or changed). A Pod
+// ports of new ones and stops those of Pods that went (or changed), after
+// their preStop sleep. A Pod
 // whose image says down is not listened for. It returns the errors of the
 // ports it could not listen on; the others are served.
 func (s *Server) Sync(pods []Pod) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.served == nil {
-		s.served = map[string]*served{}
+		s.served, s.draining = map[string]*served{}, map[string]*served{}
 	}
 	want := map[string]Pod{}
 	for _, p := range pods {
@@ -131,16 +138,18 @@ func (s *Server) Sync(pods []Pod) error {
 	}
 	for k, sv := range s.served {
 		if _, ok := want[k]; !ok {
-			// As an application does on SIGTERM: stop accepting, close the
-			// idle keep-alive connections, let the requests in flight finish
-			// (for at most the grace period).
-			go func() {
-				ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
-				defer cancel()
-				if sv.srv.Shutdown(ctx) != nil {
-					_ = sv.srv.Close()
+			// As kubelet stops a container: its preStop sleep first, while
+			// it goes on serving, then SIGTERM.
+			addr := sv.ln.Addr().String()
+			s.draining[addr] = sv
+			time.AfterFunc(sv.pod.Drain, func() {
+				s.mu.Lock()
+				if s.draining[addr] == sv {
+					delete(s.draining, addr)
 				}
-			}()
+				s.mu.Unlock()
+				sv.stop()
+			})
 			delete(s.served, k)
 		}
 	}
@@ -150,7 +159,15 @@ func (s *Server) Sync(pods []Pod) error {
 			continue
 		}
 		port := p.Ports[slices.IndexFunc(p.Ports, func(port int32) bool { return p.key(port) == k })]
-		ln, err := net.Listen("tcp", net.JoinHostPort(p.IP, strconv.Itoa(int(port))))
+		addr := net.JoinHostPort(p.IP, strconv.Itoa(int(port)))
+		if old := s.draining[addr]; old != nil {
+			// A new Pod was given the address of one still in its preStop
+			// sleep (kubelet would free it only after): the new one takes
+			// the address now.
+			delete(s.draining, addr)
+			old.stop()
+		}
+		ln, err := net.Listen("tcp", addr)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("pod %s/%s: %w", p.Namespace, p.Name, err))
 			continue
@@ -169,8 +186,33 @@ func (s *Server) Serving() int {
 	return len(s.served)
 }
 
-// Close stops every port.
-func (s *Server) Close() { _ = s.Sync(nil) }
+// stop does what an application does on SIGTERM: it stops accepting,
+// closes the idle keep-alive connections and lets the requests in flight
+// finish (for at most the grace period).
+func (sv *served) stop() {
+	// Shutdown closes the listeners Serve has taken up; this one may not
+	// be yet.
+	_ = sv.ln.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if sv.srv.Shutdown(ctx) != nil {
+		_ = sv.srv.Close()
+	}
+}
+
+// Close stops every port at once, without the Pods' preStop sleeps.
+func (s *Server) Close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for k, sv := range s.served {
+		go sv.stop()
+		delete(s.served, k)
+	}
+	for addr, sv := range s.draining {
+		go sv.stop()
+		delete(s.draining, addr)
+	}
+}
 
 // handler answers as the Pod's container would.
 func (s *Server) handler(p Pod) http.Handler {
@@ -231,14 +273,17 @@ func (s *Server) handler(p Pod) http.Handler {
 }
 
 // peerClient is the client a Pod calls its peers with: from its own
-// address, as a Pod's connections leave from its IP, and through the
-// Service names' ClusterIPs, so kube-proxy routes them.
+// address, as a Pod's connections leave from its IP, to the ClusterIPs the
+// cluster's DNS gives for the Service names, so kube-proxy routes them.
 func (s *Server) peerClient(p Pod) *http.Client {
 	dialer := &net.Dialer{Timeout: 2 * time.Second}
 	if ip := net.ParseIP(p.IP); ip != nil {
 		dialer.LocalAddr = &net.TCPAddr{IP: ip}
 	}
-	resolve := s.Resolve
+	var resolve func(ctx context.Context, namespace, host string) (string, error)
+	if s.DNSServer != "" {
+		resolve = DNS(s.DNSServer, p.IP)
+	}
 	return &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{
 		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
 			host, port, err := net.SplitHostPort(addr)
@@ -246,8 +291,8 @@ func (s *Server) peerClient(p Pod) *http.Client {
 				return nil, err
 			}
 			if resolve != nil {
-				if ip, ok := resolve(host); ok {
-					host = ip
+				if host, err = resolve(ctx, p.Namespace, host); err != nil {
+					return nil, err
 				}
 			}
 			return dialer.DialContext(ctx, network, net.JoinHostPort(host, port))

@@ -19,7 +19,6 @@ package podsim
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -33,7 +32,7 @@ import (
 )
 
 // Watch serves the cluster's simulated Pods until ctx ends: it caches the
-// operator's Pods, ConfigMaps and Services (those labelled managed-by
+// operator's Pods and ConfigMaps (those labelled managed-by
 // restapi-operator) and, every interval, makes s listen for exactly the
 // Running ones. onError hears what could not be served (nil: ignored); a
 // port that failed is tried again at the next interval.
@@ -47,7 +46,7 @@ func Watch(ctx context.Context, cfg *rest.Config, s *Server, interval time.Durat
 	if err != nil {
 		return err
 	}
-	for _, o := range []client.Object{&corev1.Pod{}, &corev1.ConfigMap{}, &corev1.Service{}} {
+	for _, o := range []client.Object{&corev1.Pod{}, &corev1.ConfigMap{}} {
 		if _, err := c.GetInformer(ctx, o); err != nil {
 			return err
 		}
@@ -56,7 +55,6 @@ func Watch(ctx context.Context, cfg *rest.Config, s *Server, interval time.Durat
 	if !c.WaitForCacheSync(ctx) {
 		return fmt.Errorf("the Pod and ConfigMap caches did not sync: %w", ctx.Err())
 	}
-	s.Resolve = Resolver(ctx, c)
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	defer s.Close()
@@ -104,35 +102,4 @@ func Read(ctx context.Context, c client.Reader) ([]Pod, error) {
 		out = append(out, FromPod(p, mine))
 	}
 	return out, nil
-}
-
-// Resolver stands in for the cluster's DNS, and only for this: it answers
-// a Service's name as a Pod's resolver would with CoreDNS's kubernetes
-// plugin (name.namespace.svc, or with .cluster.local after it) with the
-// Service's ClusterIP, read from the cache. Everything after the name is
-// real: the connection goes to the ClusterIP and kube-proxy's rules route
-// it to an endpoint. Any other name is left to the system's resolver.
-func Resolver(ctx context.Context, c client.Reader) func(host string) (string, bool) {
-	return func(host string) (string, bool) {
-		ns, name, ok := serviceOf(host)
-		if !ok {
-			return "", false
-		}
-		var svc corev1.Service
-		if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, &svc); err != nil || svc.Spec.ClusterIP == "" ||
-			svc.Spec.ClusterIP == corev1.ClusterIPNone {
-			return "", false
-		}
-		return svc.Spec.ClusterIP, true
-	}
-}
-
-// serviceOf reads a Service's namespace and name from its DNS name.
-func serviceOf(host string) (namespace, name string, ok bool) {
-	host = strings.TrimSuffix(strings.TrimSuffix(host, "."), ".cluster.local")
-	parts := strings.Split(host, ".")
-	if len(parts) != 3 || parts[2] != "svc" || parts[0] == "" || parts[1] == "" {
-		return "", "", false
-	}
-	return parts[1], parts[0], true
 }

@@ -19,6 +19,7 @@ limitations under the License.
 // answered as JSON (see test/lab/load).
 //
 //	load -target view=http://10.96.0.12:3000/ -rate 50 -duration 60s
+//	load -get http://10.96.0.12:3000/
 package main
 
 import (
@@ -57,7 +58,16 @@ func main() {
 	duration := flag.Duration("duration", time.Minute, "how long to send (SIGTERM ends it sooner)")
 	source := flag.String("source", "10.244.255.254",
 		"the address requests leave from: one of the Pod range, as a client Pod's")
+	reuse := flag.Int("reuse", 5, "requests a connection carries before it closes")
+	get := flag.String("get", "", "send one GET to this URL, print the answer's body and exit")
+	text := flag.Bool("text", false, "print the report as text, one line per target and a total, instead of JSON")
 	flag.Parse()
+	if *get != "" {
+		if err := load.Get(context.Background(), *get, *source, os.Stdout); err != nil {
+			log.Fatalf("load: %v", err)
+		}
+		return
+	}
 	if len(ts) == 0 {
 		log.Fatal("load: no -target")
 	}
@@ -65,7 +75,11 @@ func main() {
 	defer stop()
 	ctx, cancel := context.WithTimeout(ctx, *duration)
 	defer cancel()
-	reports := load.Run(ctx, ts, load.Options{Rate: *rate, Max: *maxRequests, SourceIP: *source})
+	reports := load.Run(ctx, ts, load.Options{Rate: *rate, Max: *maxRequests, Reuse: *reuse, SourceIP: *source})
+	if *text {
+		load.Print(os.Stdout, reports)
+		return
+	}
 	enc := json.NewEncoder(os.Stdout)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(reports); err != nil {

@@ -37,6 +37,8 @@ func main() {
 	kubeconfig := flag.String("kubeconfig", os.Getenv("KUBECONFIG"), "the local cluster's kubeconfig")
 	interval := flag.Duration("interval", 200*time.Millisecond,
 		"how often the Pods served are brought in line with the cluster")
+	dns := flag.String("dns", "10.96.0.10:53",
+		"the cluster's DNS server (the kube-dns Service) Pods resolve their peers with")
 	flag.Parse()
 	cfg, err := clientcmd.BuildConfigFromFlags("", *kubeconfig)
 	if err != nil {
@@ -45,7 +47,7 @@ func main() {
 	cfg.QPS, cfg.Burst = 50, 100
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	s := &podsim.Server{}
+	s := &podsim.Server{DNSServer: *dns}
 	var last string
 	err = podsim.Watch(ctx, cfg, s, *interval, func(err error) {
 		// The same failure every interval is said once.

@@ -1,0 +1,280 @@
+//go:build e2e
+
+/*
+Copyright 2026 The RestAPI Operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package e2e
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	corev1 "k8s.io/api/core/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/restapi-operator/restapi-operator/test/lab/load"
+	"github.com/restapi-operator/restapi-operator/test/lab/podsim"
+)
+
+// Real requests across every switch (issue 19): the traffic lab
+// (hack/lab.sh, which make test-e2e and make test-load start) runs the
+// simulated Pods and kube-proxy's Service routing in a network namespace of
+// its own, and its load generator sends a steady rate to Services there.
+
+// trafficOff says whether E2E_TRAFFIC=off turned real requests off: for
+// E2E_CLUSTER=current, where no lab runs. Nothing else turns them off; a
+// lab that does not run fails the suite with the lab's own message.
+func trafficOff() bool { return os.Getenv("E2E_TRAFFIC") == "off" }
+
+func labScript() string { return filepath.Join(root, "hack", "lab.sh") }
+
+// requireLab fails unless the lab runs (or traffic is off, which the report
+// says).
+func requireLab() {
+	GinkgoHelper()
+	if trafficOff() {
+		AddReportEntry("traffic", "E2E_TRAFFIC=off: no request was sent; only EndpointSlices were sampled")
+		return
+	}
+	out, err := run(nil, labScript(), "status")
+	Expect(err).NotTo(HaveOccurred(),
+		"the traffic lab does not run (%s): make test-e2e starts it with 'hack/lab.sh up', which needs root; "+
+			"E2E_TRAFFIC=off runs without requests (on a cluster of your own)", strings.TrimSpace(out))
+}
+
+// traffic is one run of the load generator inside the lab.
+type traffic struct {
+	cmd     *exec.Cmd
+	out     bytes.Buffer
+	stderr  bytes.Buffer
+	started time.Time
+	rate    float64
+	names   []client.ObjectKey
+}
+
+// trafficRate is the requests per second sent to each Service in the e2e
+// specs.
+const trafficRate = 20
+
+// startTraffic sends rate requests per second to each named Service of ns,
+// through its ClusterIP and first port, until stop. It returns nil when
+// traffic is off. Reports are by namespace/name.
+func startTraffic(ns string, rate float64, services ...string) *traffic {
+	GinkgoHelper()
+	keys := make([]client.ObjectKey, 0, len(services))
+	for _, name := range services {
+		keys = append(keys, client.ObjectKey{Namespace: ns, Name: name})
+	}
+	return startTrafficTo(rate, keys)
+}
+
+// startTrafficTo is startTraffic for Services in any namespace.
+func startTrafficTo(rate float64, services []client.ObjectKey) *traffic {
+	GinkgoHelper()
+	if trafficOff() {
+		return nil
+	}
+	targets := serviceTargets(services)
+	// kube-proxy follows the EndpointSlices a moment later: start once
+	// every Service has answered a request.
+	Eventually(func(g Gomega) {
+		out, err := run(nil, labScript(), append([]string{"load", "-rate", "50", "-max", "1", "-duration", "5s"}, targets...)...)
+		g.Expect(err).NotTo(HaveOccurred(), out)
+		var reports map[string]*load.Report
+		g.Expect(json.Unmarshal([]byte(out), &reports)).To(Succeed(), out)
+		for _, key := range services {
+			r := reports[key.String()]
+			g.Expect(r).NotTo(BeNil())
+			g.Expect(r.Requests).To(Equal(1))
+			g.Expect(r.Failed()).To(BeZero(), "Service %s does not answer yet", key)
+		}
+	}, time.Minute, time.Second).Should(Succeed())
+	args := append([]string{"load", "-rate", fmt.Sprint(rate), "-duration", "30m"}, targets...)
+	t := &traffic{started: time.Now(), rate: rate, names: services}
+	t.cmd = exec.Command(labScript(), args...)
+	t.cmd.Stdout, t.cmd.Stderr = &t.out, &t.stderr
+	Expect(t.cmd.Start()).To(Succeed())
+	return t
+}
+
+// waitServing waits until a new connection to each of the traffic's
+// Services is answered by a Pod the Service selects now, three times in a
+// row: the last switch has reached kube-proxy's rules, so the traffic
+// crossed it before it stops.
+func (t *traffic) waitServing() {
+	GinkgoHelper()
+	if t == nil {
+		return
+	}
+	for _, key := range t.names {
+		var svc corev1.Service
+		Expect(k8sClient.Get(ctx, key, &svc)).To(Succeed())
+		url := fmt.Sprintf("http://%s:%d/", svc.Spec.ClusterIP, svc.Spec.Ports[0].Port)
+		inARow := 0
+		Eventually(func(g Gomega) {
+			var pods corev1.PodList
+			g.Expect(k8sClient.List(ctx, &pods, client.InNamespace(key.Namespace), client.MatchingLabels(svc.Spec.Selector))).To(Succeed())
+			selected := map[string]bool{}
+			for _, p := range pods.Items {
+				selected[p.Name] = true
+			}
+			out, err := run(nil, labScript(), "load", "-get", url)
+			g.Expect(err).NotTo(HaveOccurred(), out)
+			var a podsim.Answer
+			g.Expect(json.Unmarshal([]byte(out), &a)).To(Succeed(), out)
+			if !selected[a.Pod] {
+				inARow = 0
+			} else {
+				inARow++
+			}
+			g.Expect(inARow).To(BeNumerically(">=", 3), "Service %s: answered by %s, not one of the Pods it selects now", key, a.Pod)
+		}, time.Minute, 100*time.Millisecond).Should(Succeed())
+	}
+}
+
+// processUsage is a lab process's CPU time so far and its memory.
+type processUsage struct {
+	CPUSeconds      float64
+	RSSKiB, PeakKiB int64
+}
+
+// labUsage reads the lab's processes' usage (hack/lab.sh usage); nil when
+// traffic is off.
+func labUsage() map[string]processUsage {
+	GinkgoHelper()
+	if trafficOff() {
+		return nil
+	}
+	out, err := run(nil, labScript(), "usage")
+	Expect(err).NotTo(HaveOccurred(), out)
+	usage := map[string]processUsage{}
+	for line := range strings.Lines(out) {
+		var name string
+		var u processUsage
+		if _, err := fmt.Sscan(line, &name, &u.CPUSeconds, &u.RSSKiB, &u.PeakKiB); err == nil {
+			usage[name] = u
+		}
+	}
+	return usage
+}
+
+// usageSince says what each of the data plane's processes cost between two
+// readings: CPU seconds (and the share of one core over elapsed) and peak
+// memory; the load generator's own from its process state.
+func (t *traffic) usageSince(before, after map[string]processUsage, elapsed time.Duration) string {
+	var b strings.Builder
+	for _, name := range []string{"podsim", "kube-proxy", "coredns"} {
+		cpu := after[name].CPUSeconds - before[name].CPUSeconds
+		fmt.Fprintf(&b, "%s %.0f CPU s (%.0f%% of a core), peak RSS %d MiB; ", name, cpu, 100*cpu/elapsed.Seconds(), after[name].PeakKiB>>10)
+	}
+	if t != nil && t.cmd.ProcessState != nil {
+		ps := t.cmd.ProcessState
+		cpu := (ps.UserTime() + ps.SystemTime()).Seconds()
+		peak := int64(0)
+		if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
+			peak = ru.Maxrss >> 10
+		}
+		fmt.Fprintf(&b, "load generator %.0f CPU s (%.0f%% of a core over its %s), peak RSS %d MiB",
+			cpu, 100*cpu/time.Since(t.started).Seconds(), time.Since(t.started).Round(time.Second), peak)
+	}
+	return b.String()
+}
+
+// serviceTargets are the load generator's -target flags for the Services:
+// each one's ClusterIP and first port, named namespace/name.
+func serviceTargets(services []client.ObjectKey) []string {
+	GinkgoHelper()
+	out := make([]string, 0, 2*len(services))
+	for _, key := range services {
+		var svc corev1.Service
+		Expect(k8sClient.Get(ctx, key, &svc)).To(Succeed())
+		Expect(svc.Spec.Ports).NotTo(BeEmpty(), "Service %s has no port", key)
+		out = append(out, "-target", fmt.Sprintf("%s=http://%s:%d/", key, svc.Spec.ClusterIP, svc.Spec.Ports[0].Port))
+	}
+	return out
+}
+
+// stop ends the run (SIGTERM: the generator finishes the requests on their
+// way and prints its report) and returns the report by Service name.
+func (t *traffic) stop() map[string]*load.Report {
+	GinkgoHelper()
+	if t == nil {
+		return nil
+	}
+	_ = t.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- t.cmd.Wait() }()
+	select {
+	case err := <-done:
+		Expect(err).NotTo(HaveOccurred(), "the load generator: %s", t.stderr.String())
+	case <-time.After(30 * time.Second):
+		_ = t.cmd.Process.Kill()
+		Fail("the load generator did not stop within 30 s of SIGTERM: " + t.stderr.String())
+	}
+	var reports map[string]*load.Report
+	Expect(json.Unmarshal(t.out.Bytes(), &reports)).To(Succeed(), "the load generator's report: %s", t.out.String())
+	return reports
+}
+
+// checkTraffic asserts what a user of every Service would have seen: no
+// request failed, no answer mixed revisions, and requests went out all
+// along (at least half the rate over the whole run).
+func (t *traffic) checkTraffic(reports map[string]*load.Report) {
+	GinkgoHelper()
+	if t == nil {
+		return
+	}
+	elapsed := time.Since(t.started)
+	least := int(t.rate * elapsed.Seconds() / 2)
+	for _, key := range t.names {
+		r := reports[key.String()]
+		Expect(r).NotTo(BeNil(), "no report for Service %s", key)
+		Expect(r.Requests).To(BeNumerically(">=", least), "Service %s: %s over %s, fewer than half the rate", key, r, elapsed)
+		Expect(r.Failed()).To(BeZero(), "Service %s: %s (%d not 2xx, %d without an answer, %d failed in a row): %q",
+			key, r, r.Non2xx, r.ConnErrors, r.LongestFailureRun, r.Errors)
+		Expect(r.Mixed).To(BeZero(), "Service %s: %s; answers by revision %v", key, r, r.Revisions)
+	}
+	if len(reports) <= 8 {
+		GinkgoWriter.Printf("traffic over %s: %s\n", elapsed.Round(time.Millisecond), summary(reports))
+	}
+}
+
+// summary is one line per Service (requests, failed, mixed, the revisions
+// that answered) and the total, indented.
+func summary(reports map[string]*load.Report) string {
+	var b strings.Builder
+	load.Print(&b, reports)
+	return "\n  " + strings.ReplaceAll(strings.TrimSpace(b.String()), "\n", "\n  ")
+}
+
+// answeredBy lists the revisions that answered a Service, in order.
+func answeredBy(r *load.Report) []string {
+	out := make([]string, 0, len(r.Revisions))
+	for _, rc := range r.Revisions {
+		out = append(out, rc.Revision)
+	}
+	return out
+}
