@@ -20,9 +20,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -114,6 +116,7 @@ func (r *Reconciler) carryOut(ctx context.Context, s *scope.Scope, plan Plan) {
 	for _, svc := range render.Services(rapi, plan.Active, plan.Preview, plan.Preview != Legacy) {
 		_, _ = s.Apply(ctx, scope.Live(s.Children.Services, *svc.Name), svc)
 	}
+	keepPeerServices(s, comps)
 	for _, colour := range allColours {
 		if plan.Actions[colour] != ScaleDown {
 			continue
@@ -121,6 +124,23 @@ func (r *Reconciler) carryOut(ctx context.Context, s *scope.Scope, plan Plan) {
 		for _, c := range comps {
 			name := render.ColourName(rapi, c, colour)
 			s.Record("Deployment", name, scope.Unchanged, scaleDown(ctx, s, name))
+		}
+	}
+}
+
+// keepPeerServices keeps a colour's own Services while any Pod of that
+// colour runs: its Pods call their peers through them (the peer URLs in the
+// colour's ConfigMaps), and a deleted colour's Pods go on answering the
+// connections they hold through their preStop sleep. Without them those
+// answers fail (blue-green turned off: the traffic lab measured 502s from
+// the draining view). The Pods' going wakes the reconcile that removes them.
+func keepPeerServices(s *scope.Scope, comps []apiv1.ComponentName) {
+	for _, colour := range Colours {
+		if !slices.ContainsFunc(s.Children.Pods, func(p corev1.Pod) bool { return p.Labels[apiv1.LabelEnvironment] == string(colour) }) {
+			continue
+		}
+		for _, c := range comps {
+			s.Keep("Service", render.ColourName(s.RestAPI, c, colour))
 		}
 	}
 }

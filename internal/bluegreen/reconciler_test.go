@@ -23,6 +23,7 @@ import (
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
@@ -140,5 +141,26 @@ func deployment(name string, replicas int32) *appsv1.Deployment {
 			FieldsType: "FieldsV1", FieldsV1: metav1.NewFieldsV1(`{"f:spec":{"f:replicas":{}}}`),
 		}}},
 		Spec: appsv1.DeploymentSpec{Replicas: &replicas},
+	}
+}
+
+// TestADeletedColoursServicesStayWhileItsPodsRun: blue-green turned off
+// deletes the colours; their Pods drain through their preStop sleep and
+// still call their peers through the colour's own Services.
+func TestADeletedColoursServicesStayWhileItsPodsRun(t *testing.T) {
+	rapi := newShop()
+	plan := Plan{Active: Legacy, Preview: Legacy, Serving: Legacy,
+		Actions: map[Colour]Action{Legacy: Render, apiv1.EnvironmentBlue: Delete, apiv1.EnvironmentGreen: Delete}}
+	s := scopetest.Scope(rapi, &scopetest.Writer{}, reconcileAt)
+	s.Children.Pods = []corev1.Pod{{ObjectMeta: metav1.ObjectMeta{Name: "shop-view-blue-1", Namespace: "apps",
+		Labels: map[string]string{apiv1.LabelInstance: "shop", apiv1.LabelEnvironment: "blue"}}}}
+	(&Reconciler{}).carryOut(t.Context(), s, plan)
+	for _, c := range rapi.Spec.EnabledComponents() {
+		if !s.Kept("Service", render.ColourName(rapi, c, apiv1.EnvironmentBlue)) {
+			t.Errorf("%s: blue's Service would be deleted while a blue Pod runs", c)
+		}
+		if s.Kept("Service", render.ColourName(rapi, c, apiv1.EnvironmentGreen)) || s.Kept("Deployment", render.ColourName(rapi, c, apiv1.EnvironmentBlue)) {
+			t.Errorf("%s: green's Service (no Pod) or blue's Deployment kept", c)
+		}
 	}
 }

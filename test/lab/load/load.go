@@ -30,6 +30,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"slices"
@@ -240,13 +241,22 @@ func ask(ctx context.Context, client *http.Client, url string, closing bool) out
 	if err != nil {
 		return outcome{err: ctx.Err() == nil, cancelled: ctx.Err() != nil, why: err.Error()}
 	}
-	if o.code < 200 || o.code > 299 {
-		o.why = fmt.Sprintf("%s: %s", resp.Status, bytes.TrimSpace(body[:min(len(body), 200)]))
-	}
 	var a podsim.Answer
-	if json.Unmarshal(body, &a) == nil && a.Revision != "" {
+	isAnswer := json.Unmarshal(body, &a) == nil && a.Revision != ""
+	if isAnswer {
 		o.revision = a.Revision
 		o.mixed = len(a.Revisions()) > 1
+	}
+	if o.code < 200 || o.code > 299 {
+		o.why = fmt.Sprintf("%s: %s", resp.Status, bytes.TrimSpace(body[:min(len(body), 200)]))
+		if isAnswer {
+			o.why = fmt.Sprintf("%s from %s %s", resp.Status, a.Colour, a.Component)
+			for _, name := range slices.Sorted(maps.Keys(a.Peers)) {
+				if e := a.Peers[name].Error; e != "" {
+					o.why += fmt.Sprintf("; its call to %s: %s", name, e)
+				}
+			}
+		}
 	}
 	return o
 }
