@@ -25,6 +25,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/rest"
+	toolscache "k8s.io/client-go/tools/cache"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -33,21 +34,39 @@ import (
 
 // Watch serves the cluster's simulated Pods until ctx ends: it caches the
 // operator's Pods and ConfigMaps (those labelled managed-by
-// restapi-operator) and, every interval, makes s listen for exactly the
-// Running ones. onError hears what could not be served (nil: ignored); a
-// port that failed is tried again at the next interval.
+// restapi-operator) and, when they change, makes s listen for exactly the
+// Running ones: at most once per interval, and every resync when nothing
+// changed, which retries a port that failed. onError hears what could not
+// be served (nil: ignored).
 func Watch(ctx context.Context, cfg *rest.Config, s *Server, interval time.Duration, onError func(error)) error {
 	scheme := runtime.NewScheme()
 	if err := corev1.AddToScheme(scheme); err != nil {
 		return err
 	}
 	managed := labels.SelectorFromSet(labels.Set{apiv1.LabelManagedBy: apiv1.ManagedBy})
-	c, err := cache.New(cfg, cache.Options{Scheme: scheme, DefaultLabelSelector: managed})
+	// Read only: the lists are not copied (thousands of Pods, read on
+	// every change).
+	c, err := cache.New(cfg, cache.Options{Scheme: scheme, DefaultLabelSelector: managed, DefaultUnsafeDisableDeepCopy: new(true)})
 	if err != nil {
 		return err
 	}
+	changed := make(chan struct{}, 1)
+	notify := func() {
+		select {
+		case changed <- struct{}{}:
+		default:
+		}
+	}
 	for _, o := range []client.Object{&corev1.Pod{}, &corev1.ConfigMap{}} {
-		if _, err := c.GetInformer(ctx, o); err != nil {
+		inf, err := c.GetInformer(ctx, o)
+		if err != nil {
+			return err
+		}
+		if _, err := inf.AddEventHandler(toolscache.ResourceEventHandlerFuncs{
+			AddFunc:    func(any) { notify() },
+			UpdateFunc: func(any, any) { notify() },
+			DeleteFunc: func(any) { notify() },
+		}); err != nil {
 			return err
 		}
 	}
@@ -55,8 +74,8 @@ func Watch(ctx context.Context, cfg *rest.Config, s *Server, interval time.Durat
 	if !c.WaitForCacheSync(ctx) {
 		return fmt.Errorf("the Pod and ConfigMap caches did not sync: %w", ctx.Err())
 	}
-	tick := time.NewTicker(interval)
-	defer tick.Stop()
+	resync := time.NewTicker(resyncEvery)
+	defer resync.Stop()
 	defer s.Close()
 	for {
 		pods, err := Read(ctx, c)
@@ -69,10 +88,19 @@ func Watch(ctx context.Context, cfg *rest.Config, s *Server, interval time.Durat
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-tick.C:
+		case <-time.After(interval):
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-changed:
+		case <-resync.C:
 		}
 	}
 }
+
+// resyncEvery is how often Watch syncs when nothing changed.
+const resyncEvery = 2 * time.Second
 
 // Read lists the simulated Pods as FromPod serves them.
 func Read(ctx context.Context, c client.Reader) ([]Pod, error) {

@@ -35,8 +35,8 @@ import (
 
 func main() {
 	kubeconfig := flag.String("kubeconfig", os.Getenv("KUBECONFIG"), "the local cluster's kubeconfig")
-	interval := flag.Duration("interval", 200*time.Millisecond,
-		"how often the Pods served are brought in line with the cluster")
+	interval := flag.Duration("interval", 100*time.Millisecond,
+		"the least time between two syncs of the Pods served with the cluster (a sync follows every change)")
 	dns := flag.String("dns", "10.96.0.10:53",
 		"the cluster's DNS server (the kube-dns Service) Pods resolve their peers with")
 	flag.Parse()
