@@ -46,7 +46,9 @@ func Watch(ctx context.Context, cfg *rest.Config, s *Server, interval time.Durat
 	managed := labels.SelectorFromSet(labels.Set{apiv1.LabelManagedBy: apiv1.ManagedBy})
 	// Read only: the lists are not copied (thousands of Pods, read on
 	// every change).
-	c, err := cache.New(cfg, cache.Options{Scheme: scheme, DefaultLabelSelector: managed, DefaultUnsafeDisableDeepCopy: new(true)})
+	c, err := cache.New(cfg, cache.Options{
+		Scheme: scheme, DefaultLabelSelector: managed, DefaultUnsafeDisableDeepCopy: new(true),
+	})
 	if err != nil {
 		return err
 	}
