@@ -59,10 +59,18 @@ service_url() {
 # Service: the view, and the peers it called, with their revisions.
 ask_view() {
   [ "${LAB}" = 1 ] || return 0
-  local url
+  local url answer
   url="$(service_url "${NAME}-view")"
   echo "GET ${url} (the view's Service, from a client Pod's address):"
-  hack/lab.sh load -get "${url}" | sed 's/^/  /'
+  # kube-proxy follows a new Service's endpoints within a second or two.
+  for _ in $(seq 20); do
+    if answer="$(hack/lab.sh load -get "${url}" 2>&1)"; then
+      sed 's/^/  /' <<<"${answer}"
+      return 0
+    fi
+    sleep 0.5
+  done
+  die "the view does not answer at ${url}: ${answer}"
 }
 
 say "Installing the RestAPI CRD"
@@ -149,7 +157,12 @@ if [ -n "${traffic_pid}" ]; then
     [ $(( $(date +%s) - start )) -lt "${TIMEOUT}" ] || die "the rollout did not finish within ${TIMEOUT}s"
     sleep 1
   done
-  sleep 3 # the old colour's Pods leave
+  # The old colour's Pods leave after their preStop sleep (5 s).
+  old="$(kubectl get rapi "${NAME}" -n "${NS}" -o jsonpath='{.status.activeEnvironment}' | sed 's/^blue$/x/;s/^green$/blue/;s/^x$/green/')"
+  until [ -z "$(kubectl get pods -n "${NS}" -l "app.kubernetes.io/instance=${NAME},apps.restapi.dev/environment=${old}" -o name)" ]; do
+    [ $(( $(date +%s) - start )) -lt "${TIMEOUT}" ] || die "the ${old} Pods did not go within ${TIMEOUT}s"
+    sleep 1
+  done
   kill -TERM "${traffic_pid}"
   wait "${traffic_pid}" || die "the load generator failed: $(cat "${STATE_DIR}/demo-traffic.txt")"
 fi
