@@ -124,6 +124,17 @@ type Outlook struct {
 // problem judged by the table: broken now, or waited on (and until when).
 func Judge(d *appsv1.Deployment, pods []corev1.Pod, lim Limits, now time.Time) Outlook {
 	o := Outlook{Component: Evaluate(d, pods)}
+	if o.Reason == apiv1.ReasonNoReadyPods && startedSinceRollout(d, pods) {
+		// Not lost: never ready yet. A colour prepared from zero gets its
+		// template first, at zero replicas (a rollout the Deployment
+		// controller finishes at once), then its size, and keeps that
+		// rollout's NewReplicaSetAvailable while its new Pods start. Only
+		// here: in a serving colour such Pods replace lost ones, and
+		// their never turning ready is a loss (health reports it, and
+		// healing's spell starts from it).
+		o.Health, o.Reason = apiv1.HealthProgressing, apiv1.ReasonRollingOut
+		o.Message = fmt.Sprintf("scaling up: 0 of %d pods ready yet, every one started after the rollout finished", o.Replicas)
+	}
 	if o.Health != apiv1.HealthUnhealthy {
 		return o
 	}

@@ -144,14 +144,6 @@ func podReasons(p *corev1.Pod) map[string]PodFailure {
 // more is Degraded (Unhealthy when none is ready) at once.
 func Evaluate(d *appsv1.Deployment, pods []corev1.Pod) Component {
 	c := FromDeployment(d)
-	if c.Reason == apiv1.ReasonNoReadyPods && startedSinceRollout(d, pods) {
-		// Not lost: never ready yet. A Deployment scaled up after its
-		// rollout finished (a colour prepared from zero: its template
-		// first, at zero replicas, then its size) keeps the rollout's
-		// NewReplicaSetAvailable while its new Pods start.
-		c.Health, c.Reason = apiv1.HealthProgressing, apiv1.ReasonRollingOut
-		c.Message = fmt.Sprintf("scaling up: 0 of %d pods ready yet, every one started after the rollout finished", c.Replicas)
-	}
 	if c.Health == apiv1.HealthHealthy {
 		// Only a Pod seen not ready counts: a Pod missing from the cache may
 		// just not have arrived yet, and the Deployment says it is ready.

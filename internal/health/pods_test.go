@@ -105,7 +105,9 @@ func TestEvaluateWithPods(t *testing.T) {
 
 // TestAScaleUpAfterAFinishedRolloutIsNotALoss: a colour prepared from zero
 // gets its template at zero replicas (a rollout the Deployment controller
-// finishes at once) and its size next; its new Pods are starting, not lost.
+// finishes at once) and its size next; its new Pods are starting, not lost
+// (Judge). In a serving colour (Evaluate) such Pods replace lost ones: a
+// loss.
 func TestAScaleUpAfterAFinishedRolloutIsNotALoss(t *testing.T) {
 	finished := time.Date(2026, 11, 30, 17, 43, 50, 0, time.UTC)
 	d := deployment(5, 5, 1, appsv1.DeploymentStatus{Replicas: 1, UpdatedReplicas: 1, Conditions: []appsv1.DeploymentCondition{{
@@ -129,9 +131,12 @@ func TestAScaleUpAfterAFinishedRolloutIsNotALoss(t *testing.T) {
 		{"one created before among others", []corev1.Pod{starting(finished.Add(-time.Minute)), starting(finished)}, apiv1.HealthUnhealthy, apiv1.ReasonNoReadyPods},
 		{"no Pod seen: the Deployment's word", nil, apiv1.HealthUnhealthy, apiv1.ReasonNoReadyPods},
 	} {
-		c := Evaluate(d, tc.pods)
+		c := Judge(d, tc.pods, Limits{}, finished.Add(time.Minute))
 		if c.Health != tc.health || c.Reason != tc.reason {
 			t.Errorf("%s: %s %s (%s)", tc.name, c.Health, c.Reason, c.Message)
+		}
+		if s := Evaluate(d, tc.pods); s.Health != apiv1.HealthUnhealthy || s.Reason != apiv1.ReasonNoReadyPods {
+			t.Errorf("%s, serving: %s %s, want Unhealthy NoReadyPods", tc.name, s.Health, s.Reason)
 		}
 	}
 }
