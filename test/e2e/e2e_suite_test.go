@@ -96,7 +96,12 @@ var _ = BeforeSuite(func() {
 
 	By("installing the CRD")
 	kubectl("apply", "--server-side", "--force-conflicts", "-f", filepath.Join(root, "config", "crd", "bases"))
-	kubectl("wait", "--for=condition=Established", "crd/restapis.apps.restapi.dev", "--timeout=60s")
+	// kubectl wait fails, instead of waiting, on a CRD so new that it has
+	// no conditions yet.
+	Eventually(func() error {
+		_, err := run(nil, kubectlPath(), "wait", "--for=condition=Established", "crd/restapis.apps.restapi.dev", "--timeout=10s")
+		return err
+	}, time.Minute, time.Second).Should(Succeed(), "the CRD is not Established")
 
 	By("starting the manager with production settings")
 	mgrCfg := rest.CopyConfig(cfg)
