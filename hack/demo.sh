@@ -76,7 +76,12 @@ ask_view() {
 say "Installing the RestAPI CRD"
 make --no-print-directory manifests >/dev/null
 kubectl apply --server-side -f config/crd/bases/ >/dev/null
-kubectl wait --for=condition=Established crd/restapis.apps.restapi.dev --timeout=60s >/dev/null
+# kubectl wait fails at once on a CRD so new it has no conditions yet.
+for _ in $(seq 30); do
+  kubectl wait --for=condition=Established crd/restapis.apps.restapi.dev --timeout=10s >/dev/null 2>&1 && break
+  sleep 1
+done
+kubectl wait --for=condition=Established crd/restapis.apps.restapi.dev --timeout=10s >/dev/null
 
 say "Building and starting the manager (logs: ${STATE_DIR}/demo-manager.log)"
 go build -o bin/manager ./cmd
