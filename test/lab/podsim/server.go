@@ -144,11 +144,14 @@ func (s *Server) Sync(pods []Pod) error {
 			s.draining[addr] = sv
 			time.AfterFunc(sv.pod.Drain, func() {
 				s.mu.Lock()
-				if s.draining[addr] == sv {
+				mine := s.draining[addr] == sv
+				if mine {
 					delete(s.draining, addr)
 				}
 				s.mu.Unlock()
-				sv.stop()
+				if mine { // else a new Pod took the address and stopped it
+					sv.stop()
+				}
 			})
 			delete(s.served, k)
 		}
@@ -164,8 +167,11 @@ func (s *Server) Sync(pods []Pod) error {
 			// A new Pod was given the address of one still in its preStop
 			// sleep (kubelet would free it only after): the new one takes
 			// the address now.
+			// Its listener goes now; its requests in flight finish
+			// without holding the lock.
 			delete(s.draining, addr)
-			old.stop()
+			_ = old.ln.Close()
+			go old.stop()
 		}
 		ln, err := net.Listen("tcp", addr)
 		if err != nil {
