@@ -181,7 +181,7 @@ echo
 echo "Stable Services now select: $(kubectl get svc "${NAME}-model" -n "${NS}" -o jsonpath='{.spec.selector.apps\.restapi\.dev/environment}')"
 echo "Blue-green: $(kubectl get rapi "${NAME}" -n "${NS}" -o jsonpath='{.status.blueGreen.message}')"
 echo
-kubectl get events -n "${NS}" --field-selector involvedObject.kind=RestAPI -o custom-columns='REASON:.reason,MESSAGE:.note' 2>/dev/null \
+kubectl get events -n "${NS}" --field-selector involvedObject.kind=RestAPI -o custom-columns='REASON:.reason,MESSAGE:.message' 2>/dev/null \
   | grep -E '^(REASON|Deploy|Promoted|ScaledDown)' || true
 if [ -n "${traffic_pid}" ]; then
   echo

@@ -208,6 +208,14 @@ spec:
 spec:
   image: app:1
   healthCheck: {periodSeconds: 0}`, "spec.healthCheck.periodSeconds in body should be greater than or equal to 1"),
+		Entry("a shutdown delay that leaves the application no time to stop", `
+spec:
+  image: app:1
+  shutdownDelaySeconds: 26`, "spec.shutdownDelaySeconds in body should be less than or equal to 25"),
+		Entry("a negative shutdown delay", `
+spec:
+  image: app:1
+  shutdownDelaySeconds: -1`, "spec.shutdownDelaySeconds in body should be greater than or equal to 0"),
 		Entry("an unknown field at the top of spec", `
 spec:
   image: app:1
@@ -227,6 +235,7 @@ spec:
 		Expect(createYAML(ns, "spec: {image: app:1}")).To(Succeed())
 		r := restAPI(ns, "app")
 		Expect(*r.Spec.Replicas).To(Equal(int32(2)))
+		Expect(*r.Spec.ShutdownDelaySeconds).To(Equal(int32(5)))
 		Expect(r.Spec.Model.Port).To(Equal(int32(8080)))
 		Expect(r.Spec.View.Port).To(Equal(int32(3000)))
 		Expect(r.Spec.Controller.Port).To(Equal(int32(8081)))

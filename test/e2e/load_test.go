@@ -436,10 +436,19 @@ var _ = Describe("Load", Label("load"), func() {
 		if traffic != nil {
 			sum := load.Total(trafficSeen)
 			crossed := 0
-			for _, r := range trafficSeen {
+			var oneRevision []string
+			for key, r := range trafficSeen {
 				if len(r.Revisions) == 2 {
 					crossed++
+				} else if len(oneRevision) < 10 {
+					oneRevision = append(oneRevision, notCrossed(key, r))
 				}
+			}
+			if len(oneRevision) > 0 {
+				// Not understood yet (docs/development.md): say enough to tell
+				// a late start from an early stop or a view never switched.
+				GinkgoWriter.Printf("views that did not answer from both revisions (%.0f answers each expected over %s):\n  %s\n",
+					trafficRate*traffic.elapsed().Seconds(), traffic.elapsed().Round(time.Second), strings.Join(oneRevision, "\n  "))
 			}
 			result += fmt.Sprintf("; traffic to the %d views (and through them to every peer) across the rollouts: %s, "+
 				"%d views answered from both revisions, the longest run of failures %d; the lab's cost over %s: %s",
@@ -467,3 +476,16 @@ var _ = Describe("Load", Label("load"), func() {
 		}
 	})
 })
+
+// notCrossed describes a view's traffic that did not see two revisions:
+// which answered, how often, and which one its RestAPI runs now.
+func notCrossed(key string, r *load.Report) string {
+	ns, svc, _ := strings.Cut(key, "/")
+	var rest apiv1.RestAPI
+	active := "unknown"
+	if err := k8sClient.Get(ctx, client.ObjectKey{Namespace: ns, Name: strings.TrimSuffix(svc, "-view")}, &rest); err == nil &&
+		rest.Status.BlueGreen != nil {
+		active = rest.Status.BlueGreen.ActiveRevision
+	}
+	return fmt.Sprintf("%s: %s, answers by revision %v; the RestAPI's active revision now %s", key, r, r.Revisions, active)
+}

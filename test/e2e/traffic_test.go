@@ -71,6 +71,7 @@ type traffic struct {
 	out     bytes.Buffer
 	stderr  bytes.Buffer
 	started time.Time
+	stopped time.Time
 	rate    float64
 	names   []client.ObjectKey
 }
@@ -225,6 +226,7 @@ func (t *traffic) stop() map[string]*load.Report {
 		return nil
 	}
 	_ = t.cmd.Process.Signal(syscall.SIGTERM)
+	t.stopped = time.Now()
 	done := make(chan error, 1)
 	go func() { done <- t.cmd.Wait() }()
 	select {
@@ -239,6 +241,14 @@ func (t *traffic) stop() map[string]*load.Report {
 	return reports
 }
 
+// elapsed is how long the traffic ran, or has run so far.
+func (t *traffic) elapsed() time.Duration {
+	if t.stopped.IsZero() {
+		return time.Since(t.started)
+	}
+	return t.stopped.Sub(t.started)
+}
+
 // checkTraffic asserts what a user of every Service would have seen: no
 // request failed, no answer mixed revisions, and requests went out all
 // along (at least half the rate over the whole run).
@@ -247,7 +257,7 @@ func (t *traffic) checkTraffic(reports map[string]*load.Report) {
 	if t == nil {
 		return
 	}
-	elapsed := time.Since(t.started)
+	elapsed := t.elapsed()
 	least := int(t.rate * elapsed.Seconds() / 2)
 	for _, key := range t.names {
 		r := reports[key.String()]
