@@ -103,6 +103,7 @@ func main() {
 		Recorder:  mgr.GetEventRecorder(apiv1.ManagedBy),
 
 		MaxConcurrentRollouts: rollouts,
+		WatchNamespaces:       manager.SplitNamespaces(watchNamespaces),
 	}).SetupWithManager(mgr); err != nil {
 		setupLog.Error(err, "Failed to create controller", "controller", "restapi")
 		os.Exit(1)

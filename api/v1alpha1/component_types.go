@@ -123,6 +123,13 @@ type ViewSpec struct {
 	// +kubebuilder:validation:Minimum=1
 	// +kubebuilder:validation:Maximum=65535
 	Port int32 `json:"port,omitempty"`
+
+	// expose makes the view reachable from outside the cluster: a Gateway
+	// API HTTPRoute, an Ingress, or the stable Service's type. Only the
+	// view has it. Unset: the view's Services stay ClusterIP and nothing
+	// else is written.
+	// +optional
+	Expose *ExposeSpec `json:"expose,omitempty"`
 }
 
 // ControllerSpec is the controller component.

@@ -42,6 +42,13 @@ const (
 	// spec.observability.metrics.podMonitor is set: True while every
 	// component has its PodMonitor, False with the reason when it cannot.
 	ConditionMonitoring = "Monitoring"
+	// ConditionExposed is present when spec.view.expose is set: True when
+	// every route, Ingress and Service it asks for is in place and every
+	// Gateway accepted its routes; False with the reason when not (a
+	// Gateway's refusal carries the Gateway's own reason, such as
+	// NotAllowedByListeners); Unknown while a Gateway or a load balancer has
+	// not answered yet.
+	ConditionExposed = "Exposed"
 )
 
 // Reasons of the Ready, Available, Progressing and Degraded conditions.
@@ -114,6 +121,27 @@ const (
 	ReasonVPANameConflict        = "VPANameConflict"
 	ReasonPodMonitorsActive      = "PodMonitorsActive"
 	ReasonPodMonitorNameConflict = "PodMonitorNameConflict"
+)
+
+// Reasons of the Exposed condition. A route a Gateway refused carries the
+// Gateway's reason instead (Gateway API's route condition reasons:
+// NotAllowedByListeners, NoMatchingListenerHostname, NoMatchingParent,
+// UnsupportedValue, RefNotPermitted, BackendNotFound...).
+const (
+	// ReasonExposureReady: everything asked for is in place and accepted.
+	ReasonExposureReady = "ExposureReady"
+	// ReasonGatewayAPINotInstalled: spec.view.expose.gateway is set but the
+	// HTTPRoute CRD is not installed; the rest of the exposure and the
+	// application work, and it recovers once the CRDs are installed.
+	ReasonGatewayAPINotInstalled = "GatewayAPINotInstalled"
+	// ReasonWaitingForGateway: a route is written and a Gateway named in
+	// its parentRefs has not reported on it yet.
+	ReasonWaitingForGateway = "WaitingForGateway"
+	// ReasonWaitingForAddress: the LoadBalancer Service has no address yet.
+	ReasonWaitingForAddress = "WaitingForAddress"
+	// ReasonExposureNameConflict: an HTTPRoute of the name the operator
+	// writes exists and is not the RestAPI's.
+	ReasonExposureNameConflict = "ExposureNameConflict"
 )
 
 // Reasons of the Events that no condition carries (docs/observability.md

@@ -23,6 +23,7 @@ package v1alpha1
 
 import (
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 )
@@ -434,4 +435,16 @@ type NetworkPolicySpec struct {
 	// Default: namespaces labelled metrics=enabled.
 	// +optional
 	MetricsNamespaceSelector *metav1.LabelSelector `json:"metricsNamespaceSelector,omitempty"`
+
+	// ingressFrom are the only sources admitted to the view's port from
+	// outside the application: the namespace of the Gateway's or the
+	// ingress controller's pods, for example. Empty: every source (the
+	// view is the application's entry point). A LoadBalancer Service whose
+	// traffic reaches the pods from node addresses needs an ipBlock here,
+	// or this left empty.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=16
+	// +kubebuilder:validation:XValidation:rule="self.all(p, has(p.ipBlock) ? !has(p.podSelector) && !has(p.namespaceSelector) : has(p.podSelector) || has(p.namespaceSelector))",message="every networkPolicy.ingressFrom entry needs a podSelector, a namespaceSelector (or both), or else an ipBlock alone"
+	IngressFrom []networkingv1.NetworkPolicyPeer `json:"ingressFrom,omitempty"`
 }

@@ -47,6 +47,9 @@ const MaxNameLength = 44
 // +kubebuilder:validation:XValidation:rule="!(self.view.enabled && self.controller.enabled && self.view.port == self.controller.port)",message="spec.view.port and spec.controller.port must differ: every enabled component needs its own port"
 // +kubebuilder:validation:XValidation:rule="!(self.view.enabled && self.repository.enabled && self.view.port == self.repository.port)",message="spec.view.port and spec.repository.port must differ: every enabled component needs its own port"
 // +kubebuilder:validation:XValidation:rule="!(self.controller.enabled && self.repository.enabled && self.controller.port == self.repository.port)",message="spec.controller.port and spec.repository.port must differ: every enabled component needs its own port"
+// +kubebuilder:validation:XValidation:rule="!has(self.view.expose) || !has(self.view.expose.gateway) || !has(self.view.expose.gateway.previewHostnames) || self.blueGreen.enabled",message="spec.view.expose.gateway.previewHostnames needs blue-green (spec.blueGreen.enabled): without it there is no preview colour to reach"
+// +kubebuilder:validation:XValidation:rule="!has(self.view.expose) || !has(self.view.expose.ingress) || !has(self.view.expose.ingress.previewHost) || self.blueGreen.enabled",message="spec.view.expose.ingress.previewHost needs blue-green (spec.blueGreen.enabled): without it there is no preview colour to reach"
+// +kubebuilder:validation:XValidation:rule="!has(self.view.expose) || self.view.enabled",message="spec.view.expose needs the view enabled: it is what is exposed"
 type RestAPISpec struct {
 	// image is the container image every component runs unless the component
 	// names its own. Required unless every enabled component sets an image.
@@ -434,6 +437,12 @@ type RestAPIStatus struct {
 	// healing records the last automatic healing action.
 	// +optional
 	Healing *HealingStatus `json:"healing,omitempty"`
+
+	// urls are the addresses a person can open, from spec.view.expose:
+	// the hostnames of the routes and the Ingress, or the LoadBalancer's
+	// address once it has one.
+	// +optional
+	URLs *URLs `json:"urls,omitempty"`
 }
 
 // HealingStatus records the last automatic healing action.

@@ -219,6 +219,8 @@ func matches(live client.Object, desired any) (bool, error) {
 		return same(o, desired, networkingv1ac.ExtractNetworkPolicy)
 	case *policyv1.PodDisruptionBudget:
 		return same(o, desired, policyv1ac.ExtractPodDisruptionBudget)
+	case *networkingv1.Ingress:
+		return same(o, desired, networkingv1ac.ExtractIngress)
 	case *unstructured.Unstructured:
 		d, ok := desired.(*unstructured.Unstructured)
 		return ok && equality.Semantic.DeepEqual(o.Object["spec"], d.Object["spec"]) && hasLabels(o.GetLabels(), d.GetLabels()), nil

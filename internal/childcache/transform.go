@@ -39,7 +39,8 @@ import (
 // operator's labels, trimmed, and shared.
 func Kinds() []client.Object {
 	return []client.Object{&appsv1.Deployment{}, &corev1.Service{}, &corev1.ConfigMap{}, &autoscalingv2.HorizontalPodAutoscaler{},
-		&corev1.Pod{}, &corev1.PersistentVolumeClaim{}, &networkingv1.NetworkPolicy{}, &policyv1.PodDisruptionBudget{}}
+		&corev1.Pod{}, &corev1.PersistentVolumeClaim{}, &networkingv1.NetworkPolicy{}, &policyv1.PodDisruptionBudget{},
+		&networkingv1.Ingress{}}
 }
 
 // errSharedCopies refuses a read that would hand out the cache's own

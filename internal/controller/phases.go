@@ -71,6 +71,7 @@ func (r *RestAPIReconciler) phases() []phase {
 		{"health", func(_ context.Context, s *state) error { s.health = r.health.Reconcile(s.Scope); return nil }},
 		{"autoscaling", func(ctx context.Context, s *state) error { autoscaling.Reconcile(ctx, s.Scope, s.scaling); return nil }},
 		{"network", network},
+		{"exposure", func(ctx context.Context, s *state) error { r.expose.Reconcile(ctx, s.Scope); return nil }},
 		{"monitoring", monitoring},
 		// Last: whatever no phase kept.
 		{"cleanup", func(ctx context.Context, s *state) error { s.DeleteUnkept(ctx, s.Children.Owned()); return nil }},

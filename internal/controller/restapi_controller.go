@@ -50,6 +50,7 @@ import (
 	"github.com/restapi-operator/restapi-operator/internal/apply"
 	"github.com/restapi-operator/restapi-operator/internal/bluegreen"
 	"github.com/restapi-operator/restapi-operator/internal/childcache"
+	"github.com/restapi-operator/restapi-operator/internal/expose"
 	"github.com/restapi-operator/restapi-operator/internal/health"
 	"github.com/restapi-operator/restapi-operator/internal/metrics"
 	"github.com/restapi-operator/restapi-operator/internal/scope"
@@ -82,10 +83,14 @@ type RestAPIReconciler struct {
 	// second colour) at the same time, cluster-wide; 0: no limit (see
 	// internal/bluegreen/admission.go).
 	MaxConcurrentRollouts int
+	// WatchNamespaces are the namespaces the manager watches (empty: all):
+	// the HTTPRoute watch, started later, keeps to them too.
+	WatchNamespaces []string
 
 	setupOnce sync.Once
 	blueGreen *bluegreen.Reconciler
 	health    *health.Reconciler
+	expose    *expose.Reconciler
 
 	// statusWrites remembers the status this manager last wrote per
 	// RestAPI. The blue-green decision reads status, so it must never act
@@ -104,7 +109,7 @@ type RestAPIReconciler struct {
 // +kubebuilder:rbac:groups=apps,resources=deployments,verbs=get;list;watch;create;patch;delete
 // +kubebuilder:rbac:groups="",resources=services;configmaps,verbs=get;list;watch;create;patch;delete
 // +kubebuilder:rbac:groups=autoscaling,resources=horizontalpodautoscalers,verbs=get;list;watch;create;patch;delete
-// +kubebuilder:rbac:groups=networking.k8s.io,resources=networkpolicies,verbs=get;list;watch;create;patch;delete
+// +kubebuilder:rbac:groups=networking.k8s.io,resources=networkpolicies;ingresses,verbs=get;list;watch;create;patch;delete
 // +kubebuilder:rbac:groups=policy,resources=poddisruptionbudgets,verbs=get;list;watch;create;patch;delete
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 // +kubebuilder:rbac:groups="",resources=pods,verbs=get;list;watch
@@ -252,6 +257,7 @@ func (r *RestAPIReconciler) subReconcilers() {
 	r.setupOnce.Do(func() {
 		r.blueGreen = &bluegreen.Reconciler{Client: r.Client, APIReader: r.APIReader, MaxConcurrentRollouts: r.MaxConcurrentRollouts}
 		r.health = &health.Reconciler{}
+		r.expose = &expose.Reconciler{Reader: r.APIReader}
 	})
 }
 
@@ -278,7 +284,7 @@ func (r *RestAPIReconciler) SetupWithManager(mgr ctrl.Manager) error {
 			return fmt.Errorf("indexing %T: %w", kind, err)
 		}
 	}
-	return ctrl.NewControllerManagedBy(mgr).
+	c, err := ctrl.NewControllerManagedBy(mgr).
 		For(&apiv1.RestAPI{}, builder.WithPredicates(predicate.Or(
 			predicate.GenerationChangedPredicate{},
 			predicate.LabelChangedPredicate{},
@@ -292,6 +298,8 @@ func (r *RestAPIReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Owns(&corev1.ConfigMap{}, builder.WithPredicates(predicate.ResourceVersionChangedPredicate{})).
 		Owns(&networkingv1.NetworkPolicy{}, builder.WithPredicates(predicate.ResourceVersionChangedPredicate{})).
 		Owns(&policyv1.PodDisruptionBudget{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		// An Ingress's status (the load balancer's address) is a URL.
+		Owns(&networkingv1.Ingress{}, builder.WithPredicates(predicate.ResourceVersionChangedPredicate{})).
 		Owns(&autoscalingv2.HorizontalPodAutoscaler{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		// Pods belong to ReplicaSets, not to the RestAPI: map them by label,
 		// and only when something health depends on changed.
@@ -302,7 +310,12 @@ func (r *RestAPIReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		// Queued rollouts nearest the front, when a slot frees (queue.go).
 		WatchesRawSource(source.Channel(r.blueGreen.Wake(), &handler.EnqueueRequestForObject{})).
 		Named("restapi").
-		Complete(r)
+		Build(r)
+	if err != nil {
+		return err
+	}
+	r.expose.WatchRoutes = (&routeWatch{mgr: mgr, controller: c, namespaces: r.WatchNamespaces}).Start
+	return nil
 }
 
 // resync passes the periodic resync of a RestAPI (an update event that

@@ -216,6 +216,84 @@ spec:
 spec:
   image: app:1
   shutdownDelaySeconds: -1`, "spec.shutdownDelaySeconds in body should be greater than or equal to 0"),
+		Entry("a preview hostname without blue-green", `
+spec:
+  image: app:1
+  blueGreen: {enabled: false}
+  view:
+    expose:
+      gateway: {parentRefs: [{name: public}], previewHostnames: [preview.example.com]}`,
+			"spec.view.expose.gateway.previewHostnames needs blue-green"),
+		Entry("a preview host on the Ingress without blue-green", `
+spec:
+  image: app:1
+  blueGreen: {enabled: false}
+  view:
+    expose:
+      ingress: {host: shop.example.com, previewHost: preview.example.com}`,
+			"spec.view.expose.ingress.previewHost needs blue-green"),
+		Entry("a hostname that is not a DNS name", `
+spec:
+  image: app:1
+  view:
+    expose:
+      gateway: {parentRefs: [{name: public}], hostnames: ["https://shop.example.com"]}`,
+			"spec.view.expose.gateway.hostnames[0]: Invalid value: \"https://shop.example.com\": must be a DNS name"),
+		Entry("an Ingress host in capitals", `
+spec:
+  image: app:1
+  view:
+    expose:
+      ingress: {host: Shop.Example.com}`,
+			"spec.view.expose.ingress.host: Invalid value: \"Shop.Example.com\": must be a DNS name"),
+		Entry("a path that is not absolute", `
+spec:
+  image: app:1
+  view:
+    expose:
+      gateway: {parentRefs: [{name: public}], path: shop}`,
+			"spec.view.expose.gateway.path: Invalid value: \"shop\": must be an absolute path"),
+		Entry("a Gateway exposure without a Gateway", `
+spec:
+  image: app:1
+  view:
+    expose:
+      gateway: {parentRefs: []}`,
+			"spec.view.expose.gateway.parentRefs: Invalid value: 0: spec.view.expose.gateway.parentRefs in body should have at least 1 items"),
+		Entry("exposure on a component other than view", `
+spec:
+  image: app:1
+  model:
+    expose:
+      service: {type: LoadBalancer}`,
+			"unknown field \"spec.model.expose\""),
+		Entry("a Service type that exposes nothing known", `
+spec:
+  image: app:1
+  view:
+    expose:
+      service: {type: ExternalName}`,
+			"spec.view.expose.service.type: Unsupported value: \"ExternalName\""),
+		Entry("source ranges that are not CIDRs", `
+spec:
+  image: app:1
+  view:
+    expose:
+      service: {type: LoadBalancer, loadBalancerSourceRanges: [office]}`,
+			"service.loadBalancerSourceRanges must be CIDRs"),
+		Entry("source ranges without a load balancer", `
+spec:
+  image: app:1
+  view:
+    expose:
+      service: {type: NodePort, loadBalancerSourceRanges: [203.0.113.0/24]}`,
+			"service.loadBalancerSourceRanges needs service.type LoadBalancer"),
+		Entry("a network policy source that names nothing", `
+spec:
+  image: app:1
+  networkPolicy:
+    ingressFrom: [{}]`,
+			"every networkPolicy.ingressFrom entry needs a podSelector, a namespaceSelector"),
 		Entry("an unknown field at the top of spec", `
 spec:
   image: app:1

@@ -96,7 +96,11 @@ func Services(r *apiv1.RestAPI, active, preview apiv1.Environment, blueGreen boo
 		if !c.IsEnabled() {
 			continue
 		}
-		stable = append(stable, service(r, c, ChildName(r, c.Name), active, ""))
+		svc := service(r, c, ChildName(r, c.Name), active, "")
+		if c.Name == apiv1.ComponentView {
+			exposeService(r, svc)
+		}
+		stable = append(stable, svc)
 		if blueGreen {
 			others = append(others, service(r, c, PreviewName(r, c.Name), preview, ""))
 			for _, colour := range []apiv1.Environment{apiv1.EnvironmentBlue, apiv1.EnvironmentGreen} {
@@ -124,6 +128,26 @@ func service(r *apiv1.RestAPI, c apiv1.Component, name string, selects, colour a
 				WithProtocol(corev1.ProtocolTCP).
 				WithPort(c.Port).
 				WithTargetPort(intstr.FromString(PortName))))
+}
+
+// exposeService sets what spec.view.expose.service asks of the view's
+// stable Service: its type, annotations and the load balancer's source
+// ranges. The preview and per-colour Services stay ClusterIP
+// (internal/expose writes the rest of the exposure).
+func exposeService(r *apiv1.RestAPI, svc *corev1ac.ServiceApplyConfiguration) {
+	e := r.Spec.View.Expose
+	if e == nil || e.Service == nil {
+		return
+	}
+	if e.Service.Type != "" {
+		svc.Spec.WithType(e.Service.Type)
+	}
+	if len(e.Service.Annotations) > 0 {
+		svc.WithAnnotations(e.Service.Annotations)
+	}
+	if len(e.Service.LoadBalancerSourceRanges) > 0 {
+		svc.Spec.WithLoadBalancerSourceRanges(e.Service.LoadBalancerSourceRanges...)
+	}
 }
 
 // Deployment renders a component's Deployment for one colour, running the

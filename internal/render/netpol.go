@@ -40,7 +40,8 @@ func NetworkPoliciesEnabled(r *apiv1.RestAPI) bool {
 // named like its stable Service and selecting its pods of every colour.
 // Selecting them denies every other ingress; each policy then lets in:
 //   - the pods of the same RestAPI, on the component's port;
-//   - for view only, anyone, on view's port: the application's entry point;
+//   - for view only, on view's port, anyone (the application's entry point),
+//     or only the sources spec.networkPolicy.ingressFrom names;
 //   - pods in the namespaces spec.networkPolicy.metricsNamespaceSelector
 //     selects (default: labelled metrics=enabled), on the component's port,
 //     for scraping.
@@ -72,8 +73,14 @@ func NetworkPolicies(r *apiv1.RestAPI) []*networkingv1ac.NetworkPolicyApplyConfi
 				WithPorts(port()),
 		}
 		if c.Name == apiv1.ComponentView {
-			// No "from": every source, inside the cluster or not.
-			rules = append(rules, networkingv1ac.NetworkPolicyIngressRule().WithPorts(port()))
+			// No "from": every source, inside the cluster or not; or only
+			// the sources spec.networkPolicy.ingressFrom names (a gateway's
+			// namespace).
+			entry := networkingv1ac.NetworkPolicyIngressRule().WithPorts(port())
+			for _, p := range r.Spec.NetworkPolicy.IngressFrom {
+				entry.WithFrom(peer(p))
+			}
+			rules = append(rules, entry)
 		}
 		out = append(out, networkingv1ac.NetworkPolicy(ChildName(r, c.Name), r.Namespace).
 			WithLabels(Labels(r, c.Name, "")).
@@ -82,6 +89,21 @@ func NetworkPolicies(r *apiv1.RestAPI) []*networkingv1ac.NetworkPolicyApplyConfi
 				WithPodSelector(metav1ac.LabelSelector().WithMatchLabels(SelectorLabels(r, c.Name, ""))).
 				WithPolicyTypes(networkingv1.PolicyTypeIngress).
 				WithIngress(rules...)))
+	}
+	return out
+}
+
+// peer converts a NetworkPolicy peer to its apply configuration.
+func peer(p networkingv1.NetworkPolicyPeer) *networkingv1ac.NetworkPolicyPeerApplyConfiguration {
+	out := networkingv1ac.NetworkPolicyPeer()
+	if p.PodSelector != nil {
+		out.WithPodSelector(labelSelector(p.PodSelector))
+	}
+	if p.NamespaceSelector != nil {
+		out.WithNamespaceSelector(labelSelector(p.NamespaceSelector))
+	}
+	if b := p.IPBlock; b != nil {
+		out.WithIPBlock(networkingv1ac.IPBlock().WithCIDR(b.CIDR).WithExcept(b.Except...))
 	}
 	return out
 }

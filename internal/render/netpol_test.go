@@ -100,3 +100,32 @@ func TestNetworkPolicies(t *testing.T) {
 		t.Error("policies while disabled")
 	}
 }
+
+func TestViewIngressFromOnlyTheNamedSources(t *testing.T) {
+	r := baseRestAPI()
+	r.Spec.NetworkPolicy.IngressFrom = []networkingv1.NetworkPolicyPeer{
+		{NamespaceSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"kubernetes.io/metadata.name": "gateways"}}},
+		{IPBlock: &networkingv1.IPBlock{CIDR: "203.0.113.0/24", Except: []string{"203.0.113.9/32"}}},
+	}
+	for _, p := range NetworkPolicies(r) {
+		last := p.Spec.Ingress[len(p.Spec.Ingress)-1]
+		if *p.Name != "shop-view" {
+			if peerKind(last) == "anyone" || len(last.From) == 2 && last.From[1].IPBlock != nil {
+				t.Errorf("%s admits the view's sources: %+v", *p.Name, last)
+			}
+			continue
+		}
+		if len(last.From) != 2 {
+			t.Fatalf("view: the last rule admits %d sources, want the 2 named", len(last.From))
+		}
+		if got := last.From[0].NamespaceSelector.MatchLabels["kubernetes.io/metadata.name"]; got != "gateways" {
+			t.Errorf("view: first source selects namespace %q, want gateways", got)
+		}
+		if b := last.From[1].IPBlock; b == nil || *b.CIDR != "203.0.113.0/24" || len(b.Except) != 1 {
+			t.Errorf("view: second source %+v, want the ipBlock", last.From[1])
+		}
+		if last.Ports[0].Port.IntValue() != 3000 {
+			t.Errorf("view: port %v, want 3000", last.Ports[0].Port)
+		}
+	}
+}

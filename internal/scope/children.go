@@ -45,6 +45,7 @@ type Children struct {
 	HPAs        map[string]*autoscalingv2.HorizontalPodAutoscaler
 	NetPols     map[string]*networkingv1.NetworkPolicy
 	PDBs        map[string]*policyv1.PodDisruptionBudget
+	Ingresses   map[string]*networkingv1.Ingress
 	// Claims are the PersistentVolumeClaims labelled as this RestAPI's: they
 	// have no owner (the data outlives the RestAPI) and are never deleted.
 	Claims map[string]*corev1.PersistentVolumeClaim
@@ -57,7 +58,7 @@ func NewChildren() Children {
 		Deployments: map[string]*appsv1.Deployment{}, Services: map[string]*corev1.Service{},
 		ConfigMaps: map[string]*corev1.ConfigMap{}, HPAs: map[string]*autoscalingv2.HorizontalPodAutoscaler{},
 		NetPols: map[string]*networkingv1.NetworkPolicy{}, PDBs: map[string]*policyv1.PodDisruptionBudget{},
-		Claims: map[string]*corev1.PersistentVolumeClaim{},
+		Claims: map[string]*corev1.PersistentVolumeClaim{}, Ingresses: map[string]*networkingv1.Ingress{},
 	}
 }
 
@@ -87,7 +88,8 @@ func ReadChildren(ctx context.Context, c client.Reader, rapi *apiv1.RestAPI) (Ch
 	var claims corev1.PersistentVolumeClaimList
 	var netpols networkingv1.NetworkPolicyList
 	var pdbs policyv1.PodDisruptionBudgetList
-	for _, l := range []client.ObjectList{&deps, &svcs, &cms, &hpas, &pods, &claims, &netpols, &pdbs} {
+	var ingresses networkingv1.IngressList
+	for _, l := range []client.ObjectList{&deps, &svcs, &cms, &hpas, &pods, &claims, &netpols, &pdbs, &ingresses} {
 		if err := (childcache.Reader{Reader: c}).List(ctx, l, opts...); err != nil {
 			return Children{}, fmt.Errorf("listing children of %s: %w", rapi.Name, err)
 		}
@@ -99,6 +101,7 @@ func ReadChildren(ctx context.Context, c client.Reader, rapi *apiv1.RestAPI) (Ch
 		HPAs:        controlled(rapi, hpas.Items),
 		NetPols:     controlled(rapi, netpols.Items),
 		PDBs:        controlled(rapi, pdbs.Items),
+		Ingresses:   controlled(rapi, ingresses.Items),
 		Pods:        pods.Items,
 		Claims:      map[string]*corev1.PersistentVolumeClaim{},
 	}
@@ -161,6 +164,7 @@ func (k Children) Owned() []client.Object {
 	out = appendAll(out, k.HPAs)
 	out = appendAll(out, k.NetPols)
 	out = appendAll(out, k.PDBs)
+	out = appendAll(out, k.Ingresses)
 	return out
 }
 

@@ -59,58 +59,85 @@ func (s *Scope) SyncOptional(ctx context.Context, k OptionalKind, wanted bool, d
 	if !wanted && !had {
 		return
 	}
-	installed, err := s.Writer.Installed(k.GVK)
-	if err != nil {
-		s.Fail(err) // the condition stays as it was
-		return
-	}
-	if !installed {
-		if !wanted {
-			meta.RemoveStatusCondition(&s.Status.Conditions, k.Condition)
-			return
-		}
+	failed := len(s.errs)
+	out := s.SyncObjects(ctx, k.GVK, desired)
+	switch {
+	case !out.Checked:
+		// the condition stays as it was
+	case !out.Installed && !wanted:
+		meta.RemoveStatusCondition(&s.Status.Conditions, k.Condition)
+	case !out.Installed:
 		s.RequeueAfter(OptionalKindRecheck)
 		s.SetCondition(metav1.Condition{Type: k.Condition, Status: metav1.ConditionFalse, Reason: apiv1.ReasonCRDNotInstalled, Message: k.Missing})
-		return
+	case !wanted:
+		if len(s.errs) == failed {
+			meta.RemoveStatusCondition(&s.Status.Conditions, k.Condition) // removed: the condition goes with them
+		}
+	case len(out.Taken) > 0:
+		s.SetCondition(metav1.Condition{Type: k.Condition, Status: metav1.ConditionFalse, Reason: k.ConflictReason,
+			Message: fmt.Sprintf("%ss %s already exist and are not owned by this RestAPI; delete or rename them", k.GVK.Kind, strings.Join(out.Taken, ", "))})
+	default:
+		s.SetCondition(metav1.Condition{Type: k.Condition, Status: metav1.ConditionTrue, Reason: k.ActiveReason, Message: active})
 	}
-	live, err := s.Writer.ListOwned(ctx, k.GVK)
+}
+
+// Optional is what SyncObjects found and did.
+type Optional struct {
+	// Checked is false when whether the kind is served, or which objects
+	// of it exist, could not be found out (the failure is recorded).
+	Checked bool
+	// Installed: the API server serves the kind.
+	Installed bool
+	// Taken names the desired objects whose name an object the RestAPI
+	// does not own holds; they were left alone.
+	Taken []string
+	// Live are the RestAPI's objects of the kind as listed before the
+	// writes, by name.
+	Live map[string]*unstructured.Unstructured
+	// Written names the objects created or updated by this reconcile: what
+	// their status says is not about what was just written.
+	Written map[string]bool
+}
+
+// SyncObjects writes the desired objects of an optional kind, when its CRD
+// is installed, and deletes the RestAPI's others. A name taken by an
+// object the RestAPI does not own is reported in Taken, not as a conflict
+// of the RestAPI's own children: the application runs without it.
+func (s *Scope) SyncObjects(ctx context.Context, gvk schema.GroupVersionKind, desired []*unstructured.Unstructured) Optional {
+	installed, err := s.Writer.Installed(gvk)
 	if err != nil {
-		s.Fail(fmt.Errorf("listing %ss: %w", k.GVK.Kind, err))
-		return
+		s.Fail(err)
+		return Optional{}
 	}
-	byName := map[string]*unstructured.Unstructured{}
+	if !installed {
+		return Optional{Checked: true}
+	}
+	live, err := s.Writer.ListOwned(ctx, gvk)
+	if err != nil {
+		s.Fail(fmt.Errorf("listing %ss: %w", gvk.Kind, err))
+		return Optional{}
+	}
+	out := Optional{Checked: true, Installed: true, Live: map[string]*unstructured.Unstructured{}, Written: map[string]bool{}}
 	for _, o := range live {
-		byName[o.GetName()] = o
+		out.Live[o.GetName()] = o
 	}
-	failed := len(s.errs)
-	// A name taken is this kind's condition, not a conflict of the
-	// RestAPI's own children: the application runs without it.
-	var taken []string
 	for _, d := range desired {
 		name := d.GetName()
-		s.Keep(k.GVK.Kind, name)
-		res, err := s.Writer.Apply(ctx, Live(byName, name), d)
+		s.Keep(gvk.Kind, name)
+		res, err := s.Writer.Apply(ctx, Live(out.Live, name), d)
 		if res == Conflict {
-			taken = append(taken, name)
+			out.Taken = append(out.Taken, name)
 			continue
 		}
-		s.Record(k.GVK.Kind, name, res, err)
+		if res == Created || res == Updated {
+			out.Written[name] = true
+		}
+		s.Record(gvk.Kind, name, res, err)
 	}
 	objs := make([]client.Object, 0, len(live))
 	for _, o := range live {
 		objs = append(objs, o)
 	}
 	s.DeleteUnkept(ctx, objs)
-
-	switch {
-	case !wanted:
-		if len(s.errs) == failed {
-			meta.RemoveStatusCondition(&s.Status.Conditions, k.Condition) // removed: the condition goes with them
-		}
-	case len(taken) > 0:
-		s.SetCondition(metav1.Condition{Type: k.Condition, Status: metav1.ConditionFalse, Reason: k.ConflictReason,
-			Message: fmt.Sprintf("%ss %s already exist and are not owned by this RestAPI; delete or rename them", k.GVK.Kind, strings.Join(taken, ", "))})
-	default:
-		s.SetCondition(metav1.Condition{Type: k.Condition, Status: metav1.ConditionTrue, Reason: k.ActiveReason, Message: active})
-	}
+	return out
 }

@@ -135,6 +135,10 @@ func (s *Scope) Fail(err error) {
 	}
 }
 
+// Failures counts the failures recorded so far: a phase compares it
+// before and after a step to know whether that step failed.
+func (s *Scope) Failures() int { return len(s.errs) }
+
 // Err joins the failures recorded so far.
 func (s *Scope) Err() error { return errors.Join(s.errs...) }
 
