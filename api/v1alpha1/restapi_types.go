@@ -463,6 +463,7 @@ type HealingStatus struct {
 // +kubebuilder:printcolumn:name="Active",type=string,JSONPath=`.status.activeEnvironment`
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.ready`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+// +kubebuilder:printcolumn:name="URL",type=string,JSONPath=`.status.urls.stable[0]`,priority=1
 // +kubebuilder:validation:XValidation:rule="self.metadata.name.size() <= 44",message="metadata.name must be at most 44 characters, so that every derived name such as <name>-repository-preview fits in 63"
 // +kubebuilder:validation:XValidation:rule="self.metadata.name.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$')",message="metadata.name must start with a letter and contain only lowercase letters, digits and '-', because it names Services"
 

@@ -294,6 +294,14 @@ spec:
   networkPolicy:
     ingressFrom: [{}]`,
 			"every networkPolicy.ingressFrom entry needs a podSelector, a namespaceSelector"),
+		Entry("an exposed view that is disabled", `
+spec:
+  image: app:1
+  view:
+    enabled: false
+    expose:
+      service: {type: LoadBalancer}`,
+			"spec.view.expose needs the view enabled"),
 		Entry("an unknown field at the top of spec", `
 spec:
   image: app:1

@@ -28,6 +28,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
+	"github.com/restapi-operator/restapi-operator/internal/render"
 	"github.com/restapi-operator/restapi-operator/internal/scope"
 )
 
@@ -258,5 +259,18 @@ func TestJudge(t *testing.T) {
 		if v.Status != c.status || v.Reason != c.reason {
 			t.Errorf("%s: %s %s %q, want %s %s", c.name, v.Status, v.Reason, v.Message, c.status, c.reason)
 		}
+	}
+}
+
+// Changing how the view is reached ships no new revision: no pod changes.
+func TestExposureIsNotPartOfTheRevision(t *testing.T) {
+	plain := shop(func(*apiv1.ExposeSpec) {})
+	plain.Spec.View.Expose = nil
+	exposed := shop(func(e *apiv1.ExposeSpec) {
+		gateway(e)
+		e.Service = &apiv1.ServiceExposure{Type: corev1.ServiceTypeLoadBalancer}
+	})
+	if render.Revision(plain) != render.Revision(exposed) {
+		t.Error("exposing the view changes the revision: it would start a rollout")
 	}
 }

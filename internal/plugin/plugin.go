@@ -79,14 +79,22 @@ func (p *Plugin) List(ctx context.Context) error {
 	}
 	slices.SortFunc(list.Items, func(a, b apiv1.RestAPI) int { return strings.Compare(a.Name, b.Name) })
 	w := tabwriter.NewWriter(p.Out, 0, 4, 2, ' ', 0)
-	_, _ = fmt.Fprintln(w, "NAME\tPHASE\tACTIVE\tREADY\tREVISION\tPREVIEW")
+	_, _ = fmt.Fprintln(w, "NAME\tPHASE\tACTIVE\tREADY\tREVISION\tPREVIEW\tURL")
 	for i := range list.Items {
 		r := &list.Items[i]
 		active, preview := revisions(r)
-		_, _ = fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, orDash(string(r.Status.Phase)), orDash(string(r.Status.ActiveEnvironment)),
-			orDash(r.Status.Ready), orDash(active), orDash(preview))
+		_, _ = fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, orDash(string(r.Status.Phase)), orDash(string(r.Status.ActiveEnvironment)),
+			orDash(r.Status.Ready), orDash(active), orDash(preview), orDash(firstURL(r)))
 	}
 	return w.Flush()
+}
+
+// firstURL is the first stable URL in status, "" when there is none.
+func firstURL(r *apiv1.RestAPI) string {
+	if u := r.Status.URLs; u != nil && len(u.Stable) > 0 {
+		return u.Stable[0]
+	}
+	return ""
 }
 
 func revisions(r *apiv1.RestAPI) (active, preview string) {
@@ -166,7 +174,18 @@ func tree(r *apiv1.RestAPI) string {
 			fmt.Fprintf(&b, "Waiting:   %s since %s\n", bg.Reason, bg.WaitingSince.UTC().Format(time.RFC3339))
 		}
 	}
+	if u := r.Status.URLs; u != nil {
+		for _, url := range u.Stable {
+			fmt.Fprintf(&b, "URL:       %s\n", url)
+		}
+		for _, url := range u.Preview {
+			fmt.Fprintf(&b, "Preview:   %s (the preview colour)\n", url)
+		}
+	}
 	for _, c := range r.Status.Conditions {
+		if c.Type == apiv1.ConditionExposed && c.Status != "True" {
+			fmt.Fprintf(&b, "Exposed:   %s: %s\n", c.Reason, c.Message)
+		}
 		if c.Type == apiv1.ConditionDegraded && c.Status == "True" {
 			fmt.Fprintf(&b, "Degraded:  %s: %s\n", c.Reason, c.Message)
 		}

@@ -103,6 +103,9 @@ func serving(phase apiv1.Phase) apiv1.RestAPIStatus {
 	return apiv1.RestAPIStatus{
 		Phase: phase, Ready: "3/4", ActiveEnvironment: apiv1.EnvironmentGreen,
 		BlueGreen: &apiv1.BlueGreenStatus{ActiveRevision: "r2", PreviousRevision: "r1", PreviewRevision: "r3", State: apiv1.StateAwaitingPromotion, Message: "revision r3 is ready in blue"},
+		URLs:      &apiv1.URLs{Stable: []string{"https://shop.example.com/", "http://203.0.113.7:3000/"}, Preview: []string{"https://preview.shop.example.com/"}},
+		Conditions: []metav1.Condition{{Type: apiv1.ConditionExposed, Status: metav1.ConditionFalse, Reason: "NotAllowedByListeners",
+			Message: "Gateway apps/public refused HTTPRoute shop-view", LastTransitionTime: metav1.Now()}},
 		Components: []apiv1.ComponentStatus{
 			{Name: apiv1.ComponentModel, Environment: apiv1.EnvironmentGreen, Revision: "r2", Replicas: 2, ReadyReplicas: 2, Health: apiv1.HealthHealthy},
 			{Name: apiv1.ComponentView, Environment: apiv1.EnvironmentGreen, Revision: "r2", Replicas: 2, ReadyReplicas: 1, Health: apiv1.HealthDegraded, Message: "1 of 2 pods ready"},
@@ -126,9 +129,9 @@ var _ = Describe("kubectl-restapi", func() {
 		Expect(p.List(ctx)).To(Succeed())
 		lines := bytes.Split(bytes.TrimSpace(out.Bytes()), []byte("\n"))
 		Expect(lines).To(HaveLen(3))
-		Expect(string(lines[0])).To(MatchRegexp(`^NAME\s+PHASE\s+ACTIVE\s+READY\s+REVISION\s+PREVIEW$`))
-		Expect(string(lines[1])).To(MatchRegexp(`^blog\s+-\s+-\s+-\s+-\s+-$`))
-		Expect(string(lines[2])).To(MatchRegexp(`^shop\s+Available\s+green\s+3/4\s+r2\s+r3$`))
+		Expect(string(lines[0])).To(MatchRegexp(`^NAME\s+PHASE\s+ACTIVE\s+READY\s+REVISION\s+PREVIEW\s+URL$`))
+		Expect(string(lines[1])).To(MatchRegexp(`^blog\s+-\s+-\s+-\s+-\s+-\s+-$`))
+		Expect(string(lines[2])).To(MatchRegexp(`^shop\s+Available\s+green\s+3/4\s+r2\s+r3\s+https://shop.example.com/$`))
 	})
 
 	It("prints the status as a tree, and its exit status follows the phase", func() {
@@ -138,6 +141,9 @@ var _ = Describe("kubectl-restapi", func() {
 		Expect(out.String()).To(ContainSubstring("Preview:   revision r3"))
 		Expect(out.String()).To(MatchRegexp(`├── model\s+green\s+2/2\s+rev r2\s+Healthy`))
 		Expect(out.String()).To(MatchRegexp(`└── view\s+green\s+1/2\s+rev r2\s+Degraded: 1 of 2 pods ready`))
+		Expect(out.String()).To(ContainSubstring("URL:       https://shop.example.com/\nURL:       http://203.0.113.7:3000/\n"))
+		Expect(out.String()).To(ContainSubstring("Preview:   https://preview.shop.example.com/ (the preview colour)\n"))
+		Expect(out.String()).To(ContainSubstring("Exposed:   NotAllowedByListeners: Gateway apps/public refused HTTPRoute shop-view\n"))
 
 		setPhase(r, apiv1.PhaseDegraded)
 		Expect(errors.Is(p.Status(ctx, "shop", false, 0), ErrDegraded)).To(BeTrue())

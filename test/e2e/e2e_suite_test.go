@@ -102,6 +102,8 @@ var _ = BeforeSuite(func() {
 		_, err := run(nil, kubectlPath(), "wait", "--for=condition=Established", "crd/restapis.apps.restapi.dev", "--timeout=10s")
 		return err
 	}, time.Minute, time.Second).Should(Succeed(), "the CRD is not Established")
+	By("installing the Gateway API CRDs (no Gateway data plane: the specs play its controller)")
+	installGatewayAPI()
 
 	By("starting the manager with production settings")
 	mgrCfg := rest.CopyConfig(cfg)

@@ -47,6 +47,9 @@ var components = []string{"model", "view", "controller", "repository"}
 
 var _ = Describe("RestAPI on a real cluster", Ordered, func() {
 	var ns string
+	// routeVersions are the view's HTTPRoutes as exposed: no rollout
+	// writes them.
+	var routeVersions map[string]string
 
 	BeforeAll(func() {
 		ns = fmt.Sprintf("e2e-%d", time.Now().Unix())
@@ -93,6 +96,12 @@ var _ = Describe("RestAPI on a real cluster", Ordered, func() {
 		Expect(kubectl("get", "events", "-n", ns, "--field-selector", "reason=FailedCreate", "-o", "name")).To(BeEmpty())
 	})
 
+	It("exposes the view: HTTPRoutes to the stable and preview Services that the Gateway accepts, a LoadBalancer, the URLs in status", func() {
+		routeVersions = exposeThroughGateway(ns)
+		exposeAsLoadBalancer(ns, "203.0.113.10")
+		expectRoutesUntouched(ns, routeVersions)
+	})
+
 	It("gives every component an HPA targeting the serving colour, and leaves the replicas to it", func() {
 		Expect(hpaTargets(ns)).To(Equal(colourDeployments("blue")))
 		var h autoscalingv2.HorizontalPodAutoscaler
@@ -126,6 +135,7 @@ var _ = Describe("RestAPI on a real cluster", Ordered, func() {
 		if reports := s.stopAndCheck(); reports != nil {
 			Expect(answeredBy(reports[ns+"/"+app+"-view"])).To(HaveLen(2), "the view answered from the old revision, then from the new: the requests crossed the switch")
 		}
+		expectRoutesUntouched(ns, routeVersions)
 		var blue appsv1.Deployment
 		Expect(k8sClient.Get(ctx, client.ObjectKey{Namespace: ns, Name: app + "-model-blue"}, &blue)).To(Succeed())
 		Expect(*blue.Spec.Replicas).To(Equal(int32(2)), "the old colour stays warm")
@@ -342,6 +352,7 @@ var _ = Describe("RestAPI on a real cluster", Ordered, func() {
 				g.Expect(meta.LenList(l)).To(BeZero(), "%T still has items", l)
 			}
 		}).Should(Succeed())
+		expectRoutesGone(ns)
 	})
 })
 

@@ -112,6 +112,16 @@ func TestGetShowsPrinterColumns(t *testing.T) {
 	if len(got) != 5 || got[0] != "shop" || got[1] != "Available" || got[2] != "blue" || got[3] != "8/8" {
 		t.Errorf("row %q", lines[1])
 	}
+	// -o wide adds the first URL.
+	run(t, nil, "patch", "rapi", "shop", "-n", "columns", "--subresource=status", "--type=merge",
+		"-p", `{"status":{"urls":{"stable":["https://shop.example.com/"]}}}`)
+	wide := strings.Split(strings.TrimSpace(run(t, nil, "get", "rapi", "-n", "columns", "-o", "wide")), "\n")
+	if got := strings.Join(strings.Fields(wide[0]), " "); got != "NAME PHASE ACTIVE READY AGE URL" {
+		t.Errorf("wide header %q", wide[0])
+	}
+	if got := strings.Fields(wide[1]); got[len(got)-1] != "https://shop.example.com/" {
+		t.Errorf("wide row %q", wide[1])
+	}
 	// The short name and the "all" category work too.
 	if out := run(t, nil, "get", "all", "-n", "columns"); !strings.Contains(out, "restapi.apps.restapi.dev/shop") {
 		t.Errorf("kubectl get all does not list the RestAPI:\n%s", out)
