@@ -82,6 +82,14 @@ for _ in $(seq 30); do
   sleep 1
 done
 kubectl wait --for=condition=Established crd/restapis.apps.restapi.dev --timeout=10s >/dev/null
+if [ "${DEMO_CLUSTER:-local}" != current ]; then
+  # The sample exposes the view through a Gateway: the local cluster gets
+  # the Gateway API CRDs (no Gateway controller runs here, so its routes
+  # wait for one; docs/exposure.md). Another cluster is left as it is.
+  say "Installing the Gateway API CRDs (v1.6.3, standard channel) on the local cluster"
+  kubectl apply --server-side --force-conflicts -f test/crds/gateway-api-v1.6.3/ >/dev/null
+  kubectl wait --for=condition=Established crd/httproutes.gateway.networking.k8s.io --timeout=60s >/dev/null
+fi
 
 say "Building and starting the manager (logs: ${STATE_DIR}/demo-manager.log)"
 go build -o bin/manager ./cmd
@@ -180,6 +188,8 @@ kubectl get rapi "${NAME}" -n "${NS}" \
 echo
 echo "Stable Services now select: $(kubectl get svc "${NAME}-model" -n "${NS}" -o jsonpath='{.spec.selector.apps\.restapi\.dev/environment}')"
 echo "Blue-green: $(kubectl get rapi "${NAME}" -n "${NS}" -o jsonpath='{.status.blueGreen.message}')"
+echo "Exposed: $(kubectl get rapi "${NAME}" -n "${NS}" -o jsonpath='{.status.conditions[?(@.type=="Exposed")].message}')"
+kubectl get httproutes -n "${NS}" -o custom-columns='HTTPROUTE:.metadata.name,HOSTNAMES:.spec.hostnames,SERVICE:.spec.rules[0].backendRefs[0].name' 2>/dev/null || true
 echo
 kubectl get events -n "${NS}" --field-selector involvedObject.kind=RestAPI -o custom-columns='REASON:.reason,MESSAGE:.message' 2>/dev/null \
   | grep -E '^(REASON|Deploy|Promoted|ScaledDown)' || true

@@ -59,7 +59,9 @@ type Reconciler struct {
 func (x *Reconciler) Reconcile(ctx context.Context, s *scope.Scope) {
 	r := s.RestAPI
 	had := meta.FindStatusCondition(r.Status.Conditions, apiv1.ConditionExposed) != nil
-	s.Status.URLs = nil
+	if !Wanted(r) {
+		s.Status.URLs = nil
+	}
 	if !Wanted(r) && !had {
 		return
 	}
@@ -78,7 +80,7 @@ func (x *Reconciler) Reconcile(ctx context.Context, s *scope.Scope) {
 		return
 	}
 	if !routes.Checked {
-		return // the condition stays as it was; the failure is recorded
+		return // the condition and the URLs stay as they were; the failure is recorded
 	}
 	src := Sources{Service: s.Children.Services[render.ChildName(r, apiv1.ComponentView)],
 		Ingress: s.Children.Ingresses[render.ChildName(r, apiv1.ComponentView)]}
