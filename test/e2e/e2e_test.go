@@ -176,8 +176,10 @@ var _ = Describe("RestAPI on a real cluster", Ordered, func() {
 
 	It("switches blue-green off and on again with ready endpoints behind every stable Service at every moment", func() {
 		s := startSampling(ns)
+		// Without blue-green there is no preview colour to reach: admission
+		// refuses previewHostnames, so they go in the same patch.
 		kubectl("patch", "rapi", app, "-n", ns, "--type=merge", "-p",
-			`{"spec":{"image":"registry.example/shop:1.4.0","blueGreen":{"enabled":false}}}`)
+			`{"spec":{"image":"registry.example/shop:1.4.0","blueGreen":{"enabled":false},"view":{"expose":{"gateway":{"previewHostnames":null}}}}}`)
 		Eventually(func(g Gomega) {
 			var deps appsv1.DeploymentList
 			g.Expect(k8sClient.List(ctx, &deps, client.InNamespace(ns), client.MatchingLabels{apiv1.LabelInstance: app})).To(Succeed())
@@ -189,8 +191,11 @@ var _ = Describe("RestAPI on a real cluster", Ordered, func() {
 		}).Should(Succeed())
 		Expect(stableColours(ns)).To(Equal([]string{""}))
 		waitAvailable(ns)
+		expectRouteGone(ns, app+"-view-preview")
+		expectRoutesUntouched(ns, map[string]string{app + "-view": routeVersions[app+"-view"]})
 
-		kubectl("patch", "rapi", app, "-n", ns, "--type=merge", "-p", `{"spec":{"blueGreen":{"enabled":true}}}`)
+		kubectl("patch", "rapi", app, "-n", ns, "--type=merge", "-p",
+			`{"spec":{"blueGreen":{"enabled":true},"view":{"expose":{"gateway":{"previewHostnames":["preview.shop.example.com"]}}}}}`)
 		Eventually(func() []string { return stableColours(ns) }).Should(Equal([]string{"blue"}))
 		Eventually(func(g Gomega) {
 			var deps appsv1.DeploymentList
@@ -319,9 +324,13 @@ var _ = Describe("RestAPI on a real cluster", Ordered, func() {
 		By("a Service of the test's own, switched by hand to a colour with no Pods for 3 s")
 		var view corev1.Service
 		Expect(k8sClient.Get(ctx, client.ObjectKey{Namespace: ns, Name: app + "-view"}, &view)).To(Succeed())
+		ports := view.Spec.Ports
+		for i := range ports {
+			ports[i].NodePort = 0 // the view's Service is a LoadBalancer since the exposure spec
+		}
 		broken := &corev1.Service{
 			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "broken-switch"},
-			Spec:       corev1.ServiceSpec{Selector: view.Spec.Selector, Ports: view.Spec.Ports},
+			Spec:       corev1.ServiceSpec{Selector: view.Spec.Selector, Ports: ports},
 		}
 		Expect(k8sClient.Create(ctx, broken)).To(Succeed())
 		DeferCleanup(func() { _ = k8sClient.Delete(ctx, broken) })
@@ -352,7 +361,7 @@ var _ = Describe("RestAPI on a real cluster", Ordered, func() {
 				g.Expect(meta.LenList(l)).To(BeZero(), "%T still has items", l)
 			}
 		}).Should(Succeed())
-		expectRoutesGone(ns)
+		expectRouteGone(ns, app+"-view")
 	})
 })
 

@@ -189,11 +189,11 @@ func expectRoutesUntouched(ns string, versions map[string]string) {
 	}
 }
 
-// expectRoutesGone waits until the RestAPI's routes are collected.
-func expectRoutesGone(ns string) {
+// expectRouteGone waits until a route is deleted.
+func expectRouteGone(ns, name string) {
 	GinkgoHelper()
 	Eventually(func() bool {
-		_, err := httpRoute(ns, app+"-view")
+		_, err := httpRoute(ns, name)
 		return apierrors.IsNotFound(err)
-	}, time.Minute, time.Second).Should(BeTrue())
+	}, time.Minute, time.Second).Should(BeTrue(), "HTTPRoute %s is still there", name)
 }
