@@ -451,8 +451,8 @@ var _ = Describe("Load", Label("load"), func() {
 					trafficRate*traffic.elapsed().Seconds(), traffic.elapsed().Round(time.Second), strings.Join(oneRevision, "\n  "))
 			}
 			result += fmt.Sprintf("; traffic to the %d views (and through them to every peer) across the rollouts: %s, "+
-				"%d views answered from both revisions, the longest run of failures %d; the lab's cost over %s: %s",
-				len(trafficSeen), sum, crossed, sum.LongestFailureRun, time.Since(labStart).Round(time.Second),
+				"%d views answered from both revisions, the longest run of failures %d, the slowest answer %s; the lab's cost over %s: %s",
+				len(trafficSeen), sum, crossed, sum.LongestFailureRun, sum.Slowest.Round(time.Millisecond), time.Since(labStart).Round(time.Second),
 				traffic.usageSince(lab0, labUsage(), time.Since(labStart)))
 		}
 		AddReportEntry("load", result)

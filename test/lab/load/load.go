@@ -51,7 +51,10 @@ type Options struct {
 	Rate float64
 	// Max is the most requests sent to each target (default 100,000).
 	Max int
-	// Timeout is each request's own bound (default 2 s).
+	// Timeout is each request's own bound (default 10 s, what a patient
+	// client waits: on a loaded machine some answers take seconds, and
+	// that is Slowest's to show; a switch that loses requests refuses or
+	// resets them at once, it does not make them slow).
 	Timeout time.Duration
 	// Reuse is how many requests a connection carries before it closes
 	// (default 5), as clients that bound a connection's life do: a kept-
@@ -79,6 +82,9 @@ type Report struct {
 	// Mixed counts answers in which components of more than one revision
 	// took part.
 	Mixed int
+	// Slowest is the longest a request waited for its answer, whatever
+	// the answer.
+	Slowest time.Duration
 	// Errors are the first few distinct failures, as the client saw them.
 	Errors []string `json:",omitempty"`
 	// Revisions counts the answers by the revision that answered (its own:
@@ -109,7 +115,7 @@ func Run(ctx context.Context, targets []Target, opts Options) map[string]*Report
 		opts.Max = 100_000
 	}
 	if opts.Timeout <= 0 {
-		opts.Timeout = 2 * time.Second
+		opts.Timeout = 10 * time.Second
 	}
 	if opts.Reuse <= 0 {
 		opts.Reuse = 5
@@ -162,7 +168,11 @@ loop:
 		slot := &blocks[sent/resultBlock][sent%resultBlock]
 		sent++
 		last := sent%opts.Reuse == 0
-		wg.Go(func() { *slot = ask(ctx, client, t.URL, last) })
+		wg.Go(func() {
+			start := time.Now()
+			*slot = ask(ctx, client, t.URL, last)
+			slot.took = time.Since(start)
+		})
 	}
 	wg.Wait()
 	mu.Lock()
@@ -174,6 +184,7 @@ loop:
 			continue // the run ended while it was on its way
 		}
 		r.Requests++
+		r.Slowest = max(r.Slowest, o.took)
 		switch {
 		case o.err:
 			r.ConnErrors++
@@ -222,6 +233,7 @@ type outcome struct {
 	why      string
 	mixed    bool
 	revision string
+	took     time.Duration
 }
 
 // ask sends one request; closing says the connection closes after it.

@@ -63,6 +63,9 @@ func TestAHealthyApplicationFailsNothing(t *testing.T) {
 	if r.Requests != 100 || r.Failed() != 0 || r.Mixed != 0 || len(r.Revisions) != 1 || r.Revisions[0] != (RevisionCount{"r1", 100}) {
 		t.Errorf("report %+v", r)
 	}
+	if r.Slowest <= 0 || r.Slowest > 5*time.Second {
+		t.Errorf("the slowest answer took %s", r.Slowest)
+	}
 }
 
 func TestFailuresAreCountedWithTheirLongestRun(t *testing.T) {

@@ -39,6 +39,7 @@ func Total(reports map[string]*Report) Report {
 		sum.ConnErrors += r.ConnErrors
 		sum.Mixed += r.Mixed
 		sum.LongestFailureRun = max(sum.LongestFailureRun, r.LongestFailureRun)
+		sum.Slowest = max(sum.Slowest, r.Slowest)
 	}
 	return sum
 }

@@ -290,7 +290,9 @@ func (s *Server) peerClient(p Pod) *http.Client {
 	if s.DNSServer != "" {
 		resolve = DNS(s.DNSServer, p.IP)
 	}
-	return &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{
+	// A peer's answer is waited for longer than a connection: on a loaded
+	// machine a busy peer answers late, and a late answer is not a failure.
+	return &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
 		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
 			host, port, err := net.SplitHostPort(addr)
 			if err != nil {
