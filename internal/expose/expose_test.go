@@ -248,6 +248,8 @@ func TestJudge(t *testing.T) {
 		{"no Gateway API", scope.Optional{Checked: true}, lb, metav1.ConditionFalse, apiv1.ReasonGatewayAPINotInstalled},
 		{"a route's name taken", scope.Optional{Checked: true, Installed: true, Taken: []string{"shop-view"}, Live: live},
 			lb, metav1.ConditionFalse, apiv1.ReasonExposureNameConflict},
+		{"a route that could not be written", scope.Optional{Checked: true, Installed: true, Live: map[string]*unstructured.Unstructured{
+			"shop-view-preview": live["shop-view-preview"]}}, lb, metav1.ConditionFalse, apiv1.ReasonReconcileFailed},
 		{"routes just written", scope.Optional{Checked: true, Installed: true, Live: live, Written: map[string]bool{"shop-view": true}},
 			lb, metav1.ConditionUnknown, apiv1.ReasonWaitingForGateway},
 		{"accepted, no address yet", scope.Optional{Checked: true, Installed: true, Live: live}, &corev1.Service{},

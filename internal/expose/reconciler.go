@@ -19,6 +19,7 @@ package expose
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -120,8 +121,11 @@ func judge(r *apiv1.RestAPI, routes scope.Optional, src Sources) Verdict {
 			name := want.GetName()
 			live := routes.Live[name]
 			switch {
-			case !routes.Installed || live == nil && !routes.Written[name]:
+			case !routes.Installed || slices.Contains(routes.Taken, name):
 				continue
+			case live == nil && !routes.Written[name]:
+				note(Verdict{metav1.ConditionFalse, apiv1.ReasonReconcileFailed,
+					fmt.Sprintf("HTTPRoute %s could not be written; the Degraded condition says why", name)})
 			case routes.Written[name]:
 				note(Verdict{metav1.ConditionUnknown, apiv1.ReasonWaitingForGateway,
 					fmt.Sprintf("HTTPRoute %s is written; waiting for its Gateways to accept it", name)})
