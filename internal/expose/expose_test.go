@@ -21,6 +21,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -30,6 +31,7 @@ import (
 	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
 	"github.com/restapi-operator/restapi-operator/internal/render"
 	"github.com/restapi-operator/restapi-operator/internal/scope"
+	"github.com/restapi-operator/restapi-operator/internal/scope/scopetest"
 )
 
 func shop(mutate func(*apiv1.ExposeSpec)) *apiv1.RestAPI {
@@ -274,5 +276,37 @@ func TestExposureIsNotPartOfTheRevision(t *testing.T) {
 	})
 	if render.Revision(plain) != render.Revision(exposed) {
 		t.Error("exposing the view changes the revision: it would start a rollout")
+	}
+}
+
+// A RestAPI exposed only through an Ingress looks for leftover routes of a
+// missing Gateway API once per recheck period, not on every reconcile: each
+// look is a discovery request.
+func TestAMissingGatewayAPIIsLookedForOncePerRecheck(t *testing.T) {
+	x := &Reconciler{}
+	ingressOnly := shop(func(e *apiv1.ExposeSpec) { e.Ingress = &apiv1.IngressExposure{Host: "shop.example.com"} })
+	w := &scopetest.Writer{}
+	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	for i, at := range []time.Duration{0, time.Minute, 4 * time.Minute} {
+		s := scopetest.Scope(ingressOnly, w, now.Add(at))
+		x.Reconcile(t.Context(), s)
+		if w.Lookups != 1 {
+			t.Fatalf("reconcile %d: %d lookups of the HTTPRoute kind, want 1 in all", i, w.Lookups)
+		}
+		if c := s.Status.Conditions; len(c) != 1 || c[0].Reason != apiv1.ReasonExposureReady {
+			t.Fatalf("reconcile %d: conditions %+v", i, c)
+		}
+	}
+	x.Reconcile(t.Context(), scopetest.Scope(ingressOnly, w, now.Add(scope.OptionalKindRecheck+time.Second)))
+	if w.Lookups != 2 {
+		t.Errorf("after the recheck period: %d lookups, want 2", w.Lookups)
+	}
+	// A RestAPI that asks for routes looks every time, to say so.
+	gw := shop(gateway)
+	before := w.Lookups
+	s := scopetest.Scope(gw, w, now.Add(scope.OptionalKindRecheck+2*time.Second))
+	x.Reconcile(t.Context(), s)
+	if w.Lookups != before+1 || s.Status.Conditions[0].Reason != apiv1.ReasonGatewayAPINotInstalled {
+		t.Errorf("a Gateway exposure: %d lookups, condition %+v", w.Lookups-before, s.Status.Conditions)
 	}
 }

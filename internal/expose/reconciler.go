@@ -21,6 +21,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -44,6 +46,13 @@ type Reconciler struct {
 	// (their listeners give the URLs' scheme and port). Optional: without
 	// it, or without permission, the URLs say http.
 	Reader client.Reader
+	// absentUntil is when the HTTPRoute CRD, last found missing, is
+	// looked for again by a RestAPI that does not ask for routes (it only
+	// looks for leftovers): a missing group costs a full discovery
+	// request.
+	mu          sync.Mutex
+	absentUntil time.Time
+
 	// WatchRoutes starts watching the operator's HTTPRoutes once their CRD
 	// is installed, so a Gateway's verdict and a route edited or deleted
 	// by hand are seen at once. Called on every reconcile that finds the
@@ -70,7 +79,7 @@ func (x *Reconciler) Reconcile(ctx context.Context, s *scope.Scope) {
 	if ing := Ingress(r); ing != nil {
 		_, _ = s.Apply(ctx, scope.Live(s.Children.Ingresses, *ing.Name), ing)
 	}
-	routes := s.SyncObjects(ctx, HTTPRouteGroupVersionKind, Routes(r))
+	routes := x.syncRoutes(ctx, s)
 	if routes.Installed && x.WatchRoutes != nil {
 		s.Fail(x.WatchRoutes())
 	}
@@ -94,6 +103,30 @@ func (x *Reconciler) Reconcile(ctx context.Context, s *scope.Scope) {
 	}
 	s.SetCondition(metav1.Condition{Type: apiv1.ConditionExposed, Status: v.Status, Reason: v.Reason, Message: v.Message})
 	s.Status.URLs = URLs(r, src)
+}
+
+// syncRoutes writes the routes the RestAPI asks for and deletes its
+// others. A RestAPI that asks for none looks for leftovers only when the
+// CRD was not found missing within OptionalKindRecheck: without the CRD no
+// route can exist, and each look for a missing kind is a discovery request.
+func (x *Reconciler) syncRoutes(ctx context.Context, s *scope.Scope) scope.Optional {
+	x.mu.Lock()
+	skip := !GatewayWanted(s.RestAPI) && s.Now.Before(x.absentUntil)
+	x.mu.Unlock()
+	if skip {
+		return scope.Optional{Checked: true}
+	}
+	routes := s.SyncObjects(ctx, HTTPRouteGroupVersionKind, Routes(s.RestAPI))
+	if routes.Checked {
+		x.mu.Lock()
+		if routes.Installed {
+			x.absentUntil = time.Time{}
+		} else {
+			x.absentUntil = s.Now.Add(scope.OptionalKindRecheck)
+		}
+		x.mu.Unlock()
+	}
+	return routes
 }
 
 // judge is the Exposed condition: a problem (False) before a wait

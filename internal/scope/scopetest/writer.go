@@ -45,6 +45,9 @@ type Writer struct {
 	// Applied, AppliedAs and Deleted record the calls, as "Kind/name"
 	// (AppliedAs: "owner:Kind/name").
 	Applied, AppliedAs, Deleted []string
+	// Lookups counts the calls of Installed (each is a discovery request
+	// against a real API server when the kind is missing).
+	Lookups int
 }
 
 var _ scope.Writer = &Writer{}
@@ -81,6 +84,7 @@ func (w *Writer) Delete(_ context.Context, o client.Object) error {
 
 // Installed says whether Kinds has the kind.
 func (w *Writer) Installed(gvk schema.GroupVersionKind) (bool, error) {
+	w.Lookups++
 	_, ok := w.Kinds[gvk]
 	return ok, nil
 }
