@@ -54,6 +54,20 @@ var _ = Describe("NetworkPolicies", func() {
 			return model.Spec.Ingress
 		}).Should(HaveLen(2))
 
+		By("networkPolicy.ingressFrom: only the Gateway's namespace reaches view from outside")
+		gateways := metav1.LabelSelector{MatchLabels: map[string]string{"kubernetes.io/metadata.name": "gateway-system"}}
+		updateSpec(ns, "shop", func(r *apiv1.RestAPI) {
+			r.Spec.NetworkPolicy.IngressFrom = []networkingv1.NetworkPolicyPeer{{NamespaceSelector: &gateways}}
+		})
+		Eventually(func(g Gomega) {
+			get(ns, "shop-view", &view)
+			g.Expect(view.Spec.Ingress).NotTo(ContainElement(HaveField("From", BeEmpty())), "view still admits anyone")
+			g.Expect(view.Spec.Ingress).To(ContainElement(HaveField("From", ConsistOf(
+				networkingv1.NetworkPolicyPeer{NamespaceSelector: &gateways}))))
+		}).Should(Succeed())
+		get(ns, "shop-model", &model)
+		Expect(model.Spec.Ingress).To(HaveLen(2), "the other components are unchanged")
+
 		updateSpec(ns, "shop", func(r *apiv1.RestAPI) { r.Spec.NetworkPolicy.Enabled = new(false) })
 		Eventually(func() []networkingv1.NetworkPolicy {
 			var list networkingv1.NetworkPolicyList
