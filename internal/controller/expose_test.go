@@ -257,12 +257,7 @@ var _ = Describe("Exposure", Ordered, func() {
 		Eventually(func() string { get(ns, "shop-view", &ing); return ing.Spec.Rules[0].Host }).Should(Equal("shop.example.org"))
 
 		By("writing nothing once everything matches")
-		writes.quiet(ns)
-		before := writes.in(ns)
-		annotate(ns, "shop", "touch", "1")
-		annotate(ns, "shop", "touch", "2")
-		writes.quiet(ns)
-		Expect(writes.in(ns)).To(Equal(before))
+		expectNoWritesOnReconcile(ns)
 
 		By("removing the exposure")
 		updateSpec(ns, "shop", func(r *apiv1.RestAPI) { r.Spec.View.Expose = nil })

@@ -76,12 +76,7 @@ var _ = Describe("Vertical scaling", Ordered, func() {
 		}).Should(Succeed())
 
 		By("writing nothing once they match")
-		writes.quiet(ns)
-		before := writes.in(ns)
-		annotate(ns, "shop", "touch", "1")
-		annotate(ns, "shop", "touch", "2")
-		writes.quiet(ns)
-		Expect(writes.in(ns)).To(Equal(before))
+		expectNoWritesOnReconcile(ns)
 
 		By("following the traffic on a promotion")
 		shipToGreen(ns)

@@ -102,8 +102,7 @@ func parentConditions(routeNS string, want map[string]any, parents []any) []meta
 		conds, _ := entry["conditions"].([]any)
 		for _, c := range conds {
 			m, _ := c.(map[string]any)
-			var cond metav1.Condition
-			if err := runtimeConvert(m, &cond); err == nil {
+			if cond, ok := conditionOf(m); ok {
 				out = append(out, cond)
 			}
 		}
@@ -111,22 +110,28 @@ func parentConditions(routeNS string, want map[string]any, parents []any) []meta
 	return out
 }
 
-// runtimeConvert reads a condition from its unstructured form.
-func runtimeConvert(m map[string]any, c *metav1.Condition) error {
+// conditionOf reads a condition from its unstructured form; false when it
+// has no type.
+func conditionOf(m map[string]any) (metav1.Condition, bool) {
+	var c metav1.Condition
 	c.Type, _ = m["type"].(string)
 	c.Status = metav1.ConditionStatus(fmt.Sprint(m["status"]))
 	c.Reason, _ = m["reason"].(string)
 	c.Message, _ = m["message"].(string)
-	switch g := m["observedGeneration"].(type) {
+	c.ObservedGeneration = int64Of(m["observedGeneration"])
+	return c, c.Type != ""
+}
+
+// int64Of is an unstructured integer: int64 as decoded from the API
+// server, float64 as decoded from plain JSON; 0 otherwise.
+func int64Of(v any) int64 {
+	switch n := v.(type) {
 	case int64:
-		c.ObservedGeneration = g
+		return n
 	case float64:
-		c.ObservedGeneration = int64(g)
+		return int64(n)
 	}
-	if c.Type == "" {
-		return fmt.Errorf("a condition without a type")
-	}
-	return nil
+	return 0
 }
 
 // findCondition is the first condition of that type; when several
@@ -161,12 +166,7 @@ func GatewayListeners(gw *unstructured.Unstructured) []Listener {
 		var li Listener
 		li.Name, _ = m["name"].(string)
 		li.Protocol, _ = m["protocol"].(string)
-		switch p := m["port"].(type) {
-		case int64:
-			li.Port = p
-		case float64:
-			li.Port = int64(p)
-		}
+		li.Port = int64Of(m["port"])
 		out = append(out, li)
 	}
 	return out
