@@ -26,8 +26,9 @@ const (
 	// ConditionReady is the summary: True when the application serves with
 	// every enabled component fully available.
 	ConditionReady = "Ready"
-	// ConditionAvailable is True when every enabled component has all its
-	// desired pods ready.
+	// ConditionAvailable is True when every enabled component has at least
+	// one ready pod of the serving colour: the application serves, perhaps
+	// short of pods. That all desired pods are ready is what Ready says.
 	ConditionAvailable = "Available"
 	// ConditionProgressing is True while children are created or rolled out.
 	ConditionProgressing = "Progressing"
