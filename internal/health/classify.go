@@ -135,6 +135,15 @@ func Judge(d *appsv1.Deployment, pods []corev1.Pod, lim Limits, now time.Time) O
 		o.Health, o.Reason = apiv1.HealthProgressing, apiv1.ReasonRollingOut
 		o.Message = fmt.Sprintf("scaling up: 0 of %d pods ready yet, every one started after the rollout finished", o.Replicas)
 	}
+	if o.Reason == apiv1.ReasonNoReadyPods && FromDeployment(d).Health == apiv1.HealthHealthy {
+		// The Deployment says every pod is ready and a Pod in the cache
+		// says not yet: the two informers are a moment apart (the pod's
+		// Ready update has not arrived; it brings a reconcile when it
+		// does). A pod that really lost its readiness shows in the
+		// Deployment's own status a moment later, and is judged then.
+		o.Health, o.Reason = apiv1.HealthProgressing, apiv1.ReasonRollingOut
+		o.Message = fmt.Sprintf("the Deployment reports %d of %d pods ready; waiting to see the Pods say so", o.Replicas, o.Replicas)
+	}
 	if o.Health != apiv1.HealthUnhealthy {
 		return o
 	}

@@ -132,6 +132,35 @@ func TestJudge(t *testing.T) {
 	}
 }
 
+// The Deployment's status can arrive before its Pod's: the Deployment
+// controller saw the pod turn ready (and finished the rollout just now)
+// while the operator's Pod cache still holds the not-ready version. A
+// preview in that moment is not broken. Seen in CI: a preview aborted one
+// second after its pod was created.
+func TestJudgeWaitsWhenThePodCacheLagsTheDeployment(t *testing.T) {
+	finished := cond(appsv1.DeploymentProgressing, corev1.ConditionTrue, "NewReplicaSetAvailable")
+	finished.LastUpdateTime = metav1.NewTime(tNow)
+	d := deployment(2, 2, 1, appsv1.DeploymentStatus{Replicas: 1, UpdatedReplicas: 1, ReadyReplicas: 1, AvailableReplicas: 1,
+		Conditions: []appsv1.DeploymentCondition{finished}})
+	p := pod("p1", corev1.PodStatus{Phase: corev1.PodRunning, Conditions: []corev1.PodCondition{
+		{Type: corev1.PodReady, Status: corev1.ConditionFalse}}})
+	p.CreationTimestamp = metav1.NewTime(tNow.Add(-time.Second)) // before the rollout finished
+	if e := Evaluate(d, []corev1.Pod{p}); e.Reason != apiv1.ReasonNoReadyPods {
+		t.Fatalf("the serving view: %s %q, want the pod's word (NoReadyPods)", e.Reason, e.Message)
+	}
+	o := Judge(d, []corev1.Pod{p}, limits, tNow)
+	if o.Broken || o.Health == apiv1.HealthUnhealthy {
+		t.Errorf("a preview whose Pod cache lags is %s (broken %v): %q", o.Health, o.Broken, o.Message)
+	}
+
+	// The Deployment itself saying no pod is ready is a loss, judged as before.
+	lost := deployment(2, 2, 1, appsv1.DeploymentStatus{Replicas: 1, UpdatedReplicas: 1,
+		Conditions: []appsv1.DeploymentCondition{finished}})
+	if o := Judge(lost, []corev1.Pod{p}, limits, tNow); !o.Broken || o.Reason != apiv1.ReasonNoReadyPods {
+		t.Errorf("a preview that lost its ready pod: broken %v, %s %q", o.Broken, o.Reason, o.Message)
+	}
+}
+
 func TestJudgeHonoursTheThresholds(t *testing.T) {
 	one := Limits{Restarts: 1, ImagePull: 0, ConfigError: time.Hour}
 	for _, tt := range []struct {
