@@ -386,6 +386,13 @@ type BlueGreenSpec struct {
 	// +optional
 	// +kubebuilder:default={}
 	FailFast FailFastSpec `json:"failFast,omitzero"`
+
+	// analysis makes a colour earn its traffic: checks against the preview
+	// before it is promoted and against the new active colour after the
+	// switch (docs/analysis.md). Unset: a colour is promoted when its pods
+	// are ready.
+	// +optional
+	Analysis *AnalysisSpec `json:"analysis,omitempty"`
 }
 
 // FailFastSpec holds the thresholds past which a problem of a preview

@@ -338,6 +338,11 @@ type BlueGreenStatus struct {
 	// seconds, and can only be too high, never too low.
 	// +optional
 	QueuePosition *int32 `json:"queuePosition,omitempty"`
+
+	// analysis is the analysis of the revision under test, measurement by
+	// measurement (spec.blueGreen.analysis).
+	// +optional
+	Analysis *AnalysisStatus `json:"analysis,omitempty"`
 	// message explains the state, for a person.
 	// +optional
 	Message string `json:"message,omitempty"`
