@@ -30,7 +30,7 @@ var check = apiv1.AnalysisCheck{Name: "errors", IntervalSeconds: 10, Count: 3, F
 func measure(results ...Result) []apiv1.AnalysisVerdict {
 	var s apiv1.AnalysisCheckStatus
 	start := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
-	var out []apiv1.AnalysisVerdict
+	out := make([]apiv1.AnalysisVerdict, 0, len(results))
 	for i, r := range results {
 		s = Record(check, s, r, "0.1", "", start.Add(time.Duration(i)*10*time.Second))
 		out = append(out, s.Verdict)
