@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Prints the path of a Prometheus binary, building it from the Go module
+# proxy the first time (the way hack/k8s-binaries.sh builds the control
+# plane), cached outside the clone where the envtest binaries are kept.
+# Built with -tags remove_all_sd: the service-discovery plugins pull in
+# cloud SDKs the tests do not need (static targets are kept).
+#
+# Usage: hack/prometheus.sh            -> prints the directory holding it
+set -euo pipefail
+
+PROMETHEUS_VERSION="${PROMETHEUS_VERSION:-0.316.0}"
+store="${KUBEBUILDER_ASSETS_STORE:-${XDG_DATA_HOME:-$HOME/.local/share}/kubebuilder-envtest}"
+dest="${store}/prometheus/${PROMETHEUS_VERSION}-$(go env GOOS)-$(go env GOARCH)"
+
+if [ ! -x "${dest}/prometheus" ]; then
+  echo "prometheus: building v${PROMETHEUS_VERSION} from the Go module proxy (several minutes the first time)" >&2
+  work="$(mktemp -d)"
+  trap 'rm -rf "${work}"' EXIT
+  (
+    cd "${work}"
+    export GOFLAGS=-mod=mod GOWORK=off CGO_ENABLED=0
+    go mod init prometheus-build >/dev/null 2>&1
+    go get "github.com/prometheus/prometheus@v${PROMETHEUS_VERSION}" >/dev/null 2>&1
+    mkdir -p "${dest}"
+    go build -tags remove_all_sd -o "${dest}/prometheus.tmp" \
+      -ldflags "-X github.com/prometheus/common/version.Version=${PROMETHEUS_VERSION}" \
+      github.com/prometheus/prometheus/cmd/prometheus
+    mv "${dest}/prometheus.tmp" "${dest}/prometheus"
+  ) || { echo "prometheus: building v${PROMETHEUS_VERSION} failed" >&2; exit 1; }
+fi
+echo "${dest}"
