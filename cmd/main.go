@@ -32,6 +32,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
+	"github.com/restapi-operator/restapi-operator/internal/analysis"
 	"github.com/restapi-operator/restapi-operator/internal/controller"
 	"github.com/restapi-operator/restapi-operator/internal/manager"
 )
@@ -74,6 +75,13 @@ func main() {
 			"is scaled down) at the same time, cluster-wide; the others are Queued, "+
 			"first come first served. 0: no limit. A namespace can set its own with the annotation "+
 			apiv1.AnnotationMaxConcurrentRollouts+".")
+	var promAddr, promToken string
+	flag.StringVar(&promAddr, "prometheus-address", "",
+		"The Prometheus HTTP API that analysis checks query when neither the check nor its RestAPI names one "+
+			"(spec.blueGreen.analysis), such as http://prometheus.monitoring.svc:9090.")
+	flag.StringVar(&promToken, "prometheus-bearer-token-file", "",
+		"A file holding the bearer token sent to Prometheus with every analysis query (mount it from a Secret); "+
+			"read for every query, so a rotated token is picked up.")
 	opts := zap.Options{} // JSON logs; --zap-devel for readable ones
 	opts.BindFlags(flag.CommandLine)
 	flag.Parse()
@@ -104,6 +112,7 @@ func main() {
 
 		MaxConcurrentRollouts: rollouts,
 		WatchNamespaces:       manager.SplitNamespaces(watchNamespaces),
+		Analysis:              &analysis.Measurer{PrometheusAddress: promAddr, BearerTokenFile: promToken},
 	}).SetupWithManager(mgr); err != nil {
 		setupLog.Error(err, "Failed to create controller", "controller", "restapi")
 		os.Exit(1)

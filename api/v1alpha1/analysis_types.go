@@ -217,6 +217,11 @@ type AnalysisStatus struct {
 	Verdict AnalysisVerdict `json:"verdict"`
 	// startedAt is when the first measurement was due.
 	StartedAt metav1.Time `json:"startedAt"`
+	// approved: a person approved the revision while its analysis was
+	// Inconclusive (the promote annotation naming it). A Failed analysis
+	// is never approved.
+	// +optional
+	Approved bool `json:"approved,omitempty"`
 	// checks, one per check and component.
 	// +optional
 	// +listType=atomic
@@ -242,4 +247,30 @@ type AnalysisCheckStatus struct {
 	// message says what the last measurement found.
 	// +optional
 	Message string `json:"message,omitempty"`
+	// problem is set when the check cannot be measured as written (a
+	// template that does not render, a condition that does not compile, a
+	// query Prometheus refuses): its reason, such as AnalysisQueryInvalid.
+	// Nothing is counted and nothing is promoted until the spec is fixed;
+	// it is tried again every intervalSeconds.
+	// +optional
+	Problem string `json:"problem,omitempty"`
+}
+
+// Checks are the checks of one phase; none when the spec has none.
+func (a *AnalysisSpec) Checks(phase AnalysisPhase) []AnalysisCheck {
+	switch {
+	case a == nil:
+		return nil
+	case phase == AnalysisPrePromotion:
+		return a.PrePromotion
+	}
+	return a.PostPromotion
+}
+
+// ComponentsOf are the components a check measures (default: view).
+func (c *AnalysisCheck) ComponentsOf() []ComponentName {
+	if len(c.Components) == 0 {
+		return []ComponentName{ComponentView}
+	}
+	return c.Components
 }

@@ -145,6 +145,35 @@ const (
 	ReasonExposureNameConflict = "ExposureNameConflict"
 )
 
+// Reasons of a rollout's analysis (spec.blueGreen.analysis), carried by
+// status.blueGreen.reason, the Progressing condition while it runs or
+// waits, and Degraded when it failed or cannot run as written.
+const (
+	// ReasonAnalysisRunning: measurements are still due; nothing is
+	// promoted, and the old colour is not scaled down, before they pass.
+	ReasonAnalysisRunning = "AnalysisRunning"
+	// ReasonAnalysisFailed: a check failed past its failureLimit: the
+	// preview was aborted (traffic never moved), or traffic went back to
+	// the warm colour.
+	ReasonAnalysisFailed = "AnalysisFailed"
+	// ReasonAnalysisInconclusive: a check gave no answer more often than
+	// its inconclusiveLimit; the rollout waits for a person to approve or
+	// abort (roll back) the revision.
+	ReasonAnalysisInconclusive = "AnalysisInconclusive"
+	// ReasonAnalysisTemplateInvalid: a check's URL or query template does
+	// not render.
+	ReasonAnalysisTemplateInvalid = "AnalysisTemplateInvalid"
+	// ReasonAnalysisConditionInvalid: a check's successCondition does not
+	// compile, or does not give a bool.
+	ReasonAnalysisConditionInvalid = "AnalysisConditionInvalid"
+	// ReasonAnalysisQueryInvalid: Prometheus refused a check's query, or
+	// its result is not one number.
+	ReasonAnalysisQueryInvalid = "AnalysisQueryInvalid"
+	// ReasonAnalysisPrometheusUnset: a prometheus check names no server,
+	// the RestAPI none, and the manager has no --prometheus-address.
+	ReasonAnalysisPrometheusUnset = "AnalysisPrometheusUnset"
+)
+
 // Reasons of the Events that no condition carries (docs/observability.md
 // lists them; a test keeps the two together). A rollout's abort, rollback
 // and wait Events carry the Reason constants above.
@@ -160,4 +189,6 @@ const (
 	EventRollbackRefused   = "RollbackRefused"
 	EventBlueGreenDisabled = "BlueGreenDisabled"
 	EventRestarted         = "Restarted"
+	EventAnalysisStarted   = "AnalysisStarted"
+	EventAnalysisPassed    = "AnalysisPassed"
 )

@@ -24,6 +24,8 @@ limitations under the License.
 package analysis
 
 import (
+	"fmt"
+	"strings"
 	"time"
 
 	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
@@ -125,4 +127,56 @@ func Record(c apiv1.AnalysisCheck, s apiv1.AnalysisCheckStatus, r Result, value,
 	s.LastTime = &t
 	s.Verdict = Tally(c, s)
 	return s
+}
+
+// Progress says how far an analysis is, for a person: "1 of 2 checks
+// passed (error-rate on view: 2 of 3 measured)".
+func Progress(a *apiv1.AnalysisStatus) string {
+	if a == nil || len(a.Checks) == 0 {
+		return "no measurement yet"
+	}
+	passed := 0
+	var running []string
+	for _, c := range a.Checks {
+		switch c.Verdict {
+		case apiv1.VerdictPassed:
+			passed++
+		case apiv1.VerdictRunning, "":
+			running = append(running, fmt.Sprintf("%s on %s: %d measured", c.Name, c.Component, c.Successes+c.Failures+c.Inconclusive))
+		}
+	}
+	out := fmt.Sprintf("%d of %d checks passed", passed, len(a.Checks))
+	if len(running) > 0 {
+		out += " (" + strings.Join(running, ", ") + ")"
+	}
+	return out
+}
+
+// Finding says what decided an analysis that failed or was inconclusive:
+// its first check with that verdict, its counts and its last message.
+func Finding(a *apiv1.AnalysisStatus) string {
+	if a == nil {
+		return ""
+	}
+	for _, c := range a.Checks {
+		if c.Verdict == a.Verdict {
+			return fmt.Sprintf("check %s on %s: %d succeeded, %d failed, %d inconclusive; last: %s",
+				c.Name, c.Component, c.Successes, c.Failures, c.Inconclusive, c.Message)
+		}
+	}
+	return ""
+}
+
+// Problem is the first check of an analysis that cannot be measured as
+// written (see AnalysisCheckStatus.Problem); nil when there is none.
+func Problem(a *apiv1.AnalysisStatus) *apiv1.AnalysisCheckStatus {
+	if a == nil {
+		return nil
+	}
+	for i := range a.Checks {
+		if a.Checks[i].Problem != "" {
+			return &a.Checks[i]
+		}
+	}
+	return nil
 }

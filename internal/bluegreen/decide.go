@@ -163,6 +163,9 @@ func (d *decider) decide() {
 		}
 	}
 
+	if desired == activeRev && d.postPromotionFailed(active, idle) {
+		return
+	}
 	if desired == activeRev {
 		d.steady(active, idle)
 		return
@@ -201,11 +204,18 @@ func (d *decider) steady(active, idle Colour) {
 	if d.st.PromotedAt != nil {
 		warmUntil = d.st.PromotedAt.Add(in.ScaleDownDelay)
 	}
+	warm := other.Replicas > 0 && other.Revision != "" && other.Revision == d.st.PreviousRevision
+	// The post-promotion analysis keeps the old colour warm past its delay.
+	hold := warm && d.postPromotionHolds(active, idle)
 	switch {
-	case other.Replicas > 0 && other.Revision != "" && other.Revision == d.st.PreviousRevision && in.Now.Before(warmUntil):
+	case warm && (in.Now.Before(warmUntil) || hold):
 		d.st.State = apiv1.StateScalingDown
-		d.st.Message = warmMessage(in.DesiredRevision, active, idle, other.Revision, warmUntil)
-		d.requeue(warmUntil)
+		if !hold {
+			d.st.Message = warmMessage(in.DesiredRevision, active, idle, other.Revision, warmUntil)
+		}
+		if in.Now.Before(warmUntil) {
+			d.requeue(warmUntil)
+		}
 	case other.Replicas > 0:
 		d.plan.Actions[idle] = ScaleDown
 		if d.st.State == apiv1.StateScalingDown {
@@ -291,6 +301,9 @@ func (d *decider) promote(active, idle Colour) {
 		d.st.State = apiv1.StateScalingDown
 		d.st.Message = warmMessage(in.DesiredRevision, idle, active, d.st.PreviousRevision, in.Now.Add(in.ScaleDownDelay))
 		d.requeue(in.Now.Add(in.ScaleDownDelay))
+		if in.PostAnalysis {
+			d.postPromotionSettling(idle, active)
+		}
 	}
 	d.transition(Promotion, false, apiv1.EventPromoted, "Promote", "Switched traffic from %s to %s: revision %s serves", describe(active), idle, in.DesiredRevision)
 }

@@ -104,6 +104,9 @@ type Input struct {
 	// smaller than its full size for some component; it is checked at that
 	// size and scaled to full size when its promotion is due.
 	ReducedPreview bool
+	// PreAnalysis, PostAnalysis: spec.blueGreen.analysis has checks for
+	// before, after the switch. Their measurements are Status.Analysis.
+	PreAnalysis, PostAnalysis bool
 	// Turn is this rollout's place in the rollout queue; nil when no limit
 	// applies (see queue.go). It matters only to a rollout about to start
 	// preparing a preview.
@@ -188,6 +191,18 @@ type Plan struct {
 	Consumed []string
 	// Healing lists the automatic healing actions this decision takes.
 	Healing []HealingAction
+	// Analyse, when set, is the analysis this decision waits for: the
+	// reconciler takes the measurements due and decides again on them.
+	Analyse *AnalysisTarget
+}
+
+// AnalysisTarget is the analysis a decision needs: of revision Revision
+// in colour Colour, before (PrePromotion) or after (PostPromotion) its
+// switch.
+type AnalysisTarget struct {
+	Phase    apiv1.AnalysisPhase
+	Colour   Colour
+	Revision string
 }
 
 // RollbackGrace is how long the colour rolled back from keeps its pods after

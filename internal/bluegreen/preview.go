@@ -124,6 +124,21 @@ func (d *decider) whenReady(active, idle Colour, other ColourState) {
 	}
 	rollbackToWarm := desired == d.st.PreviousRevision
 	migrating := active == Legacy
+	// Going back to the warm colour and moving from the single-colour
+	// Deployments are not analysed: the first served before, the second
+	// takes traffic as soon as it is ready (docs/analysis.md).
+	if in.PreAnalysis && !rollbackToWarm && !migrating {
+		if !d.prePromotionPassed(active, idle) {
+			return
+		}
+		if d.st.Analysis.Verdict == apiv1.VerdictInconclusive {
+			// Approved by a person (prePromotionPassed): promoted now.
+			if d.promoteFull(active, idle, other) {
+				d.consume(apiv1.AnnotationPromote)
+			}
+			return
+		}
+	}
 	switch {
 	case rollbackToWarm || migrating:
 		d.promoteFull(active, idle, other)

@@ -23,6 +23,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -31,6 +32,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
+	"github.com/restapi-operator/restapi-operator/internal/analysis"
 	"github.com/restapi-operator/restapi-operator/internal/render"
 	"github.com/restapi-operator/restapi-operator/internal/scope"
 )
@@ -49,6 +51,9 @@ type Reconciler struct {
 	// MaxConcurrentRollouts is how many RestAPIs may run a rollout (a
 	// second colour) at the same time, cluster-wide; 0: no limit.
 	MaxConcurrentRollouts int
+	// Analysis takes the measurements a decision waits for
+	// (spec.blueGreen.analysis); nil: one with no default Prometheus.
+	Analysis *analysis.Measurer
 
 	queueOnce sync.Once
 	queue     *rolloutQueue
@@ -65,6 +70,26 @@ func (r *Reconciler) Reconcile(ctx context.Context, s *scope.Scope) (Plan, error
 		return Plan{}, err
 	}
 	plan := Decide(in)
+	if t := plan.Analyse; t != nil {
+		// The decision waits for an analysis: take the measurements due,
+		// and decide again on them.
+		m := r.Analysis
+		if m == nil {
+			m = &analysis.Measurer{}
+		}
+		out := m.Measure(ctx, rapi, analysis.Target{Phase: t.Phase, Colour: t.Colour, Revision: t.Revision}, in.Status.Analysis, s.Now)
+		in.Status.Analysis = out.Status
+		plan = Decide(in)
+		for _, e := range out.Events {
+			s.Announce(e)
+		}
+		for _, mm := range out.Measured {
+			s.RecordMeasurement(mm.Check, mm.Result.String())
+		}
+		if !out.Next.IsZero() {
+			s.RequeueAfter(max(out.Next.Sub(s.Now), time.Second))
+		}
+	}
 
 	s.Serving = plan.Serving
 	s.Steady = plan.Serving == plan.Active && (plan.Status == nil || plan.Status.State != apiv1.StateScalingDown)

@@ -82,6 +82,9 @@ type sim struct {
 	log      []string
 	revCount int
 	seen     map[string]int // Events by reason, over every sequence
+	// lab: the analysis's checks and what they measure (analysis_sim_test.go);
+	// nil when the sequence runs without analysis.
+	lab *analysisLab
 }
 
 func newSim(rng *rand.Rand) *sim {
@@ -104,12 +107,21 @@ func (s *sim) newRevision(bad bool) {
 	s.bad[s.desired] = bad
 }
 
+// newRevisionWith: a new revision whose analysis gives outcome.
+func (s *sim) newRevisionWith(bad bool, outcome string) {
+	s.newRevision(bad)
+	if s.lab != nil {
+		s.lab.outcome[s.desired] = outcome
+	}
+}
+
 func (s *sim) input() Input {
 	in := Input{
 		Enabled: s.enabled, HealingEnabled: s.healing, DesiredRevision: s.desired, AutoPromotion: s.auto, ReducedPreview: s.reduced,
 		AutoPromoteAfter: 10 * time.Second, ScaleDownDelay: 30 * time.Second, ProgressDeadline: 120 * time.Second,
 		States: map[Colour]ColourState{}, Status: *s.statusBG.DeepCopy(),
 		PromoteRequest: s.ann.promote, AbortRequest: s.ann.abort, RollbackRequest: s.ann.rollback, Now: s.now,
+		PreAnalysis: s.lab != nil, PostAnalysis: s.lab != nil,
 	}
 	for c, sc := range s.colours {
 		st := ColourState{Exists: sc.exists, Replicas: sc.replicas, Failed: sc.failed, Degraded: sc.failed}
@@ -211,6 +223,16 @@ func (s *sim) reconcile(t *testing.T, step string, crashAfter int) {
 	t.Helper()
 	in := s.input()
 	p := Decide(in)
+	if p.Analyse != nil && s.lab != nil {
+		// As the reconciler does: measure what is due, decide again.
+		out := s.lab.measure(s, *p.Analyse, in.Status.Analysis)
+		in.Status.Analysis = out.Status
+		p = Decide(in)
+		for _, e := range out.Events {
+			s.seen[e.Reason]++
+		}
+	}
+	s.lab.checkSwitch(t, s, step, in, p)
 	for _, e := range p.Events {
 		s.seen[e.Reason]++
 		s.checkAbort(t, step, in, e)
@@ -239,9 +261,15 @@ func (s *sim) reconcile(t *testing.T, step string, crashAfter int) {
 		step, s.desired, s.active, s.statusBG.State, *s.colours[blue], *s.colours[green], *s.colours[Legacy]))
 	s.check(t, step)
 
-	// Nothing changed: a second decision writes nothing.
+	// Nothing changed: a second decision writes nothing (and measures
+	// nothing: no measurement is due twice at one time).
 	snapshot := s.snapshot()
-	p2 := Decide(s.input())
+	in2 := s.input()
+	p2 := Decide(in2)
+	if p2.Analyse != nil && s.lab != nil {
+		in2.Status.Analysis = s.lab.measure(s, *p2.Analyse, in2.Status.Analysis).Status
+		p2 = Decide(in2)
+	}
 	s.apply(p2, -1)
 	if got := s.snapshot(); got != snapshot {
 		t.Fatalf("%s: a reconcile with nothing to change changed something:\nbefore %s\nafter  %s\n%s", step, snapshot, got, strings.Join(s.log, "\n"))
@@ -282,7 +310,10 @@ func (s *sim) checkAbort(t *testing.T, step string, in Input, e Event) {
 }
 
 func (s *sim) snapshot() string {
-	return fmt.Sprintf("%+v %+v %+v %v %v %+v %+v", *s.colours[blue], *s.colours[green], *s.colours[Legacy], s.stable, s.active, s.statusBG, s.ann)
+	st := s.statusBG
+	a := st.Analysis
+	st.Analysis = nil
+	return fmt.Sprintf("%+v %+v %+v %v %v %+v %+v %+v", *s.colours[blue], *s.colours[green], *s.colours[Legacy], s.stable, s.active, st, a, s.ann)
 }
 
 func (s *sim) check(t *testing.T, step string) {
@@ -309,6 +340,7 @@ func (s *sim) check(t *testing.T, step string) {
 	if s.active != Legacy && s.colours[s.active].exists && s.served && s.colours[s.active].rev != s.statusBG.ActiveRevision {
 		fail("status says %s serves revision %s, but it runs %s", s.active, s.statusBG.ActiveRevision, s.colours[s.active].rev)
 	}
+	s.lab.checkPostFailure(s, fail)
 }
 
 // progress lets pods start: good revisions turn ready, bad ones may fail.
@@ -333,18 +365,26 @@ func (s *sim) progress(rng *rand.Rand) {
 func TestRandomizedSequencesKeepTheInvariants(t *testing.T) {
 	const sequences, steps = 300, 40
 	seen := map[string]int{}
+	lab := startAnalysisServer(t)
 	for seed := range uint64(sequences) {
 		rng := rand.New(rand.NewPCG(seed, 42))
 		s := newSim(rng)
 		s.seen = seen
+		if rng.IntN(2) == 0 {
+			s.lab = newAnalysisLab(t, lab)
+		}
 		s.reconcile(t, fmt.Sprintf("seed %d start", seed), -1)
 		for i := range steps {
 			step := fmt.Sprintf("seed %d step %d", seed, i)
 			crash := -1
-			switch k := rng.IntN(12); k {
+			switch k := rng.IntN(13); k {
 			case 0, 1:
-				s.newRevision(rng.IntN(4) == 0)
+				outcome := analysisOutcomes[rng.IntN(len(analysisOutcomes))]
+				s.newRevisionWith(rng.IntN(4) == 0, outcome)
 				step += " new revision " + s.desired
+				if s.lab != nil {
+					step += " (analysis: " + outcome + ")"
+				}
 				switch k := rng.IntN(6); {
 				case s.bad[s.desired]:
 				case k == 0:
@@ -393,14 +433,39 @@ func TestRandomizedSequencesKeepTheInvariants(t *testing.T) {
 					s.enabled = !s.enabled
 					step += fmt.Sprintf(" blue-green enabled=%v", s.enabled)
 				}
+			case 12:
+				if s.lab != nil {
+					s.lab.promDown.Store(!s.lab.promDown.Load())
+					step += fmt.Sprintf(" prometheus down=%v", s.lab.promDown.Load())
+				}
 			}
 			s.reconcile(t, step, crash)
 		}
+		if s.lab != nil && s.enabled && s.active != Legacy && s.colours[s.active].fullyReady && rng.IntN(3) > 0 {
+			// A revision that passes its checks before the switch from a
+			// ready colour, and fails after it, does not stay.
+			s.ann = struct{ promote, abort, rollback string }{}
+			s.lab.promDown.Store(false)
+			s.newRevisionWith(false, "postfail")
+			s.ann.promote = s.desired
+			bad := s.desired
+			for i := range 10 {
+				s.reconcile(t, fmt.Sprintf("seed %d post-promotion failure %d", seed, i), -1)
+				s.progress(rng)
+				s.now = s.now.Add(15 * time.Second)
+			}
+			if s.statusBG.ActiveRevision == bad && s.enabled {
+				t.Fatalf("seed %d: revision %s failed after its switch and still serves: %+v\n%s", seed, bad, s.statusBG, strings.Join(s.log, "\n"))
+			}
+		}
 		// Whatever happened, a healthy new revision eventually serves.
 		s.ann = struct{ promote, abort, rollback string }{}
-		s.newRevision(false)
+		s.newRevisionWith(false, "pass")
+		if s.lab != nil {
+			s.lab.promDown.Store(false)
+		}
 		s.ann.promote = s.desired
-		for i := range 6 {
+		for i := range 10 {
 			s.reconcile(t, fmt.Sprintf("seed %d settle %d", seed, i), -1)
 			s.progress(rng)
 			s.now = s.now.Add(15 * time.Second)
@@ -416,7 +481,10 @@ func TestRandomizedSequencesKeepTheInvariants(t *testing.T) {
 	// The sequences went through every transition, not just the easy ones.
 	for _, reason := range []string{"Deployed", "Deploying", "Promoted", "ScaledDown", apiv1.ReasonRolledBack, "RollbackRefused", apiv1.ReasonUnhealthyAfterPromotion,
 		apiv1.ReasonProgressDeadlineExceeded, apiv1.ReasonAbortRequested, apiv1.ReasonPreviewUnhealthy, "BlueGreenDisabled", "WaitingForCapacity", apiv1.ReasonWaitEnded,
-		"never scheduled: aborted at the deadline", "pending for capacity: then scheduled", "reduced preview: switched at full size"} {
+		"never scheduled: aborted at the deadline", "pending for capacity: then scheduled", "reduced preview: switched at full size",
+		apiv1.EventAnalysisStarted, apiv1.EventAnalysisPassed, apiv1.ReasonAnalysisInconclusive,
+		"analysis failed: aborted before traffic moved", "analysis failed after the switch: rolled back",
+		"analysis inconclusive: promoted on approval", "prometheus down: inconclusive"} {
 		if seen[reason] == 0 {
 			t.Errorf("no sequence reached %s", reason)
 		}

@@ -168,6 +168,9 @@ func (r *RestAPIReconciler) announce(s *state) {
 	for _, a := range s.Healed() {
 		metrics.Healed(a)
 	}
+	for _, m := range s.Measurements() {
+		metrics.Measured(rapi.Namespace, rapi.Name, m.Check, m.Result)
+	}
 	if problem := operatorProblem(rapi.Status, s.Status); problem != nil {
 		r.event(rapi, corev1.EventTypeWarning, problem.Reason, "Reconcile", problem.Message)
 	}

@@ -47,6 +47,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
+	"github.com/restapi-operator/restapi-operator/internal/analysis"
 	"github.com/restapi-operator/restapi-operator/internal/apply"
 	"github.com/restapi-operator/restapi-operator/internal/bluegreen"
 	"github.com/restapi-operator/restapi-operator/internal/childcache"
@@ -86,6 +87,9 @@ type RestAPIReconciler struct {
 	// WatchNamespaces are the namespaces the manager watches (empty: all):
 	// the HTTPRoute watch, started later, keeps to them too.
 	WatchNamespaces []string
+	// Analysis takes the measurements of spec.blueGreen.analysis (the
+	// default Prometheus, its token); nil: a Measurer with no default.
+	Analysis *analysis.Measurer
 
 	setupOnce sync.Once
 	blueGreen *bluegreen.Reconciler
@@ -255,7 +259,8 @@ func (r *RestAPIReconciler) forget(key types.NamespacedName) {
 // keep what the manager remembers across reconciles, on first use.
 func (r *RestAPIReconciler) subReconcilers() {
 	r.setupOnce.Do(func() {
-		r.blueGreen = &bluegreen.Reconciler{Client: r.Client, APIReader: r.APIReader, MaxConcurrentRollouts: r.MaxConcurrentRollouts}
+		r.blueGreen = &bluegreen.Reconciler{Client: r.Client, APIReader: r.APIReader, MaxConcurrentRollouts: r.MaxConcurrentRollouts,
+			Analysis: r.Analysis}
 		r.health = &health.Reconciler{}
 		r.expose = &expose.Reconciler{Reader: r.APIReader}
 	})

@@ -59,14 +59,16 @@ func summarize(s *state) {
 
 	// Progressing: a new revision is being prepared, or children are created
 	// or rolled out.
+	// A promoted revision whose analysis holds the old colour warm is still
+	// rolling out.
 	rollout := plan.Status != nil && (plan.Status.State == apiv1.StateDeploying || plan.Status.State == apiv1.StateAwaitingPromotion ||
-		plan.Status.State == apiv1.StateQueued)
+		plan.Status.State == apiv1.StateQueued || (plan.Status.State == apiv1.StateScalingDown && plan.Status.Reason != ""))
 	switch {
 	case rollout:
 		// A preview waiting for something that can pass by itself (room
-		// on a node, an image) says what it waits for.
+		// on a node, an image) or for its analysis says what it waits for.
 		reason := string(plan.Status.State)
-		if plan.Status.WaitingSince != nil {
+		if plan.Status.Reason != "" {
 			reason = plan.Status.Reason
 		}
 		set(apiv1.ConditionProgressing, metav1.ConditionTrue, reason, plan.Status.Message)

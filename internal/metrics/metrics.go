@@ -99,6 +99,21 @@ var (
 		Name: "restapi_component_ready_replicas",
 		Help: "Ready replicas of each component's Deployment, by colour (\"\" without blue-green).",
 	}, []string{labelNamespace, labelName, "component", labelColour})
+
+	AnalysisMeasurements = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "restapi_analysis_measurements_total",
+		Help: "Measurements taken by the promotion analysis (spec.blueGreen.analysis), by check and result (success, failure, inconclusive).",
+	}, []string{labelNamespace, labelName, "check", "result"})
+
+	analysisVerdict = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "restapi_analysis_verdict",
+		Help: "1 for the verdict (Running, Passed, Failed, Inconclusive) of each RestAPI's latest analysis, by phase (PrePromotion, PostPromotion), 0 for the others.",
+	}, []string{labelNamespace, labelName, "phase", "verdict"})
+)
+
+var (
+	analysisPhases   = []apiv1.AnalysisPhase{apiv1.AnalysisPrePromotion, apiv1.AnalysisPostPromotion}
+	analysisVerdicts = []apiv1.AnalysisVerdict{apiv1.VerdictRunning, apiv1.VerdictPassed, apiv1.VerdictFailed, apiv1.VerdictInconclusive}
 )
 
 // Labels of the per-RestAPI series.
@@ -113,7 +128,7 @@ var phases = []apiv1.Phase{apiv1.PhasePending, apiv1.PhaseProgressing, apiv1.Pha
 
 func init() {
 	ctrlmetrics.Registry.MustRegister(buildInfo, phaseGauge, activeColourGauge, Promotions, Aborts, Rollbacks,
-		promotionDuration, HealingActions, componentReplicas, componentReady, RolloutsWaiting)
+		promotionDuration, HealingActions, componentReplicas, componentReady, RolloutsWaiting, AnalysisMeasurements, analysisVerdict)
 	v, goVersion := Version, "unknown"
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		goVersion = bi.GoVersion
@@ -172,6 +187,7 @@ func Observe(rapi *apiv1.RestAPI, deployments map[string]*appsv1.Deployment, st 
 		waitingFor = bg.Reason
 	}
 	SetWaiting(key, waitingFor)
+	observeAnalysis(ns, name, st.BlueGreen)
 	for _, e := range plan.Events {
 		switch e.Transition {
 		case bluegreen.Promotion:
@@ -235,6 +251,7 @@ func Forget(key types.NamespacedName) {
 	l := prometheus.Labels{labelNamespace: key.Namespace, labelName: key.Name}
 	for _, v := range []interface{ DeletePartialMatch(prometheus.Labels) int }{
 		phaseGauge, activeColourGauge, Promotions, Aborts, Rollbacks, promotionDuration, componentReplicas, componentReady,
+		AnalysisMeasurements, analysisVerdict,
 	} {
 		v.DeletePartialMatch(l)
 	}
@@ -242,3 +259,29 @@ func Forget(key types.NamespacedName) {
 
 // Healed counts an automatic healing action.
 func Healed(action string) { HealingActions.WithLabelValues(action).Inc() }
+
+// observeAnalysis sets the verdict of the latest analysis, the one status
+// records; the other phase's series go.
+func observeAnalysis(ns, name string, bg *apiv1.BlueGreenStatus) {
+	var a *apiv1.AnalysisStatus
+	if bg != nil {
+		a = bg.Analysis
+	}
+	for _, p := range analysisPhases {
+		for _, v := range analysisVerdicts {
+			switch {
+			case a == nil || a.Phase != p:
+				analysisVerdict.DeleteLabelValues(ns, name, string(p), string(v))
+			case a.Verdict == v:
+				analysisVerdict.WithLabelValues(ns, name, string(p), string(v)).Set(1)
+			default:
+				analysisVerdict.WithLabelValues(ns, name, string(p), string(v)).Set(0)
+			}
+		}
+	}
+}
+
+// Measured counts an analysis measurement.
+func Measured(ns, name, check, result string) {
+	AnalysisMeasurements.WithLabelValues(ns, name, check, result).Inc()
+}

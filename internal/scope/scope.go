@@ -70,6 +70,7 @@ type Scope struct {
 	requeue                time.Duration
 	events                 []Event
 	healed                 []string
+	measured               []Measurement
 }
 
 // New starts the scope of one reconcile.
@@ -197,6 +198,19 @@ func (s *Scope) RecordHealing(action, message string) {
 
 // Healed lists the healing actions recorded in this reconcile.
 func (s *Scope) Healed() []string { return s.healed }
+
+// Measurement is one analysis measurement taken in a reconcile: the
+// check's name and its result (success, failure, inconclusive).
+type Measurement struct{ Check, Result string }
+
+// RecordMeasurement records an analysis measurement, for the metrics once
+// status is written.
+func (s *Scope) RecordMeasurement(check, result string) {
+	s.measured = append(s.measured, Measurement{Check: check, Result: result})
+}
+
+// Measurements lists the analysis measurements taken in this reconcile.
+func (s *Scope) Measurements() []Measurement { return s.measured }
 
 // Floors are the HPA floors predictive scaling raised, by component.
 type Floors map[apiv1.ComponentName]int32

@@ -1,0 +1,213 @@
+/*
+Copyright 2026 The RestAPI Operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package analysis
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+
+	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
+	"github.com/restapi-operator/restapi-operator/internal/render"
+	"github.com/restapi-operator/restapi-operator/internal/scope"
+)
+
+// Measurer takes the measurements of an analysis that are due, each
+// check and component on its own and all of them at once, so one reconcile
+// waits at most one check's timeout.
+type Measurer struct {
+	// HTTP sends the HTTP checks' requests and the Prometheus queries; a
+	// client without a timeout of its own is fine (each request has one).
+	HTTP *http.Client
+	// PrometheusAddress is the server a prometheus check queries when
+	// neither it nor its RestAPI names one (--prometheus-address).
+	PrometheusAddress string
+	// BearerTokenFile, when set, holds the token sent to Prometheus; read
+	// for every query, so a rotated token is picked up
+	// (--prometheus-bearer-token-file).
+	BearerTokenFile string
+}
+
+// Target is what is analysed: a revision in a colour, before or after its
+// switch.
+type Target struct {
+	Phase    apiv1.AnalysisPhase
+	Colour   apiv1.Environment
+	Revision string
+}
+
+// Outcome is what one Measure did.
+type Outcome struct {
+	// Status is the analysis with the new measurements recorded.
+	Status *apiv1.AnalysisStatus
+	// Next is when the next measurement is due; zero when none is.
+	Next time.Time
+	// Events announce the analysis starting and reaching its verdict
+	// (a failure is announced by the abort or rollback it causes).
+	Events []scope.Event
+	// Measured is each measurement taken, for the metrics.
+	Measured []Measured
+}
+
+// Measured is one measurement taken.
+type Measured struct {
+	Check  string
+	Result Result
+}
+
+// measurement is what one measurement found: a result, or a problem that
+// stops the check until its spec is fixed (a reason such as
+// AnalysisTemplateInvalid).
+type measurement struct {
+	result         Result
+	value, message string
+	problem        string
+}
+
+// Measure continues the analysis of t that prev records (a new one when
+// prev is of another revision, colour or phase), taking the measurements
+// due at now.
+func (m *Measurer) Measure(ctx context.Context, rapi *apiv1.RestAPI, t Target, prev *apiv1.AnalysisStatus, now time.Time) Outcome {
+	var out Outcome
+	st := prev.DeepCopy()
+	if st == nil || st.Revision != t.Revision || st.Phase != t.Phase || st.Colour != t.Colour {
+		st = &apiv1.AnalysisStatus{Revision: t.Revision, Phase: t.Phase, Colour: t.Colour, Verdict: apiv1.VerdictRunning, StartedAt: metaTime(now)}
+		out.Events = append(out.Events, scope.Event{Reason: apiv1.EventAnalysisStarted, Action: "Analyse",
+			Message: fmt.Sprintf("%s analysis of revision %s in %s started", phaseWord(t.Phase), t.Revision, t.Colour)})
+	}
+	out.Status = st
+	if st.Verdict != apiv1.VerdictRunning {
+		return out // decided: nothing is measured again for this revision
+	}
+	checks := rapi.Spec.BlueGreen.Analysis.Checks(t.Phase)
+	st.Checks = entries(rapi, checks, st.Checks)
+
+	type job struct {
+		i     int
+		check *apiv1.AnalysisCheck
+	}
+	var jobs []job
+	for i := range st.Checks {
+		c := checkNamed(checks, st.Checks[i].Name)
+		if due := Due(*c, st.Checks[i], st.StartedAt.Time); !due.IsZero() && !due.After(now) {
+			jobs = append(jobs, job{i, c})
+		}
+	}
+	found := make([]measurement, len(jobs))
+	var wg sync.WaitGroup
+	for j, jb := range jobs {
+		wg.Go(func() { found[j] = m.measure(ctx, rapi, *jb.check, st.Checks[jb.i].Component, t) })
+	}
+	wg.Wait()
+	for j, jb := range jobs {
+		f, e := found[j], &st.Checks[jb.i]
+		if f.problem != "" {
+			e.Problem, e.Message = f.problem, f.message
+			lt := metaTime(now)
+			e.LastTime = &lt
+			continue
+		}
+		e.Problem = ""
+		*e = Record(*jb.check, *e, f.result, f.value, f.message, now)
+		out.Measured = append(out.Measured, Measured{Check: e.Name, Result: f.result})
+	}
+
+	st.Verdict = Overall(st.Checks)
+	switch st.Verdict {
+	case apiv1.VerdictPassed:
+		out.Events = append(out.Events, scope.Event{Reason: apiv1.EventAnalysisPassed, Action: "Analyse",
+			Message: fmt.Sprintf("%s analysis of revision %s in %s passed: %s", phaseWord(t.Phase), t.Revision, t.Colour, Progress(st))})
+	case apiv1.VerdictInconclusive:
+		out.Events = append(out.Events, scope.Event{Warning: true, Reason: apiv1.ReasonAnalysisInconclusive, Action: "Analyse",
+			Message: fmt.Sprintf("%s analysis of revision %s in %s was inconclusive: %s; it waits for a person", phaseWord(t.Phase), t.Revision, t.Colour, Finding(st))})
+	case apiv1.VerdictRunning:
+		for i := range st.Checks {
+			due := Due(*checkNamed(checks, st.Checks[i].Name), st.Checks[i], st.StartedAt.Time)
+			if !due.IsZero() && (out.Next.IsZero() || due.Before(out.Next)) {
+				out.Next = due
+			}
+		}
+	}
+	return out
+}
+
+// entries are the analysis's checks, one per check and component in spec
+// order: what prev recorded of each, a new one for a check added since,
+// none for a check removed.
+func entries(rapi *apiv1.RestAPI, checks []apiv1.AnalysisCheck, prev []apiv1.AnalysisCheckStatus) []apiv1.AnalysisCheckStatus {
+	var out []apiv1.AnalysisCheckStatus
+	for _, c := range checks {
+		for _, comp := range c.ComponentsOf() {
+			if !enabled(rapi, comp) {
+				continue // admission refuses it; a check never waits on what does not run
+			}
+			e := apiv1.AnalysisCheckStatus{Name: c.Name, Component: comp, Verdict: apiv1.VerdictRunning}
+			for _, p := range prev {
+				if p.Name == c.Name && p.Component == comp {
+					e = p
+				}
+			}
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func enabled(rapi *apiv1.RestAPI, name apiv1.ComponentName) bool {
+	for _, c := range rapi.Spec.Components() {
+		if c.Name == name {
+			return c.IsEnabled()
+		}
+	}
+	return false
+}
+
+func checkNamed(checks []apiv1.AnalysisCheck, name string) *apiv1.AnalysisCheck {
+	for i := range checks {
+		if checks[i].Name == name {
+			return &checks[i]
+		}
+	}
+	return nil
+}
+
+func phaseWord(p apiv1.AnalysisPhase) string {
+	if p == apiv1.AnalysisPrePromotion {
+		return "Pre-promotion"
+	}
+	return "Post-promotion"
+}
+
+// measure takes one measurement of check c on one component.
+func (m *Measurer) measure(ctx context.Context, rapi *apiv1.RestAPI, c apiv1.AnalysisCheck, comp apiv1.ComponentName, t Target) measurement {
+	v := Vars{Name: rapi.Name, Namespace: rapi.Namespace, Component: string(comp), Colour: string(t.Colour), Revision: t.Revision}
+	for _, spec := range rapi.Spec.Components() {
+		if spec.Name == comp {
+			s := render.Resolve(rapi, spec, t.Colour)
+			v.Service, v.Port, v.Path = render.ColourName(rapi, comp, t.Colour), s.Port, s.Probes.ReadinessPath
+		}
+	}
+	if c.HTTP != nil {
+		if c.HTTP.Path != "" {
+			v.Path = c.HTTP.Path
+		}
+		return m.get(ctx, *c.HTTP, v)
+	}
+	return m.prometheus(ctx, rapi, *c.Prometheus, v)
+}

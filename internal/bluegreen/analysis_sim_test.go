@@ -1,0 +1,197 @@
+/*
+Copyright 2026 The RestAPI Operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package bluegreen
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
+	"github.com/restapi-operator/restapi-operator/internal/analysis"
+)
+
+// The randomized simulation with analysis: the real measurer takes the
+// measurements, over loopback, from a server that answers as each
+// revision's analysis outcome says, and Prometheus may be down.
+
+// analysisOutcomes a new revision's analysis can have: it passes; its
+// pre-promotion checks fail; it passes them and fails after the switch;
+// its smoke check never answers (inconclusive).
+var analysisOutcomes = []string{"pass", "pass", "fail", "postfail", "postfail", "flaky", "flaky"}
+
+// analysisLab is one sequence's analysis: its checks, what each revision
+// measures, and whether Prometheus answers.
+type analysisLab struct {
+	rapi     *apiv1.RestAPI
+	outcome  map[string]string
+	promDown atomic.Bool
+	measurer *analysis.Measurer
+}
+
+// labServer serves every sequence (they run one after another): the
+// current sequence's lab answers.
+type labServer struct {
+	*httptest.Server
+	current atomic.Pointer[analysisLab]
+}
+
+var revisionInQuery = regexp.MustCompile(`revision="([^"]*)"`)
+
+func startAnalysisServer(t *testing.T) *labServer {
+	ls := &labServer{}
+	ls.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		lab := ls.current.Load()
+		hangUp := func() {
+			if hj, ok := w.(http.Hijacker); ok {
+				if conn, _, err := hj.Hijack(); err == nil {
+					_ = conn.Close()
+				}
+			}
+		}
+		switch p := r.URL.Path; {
+		case p == "/api/v1/query":
+			if lab.promDown.Load() {
+				hangUp()
+				return
+			}
+			rev := ""
+			if m := revisionInQuery.FindStringSubmatch(r.URL.Query().Get("query")); m != nil {
+				rev = m[1]
+			}
+			ratio := "0"
+			if lab.outcome[rev] == "fail" {
+				ratio = "0.2"
+			}
+			_, _ = fmt.Fprintf(w, `{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1,%q]}]}}`, ratio)
+		case strings.HasPrefix(p, "/pre/"):
+			switch lab.outcome[strings.TrimPrefix(p, "/pre/")] {
+			case "fail":
+				w.WriteHeader(http.StatusInternalServerError)
+			case "flaky":
+				hangUp()
+			}
+		case strings.HasPrefix(p, "/post/"):
+			if lab.outcome[strings.TrimPrefix(p, "/post/")] == "postfail" {
+				w.WriteHeader(http.StatusInternalServerError)
+			}
+		}
+	}))
+	t.Cleanup(ls.Close)
+	return ls
+}
+
+func newAnalysisLab(t *testing.T, ls *labServer) *analysisLab {
+	t.Helper()
+	check := func(name, path string) apiv1.AnalysisCheck {
+		return apiv1.AnalysisCheck{Name: name, HTTP: &apiv1.HTTPCheck{URL: ls.URL + path, TimeoutSeconds: 2},
+			IntervalSeconds: 10, Count: 2}
+	}
+	rapi := &apiv1.RestAPI{ObjectMeta: metav1.ObjectMeta{Name: "sim", Namespace: "sim"}}
+	errors := apiv1.AnalysisCheck{Name: "errors", IntervalSeconds: 10, Count: 2, InconclusiveLimit: 2,
+		Prometheus: &apiv1.PrometheusCheck{Query: `errors{revision="{{.Revision}}",colour="{{.Colour}}"}`, SuccessCondition: "result < 0.01"}}
+	rapi.Spec.BlueGreen.Analysis = &apiv1.AnalysisSpec{
+		PrePromotion:  []apiv1.AnalysisCheck{check("smoke", "/pre/{{.Revision}}"), errors},
+		PostPromotion: []apiv1.AnalysisCheck{check("after", "/post/{{.Revision}}")},
+		Prometheus:    &apiv1.PrometheusServer{Address: ls.URL},
+	}
+	lab := &analysisLab{rapi: rapi, outcome: map[string]string{"r1": "pass"}, measurer: &analysis.Measurer{}}
+	ls.current.Store(lab)
+	return lab
+}
+
+func (l *analysisLab) measure(s *sim, t AnalysisTarget, prev *apiv1.AnalysisStatus) analysis.Outcome {
+	out := l.measurer.Measure(context.Background(), l.rapi, analysis.Target{Phase: t.Phase, Colour: t.Colour, Revision: t.Revision}, prev, s.now)
+	if l.promDown.Load() {
+		for _, c := range out.Status.Checks {
+			if c.Name == "errors" && c.Inconclusive > 0 {
+				s.seen["prometheus down: inconclusive"]++
+			}
+		}
+	}
+	return out
+}
+
+// checkSwitch: traffic never moves to a revision whose pre-promotion
+// analysis did not pass for it in that colour (or was inconclusive and a
+// person approved it); going back to the warm colour, and moving from the
+// single-colour Deployments, are not analysed.
+func (l *analysisLab) checkSwitch(t *testing.T, s *sim, step string, in Input, p Plan) {
+	t.Helper()
+	if l == nil {
+		return
+	}
+	from := s.stable[0]
+	if p.Active == Legacy || p.Active == from || from == Legacy || !s.served {
+		return
+	}
+	rev := s.colours[p.Active].rev
+	if rev == in.Status.PreviousRevision {
+		return // a flip back to the warm colour
+	}
+	a := in.Status.Analysis
+	fail := func(format string, args ...any) {
+		t.Fatalf("%s: %s\n%s", step, fmt.Sprintf(format, args...), strings.Join(s.log, "\n"))
+	}
+	if a == nil || a.Revision != rev || a.Phase != apiv1.AnalysisPrePromotion || a.Colour != p.Active {
+		fail("switched to %s (revision %s) without its pre-promotion analysis: %+v", p.Active, rev, a)
+	}
+	switch {
+	case a.Verdict == apiv1.VerdictPassed:
+	case a.Verdict == apiv1.VerdictInconclusive && in.PromoteRequest == rev:
+		s.seen["analysis inconclusive: promoted on approval"]++
+	default:
+		fail("switched to %s (revision %s) with its pre-promotion analysis %s", p.Active, rev, a.Verdict)
+	}
+	if l.outcome[rev] == "fail" {
+		fail("revision %s, whose checks fail, received traffic", rev)
+	}
+}
+
+// checkPostFailure: a revision that failed its post-promotion analysis
+// while its predecessor was warm and ready does not keep serving; and the
+// predecessor is not scaled down before that analysis passed.
+func (l *analysisLab) checkPostFailure(s *sim, fail func(string, ...any)) {
+	if l == nil {
+		return
+	}
+	st := s.statusBG
+	a := st.Analysis
+	if st.State == apiv1.StateAborted && st.Reason == apiv1.ReasonAnalysisFailed {
+		s.seen["analysis failed: aborted before traffic moved"]++
+	}
+	if st.State == apiv1.StateRolledBack && st.Reason == apiv1.ReasonAnalysisFailed {
+		s.seen["analysis failed after the switch: rolled back"]++
+	}
+	if a == nil || a.Phase != apiv1.AnalysisPostPromotion || a.Revision != st.ActiveRevision || s.active == Legacy {
+		return
+	}
+	warm := s.colours[Other(s.active)]
+	if a.Verdict == apiv1.VerdictFailed && warm.exists && warm.rev == st.PreviousRevision && warm.fullyReady && warm.replicas > 0 {
+		fail("revision %s failed its post-promotion analysis and still serves while %s (revision %s) is warm and ready", a.Revision, Other(s.active), warm.rev)
+	}
+	if st.State == apiv1.StateIdle && s.enabled && a.Verdict != apiv1.VerdictPassed && !a.Approved && a.Colour == s.active {
+		fail("the warm colour went before revision %s passed its post-promotion analysis (%s)", a.Revision, a.Verdict)
+	}
+}
