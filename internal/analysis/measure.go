@@ -44,6 +44,9 @@ type Measurer struct {
 	BearerTokenFile string
 }
 
+// eventAction is the action of the analysis's Events.
+const eventAction = "Analyse"
+
 // Target is what is analysed: a revision in a colour, before or after its
 // switch.
 type Target struct {
@@ -88,7 +91,7 @@ func (m *Measurer) Measure(ctx context.Context, rapi *apiv1.RestAPI, t Target, p
 	st := prev.DeepCopy()
 	if st == nil || st.Revision != t.Revision || st.Phase != t.Phase || st.Colour != t.Colour {
 		st = &apiv1.AnalysisStatus{Revision: t.Revision, Phase: t.Phase, Colour: t.Colour, Verdict: apiv1.VerdictRunning, StartedAt: metaTime(now)}
-		out.Events = append(out.Events, scope.Event{Reason: apiv1.EventAnalysisStarted, Action: "Analyse",
+		out.Events = append(out.Events, scope.Event{Reason: apiv1.EventAnalysisStarted, Action: eventAction,
 			Message: fmt.Sprintf("%s analysis of revision %s in %s started", phaseWord(t.Phase), t.Revision, t.Colour)})
 	}
 	out.Status = st
@@ -131,10 +134,10 @@ func (m *Measurer) Measure(ctx context.Context, rapi *apiv1.RestAPI, t Target, p
 	st.Verdict = Overall(st.Checks)
 	switch st.Verdict {
 	case apiv1.VerdictPassed:
-		out.Events = append(out.Events, scope.Event{Reason: apiv1.EventAnalysisPassed, Action: "Analyse",
+		out.Events = append(out.Events, scope.Event{Reason: apiv1.EventAnalysisPassed, Action: eventAction,
 			Message: fmt.Sprintf("%s analysis of revision %s in %s passed: %s", phaseWord(t.Phase), t.Revision, t.Colour, Progress(st))})
 	case apiv1.VerdictInconclusive:
-		out.Events = append(out.Events, scope.Event{Warning: true, Reason: apiv1.ReasonAnalysisInconclusive, Action: "Analyse",
+		out.Events = append(out.Events, scope.Event{Warning: true, Reason: apiv1.ReasonAnalysisInconclusive, Action: eventAction,
 			Message: fmt.Sprintf("%s analysis of revision %s in %s was inconclusive: %s; it waits for a person", phaseWord(t.Phase), t.Revision, t.Colour, Finding(st))})
 	case apiv1.VerdictRunning:
 		for i := range st.Checks {
