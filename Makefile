@@ -60,12 +60,12 @@ vet: ## Run go vet against code.
 .PHONY: test
 test: verify-generated vet lint envtest-binaries ## Run everything CI runs: generated files up to date, vet, lint, unit and envtest suites.
 	KUBEBUILDER_ASSETS="$$(hack/k8s-binaries.sh)" KUBECTL="$$(hack/k8s-binaries.sh)/kubectl" KUSTOMIZE="$(KUSTOMIZE)" \
-		go test ./... -coverprofile cover.out
+		PROMETHEUS="$$(hack/prometheus.sh)/prometheus" go test ./... -coverprofile cover.out
 
 .PHONY: test-unit
 test-unit: envtest-binaries ## Run the unit and envtest suites only (no lint, no generation check).
 	KUBEBUILDER_ASSETS="$$(hack/k8s-binaries.sh)" KUBECTL="$$(hack/k8s-binaries.sh)/kubectl" KUSTOMIZE="$(KUSTOMIZE)" \
-		go test ./...
+		PROMETHEUS="$$(hack/prometheus.sh)/prometheus" go test ./...
 
 .PHONY: bench
 bench: envtest-binaries ## Measure the operator against a bare client on its own control plane; writes docs/performance.md.
@@ -244,8 +244,9 @@ $(CONTROLLER_GEN): $(LOCALBIN)
 	$(call go-install-tool,$(CONTROLLER_GEN),sigs.k8s.io/controller-tools/cmd/controller-gen,$(CONTROLLER_TOOLS_VERSION))
 
 .PHONY: envtest-binaries
-envtest-binaries: ## Build kube-apiserver, etcd and kubectl from the Go module proxy when the envtest store lacks them.
+envtest-binaries: ## Build kube-apiserver, etcd, kubectl and Prometheus from the Go module proxy when the envtest store lacks them.
 	@hack/k8s-binaries.sh kube-apiserver etcd kubectl >/dev/null
+	@hack/prometheus.sh >/dev/null
 
 .PHONY: crd-ref-docs
 crd-ref-docs: $(CRD_REF_DOCS) ## Download crd-ref-docs locally if necessary.
