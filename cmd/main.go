@@ -82,6 +82,10 @@ func main() {
 	flag.StringVar(&promToken, "prometheus-bearer-token-file", "",
 		"A file holding the bearer token sent to Prometheus with every analysis query (mount it from a Secret); "+
 			"read for every query, so a rotated token is picked up.")
+	var operatorNamespace string
+	flag.StringVar(&operatorNamespace, "operator-namespace", os.Getenv("POD_NAMESPACE"),
+		"The manager's own namespace (default: $POD_NAMESPACE, set from the downward API): the component NetworkPolicies "+
+			"admit it on the ports HTTP analysis checks measure. Empty: no such rule (a manager outside the cluster).")
 	opts := zap.Options{} // JSON logs; --zap-devel for readable ones
 	opts.BindFlags(flag.CommandLine)
 	flag.Parse()
@@ -113,6 +117,7 @@ func main() {
 		MaxConcurrentRollouts: rollouts,
 		WatchNamespaces:       manager.SplitNamespaces(watchNamespaces),
 		Analysis:              &analysis.Measurer{PrometheusAddress: promAddr, BearerTokenFile: promToken},
+		OperatorNamespace:     operatorNamespace,
 	}).SetupWithManager(mgr); err != nil {
 		setupLog.Error(err, "Failed to create controller", "controller", "restapi")
 		os.Exit(1)

@@ -19,9 +19,10 @@ package controller
 import (
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
-	"net/url"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -93,8 +94,9 @@ func (l *analysisLab) target() string { return strings.TrimPrefix(l.srv.URL, "ht
 
 const errorRatioQuery = `max(restapi_test_error_ratio{namespace="{{.Namespace}}",colour="{{.Colour}}"})`
 
-func errorsCheck(name string, count, interval int32) apiv1.AnalysisCheck {
-	return apiv1.AnalysisCheck{Name: name, IntervalSeconds: interval, Count: count,
+// errorsCheck measures green's error ratio through Prometheus every second.
+func errorsCheck(name string, count int32) apiv1.AnalysisCheck {
+	return apiv1.AnalysisCheck{Name: name, IntervalSeconds: 1, Count: count,
 		Prometheus: &apiv1.PrometheusCheck{Query: errorRatioQuery, SuccessCondition: "result < 0.01"}}
 }
 
@@ -104,9 +106,9 @@ func (l *analysisLab) smokeCheck(count, interval int32) apiv1.AnalysisCheck {
 }
 
 // analysisOf is status.blueGreen.analysis (nil when absent).
-func analysisOf(ns, name string) *apiv1.AnalysisStatus {
+func analysisOf(ns string) *apiv1.AnalysisStatus {
 	GinkgoHelper()
-	return blueGreenStatus(ns, name).Analysis
+	return blueGreenStatus(ns, "shop").Analysis
 }
 
 func checkStatus(a *apiv1.AnalysisStatus, name string) apiv1.AnalysisCheckStatus {
@@ -121,10 +123,10 @@ func checkStatus(a *apiv1.AnalysisStatus, name string) apiv1.AnalysisCheckStatus
 	return apiv1.AnalysisCheckStatus{}
 }
 
-// scraped waits until Prometheus has the lab's series of ns and colour.
-func scraped(prom, ns, colour string) {
+// scraped waits until Prometheus has the lab's series of ns for green.
+func scraped(prom, ns string) {
 	GinkgoHelper()
-	q := url.Values{"query": {fmt.Sprintf("restapi_test_error_ratio{namespace=%q,colour=%q}", ns, colour)}}.Encode()
+	q := url.Values{"query": {fmt.Sprintf("restapi_test_error_ratio{namespace=%q,colour=\"green\"}", ns)}}.Encode()
 	Eventually(func(g Gomega) {
 		resp, err := http.Get(prom + "/api/v1/query?" + q)
 		g.Expect(err).NotTo(HaveOccurred())
@@ -139,7 +141,7 @@ func scraped(prom, ns, colour string) {
 // far (zero until it is recorded).
 func measured(ns, check string) apiv1.AnalysisCheckStatus {
 	GinkgoHelper()
-	if a := analysisOf(ns, "shop"); a != nil {
+	if a := analysisOf(ns); a != nil {
 		for _, c := range a.Checks {
 			if c.Name == check {
 				return c
@@ -175,9 +177,7 @@ func watchStable(ns, name string) (seen func() map[string]bool, stop func()) {
 			mu.Lock()
 			defer mu.Unlock()
 			out := map[string]bool{}
-			for k, v := range colours {
-				out[k] = v
-			}
+			maps.Copy(out, colours)
 			return out
 		}, func() {
 			done.Store(true)
@@ -242,12 +242,12 @@ var _ = Describe("Promotion analysis against a real Prometheus", Ordered, func()
 	It("promotes a good revision once its pre-promotion checks passed, and scales the old colour down only after the post-promotion ones", func() {
 		lab.setRatio(ns, "green", 0)
 		lab.setRatio(ns, "blue", 0)
-		scraped(prom.URL, ns, "green")
+		scraped(prom.URL, ns)
 		before := measurementsOf(ns, "errors", "success")
 		deploy(&apiv1.AnalysisSpec{
 			Prometheus:    &apiv1.PrometheusServer{Address: prom.URL},
-			PrePromotion:  []apiv1.AnalysisCheck{lab.smokeCheck(2, 1), errorsCheck("errors", 2, 1)},
-			PostPromotion: []apiv1.AnalysisCheck{errorsCheck("errors-after", 2, 1)},
+			PrePromotion:  []apiv1.AnalysisCheck{lab.smokeCheck(2, 1), errorsCheck("errors", 2)},
+			PostPromotion: []apiv1.AnalysisCheck{errorsCheck("errors-after", 2)},
 		})
 		rev := blueGreenStatus(ns, "shop").PreviewRevision
 
@@ -262,7 +262,7 @@ var _ = Describe("Promotion analysis against a real Prometheus", Ordered, func()
 		Eventually(func() []string { return stableColours(ns, "shop") }, 30*time.Second).Should(Equal(allColour("green")))
 		// Services are written before status: read it once it says so.
 		Eventually(func() apiv1.Environment { return restAPI(ns, "shop").Status.ActiveEnvironment }).Should(Equal(apiv1.EnvironmentGreen))
-		a := analysisOf(ns, "shop")
+		a := analysisOf(ns)
 		if a.Phase == apiv1.AnalysisPrePromotion {
 			Expect(a.Verdict).To(Equal(apiv1.VerdictPassed))
 			Expect(a.Revision).To(Equal(rev))
@@ -275,7 +275,7 @@ var _ = Describe("Promotion analysis against a real Prometheus", Ordered, func()
 		Expect(blueGreenStatus(ns, "shop").Reason).To(Equal(apiv1.ReasonAnalysisRunning))
 		advanceClock(bluegreen.AnalysisSettle)
 		Eventually(func(g Gomega) {
-			a := analysisOf(ns, "shop")
+			a := analysisOf(ns)
 			g.Expect(a.Phase).To(Equal(apiv1.AnalysisPostPromotion))
 			g.Expect(a.Verdict).To(Equal(apiv1.VerdictPassed))
 			g.Expect(a.Colour).To(Equal(apiv1.EnvironmentGreen))
@@ -293,11 +293,11 @@ var _ = Describe("Promotion analysis against a real Prometheus", Ordered, func()
 
 	It("aborts a revision that fails its checks, and no stable Service ever selects it", func() {
 		lab.setRatio(ns, "green", 0.2)
-		scraped(prom.URL, ns, "green")
+		scraped(prom.URL, ns)
 		seen, stop := watchStable(ns, "shop")
 		deploy(&apiv1.AnalysisSpec{
 			Prometheus:   &apiv1.PrometheusServer{Address: prom.URL},
-			PrePromotion: []apiv1.AnalysisCheck{errorsCheck("errors", 3, 1)},
+			PrePromotion: []apiv1.AnalysisCheck{errorsCheck("errors", 3)},
 		})
 		Eventually(func(g Gomega) {
 			st := blueGreenStatus(ns, "shop")
@@ -315,11 +315,11 @@ var _ = Describe("Promotion analysis against a real Prometheus", Ordered, func()
 
 	It("rolls traffic back to the warm colour when the post-promotion analysis fails", func() {
 		lab.setRatio(ns, "green", 0)
-		scraped(prom.URL, ns, "green")
+		scraped(prom.URL, ns)
 		deploy(&apiv1.AnalysisSpec{
 			Prometheus:    &apiv1.PrometheusServer{Address: prom.URL},
-			PrePromotion:  []apiv1.AnalysisCheck{errorsCheck("errors", 1, 1)},
-			PostPromotion: []apiv1.AnalysisCheck{errorsCheck("errors-after", 3, 1)},
+			PrePromotion:  []apiv1.AnalysisCheck{errorsCheck("errors", 1)},
+			PostPromotion: []apiv1.AnalysisCheck{errorsCheck("errors-after", 3)},
 		})
 		Eventually(func() []string { return stableColours(ns, "shop") }, 30*time.Second).Should(Equal(allColour("green")))
 
@@ -343,7 +343,7 @@ var _ = Describe("Promotion analysis against a real Prometheus", Ordered, func()
 		smoke.FailureLimit = 1
 		deploy(&apiv1.AnalysisSpec{PrePromotion: []apiv1.AnalysisCheck{smoke}})
 		Eventually(func() int32 { return measured(ns, "smoke").Failures }).Should(Equal(int32(1)))
-		started := analysisOf(ns, "shop").StartedAt
+		started := analysisOf(ns).StartedAt
 
 		By("restarting the manager with one failure recorded")
 		lab.setCode(ns, "green", http.StatusOK)
@@ -354,7 +354,7 @@ var _ = Describe("Promotion analysis against a real Prometheus", Ordered, func()
 		Eventually(func() []string { return stableColours(ns, "shop") }, 30*time.Second).Should(Equal(allColour("green")))
 		// Services are written before status: read it once it says so.
 		Eventually(func() apiv1.Environment { return restAPI(ns, "shop").Status.ActiveEnvironment }).Should(Equal(apiv1.EnvironmentGreen))
-		a := analysisOf(ns, "shop")
+		a := analysisOf(ns)
 		if a.Phase == apiv1.AnalysisPrePromotion {
 			c := checkStatus(a, "smoke")
 			Expect([]int32{c.Failures, c.Successes}).To(Equal([]int32{1, 2}))
@@ -399,8 +399,8 @@ var _ = Describe("Promotion analysis against a real Prometheus", Ordered, func()
 		Expect(err).NotTo(HaveOccurred())
 		DeferCleanup(own.Stop)
 		lab.setRatio(ns, "green", 0)
-		scraped(own.URL, ns, "green")
-		errors := errorsCheck("errors", 3, 1)
+		scraped(own.URL, ns)
+		errors := errorsCheck("errors", 3)
 		errors.InconclusiveLimit = 1
 		deploy(&apiv1.AnalysisSpec{Prometheus: &apiv1.PrometheusServer{Address: own.URL}, PrePromotion: []apiv1.AnalysisCheck{errors}})
 		Eventually(func() int32 { return measured(ns, "errors").Successes }).Should(BeNumerically(">=", 1))

@@ -111,7 +111,7 @@ var _ = Describe("The renderers' fuzz seed corpus", func() {
 				_, err := cs.CoreV1().Services(r.Namespace).Apply(ctx, svc, dry)
 				Expect(err).NotTo(HaveOccurred(), "%s: Service %s", where, *svc.Name)
 			}
-			for _, np := range render.NetworkPolicies(r) {
+			for _, np := range render.NetworkPolicies(r, "") {
 				_, err := cs.NetworkingV1().NetworkPolicies(r.Namespace).Apply(ctx, np, dry)
 				Expect(err).NotTo(HaveOccurred(), "%s: NetworkPolicy %s", where, *np.Name)
 			}

@@ -70,7 +70,7 @@ func (r *RestAPIReconciler) phases() []phase {
 		}},
 		{"health", func(_ context.Context, s *state) error { s.health = r.health.Reconcile(s.Scope); return nil }},
 		{"autoscaling", func(ctx context.Context, s *state) error { autoscaling.Reconcile(ctx, s.Scope, s.scaling); return nil }},
-		{"network", network},
+		{"network", r.network},
 		{"exposure", func(ctx context.Context, s *state) error { r.expose.Reconcile(ctx, s.Scope); return nil }},
 		{"monitoring", monitoring},
 		// Last: whatever no phase kept.
@@ -99,9 +99,9 @@ func storage(ctx context.Context, s *state) error {
 
 // network writes the NetworkPolicies, and a disruption budget for each
 // component of the serving colour that runs more than one pod.
-func network(ctx context.Context, s *state) error {
+func (r *RestAPIReconciler) network(ctx context.Context, s *state) error {
 	rapi, kids := s.RestAPI, s.Children
-	for _, np := range render.NetworkPolicies(rapi) {
+	for _, np := range render.NetworkPolicies(rapi, r.OperatorNamespace) {
 		_, _ = s.Apply(ctx, scope.Live(kids.NetPols, *np.Name), np)
 	}
 	for _, c := range rapi.Spec.EnabledComponents() {

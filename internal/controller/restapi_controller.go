@@ -87,6 +87,10 @@ type RestAPIReconciler struct {
 	// WatchNamespaces are the namespaces the manager watches (empty: all):
 	// the HTTPRoute watch, started later, keeps to them too.
 	WatchNamespaces []string
+	// OperatorNamespace is the manager's own namespace: the component
+	// NetworkPolicies admit it where HTTP analysis checks measure; "" when
+	// unknown (a manager outside the cluster).
+	OperatorNamespace string
 	// Analysis takes the measurements of spec.blueGreen.analysis (the
 	// default Prometheus, its token); nil: a Measurer with no default.
 	Analysis *analysis.Measurer

@@ -302,6 +302,80 @@ spec:
     expose:
       service: {type: LoadBalancer}`,
 			"spec.view.expose needs the view enabled"),
+		Entry("an analysis without blue-green", `
+spec:
+  image: app:1
+  blueGreen:
+    enabled: false
+    analysis:
+      prePromotion: [{name: smoke, http: {}}]`, "spec.blueGreen.analysis needs blue-green"),
+		Entry("an analysis check with two providers", `
+spec:
+  image: app:1
+  blueGreen:
+    analysis:
+      prePromotion: [{name: smoke, http: {}, prometheus: {query: up, successCondition: "result == 1.0"}}]`,
+			"an analysis check needs exactly one provider: http or prometheus"),
+		Entry("an analysis check with no provider", `
+spec:
+  image: app:1
+  blueGreen:
+    analysis:
+      postPromotion: [{name: smoke}]`, "an analysis check needs exactly one provider"),
+		Entry("an analysis check of a disabled component", `
+spec:
+  image: app:1
+  model: {enabled: false}
+  blueGreen:
+    analysis:
+      prePromotion: [{name: smoke, components: [model], http: {}}]`,
+			"spec.blueGreen.analysis.prePromotion: every check's components (default: view) must be enabled components"),
+		Entry("an analysis check of the view by default, with the view disabled", `
+spec:
+  image: app:1
+  view: {enabled: false}
+  blueGreen:
+    analysis:
+      postPromotion: [{name: smoke, http: {}}]`,
+			"spec.blueGreen.analysis.postPromotion: every check's components (default: view) must be enabled components"),
+		Entry("two analysis checks of one name", `
+spec:
+  image: app:1
+  blueGreen:
+    analysis:
+      prePromotion: [{name: smoke, http: {}}, {name: smoke, http: {path: /x}}]`, "Duplicate value"),
+		Entry("an analysis check name that is not a DNS label", `
+spec:
+  image: app:1
+  blueGreen:
+    analysis:
+      prePromotion: [{name: Smoke_Test, http: {}}]`, "spec.blueGreen.analysis.prePromotion[0].name"),
+		Entry("a Prometheus address that is not an http URL", `
+spec:
+  image: app:1
+  blueGreen:
+    analysis:
+      prometheus: {address: "prometheus:9090"}
+      prePromotion: [{name: errors, prometheus: {query: up, successCondition: "result == 1.0"}}]`,
+			"prometheus.address must be an http:// or https:// URL"),
+		Entry("an HTTP check path that is not absolute", `
+spec:
+  image: app:1
+  blueGreen:
+    analysis:
+      prePromotion: [{name: smoke, http: {path: healthz}}]`, "spec.blueGreen.analysis.prePromotion[0].http.path"),
+		Entry("a success status code that is not one", `
+spec:
+  image: app:1
+  blueGreen:
+    analysis:
+      prePromotion: [{name: smoke, http: {successStatusCodes: [99]}}]`, "successStatusCodes[0]"),
+		Entry("an analysis check measured zero times", `
+spec:
+  image: app:1
+  blueGreen:
+    analysis:
+      prePromotion: [{name: smoke, count: 0, http: {}}]`, "spec.blueGreen.analysis.prePromotion[0].count"),
 		Entry("an unknown field at the top of spec", `
 spec:
   image: app:1
@@ -315,6 +389,18 @@ spec:
   view: {image: v:1}
   controller: {image: c:1}
   repository: {image: r:1}`)).To(Succeed())
+	})
+
+	It("fills in the analysis defaults", func() {
+		Expect(createYAML(ns, `
+spec:
+  image: app:1
+  blueGreen:
+    analysis:
+      prePromotion: [{name: smoke, http: {}}]`)).To(Succeed())
+		c := restAPI(ns, "app").Spec.BlueGreen.Analysis.PrePromotion[0]
+		Expect([]int32{c.IntervalSeconds, c.Count, c.FailureLimit, c.InconclusiveLimit, c.HTTP.TimeoutSeconds}).To(Equal([]int32{10, 3, 0, 3, 5}))
+		Expect(c.Components).To(BeEmpty(), "view, by default")
 	})
 
 	It("fills in every documented default", func() {

@@ -66,12 +66,12 @@ var (
 
 	Aborts = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "restapi_aborts_total",
-		Help: "Rollouts aborted before traffic moved, by reason (AbortRequested, PreviewUnhealthy, ProgressDeadlineExceeded).",
+		Help: "Rollouts aborted before traffic moved, by reason (AbortRequested, PreviewUnhealthy, ProgressDeadlineExceeded, AnalysisFailed).",
 	}, []string{labelNamespace, labelName, reasonLabel})
 
 	Rollbacks = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "restapi_rollbacks_total",
-		Help: "Traffic switches back to the warm previous colour, by reason (RolledBack: on request; UnhealthyAfterPromotion: automatic).",
+		Help: "Traffic switches back to the warm previous colour, by reason (RolledBack: on request; UnhealthyAfterPromotion, AnalysisFailed: automatic).",
 	}, []string{labelNamespace, labelName, reasonLabel})
 
 	promotionDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{

@@ -142,7 +142,7 @@ func checkRendered(t *testing.T, r *apiv1.RestAPI) {
 			}
 		}
 	}
-	for _, np := range NetworkPolicies(r) {
+	for _, np := range NetworkPolicies(r, "") {
 		checkLabelName(t, "NetworkPolicy", *np.Name)
 		checkLabels(t, *np.Name, np.Spec.PodSelector.MatchLabels)
 	}

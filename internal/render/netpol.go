@@ -17,6 +17,8 @@ limitations under the License.
 package render
 
 import (
+	"slices"
+
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -44,10 +46,14 @@ func NetworkPoliciesEnabled(r *apiv1.RestAPI) bool {
 //     or only the sources spec.networkPolicy.ingressFrom names;
 //   - pods in the namespaces spec.networkPolicy.metricsNamespaceSelector
 //     selects (default: labelled metrics=enabled), on the component's port,
-//     for scraping.
+//     for scraping;
+//   - for a component an HTTP analysis check measures
+//     (spec.blueGreen.analysis), the operator's namespace, on the
+//     component's port: the manager sends the checks' requests. Nothing when
+//     operatorNamespace is unknown ("": a manager outside the cluster).
 //
 // Egress is not restricted. Nil when spec.networkPolicy.enabled is false.
-func NetworkPolicies(r *apiv1.RestAPI) []*networkingv1ac.NetworkPolicyApplyConfiguration {
+func NetworkPolicies(r *apiv1.RestAPI, operatorNamespace string) []*networkingv1ac.NetworkPolicyApplyConfiguration {
 	if !NetworkPoliciesEnabled(r) {
 		return nil
 	}
@@ -71,6 +77,12 @@ func NetworkPolicies(r *apiv1.RestAPI) []*networkingv1ac.NetworkPolicyApplyConfi
 			networkingv1ac.NetworkPolicyIngressRule().
 				WithFrom(networkingv1ac.NetworkPolicyPeer().WithNamespaceSelector(metricsNS)).
 				WithPorts(port()),
+		}
+		if operatorNamespace != "" && httpChecked(r, c.Name) {
+			rules = append(rules, networkingv1ac.NetworkPolicyIngressRule().
+				WithFrom(networkingv1ac.NetworkPolicyPeer().WithNamespaceSelector(
+					metav1ac.LabelSelector().WithMatchLabels(map[string]string{corev1.LabelMetadataName: operatorNamespace}))).
+				WithPorts(port()))
 		}
 		if c.Name == apiv1.ComponentView {
 			// No "from": every source, inside the cluster or not; or only
@@ -119,4 +131,18 @@ func labelSelector(s *metav1.LabelSelector) *metav1ac.LabelSelectorApplyConfigur
 			WithKey(e.Key).WithOperator(e.Operator).WithValues(e.Values...))
 	}
 	return out
+}
+
+// httpChecked: an HTTP check of spec.blueGreen.analysis measures the
+// component, before or after a switch.
+func httpChecked(r *apiv1.RestAPI, name apiv1.ComponentName) bool {
+	a := r.Spec.BlueGreen.Analysis
+	for _, phase := range []apiv1.AnalysisPhase{apiv1.AnalysisPrePromotion, apiv1.AnalysisPostPromotion} {
+		for _, c := range a.Checks(phase) {
+			if c.HTTP != nil && slices.Contains(c.ComponentsOf(), name) {
+				return true
+			}
+		}
+	}
+	return false
 }

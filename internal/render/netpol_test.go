@@ -17,6 +17,7 @@ limitations under the License.
 package render
 
 import (
+	"maps"
 	"testing"
 
 	networkingv1 "k8s.io/api/networking/v1"
@@ -42,7 +43,7 @@ func peerKind(rule networkingv1ac.NetworkPolicyIngressRuleApplyConfiguration) st
 
 func TestNetworkPolicies(t *testing.T) {
 	r := baseRestAPI()
-	policies := NetworkPolicies(r)
+	policies := NetworkPolicies(r, "")
 	if len(policies) != 4 {
 		t.Fatalf("%d policies, want one per component", len(policies))
 	}
@@ -82,7 +83,7 @@ func TestNetworkPolicies(t *testing.T) {
 		MatchLabels:      map[string]string{"team": "obs"},
 		MatchExpressions: []metav1.LabelSelectorRequirement{{Key: "env", Operator: metav1.LabelSelectorOpIn, Values: []string{"prod"}}},
 	}
-	for _, rule := range NetworkPolicies(r)[0].Spec.Ingress {
+	for _, rule := range NetworkPolicies(r, "")[0].Spec.Ingress {
 		if peerKind(rule) == "metrics" {
 			sel := rule.From[0].NamespaceSelector
 			if sel.MatchLabels["team"] != "obs" || len(sel.MatchExpressions) != 1 || sel.MatchExpressions[0].Values[0] != "prod" {
@@ -92,11 +93,11 @@ func TestNetworkPolicies(t *testing.T) {
 	}
 
 	r.Spec.View.Enabled = new(false)
-	if n := len(NetworkPolicies(r)); n != 3 {
+	if n := len(NetworkPolicies(r, "")); n != 3 {
 		t.Errorf("%d policies with view disabled", n)
 	}
 	r.Spec.NetworkPolicy.Enabled = new(false)
-	if NetworkPolicies(r) != nil {
+	if NetworkPolicies(r, "") != nil {
 		t.Error("policies while disabled")
 	}
 }
@@ -107,7 +108,7 @@ func TestViewIngressFromOnlyTheNamedSources(t *testing.T) {
 		{NamespaceSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"kubernetes.io/metadata.name": "gateways"}}},
 		{IPBlock: &networkingv1.IPBlock{CIDR: "203.0.113.0/24", Except: []string{"203.0.113.9/32"}}},
 	}
-	for _, p := range NetworkPolicies(r) {
+	for _, p := range NetworkPolicies(r, "") {
 		last := p.Spec.Ingress[len(p.Spec.Ingress)-1]
 		if *p.Name != "shop-view" {
 			if peerKind(last) == "anyone" || len(last.From) == 2 && last.From[1].IPBlock != nil {
@@ -126,6 +127,43 @@ func TestViewIngressFromOnlyTheNamedSources(t *testing.T) {
 		}
 		if last.Ports[0].Port.IntValue() != 3000 {
 			t.Errorf("view: port %v, want 3000", last.Ports[0].Port)
+		}
+	}
+}
+
+func TestTheOperatorNamespaceIsAdmittedWhereHTTPChecksMeasureAndNowhereElse(t *testing.T) {
+	r := baseRestAPI()
+	r.Spec.BlueGreen.Analysis = &apiv1.AnalysisSpec{
+		PrePromotion: []apiv1.AnalysisCheck{
+			{Name: "smoke", HTTP: &apiv1.HTTPCheck{}}, // view, by default
+			{Name: "errors", Components: []apiv1.ComponentName{apiv1.ComponentModel}, Prometheus: &apiv1.PrometheusCheck{}}, // no request to model
+		},
+		PostPromotion: []apiv1.AnalysisCheck{{Name: "api", Components: []apiv1.ComponentName{apiv1.ComponentController}, HTTP: &apiv1.HTTPCheck{}}},
+	}
+	admits := func(p *networkingv1ac.NetworkPolicyApplyConfiguration) bool {
+		for _, rule := range p.Spec.Ingress {
+			for _, from := range rule.From {
+				if from.NamespaceSelector != nil && from.NamespaceSelector.MatchLabels["kubernetes.io/metadata.name"] == "restapi-system" {
+					if from.PodSelector != nil || len(rule.Ports) != 1 {
+						t.Errorf("%s admits more than the operator's namespace on one port: %+v", *p.Name, rule)
+					}
+					return true
+				}
+			}
+		}
+		return false
+	}
+	got := map[string]bool{}
+	for _, p := range NetworkPolicies(r, "restapi-system") {
+		got[*p.Name] = admits(p)
+	}
+	want := map[string]bool{"shop-view": true, "shop-controller": true, "shop-model": false, "shop-repository": false}
+	if !maps.Equal(got, want) {
+		t.Errorf("admitted: %v, want %v", got, want)
+	}
+	for _, p := range NetworkPolicies(r, "") {
+		if admits(p) {
+			t.Errorf("%s admits a namespace while the operator's is unknown", *p.Name)
 		}
 	}
 }

@@ -96,7 +96,7 @@ func desiredObjects(r *apiv1.RestAPI) []k8sruntime.ApplyConfiguration {
 			objs = append(objs, render.HPA(r, comp.Name, a, apiv1.EnvironmentBlue, a.MinReplicas))
 		}
 	}
-	for _, np := range render.NetworkPolicies(r) {
+	for _, np := range render.NetworkPolicies(r, "") {
 		objs = append(objs, np)
 	}
 	for _, comp := range r.Spec.Components() {
