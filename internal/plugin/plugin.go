@@ -154,7 +154,36 @@ func (p *Plugin) Status(ctx context.Context, name string, watch bool, timeout ti
 
 func rollingOut(r *apiv1.RestAPI) bool {
 	bg := r.Status.BlueGreen
-	return bg != nil && (bg.State == apiv1.StateQueued || bg.State == apiv1.StateDeploying || bg.State == apiv1.StateAwaitingPromotion)
+	return bg != nil && (bg.State == apiv1.StateQueued || bg.State == apiv1.StateDeploying || bg.State == apiv1.StateAwaitingPromotion ||
+		(bg.State == apiv1.StateScalingDown && bg.Reason != "")) // a post-promotion analysis holding the old colour
+}
+
+// analysisTree renders the analysis status records, a line per check and
+// component with its counts and last measurement.
+func analysisTree(b *strings.Builder, a *apiv1.AnalysisStatus) {
+	approved := ""
+	if a.Approved {
+		approved = ", approved"
+	}
+	fmt.Fprintf(b, "Analysis:  %s of revision %s in %s: %s%s (started %s)\n", a.Phase, a.Revision, a.Colour, a.Verdict, approved,
+		a.StartedAt.UTC().Format(time.RFC3339))
+	for i, c := range a.Checks {
+		branch := "├──"
+		if i == len(a.Checks)-1 {
+			branch = "└──"
+		}
+		fmt.Fprintf(b, "  %s %s on %s: %s, %d succeeded, %d failed, %d inconclusive", branch, c.Name, c.Component, c.Verdict, c.Successes, c.Failures, c.Inconclusive)
+		if c.LastValue != "" {
+			fmt.Fprintf(b, ", last %s", c.LastValue)
+		}
+		switch {
+		case c.Problem != "":
+			fmt.Fprintf(b, "; %s: %s", c.Problem, c.Message)
+		case c.Message != "":
+			fmt.Fprintf(b, " (%s)", c.Message)
+		}
+		b.WriteString("\n")
+	}
 }
 
 // tree renders the status text.
@@ -172,6 +201,9 @@ func tree(r *apiv1.RestAPI) string {
 		}
 		if bg.WaitingSince != nil {
 			fmt.Fprintf(&b, "Waiting:   %s since %s\n", bg.Reason, bg.WaitingSince.UTC().Format(time.RFC3339))
+		}
+		if bg.Analysis != nil {
+			analysisTree(&b, bg.Analysis)
 		}
 	}
 	if u := r.Status.URLs; u != nil {
@@ -221,6 +253,11 @@ func (p *Plugin) Promote(ctx context.Context, name string) error {
 		return err
 	}
 	_, preview := revisions(r)
+	if bg := r.Status.BlueGreen; preview == "" && bg != nil && bg.Analysis != nil && bg.Analysis.Phase == apiv1.AnalysisPostPromotion &&
+		bg.Analysis.Verdict == apiv1.VerdictInconclusive && bg.Analysis.Revision == bg.ActiveRevision {
+		// Keeping a revision whose post-promotion analysis could not judge.
+		preview = bg.ActiveRevision
+	}
 	if preview == "" {
 		return fmt.Errorf("%s has no revision being prepared: nothing to promote", name)
 	}

@@ -167,6 +167,29 @@ var _ = Describe("kubectl-restapi", func() {
 		Expect(out.String()).To(ContainSubstring("Queued:    since 2026-11-30T13:04:05Z, 7 ahead\n"))
 	})
 
+	It("shows each analysis check with its counts and last value, and promote keeps a revision whose post-promotion analysis could not judge", func() {
+		st := serving(apiv1.PhaseProgressing)
+		last := metav1.NewTime(time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC))
+		st.BlueGreen.State, st.BlueGreen.PreviewRevision, st.BlueGreen.Reason = apiv1.StateScalingDown, "", apiv1.ReasonAnalysisInconclusive
+		st.BlueGreen.Analysis = &apiv1.AnalysisStatus{Revision: "r2", Phase: apiv1.AnalysisPostPromotion, Colour: apiv1.EnvironmentGreen,
+			Verdict: apiv1.VerdictInconclusive, StartedAt: last, Checks: []apiv1.AnalysisCheckStatus{
+				{Name: "errors", Component: apiv1.ComponentView, Verdict: apiv1.VerdictInconclusive, Successes: 1, Inconclusive: 4,
+					LastTime: &last, Message: "Prometheus at http://prom:9090 did not answer"},
+				{Name: "smoke", Component: apiv1.ComponentModel, Verdict: apiv1.VerdictRunning, Problem: apiv1.ReasonAnalysisTemplateInvalid,
+					Message: "url does not render"},
+			}}
+		restAPI(ns, "shop", st)
+		Expect(p.Status(ctx, "shop", false, 0)).To(Succeed())
+		Expect(out.String()).To(ContainSubstring("Analysis:  PostPromotion of revision r2 in green: Inconclusive (started 2026-12-01T09:00:00Z)\n"))
+		Expect(out.String()).To(ContainSubstring("  ├── errors on view: Inconclusive, 1 succeeded, 0 failed, 4 inconclusive (Prometheus at http://prom:9090 did not answer)\n"))
+		Expect(out.String()).To(ContainSubstring("  └── smoke on model: Running, 0 succeeded, 0 failed, 0 inconclusive; AnalysisTemplateInvalid: url does not render\n"))
+
+		Expect(p.Promote(ctx, "shop")).To(Succeed())
+		var r apiv1.RestAPI
+		Expect(k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "shop"}, &r)).To(Succeed())
+		Expect(r.Annotations).To(HaveKeyWithValue(apiv1.AnnotationPromote, "r2"))
+	})
+
 	It("--watch waits for Available, and gives up at --timeout", func() {
 		r := restAPI(ns, "shop", serving(apiv1.PhaseProgressing))
 		start := time.Now()
