@@ -19,13 +19,11 @@ package controller
 import (
 	"fmt"
 	"io"
-	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -154,35 +152,16 @@ func measured(ns, check string) apiv1.AnalysisCheckStatus {
 // watchStable records every colour any stable Service of the RestAPI
 // selects, until stop is called.
 func watchStable(ns, name string) (seen func() map[string]bool, stop func()) {
-	var mu sync.Mutex
-	colours := map[string]bool{}
-	var done atomic.Bool
-	finished := make(chan struct{})
-	go func() {
-		defer GinkgoRecover()
-		defer close(finished)
-		for !done.Load() {
-			for _, c := range components {
-				var svc corev1.Service
-				if err := k8sClient.Get(ctx, key(ns, name+"-"+string(c)), &svc); err == nil {
-					mu.Lock()
-					colours[svc.Spec.Selector[apiv1.LabelEnvironment]] = true
-					mu.Unlock()
-				}
+	return testenv.Seen(func() []string {
+		var out []string
+		for _, c := range components {
+			var svc corev1.Service
+			if err := k8sClient.Get(ctx, key(ns, name+"-"+string(c)), &svc); err == nil {
+				out = append(out, svc.Spec.Selector[apiv1.LabelEnvironment])
 			}
-			time.Sleep(20 * time.Millisecond)
 		}
-	}()
-	return func() map[string]bool {
-			mu.Lock()
-			defer mu.Unlock()
-			out := map[string]bool{}
-			maps.Copy(out, colours)
-			return out
-		}, func() {
-			done.Store(true)
-			<-finished
-		}
+		return out
+	}, 20*time.Millisecond)
 }
 
 func eventNotes(ns, reason string) []string {

@@ -49,7 +49,7 @@ func PrometheusBinary() (string, error) {
 		home, _ := os.UserHomeDir()
 		base = filepath.Join(home, ".local", "share")
 	}
-	p := filepath.Join(base, "kubebuilder-envtest", "prometheus", PrometheusVersion+"-"+runtime.GOOS+"-"+runtime.GOARCH, "prometheus")
+	p := filepath.Join(base, "kubebuilder-envtest", "prometheus", PrometheusVersion+"-k8s-sd-"+runtime.GOOS+"-"+runtime.GOARCH, "prometheus")
 	if _, err := os.Stat(p); err != nil {
 		return "", fmt.Errorf("no Prometheus binary at %s: run hack/prometheus.sh (make test does), or set PROMETHEUS", p)
 	}

@@ -110,7 +110,9 @@ var _ = BeforeSuite(func() {
 	mgrCfg.Wrap(managerRequests.wrap)
 	mgr, err := ctrl.NewManager(mgrCfg, manager.Options(manager.Config{MetricsAddr: "0", ProbeAddr: "0"}, scheme))
 	Expect(err).NotTo(HaveOccurred())
-	Expect((&controller.RestAPIReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme()}).SetupWithManager(mgr)).To(Succeed())
+	// Analysis checks and queries go into the traffic lab, as from a
+	// manager inside the cluster (analysis_test.go).
+	Expect((&controller.RestAPIReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(), Analysis: labMeasurer()}).SetupWithManager(mgr)).To(Succeed())
 	go func() {
 		defer GinkgoRecover()
 		Expect(mgr.Start(ctx)).To(Succeed())

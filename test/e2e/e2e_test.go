@@ -334,7 +334,7 @@ var _ = Describe("RestAPI on a real cluster", Ordered, func() {
 		}
 		Expect(k8sClient.Create(ctx, broken)).To(Succeed())
 		DeferCleanup(func() { _ = k8sClient.Delete(ctx, broken) })
-		t := startTraffic(ns, trafficRate, broken.Name)
+		t := startTraffic(ns, broken.Name)
 		time.Sleep(2 * time.Second)
 		kubectl("patch", "service", broken.Name, "-n", ns, "--type=merge", "-p",
 			`{"spec":{"selector":{"`+apiv1.LabelEnvironment+`":"nowhere"}}}`)
@@ -468,7 +468,7 @@ func startSampling(ns string) *sampler {
 			g.Expect(ready[app+"-"+c]).To(BeNumerically(">", 0), "Service %s-%s has no ready endpoint yet", app, c)
 		}
 	}).Should(Succeed())
-	t := startTraffic(ns, trafficRate, stableServices()...)
+	t := startTraffic(ns, stableServices()...)
 	s := &sampler{ns: ns, stop: make(chan struct{}), minimum: map[string]int{}, started: time.Now(), traffic: t}
 	s.done.Go(func() {
 		t := time.NewTicker(50 * time.Millisecond)

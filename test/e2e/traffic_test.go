@@ -80,16 +80,16 @@ type traffic struct {
 // specs.
 const trafficRate = 20
 
-// startTraffic sends rate requests per second to each named Service of ns,
+// startTraffic sends trafficRate requests per second to each named Service of ns,
 // through its ClusterIP and first port, until stop. It returns nil when
 // traffic is off. Reports are by namespace/name.
-func startTraffic(ns string, rate float64, services ...string) *traffic {
+func startTraffic(ns string, services ...string) *traffic {
 	GinkgoHelper()
 	keys := make([]client.ObjectKey, 0, len(services))
 	for _, name := range services {
 		keys = append(keys, client.ObjectKey{Namespace: ns, Name: name})
 	}
-	return startTrafficTo(rate, keys)
+	return startTrafficTo(trafficRate, keys)
 }
 
 // startTrafficTo is startTraffic for Services in any namespace.

@@ -28,6 +28,8 @@ limitations under the License.
 //	fail<N>  answers N% of the application's requests with 500 (probes pass)
 //	slow<M>  answers every request M milliseconds late
 //	down     does not listen: connections are refused
+//	after<S> fail<N> and slow<M> start S seconds after the container
+//	         started (a release that degrades once it serves)
 //
 // Tokens are separated by '-', '_' or '.', as in shop:2.0.0-fail20-slow300.
 package podsim
@@ -47,7 +49,13 @@ type Behaviour struct {
 	Delay time.Duration
 	// Down: the container does not listen.
 	Down bool
+	// After delays FailPercent and Delay: they apply from that long after
+	// the container started.
+	After time.Duration
 }
+
+// Active reports whether the failures and delays apply, started ago.
+func (b Behaviour) Active(started time.Duration) bool { return started >= b.After }
 
 // BehaviourOf reads a container's behaviour from its image's tag. An image
 // without a tag, or a tag with no known token, behaves well.
@@ -72,6 +80,10 @@ func BehaviourOf(image string) Behaviour {
 		case strings.HasPrefix(tok, "fail"):
 			if n, err := strconv.Atoi(tok[len("fail"):]); err == nil && n >= 0 && n <= 100 {
 				b.FailPercent = n
+			}
+		case strings.HasPrefix(tok, "after"):
+			if n, err := strconv.Atoi(tok[len("after"):]); err == nil && n >= 0 && n <= 86_400 {
+				b.After = time.Duration(n) * time.Second
 			}
 		case strings.HasPrefix(tok, "slow"):
 			if n, err := strconv.Atoi(tok[len("slow"):]); err == nil && n >= 0 && n <= 60_000 {

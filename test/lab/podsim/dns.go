@@ -37,8 +37,8 @@ const ndots = 5
 // writes: nameserver server, search <namespace>.svc.cluster.local
 // svc.cluster.local cluster.local, options ndots:5. The answer is the
 // DNS server's.
-func DNS(server, source string) func(ctx context.Context, namespace, host string) (string, error) {
-	r := &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
+func DNS(server, source string) Resolve {
+	return DNSVia(func(ctx context.Context, network, addr string) (net.Conn, error) {
 		d := net.Dialer{}
 		if ip := net.ParseIP(source); ip != nil {
 			if strings.HasPrefix(network, "udp") {
@@ -47,7 +47,21 @@ func DNS(server, source string) func(ctx context.Context, namespace, host string
 				d.LocalAddr = &net.TCPAddr{IP: ip}
 			}
 		}
-		return d.DialContext(ctx, network, server)
+		return d.DialContext(ctx, network, addr)
+	}, server)
+}
+
+// Dial opens a connection, as net.Dialer.DialContext.
+type Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+
+// Resolve gives the address of host looked up from a Pod in namespace.
+type Resolve func(ctx context.Context, namespace, host string) (string, error)
+
+// DNSVia is DNS with the connections to the server opened by dial (from
+// outside the lab: a dialer into its network namespace).
+func DNSVia(dial Dial, server string) Resolve {
+	r := &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
+		return dial(ctx, network, server)
 	}}
 	return func(ctx context.Context, namespace, host string) (string, error) {
 		if ip := net.ParseIP(host); ip != nil {

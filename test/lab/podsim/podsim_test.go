@@ -39,6 +39,7 @@ func TestBehaviourOf(t *testing.T) {
 		"shop:down":                                  {Down: true},
 		"shop:2.0.0-down@sha256:abc":                 {Down: true},
 		"shop:failure-slowly-fail101":                {},
+		"shop:2.0.0-fail20-after60":                  {FailPercent: 20, After: time.Minute},
 	} {
 		if got := BehaviourOf(image); got != want {
 			t.Errorf("%s: %+v, want %+v", image, got, want)
@@ -119,6 +120,30 @@ func TestAPodAnswersAsTheApplicationWould(t *testing.T) {
 	if _, body := get(t, p.url("/metrics")); !strings.Contains(body, `http_requests_total{code="200"} 1`) ||
 		!strings.Contains(body, `http_request_duration_seconds_count{code="200"} 1`) {
 		t.Errorf("metrics:\n%s", body)
+	}
+}
+
+func TestAReleaseThatDegradesAfterAWhile(t *testing.T) {
+	s := &Server{}
+	defer s.Close()
+	p := pod(t, "127.0.0.5", "model", "shop:2.0.0-fail50-after1")
+	if err := s.Sync([]Pod{p}); err != nil {
+		t.Fatal(err)
+	}
+	count := func() (failed int) {
+		for range 10 {
+			if code, _ := get(t, p.url("/")); code == http.StatusInternalServerError {
+				failed++
+			}
+		}
+		return failed
+	}
+	if n := count(); n != 0 {
+		t.Errorf("%d of 10 failed in its first second", n)
+	}
+	time.Sleep(1100 * time.Millisecond)
+	if n := count(); n != 5 {
+		t.Errorf("%d of 10 failed once degraded, want 5", n)
 	}
 }
 

@@ -234,6 +234,7 @@ func (s *Server) handler(p Pod) http.Handler {
 	reg.MustRegister(requests, latency)
 	var n atomic.Uint64
 	client := s.peerClient(p)
+	started := time.Now()
 
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
@@ -248,14 +249,15 @@ func (s *Server) handler(p Pod) http.Handler {
 			requests.WithLabelValues(c).Inc()
 			latency.WithLabelValues(c).Observe(time.Since(start).Seconds())
 		}()
-		if b.Delay > 0 {
+		active := b.Active(time.Since(started))
+		if b.Delay > 0 && active {
 			select {
 			case <-time.After(b.Delay):
 			case <-r.Context().Done():
 				return
 			}
 		}
-		if fails(n.Add(1), b.FailPercent) {
+		if active && fails(n.Add(1), b.FailPercent) {
 			code = http.StatusInternalServerError
 			http.Error(w, "simulated failure ("+p.Image+")", code)
 			return

@@ -1,0 +1,320 @@
+//go:build e2e
+
+/*
+Copyright 2026 The RestAPI Operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
+	"github.com/restapi-operator/restapi-operator/internal/analysis"
+	"github.com/restapi-operator/restapi-operator/internal/testenv"
+	"github.com/restapi-operator/restapi-operator/test/lab/netns"
+	"github.com/restapi-operator/restapi-operator/test/lab/podsim"
+)
+
+// Promotion analysis with real requests: the manager (in this process)
+// sends its HTTP checks to the per-colour Services and its PromQL queries
+// to a Prometheus that runs inside the traffic lab and scrapes the
+// simulated Pods' /metrics, through a dialer into the lab's network
+// namespace: what an operator inside the cluster does.
+
+// labPrometheusAddr is where the lab's Prometheus listens, on the lab
+// namespace's own loopback.
+const labPrometheusAddr = "127.0.0.1:19090"
+
+// labMeasurer is the manager's analysis measurer: every connection opens
+// inside the lab, names resolve through the lab's CoreDNS the way a Pod's
+// do. Nil without traffic (no lab).
+func labMeasurer() *analysis.Measurer {
+	GinkgoHelper()
+	if trafficOff() {
+		return nil
+	}
+	labMeasurerOnce.Do(func() { labMeasurerValue = newLabMeasurer() })
+	return labMeasurerValue
+}
+
+var (
+	labMeasurerOnce  sync.Once
+	labMeasurerValue *analysis.Measurer
+)
+
+func newLabMeasurer() *analysis.Measurer {
+	name := os.Getenv("LAB_NETNS")
+	if name == "" {
+		name = "restapi-lab"
+	}
+	dial, err := netns.Dialer(filepath.Join("/run/netns", name))
+	Expect(err).NotTo(HaveOccurred())
+	resolve := podsim.DNSVia(podsim.Dial(dial), "10.96.0.10:53")
+	transport := &http.Transport{
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			host, port, err := net.SplitHostPort(addr)
+			if err != nil {
+				return nil, err
+			}
+			ip, err := resolve(ctx, "default", host)
+			if err != nil {
+				return nil, err
+			}
+			return dial(ctx, network, net.JoinHostPort(ip, port))
+		},
+		DisableKeepAlives: true,
+	}
+	return &analysis.Measurer{HTTP: &http.Client{Transport: transport}, PrometheusAddress: "http://" + labPrometheusAddr}
+}
+
+// startLabPrometheus runs Prometheus inside the lab, discovering the Pods
+// through the API server and scraping those annotated prometheus.io/scrape,
+// labelled with their namespace, component, colour and revision.
+func startLabPrometheus() {
+	GinkgoHelper()
+	bin, err := testenv.PrometheusBinary()
+	Expect(err).NotTo(HaveOccurred())
+	dir, err := os.MkdirTemp("", "lab-prometheus-")
+	Expect(err).NotTo(HaveOccurred())
+	config := fmt.Sprintf(`global: {scrape_interval: 2s, scrape_timeout: 1s}
+scrape_configs:
+  - job_name: restapi-pods
+    kubernetes_sd_configs:
+      - role: pod
+        kubeconfig_file: %s
+    relabel_configs:
+      - {source_labels: [__meta_kubernetes_pod_annotation_prometheus_io_scrape], regex: "true", action: keep}
+      - {source_labels: [__meta_kubernetes_pod_ip, __meta_kubernetes_pod_annotation_prometheus_io_port], regex: "(.+);(.+)", target_label: __address__, replacement: "$1:$2"}
+      - {source_labels: [__meta_kubernetes_pod_annotation_prometheus_io_path], regex: "(.+)", target_label: __metrics_path__}
+      - {source_labels: [__meta_kubernetes_namespace], target_label: namespace}
+      - {source_labels: [__meta_kubernetes_pod_name], target_label: pod}
+      - {source_labels: [__meta_kubernetes_pod_label_app_kubernetes_io_component], target_label: component}
+      - {source_labels: [__meta_kubernetes_pod_label_apps_restapi_dev_environment], target_label: colour}
+      - {source_labels: [__meta_kubernetes_pod_label_apps_restapi_dev_revision], target_label: revision}
+`, os.Getenv("KUBECONFIG"))
+	Expect(os.WriteFile(filepath.Join(dir, "prometheus.yml"), []byte(config), 0o600)).To(Succeed())
+	log, err := os.Create(filepath.Join(dir, "prometheus.log"))
+	Expect(err).NotTo(HaveOccurred())
+	cmd := exec.Command(labScript(), "exec", bin, "--config.file="+filepath.Join(dir, "prometheus.yml"),
+		"--storage.tsdb.path="+filepath.Join(dir, "data"), "--web.listen-address="+labPrometheusAddr, "--log.level=warn")
+	cmd.Stdout, cmd.Stderr = log, log
+	Expect(cmd.Start()).To(Succeed())
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	DeferCleanup(func() {
+		_ = cmd.Process.Kill()
+		<-exited
+		_ = log.Close()
+		_ = os.RemoveAll(dir)
+	})
+	Eventually(func() error {
+		select {
+		case <-exited:
+			b, _ := os.ReadFile(log.Name())
+			StopTrying("the lab's Prometheus exited: " + string(b)).Now()
+		default:
+		}
+		_, err := promQuery("vector(1)")
+		return err
+	}, 30*time.Second, 250*time.Millisecond).Should(Succeed())
+}
+
+// promQuery asks the lab's Prometheus, through the manager's own dialer.
+func promQuery(q string) (string, error) {
+	m := labMeasurer()
+	resp, err := m.HTTP.Get(m.PrometheusAddress + "/api/v1/query?" + url.Values{"query": {q}}.Encode())
+	if err != nil {
+		return "", err
+	}
+	defer func() { _ = resp.Body.Close() }()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return "", err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return string(b), fmt.Errorf("prometheus answered %d: %s", resp.StatusCode, b)
+	}
+	return string(b), nil
+}
+
+// errorRatio is the share of the view's answers of the colour under test
+// that were 5xx over the last 20 s, from the simulated Pods' own counters.
+const errorRatio = `(sum(rate(http_requests_total{namespace="{{.Namespace}}",component="{{.Component}}",colour="{{.Colour}}",code=~"5.."}[20s])) or vector(0))` +
+	` / sum(rate(http_requests_total{namespace="{{.Namespace}}",component="{{.Component}}",colour="{{.Colour}}"}[20s]))`
+
+// analysedRestAPI is the application with checks before and after the
+// switch: a GET of the view's / through the colour's own Service, and its
+// error ratio in Prometheus.
+func analysedRestAPI(ns string) *apiv1.RestAPI {
+	check := func(name string, count, interval int32) apiv1.AnalysisCheck {
+		return apiv1.AnalysisCheck{Name: name, Count: count, IntervalSeconds: interval, InconclusiveLimit: 20,
+			Prometheus: &apiv1.PrometheusCheck{Query: errorRatio, SuccessCondition: "result < 0.05"}}
+	}
+	return &apiv1.RestAPI{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: app},
+		Spec: apiv1.RestAPISpec{
+			Image:       "registry.example/shop:1.0.0",
+			Replicas:    new(int32(1)),
+			AutoScaling: apiv1.AutoScalingSpec{Enabled: new(false)},
+			BlueGreen: apiv1.BlueGreenSpec{
+				ScaleDownDelaySeconds: new(int32(5)),
+				Analysis: &apiv1.AnalysisSpec{
+					PrePromotion: []apiv1.AnalysisCheck{
+						{Name: "smoke", Count: 3, IntervalSeconds: 2, HTTP: &apiv1.HTTPCheck{Path: "/", SuccessStatusCodes: []int32{200}}},
+						check("errors", 3, 4),
+					},
+					PostPromotion: []apiv1.AnalysisCheck{check("errors-serving", 10, 5)},
+				},
+			},
+		},
+	}
+}
+
+var _ = Describe("Promotion analysis with real requests in the traffic lab", Ordered, func() {
+	BeforeAll(func() {
+		if trafficOff() {
+			Skip("E2E_TRAFFIC=off: no lab, so nothing to measure; the analysis is proved in envtest against a real Prometheus")
+		}
+		startLabPrometheus()
+	})
+
+	// ship deploys 1.0.0 to blue with user traffic on the stable view,
+	// ships image, and sends synthetic traffic to the preview view once it
+	// is ready (what the error-ratio check measures before the switch).
+	ship := func(image string) (ns string, users, smoke *traffic, oldRev string) {
+		GinkgoHelper()
+		ns = fmt.Sprintf("analysis-%d", time.Now().UnixNano())
+		testNamespaces = append(testNamespaces, ns)
+		Expect(k8sClient.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}})).To(Succeed())
+		Expect(k8sClient.Create(ctx, analysedRestAPI(ns))).To(Succeed())
+		waitAvailable(ns)
+		oldRev = restAPIStatus(ns).BlueGreen.ActiveRevision
+		users = startTraffic(ns, app+"-view")
+		kubectl("patch", "rapi", app, "-n", ns, "--type=merge", "-p", fmt.Sprintf(`{"spec":{"image":%q}}`, image))
+		Eventually(func(g Gomega) {
+			st := restAPIStatus(ns).BlueGreen
+			g.Expect(st.Analysis).NotTo(BeNil())
+			g.Expect(st.Analysis.Revision).To(Equal(st.PreviewRevision))
+		}).Should(Succeed())
+		smoke = startTraffic(ns, app+"-view-preview")
+		return ns, users, smoke, oldRev
+	}
+
+	It("promotes an upgrade that passes its HTTP and Prometheus checks; users see no failure", func() {
+		ns, users, smoke, oldRev := ship("registry.example/shop:2.0.0")
+		Eventually(func() []string { return stableColours(ns) }).Should(Equal([]string{"green"}))
+		Eventually(func(g Gomega) {
+			a := restAPIStatus(ns).BlueGreen.Analysis
+			g.Expect(a.Phase).To(Equal(apiv1.AnalysisPostPromotion))
+			g.Expect(a.Verdict).To(Equal(apiv1.VerdictPassed), "%+v", a)
+		}).Should(Succeed())
+		smoke.stop()
+		users.waitServing()
+		reports := users.stop()
+		users.checkTraffic(reports)
+		view := reports[ns+"/"+app+"-view"]
+		Expect(answeredBy(view)).To(HaveLen(2), "users were answered by %s, then by the new revision", oldRev)
+		Expect(measuredValues(ns)).NotTo(BeEmpty())
+		AddReportEntry("analysis: good upgrade", summary(reports))
+	})
+
+	It("aborts an upgrade whose pods answer 20% with 500 while passing their probes, before any user request reaches it", func() {
+		ns, users, smoke, oldRev := ship("registry.example/shop:2.0.0-fail20")
+		seen, stopWatching := watchStableColours(ns)
+		Eventually(func(g Gomega) {
+			st := restAPIStatus(ns).BlueGreen
+			g.Expect(st.State).To(Equal(apiv1.StateAborted))
+			g.Expect(st.Reason).To(Equal(apiv1.ReasonAnalysisFailed))
+		}).Should(Succeed())
+		stopWatching()
+		smokeReports := smoke.stop()
+		reports := users.stop()
+		users.checkTraffic(reports)
+		Expect(seen()).To(Equal(map[string]bool{"blue": true}), "a stable Service selected the failing colour")
+		Expect(answeredBy(reports[ns+"/"+app+"-view"])).To(Equal([]string{oldRev}), "a user request reached the failing revision")
+		Expect(smokeReports[ns+"/"+app+"-view-preview"].Non2xx).To(BeNumerically(">", 0), "the synthetic traffic saw the failures the check measured")
+		AddReportEntry("analysis: failing upgrade", summary(reports)+summary(smokeReports)+"\n  "+restAPIStatus(ns).BlueGreen.Message)
+	})
+
+	It("rolls back an upgrade that degrades once it serves; users see the failures until then, and end on the good colour", func() {
+		ns, users, smoke, oldRev := ship("registry.example/shop:2.0.0-fail20-after60")
+		Eventually(func() []string { return stableColours(ns) }).Should(Equal([]string{"green"}))
+		smoke.stop()
+		Eventually(func(g Gomega) {
+			st := restAPIStatus(ns).BlueGreen
+			g.Expect(st.State).To(Equal(apiv1.StateRolledBack))
+			g.Expect(st.Reason).To(Equal(apiv1.ReasonAnalysisFailed))
+		}, 3*time.Minute).Should(Succeed())
+		Expect(stableColours(ns)).To(Equal([]string{"blue"}))
+		users.waitServing()
+		reports := users.stop()
+		view := reports[ns+"/"+app+"-view"]
+		Expect(view.Non2xx).To(BeNumerically(">", 0), "users saw the degraded revision fail before the rollback: %s", view)
+		Expect(answeredBy(view)[len(view.Revisions)-1]).To(Equal(oldRev), "the last answers came from the good revision")
+		AddReportEntry("analysis: degrading upgrade", summary(reports)+"\n  "+restAPIStatus(ns).BlueGreen.Message)
+	})
+})
+
+func restAPIStatus(ns string) apiv1.RestAPIStatus {
+	GinkgoHelper()
+	var r apiv1.RestAPI
+	Expect(k8sClient.Get(ctx, client.ObjectKey{Namespace: ns, Name: app}, &r)).To(Succeed())
+	return r.Status
+}
+
+// measuredValues are the last values the analysis recorded.
+func measuredValues(ns string) []string {
+	GinkgoHelper()
+	var out []string
+	if a := restAPIStatus(ns).BlueGreen.Analysis; a != nil {
+		for _, c := range a.Checks {
+			out = append(out, c.Name+"="+c.LastValue)
+		}
+	}
+	return out
+}
+
+// watchStableColours records every colour a stable Service selects until
+// stop.
+func watchStableColours(ns string) (seen func() map[string]bool, stop func()) {
+	return testenv.Seen(func() []string {
+		var out []string
+		for _, c := range components {
+			var svc corev1.Service
+			if err := k8sClient.Get(ctx, client.ObjectKey{Namespace: ns, Name: app + "-" + c}, &svc); err == nil {
+				out = append(out, svc.Spec.Selector[apiv1.LabelEnvironment])
+			}
+		}
+		return out
+	}, 50*time.Millisecond)
+}
