@@ -36,8 +36,11 @@ import (
 type DialFunc func(ctx context.Context, network, addr string) (net.Conn, error)
 
 // Dialer dials inside the network namespace at path (such as
-// /run/netns/restapi-lab, what "ip netns add" creates).
-func Dialer(path string) (DialFunc, error) {
+// /run/netns/restapi-lab, what "ip netns add" creates), from source when
+// it is an address ("" lets the kernel choose). In the lab a Pod's
+// connections leave from its own address; a DNS query from an address of
+// the Service range to the kube-dns Service is refused.
+func Dialer(path, source string) (DialFunc, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("network namespace %s: %w", path, err)
@@ -59,6 +62,13 @@ func Dialer(path string) (DialFunc, error) {
 				return
 			}
 			var d net.Dialer
+			if ip := net.ParseIP(source); ip != nil {
+				if network == "udp" || network == "udp4" || network == "udp6" {
+					d.LocalAddr = &net.UDPAddr{IP: ip}
+				} else {
+					d.LocalAddr = &net.TCPAddr{IP: ip}
+				}
+			}
 			conn, err := d.DialContext(ctx, network, addr)
 			done <- result{conn, err}
 			runtime.KeepAlive(f)
