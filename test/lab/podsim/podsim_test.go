@@ -265,7 +265,15 @@ func TestTheViewCallsItsPeersAndSaysTheirRevisions(t *testing.T) {
 	if err := s.Sync([]Pod{view}); err != nil {
 		t.Fatal(err)
 	}
-	if code, body := get(t, view.url("/")); code != http.StatusBadGateway || !strings.Contains(body, "refused") {
+	// The peer stops a moment after the Sync (its preStop, here none,
+	// runs on a timer): look again for a second at most.
+	for deadline := time.Now().Add(time.Second); ; time.Sleep(20 * time.Millisecond) {
+		code, body = get(t, view.url("/"))
+		if code == http.StatusBadGateway || time.Now().After(deadline) {
+			break
+		}
+	}
+	if code != http.StatusBadGateway || !strings.Contains(body, "refused") {
 		t.Errorf("peer gone: %d %s", code, body)
 	}
 }
