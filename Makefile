@@ -120,7 +120,7 @@ E2E_TRAFFIC ?= on
 test-e2e: kustomize ## Run the e2e suite with real requests on the local cluster and its traffic lab (started when needed; root), or $$KUBECONFIG with E2E_CLUSTER=current.
 	@if [ "$(E2E_CLUSTER)" = current ]; then kc="$$KUBECONFIG"; else kc="$$(hack/cluster.sh up)" && hack/lab.sh up; fi && \
 	KUBECONFIG="$$kc" KUBECTL="$$(hack/k8s-binaries.sh kubectl)/kubectl" KUSTOMIZE="$(KUSTOMIZE)" E2E_TRAFFIC="$(E2E_TRAFFIC)" \
-		go test -tags=e2e ./test/e2e/ -v -count=1 -timeout 20m -ginkgo.v -ginkgo.label-filter='!load'
+		PROMETHEUS="$$(hack/prometheus.sh)/prometheus" go test -tags=e2e ./test/e2e/ -v -count=1 -timeout 20m -ginkgo.v -ginkgo.label-filter='!load'
 
 LOAD_N ?= 500
 .PHONY: test-load

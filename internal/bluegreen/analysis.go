@@ -176,3 +176,18 @@ func (d *decider) postPromotionSettling(active, idle Colour) bool {
 	d.requeue(start)
 	return true
 }
+
+// postPromotionFailedWithNothingWarm reports a serving revision that failed
+// its post-promotion analysis when no warm colour is left to go back to (it
+// was scaled down or deleted by hand): it keeps serving, Degraded, until
+// the spec changes.
+func (d *decider) postPromotionFailedWithNothingWarm(active Colour) {
+	a := d.recorded(apiv1.AnalysisPostPromotion, active)
+	if !d.in.PostAnalysis || a == nil || a.Verdict != apiv1.VerdictFailed || d.st.State == apiv1.StateScalingDown {
+		return
+	}
+	d.st.Reason = apiv1.ReasonAnalysisFailed
+	d.st.Message = fmt.Sprintf("revision %s failed its post-promotion analysis in %s (%s) and no previous revision is warm to go back to; "+
+		"apply the previous spec to deploy it again", d.in.DesiredRevision, active, analysis.Finding(a))
+	d.plan.ProblemReason, d.plan.ProblemMessage = apiv1.ReasonAnalysisFailed, d.st.Message
+}

@@ -17,6 +17,7 @@ limitations under the License.
 package bluegreen
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -168,6 +169,13 @@ func TestDecideAnalysis(t *testing.T) {
 			in.Now, in.PromoteRequest = t0.Add(time.Hour), "r2"
 		}, func(t *testing.T, p Plan) {
 			expect(t, p.Actions[blue] == ScaleDown && p.Status.Analysis.Approved && len(p.Consumed) == 1, "plan %+v", p)
+		}},
+		{"a failed post-promotion analysis with nothing warm left keeps serving, Degraded, and says why", promotedR2, func(in *Input) {
+			post(apiv1.VerdictFailed)(in)
+			in.States[blue] = ColourState{Exists: true, Revision: "r1"} // scaled down by hand
+		}, func(t *testing.T, p Plan) {
+			expect(t, p.Active == green && p.Status.State == apiv1.StateIdle && p.ProblemReason == apiv1.ReasonAnalysisFailed, "plan %+v", p)
+			expect(t, strings.Contains(p.Status.Message, "no previous revision is warm"), "message %q", p.Status.Message)
 		}},
 		{"a rollback request during the post-promotion analysis goes back", promotedR2, func(in *Input) {
 			post(apiv1.VerdictInconclusive)(in)

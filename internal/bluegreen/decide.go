@@ -232,6 +232,7 @@ func (d *decider) steady(active, idle Colour) {
 		// a new deploy, not a selector flip.
 		d.st.PreviousRevision = ""
 	}
+	d.postPromotionFailedWithNothingWarm(active)
 }
 
 // aborted: the spec still asks for a revision that was aborted or rolled
