@@ -248,7 +248,7 @@ var _ = Describe("RestAPI controller", func() {
 			}
 			return notes
 		}
-		Eventually(warnings).Should(ConsistOf(ContainSubstring("Service shop-view already exist")))
+		Eventually(warnings).Should(ConsistOf(ContainSubstring("Service shop-view already exists and is not owned by this RestAPI; delete or rename it")))
 		Consistently(warnings, time.Second).Should(HaveLen(1))
 	})
 

@@ -27,6 +27,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
+	"github.com/restapi-operator/restapi-operator/internal/scope"
 )
 
 // summarize completes the status the phases built: the summary conditions
@@ -45,8 +46,7 @@ func summarize(s *state) {
 	// Degraded: a component is unhealthy, or the operator cannot do its job.
 	switch {
 	case len(conflicts) > 0:
-		set(apiv1.ConditionDegraded, metav1.ConditionTrue, apiv1.ReasonChildConflict,
-			fmt.Sprintf("%s already exist and are not owned by this RestAPI; delete or rename them", strings.Join(conflicts, ", ")))
+		set(apiv1.ConditionDegraded, metav1.ConditionTrue, apiv1.ReasonChildConflict, scope.NotOwned(conflicts))
 	case failed != nil:
 		set(apiv1.ConditionDegraded, metav1.ConditionTrue, apiv1.ReasonReconcileFailed, failed.Error())
 	case plan.ProblemReason != "":

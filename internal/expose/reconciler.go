@@ -147,8 +147,7 @@ func judge(r *apiv1.RestAPI, routes scope.Optional, src Sources) Verdict {
 		case !routes.Installed:
 			note(Verdict{metav1.ConditionFalse, apiv1.ReasonGatewayAPINotInstalled, MissingGatewayAPI})
 		case len(routes.Taken) > 0:
-			note(Verdict{metav1.ConditionFalse, apiv1.ReasonExposureNameConflict, fmt.Sprintf(
-				"HTTPRoutes %s already exist and are not owned by this RestAPI; delete or rename them", strings.Join(routes.Taken, ", "))})
+			note(Verdict{metav1.ConditionFalse, apiv1.ReasonExposureNameConflict, scope.NotOwned(scope.Kinded("HTTPRoute", routes.Taken))})
 		}
 		for _, want := range Routes(r) {
 			name := want.GetName()

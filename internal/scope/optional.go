@@ -19,7 +19,6 @@ package scope
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -75,7 +74,7 @@ func (s *Scope) SyncOptional(ctx context.Context, k OptionalKind, wanted bool, d
 		}
 	case len(out.Taken) > 0:
 		s.SetCondition(metav1.Condition{Type: k.Condition, Status: metav1.ConditionFalse, Reason: k.ConflictReason,
-			Message: fmt.Sprintf("%ss %s already exist and are not owned by this RestAPI; delete or rename them", k.GVK.Kind, strings.Join(out.Taken, ", "))})
+			Message: NotOwned(Kinded(k.GVK.Kind, out.Taken))})
 	default:
 		s.SetCondition(metav1.Condition{Type: k.Condition, Status: metav1.ConditionTrue, Reason: k.ActiveReason, Message: active})
 	}

@@ -28,6 +28,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -221,4 +222,23 @@ func (f Floors) Of(c apiv1.ComponentName, def int32) int32 {
 		return n
 	}
 	return def
+}
+
+// NotOwned says that objects of the names the operator needs exist and
+// are not the RestAPI's, in a sentence right for one and for many: each
+// name carries its kind ("Service shop-view").
+func NotOwned(names []string) string {
+	if len(names) == 1 {
+		return names[0] + " already exists and is not owned by this RestAPI; delete or rename it"
+	}
+	return strings.Join(names, ", ") + " already exist and are not owned by this RestAPI; delete or rename them"
+}
+
+// Kinded puts kind before each name ("HTTPRoute shop-view").
+func Kinded(kind string, names []string) []string {
+	out := make([]string, 0, len(names))
+	for _, n := range names {
+		out = append(out, kind+" "+n)
+	}
+	return out
 }

@@ -169,3 +169,14 @@ func TestAnOptionalKindIsWrittenAndItsLeftoversDeleted(t *testing.T) {
 		t.Errorf("deleted %v, conditions %+v", w.Deleted, s.Status.Conditions)
 	}
 }
+
+func TestNotOwnedReadsRightForOneAndForMany(t *testing.T) {
+	if got, want := scope.NotOwned([]string{"Service shop-view"}),
+		"Service shop-view already exists and is not owned by this RestAPI; delete or rename it"; got != want {
+		t.Errorf("one: %q, want %q", got, want)
+	}
+	if got, want := scope.NotOwned(scope.Kinded("HTTPRoute", []string{"a", "b"})),
+		"HTTPRoute a, HTTPRoute b already exist and are not owned by this RestAPI; delete or rename them"; got != want {
+		t.Errorf("many: %q, want %q", got, want)
+	}
+}
