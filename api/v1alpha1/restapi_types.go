@@ -418,9 +418,15 @@ type RestAPIStatus struct {
 	// +optional
 	ActiveEnvironment Environment `json:"activeEnvironment,omitempty"`
 
-	// lastDeploymentTime is when a revision last started serving.
+	// lastDeploymentTime is when a revision last started serving: with
+	// blue-green, when it was switched to (or, the first one, when it was
+	// ready); without, when its rolling update finished.
 	// +optional
 	LastDeploymentTime *metav1.Time `json:"lastDeploymentTime,omitempty"`
+
+	// deployedRevision is the revision lastDeploymentTime is about.
+	// +optional
+	DeployedRevision string `json:"deployedRevision,omitempty"`
 
 	// observedGeneration is the spec generation this status describes.
 	// +optional

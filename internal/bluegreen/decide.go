@@ -45,6 +45,9 @@ func Decide(in Input) Plan {
 	d.consumeStale()
 	d.plan.Status = &d.st
 	d.plan.Serving = d.plan.Active
+	if d.plan.Deployed {
+		d.plan.DeployedRevision = d.st.ActiveRevision
+	}
 	return d.plan
 }
 
@@ -360,6 +363,11 @@ func (d *decider) rollback(active, idle Colour, reason, why string) bool {
 func decideDisabled(in Input) Plan {
 	p := Plan{Active: Legacy, Preview: Legacy, Serving: Legacy, Actions: map[Colour]Action{Legacy: Render}}
 	legacy := in.States[Legacy]
+	if legacy.Revision == in.DesiredRevision && legacy.Ready && in.DeployedRevision != in.DesiredRevision {
+		// Rolled in place: the revision serves once its rolling update
+		// finished; status remembers which, so a scale-up is no deployment.
+		p.Deployed, p.DeployedRevision = true, in.DesiredRevision
+	}
 	anyColour := false
 	for _, c := range Colours {
 		if in.States[c].Exists {

@@ -263,6 +263,31 @@ func TestDecide(t *testing.T) {
 		}, func(t *testing.T, p Plan) {
 			expect(t, p.Active == Legacy && p.Actions[Legacy] == Render && p.Actions[blue] == Keep && p.Preview == green, "plan %+v", p)
 		}},
+		{"without blue-green a revision is deployed when its rolling update finished", func(in *Input) {
+			in.Enabled, in.DesiredRevision, in.DeployedRevision = false, "r2", "r1"
+			in.States = map[Colour]ColourState{Legacy: {Exists: true, Revision: "r2", Replicas: 2, Ready: true}}
+		}, func(t *testing.T, p Plan) {
+			expect(t, p.Deployed && p.DeployedRevision == "r2", "plan %+v", p)
+		}},
+		{"without blue-green a revision still rolling out is not deployed yet", func(in *Input) {
+			in.Enabled, in.DesiredRevision, in.DeployedRevision = false, "r2", "r1"
+			in.States = map[Colour]ColourState{Legacy: {Exists: true, Revision: "r2", Replicas: 2}}
+		}, func(t *testing.T, p Plan) {
+			expect(t, !p.Deployed, "plan %+v", p)
+		}},
+		{"without blue-green a deployed revision scaled up is not deployed again", func(in *Input) {
+			in.Enabled, in.DesiredRevision, in.DeployedRevision = false, "r2", "r2"
+			in.States = map[Colour]ColourState{Legacy: {Exists: true, Revision: "r2", Replicas: 9, Ready: true}}
+		}, func(t *testing.T, p Plan) {
+			expect(t, !p.Deployed, "plan %+v", p)
+		}},
+		{"a promotion records the revision deployed", func(in *Input) {
+			in.DesiredRevision = "r2"
+			in.Status.PreviewRevision, in.Status.PreviewStartedAt = "r2", at(-time.Minute)
+			in.States[green] = ColourState{Exists: true, Revision: "r2", Replicas: 8, Ready: true}
+		}, func(t *testing.T, p Plan) {
+			expect(t, p.Deployed && p.DeployedRevision == "r2", "plan %+v", p)
+		}},
 		{"and removes them once it is", func(in *Input) {
 			in.Enabled = false
 			in.States[Legacy] = ColourState{Exists: true, Revision: "r1", Replicas: 8, Ready: true}

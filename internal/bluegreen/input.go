@@ -122,6 +122,7 @@ func InputOf(rapi *apiv1.RestAPI, kids scope.Children, now time.Time) Input {
 		PromoteRequest:   rapi.Annotations[apiv1.AnnotationPromote],
 		AbortRequest:     rapi.Annotations[apiv1.AnnotationAbort],
 		RollbackRequest:  rapi.Annotations[apiv1.AnnotationRollback],
+		DeployedRevision: rapi.Status.DeployedRevision,
 		PreAnalysis:      len(bg.Analysis.Checks(apiv1.AnalysisPrePromotion)) > 0,
 		PostAnalysis:     len(bg.Analysis.Checks(apiv1.AnalysisPostPromotion)) > 0,
 		Now:              now,

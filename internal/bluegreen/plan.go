@@ -104,6 +104,9 @@ type Input struct {
 	// smaller than its full size for some component; it is checked at that
 	// size and scaled to full size when its promotion is due.
 	ReducedPreview bool
+	// DeployedRevision is status.deployedRevision: the revision that last
+	// started serving.
+	DeployedRevision string
 	// PreAnalysis, PostAnalysis: spec.blueGreen.analysis has checks for
 	// before, after the switch. Their measurements are Status.Analysis.
 	PreAnalysis, PostAnalysis bool
@@ -178,8 +181,10 @@ type Plan struct {
 	// Status is the new status.blueGreen; nil when blue-green is off and no
 	// colour is left.
 	Status *apiv1.BlueGreenStatus
-	// Deployed is set when a revision started serving (lastDeploymentTime).
-	Deployed bool
+	// Deployed is set when a revision started serving (lastDeploymentTime):
+	// DeployedRevision.
+	Deployed         bool
+	DeployedRevision string
 	// Problem, when set, makes the RestAPI Degraded with this reason.
 	ProblemReason, ProblemMessage string
 	Events                        []Event

@@ -97,7 +97,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, s *scope.Scope) (Plan, error
 	s.Status.BlueGreen = plan.Status
 	if plan.Deployed {
 		t := metav1.NewTime(s.Now)
-		s.Status.LastDeploymentTime = &t
+		s.Status.LastDeploymentTime, s.Status.DeployedRevision = &t, plan.DeployedRevision
 	}
 	for _, a := range plan.Healing {
 		msg := ""

@@ -341,6 +341,43 @@ var _ = Describe("RestAPI controller", func() {
 				g.Expect(meta.IsStatusConditionTrue(r.Status.Conditions, apiv1.ConditionProgressing)).To(BeTrue())
 			}).Should(Succeed())
 		})
+
+		It("records when each revision finished rolling out in place, not when it is scaled", func() {
+			Expect(k8sClient.Create(ctx, newRestAPI(ns, "shop"))).To(Succeed())
+			waitForChildren(ns, "shop")
+			markAllReady(ns, "shop")
+			var first apiv1.RestAPIStatus
+			Eventually(func(g Gomega) {
+				first = restAPI(ns, "shop").Status
+				g.Expect(first.LastDeploymentTime).NotTo(BeNil())
+				g.Expect(first.DeployedRevision).NotTo(BeEmpty())
+			}).Should(Succeed())
+
+			By("not restamping it when the replicas change")
+			updateSpec(ns, "shop", func(r *apiv1.RestAPI) { r.Spec.Replicas = new(int32(3)) })
+			for _, c := range components {
+				Eventually(func() int32 { return *deploymentOf(ns, "shop-"+string(c)).Spec.Replicas }).Should(Equal(int32(3)))
+			}
+			markAllReady(ns, "shop")
+			Eventually(func() apiv1.Phase { return restAPI(ns, "shop").Status.Phase }).Should(Equal(apiv1.PhaseAvailable))
+			Expect(restAPI(ns, "shop").Status.LastDeploymentTime).To(Equal(first.LastDeploymentTime))
+
+			By("stamping the next revision once its rolling update finished")
+			advanceClock(time.Hour)
+			updateSpec(ns, "shop", func(r *apiv1.RestAPI) { r.Spec.Image = "registry.example/shop:2.0.0" })
+			for _, c := range components {
+				Eventually(func() string {
+					return deploymentOf(ns, "shop-"+string(c)).Spec.Template.Spec.Containers[0].Image
+				}).Should(Equal("registry.example/shop:2.0.0"))
+			}
+			Consistently(func() *metav1.Time { return restAPI(ns, "shop").Status.LastDeploymentTime }, time.Second).Should(Equal(first.LastDeploymentTime))
+			markAllReady(ns, "shop")
+			Eventually(func(g Gomega) {
+				st := restAPI(ns, "shop").Status
+				g.Expect(st.DeployedRevision).NotTo(Equal(first.DeployedRevision))
+				g.Expect(st.LastDeploymentTime.Time).To(BeTemporally(">", first.LastDeploymentTime.Add(50*time.Minute)))
+			}).Should(Succeed())
+		})
 	})
 
 	DescribeTable("sends no create, update, patch or delete when a reconcile has nothing to change",
