@@ -50,6 +50,10 @@ const (
 	// NotAllowedByListeners); Unknown while a Gateway or a load balancer has
 	// not answered yet.
 	ConditionExposed = "Exposed"
+	// ConditionNetworkPolicy is present when spec.networkPolicy.enabled:
+	// True once the policies are written; its reason says where metrics
+	// scrapes are admitted (MetricsOnOwnPort, MetricsOnApplicationPort).
+	ConditionNetworkPolicy = "NetworkPolicy"
 )
 
 // Reasons of the Ready, Available, Progressing and Degraded conditions.
@@ -143,6 +147,17 @@ const (
 	// ReasonExposureNameConflict: an HTTPRoute of the name the operator
 	// writes exists and is not the RestAPI's.
 	ReasonExposureNameConflict = "ExposureNameConflict"
+)
+
+// Reasons of the NetworkPolicy condition.
+const (
+	// ReasonMetricsOnOwnPort: the metrics namespaces are admitted on the
+	// metrics port (spec.observability.metrics.port) only.
+	ReasonMetricsOnOwnPort = "MetricsOnOwnPort"
+	// ReasonMetricsOnApplicationPort: metrics are served on the
+	// application's port, so the metrics namespaces are admitted to every
+	// component's whole API.
+	ReasonMetricsOnApplicationPort = "MetricsOnApplicationPort"
 )
 
 // Reasons of a rollout's analysis (spec.blueGreen.analysis), carried by

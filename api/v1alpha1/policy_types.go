@@ -250,12 +250,23 @@ type MetricsSpec struct {
 	// +optional
 	// +kubebuilder:default=true
 	Enabled *bool `json:"enabled,omitempty"`
-	// path the components serve metrics on, on their port. Default: /metrics.
+	// path the components serve metrics on. Default: /metrics.
 	// +optional
 	// +kubebuilder:default="/metrics"
 	// +kubebuilder:validation:Pattern=`^/`
 	// +kubebuilder:validation:MaxLength=256
 	Path string `json:"path,omitempty"`
+	// port, when set, is a port of its own every component serves metrics
+	// on (METRICS_PORT in its environment, a container port named
+	// "metrics"): the scrape annotations and PodMonitors point there, and
+	// the NetworkPolicies admit the metrics namespaces on it alone. Unset:
+	// metrics are on the application's port, and the metrics namespaces
+	// are admitted to the whole API of every component (the NetworkPolicy
+	// condition says so).
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=65535
+	Port *int32 `json:"port,omitempty"`
 	// podMonitor creates a PodMonitor (monitoring.coreos.com/v1) per
 	// component when the Prometheus Operator is installed; without it, the
 	// Monitoring condition says so. Default: false.

@@ -21,6 +21,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -68,11 +69,34 @@ var _ = Describe("NetworkPolicies", func() {
 		get(ns, "shop-model", &model)
 		Expect(model.Spec.Ingress).To(HaveLen(2), "the other components are unchanged")
 
+		By("saying that the metrics namespaces reach every component's whole API while metrics share its port")
+		condition := func() *metav1.Condition {
+			return meta.FindStatusCondition(restAPI(ns, "shop").Status.Conditions, apiv1.ConditionNetworkPolicy)
+		}
+		Eventually(condition).Should(HaveField("Reason", apiv1.ReasonMetricsOnApplicationPort))
+		Expect(condition().Message).To(ContainSubstring("whole API"))
+		metricsRulePort := func() int {
+			get(ns, "shop-model", &model)
+			for _, rule := range model.Spec.Ingress {
+				if len(rule.From) > 0 && rule.From[0].NamespaceSelector != nil {
+					return rule.Ports[0].Port.IntValue()
+				}
+			}
+			return 0
+		}
+		Expect(metricsRulePort()).To(Equal(8080))
+
+		By("spec.observability.metrics.port: the metrics namespaces reach that port only")
+		updateSpec(ns, "shop", func(r *apiv1.RestAPI) { r.Spec.Observability.Metrics.Port = new(int32(9090)) })
+		Eventually(metricsRulePort).Should(Equal(9090))
+		Eventually(condition).Should(HaveField("Reason", apiv1.ReasonMetricsOnOwnPort))
+
 		updateSpec(ns, "shop", func(r *apiv1.RestAPI) { r.Spec.NetworkPolicy.Enabled = new(false) })
 		Eventually(func() []networkingv1.NetworkPolicy {
 			var list networkingv1.NetworkPolicyList
 			Expect(k8sClient.List(ctx, &list, client.InNamespace(ns))).To(Succeed())
 			return list.Items
 		}).Should(BeEmpty())
+		Eventually(condition).Should(BeNil(), "no policies, no condition")
 	})
 })

@@ -19,8 +19,10 @@ package controller
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
@@ -101,8 +103,23 @@ func storage(ctx context.Context, s *state) error {
 // component of the serving colour that runs more than one pod.
 func (r *RestAPIReconciler) network(ctx context.Context, s *state) error {
 	rapi, kids := s.RestAPI, s.Children
+	failed := s.Failures()
 	for _, np := range render.NetworkPolicies(rapi, r.OperatorNamespace) {
 		_, _ = s.Apply(ctx, scope.Live(kids.NetPols, *np.Name), np)
+	}
+	switch {
+	case !render.NetworkPoliciesEnabled(rapi):
+		meta.RemoveStatusCondition(&s.Status.Conditions, apiv1.ConditionNetworkPolicy)
+	case s.Failures() > failed:
+		// Degraded says what was refused; this condition keeps what it said.
+	case rapi.Spec.Observability.Metrics.Port != nil:
+		s.SetCondition(metav1.Condition{Type: apiv1.ConditionNetworkPolicy, Status: metav1.ConditionTrue, Reason: apiv1.ReasonMetricsOnOwnPort,
+			Message: fmt.Sprintf("every component admits the RestAPI's own Pods on its port; the metrics namespaces are admitted on the metrics port %d only",
+				*rapi.Spec.Observability.Metrics.Port)})
+	default:
+		s.SetCondition(metav1.Condition{Type: apiv1.ConditionNetworkPolicy, Status: metav1.ConditionTrue, Reason: apiv1.ReasonMetricsOnApplicationPort,
+			Message: "every component admits the RestAPI's own Pods on its port; metrics are served on the application's port, so the metrics " +
+				"namespaces are admitted to every component's whole API: set spec.observability.metrics.port to admit them on a metrics port only"})
 	}
 	for _, c := range rapi.Spec.EnabledComponents() {
 		if d := kids.Deployments[render.ColourName(rapi, c, s.Serving)]; d == nil || bluegreen.ReplicasOf(d) < 2 {

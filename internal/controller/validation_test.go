@@ -376,6 +376,11 @@ spec:
   blueGreen:
     analysis:
       prePromotion: [{name: smoke, count: 0, http: {}}]`, "spec.blueGreen.analysis.prePromotion[0].count"),
+		Entry("a metrics port that is a component's port", `
+spec:
+  image: app:1
+  observability:
+    metrics: {port: 8081}`, "spec.observability.metrics.port must differ from every component's port"),
 		Entry("an unknown field at the top of spec", `
 spec:
   image: app:1

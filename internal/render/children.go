@@ -34,6 +34,21 @@ import (
 // Services target it by name.
 const PortName = "http"
 
+// MetricsPortName names the container port of spec.observability.metrics.port.
+const MetricsPortName = "metrics"
+
+// containerPorts are the application's port and, when the spec sets one,
+// the metrics port.
+func containerPorts(r *apiv1.RestAPI, s Settings) []*corev1ac.ContainerPortApplyConfiguration {
+	ports := []*corev1ac.ContainerPortApplyConfiguration{
+		corev1ac.ContainerPort().WithName(PortName).WithContainerPort(s.Port).WithProtocol(corev1.ProtocolTCP),
+	}
+	if p := r.Spec.Observability.Metrics.Port; p != nil {
+		ports = append(ports, corev1ac.ContainerPort().WithName(MetricsPortName).WithContainerPort(*p).WithProtocol(corev1.ProtocolTCP))
+	}
+	return ports
+}
+
 // Component is everything rendered for one enabled component in one colour.
 type Component struct {
 	Settings   Settings
@@ -191,7 +206,7 @@ func PodTemplate(r *apiv1.RestAPI, s Settings, colour apiv1.Environment, configH
 	ctr := corev1ac.Container().
 		WithName(string(s.Name)).
 		WithImage(s.Image).
-		WithPorts(corev1ac.ContainerPort().WithName(PortName).WithContainerPort(s.Port).WithProtocol(corev1.ProtocolTCP)).
+		WithPorts(containerPorts(r, s)...).
 		WithEnvFrom(corev1ac.EnvFromSource().WithConfigMapRef(corev1ac.ConfigMapEnvSource().WithName(ConfigMapName(r, s.Name, colour)))).
 		WithResources(resources(s.Resources)).
 		WithVolumeMounts(corev1ac.VolumeMount().WithName("tmp").WithMountPath("/tmp")).
@@ -266,7 +281,7 @@ func PodTemplate(r *apiv1.RestAPI, s Settings, colour apiv1.Environment, configH
 	annotations := map[string]string{apiv1.AnnotationConfigHash: configHash}
 	if m := r.Spec.Observability.Metrics; m.IsEnabled() {
 		annotations["prometheus.io/scrape"] = "true"
-		annotations["prometheus.io/port"] = strconv.Itoa(int(s.Port))
+		annotations["prometheus.io/port"] = strconv.Itoa(int(MetricsPort(r, s.Port)))
 		annotations["prometheus.io/path"] = orString(m.Path, "/metrics")
 	}
 	return corev1ac.PodTemplateSpec().

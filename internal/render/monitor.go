@@ -57,10 +57,14 @@ func PodMonitor(r *apiv1.RestAPI, c apiv1.ComponentName) *unstructured.Unstructu
 	for k, v := range SelectorLabels(r, c, "") {
 		selector[k] = v
 	}
+	port := PortName
+	if r.Spec.Observability.Metrics.Port != nil {
+		port = MetricsPortName
+	}
 	u.Object["spec"] = map[string]any{
 		"selector": map[string]any{"matchLabels": selector},
 		"podMetricsEndpoints": []any{map[string]any{
-			"port": PortName,
+			"port": port,
 			"path": orString(r.Spec.Observability.Metrics.Path, "/metrics"),
 		}},
 		"podTargetLabels": []any{apiv1.LabelComponent, apiv1.LabelEnvironment, apiv1.LabelRevision},

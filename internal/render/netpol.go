@@ -45,8 +45,9 @@ func NetworkPoliciesEnabled(r *apiv1.RestAPI) bool {
 //   - for view only, on view's port, anyone (the application's entry point),
 //     or only the sources spec.networkPolicy.ingressFrom names;
 //   - pods in the namespaces spec.networkPolicy.metricsNamespaceSelector
-//     selects (default: labelled metrics=enabled), on the component's port,
-//     for scraping;
+//     selects (default: labelled metrics=enabled), for scraping: on the
+//     metrics port (spec.observability.metrics.port) when set, else on the
+//     component's port, which opens its whole API to them;
 //   - for a component an HTTP analysis check measures
 //     (spec.blueGreen.analysis), the operator's namespace, on the
 //     component's port: the manager sends the checks' requests. Nothing when
@@ -76,7 +77,8 @@ func NetworkPolicies(r *apiv1.RestAPI, operatorNamespace string) []*networkingv1
 				WithPorts(port()),
 			networkingv1ac.NetworkPolicyIngressRule().
 				WithFrom(networkingv1ac.NetworkPolicyPeer().WithNamespaceSelector(metricsNS)).
-				WithPorts(port()),
+				WithPorts(networkingv1ac.NetworkPolicyPort().WithProtocol(corev1.ProtocolTCP).
+					WithPort(intstr.FromInt32(MetricsPort(r, c.Port)))),
 		}
 		if operatorNamespace != "" && httpChecked(r, c.Name) {
 			rules = append(rules, networkingv1ac.NetworkPolicyIngressRule().

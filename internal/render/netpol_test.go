@@ -167,3 +167,44 @@ func TestTheOperatorNamespaceIsAdmittedWhereHTTPChecksMeasureAndNowhereElse(t *t
 		}
 	}
 }
+
+func TestAMetricsPortOfItsOwnIsAllTheMetricsNamespacesReach(t *testing.T) {
+	r := baseRestAPI()
+	r.Spec.Observability.Metrics.Port = new(int32(9090))
+	for _, p := range NetworkPolicies(r, "") {
+		for _, rule := range p.Spec.Ingress {
+			if peerKind(rule) != "metrics" {
+				continue
+			}
+			if got := rule.Ports[0].Port.IntValue(); got != 9090 {
+				t.Errorf("%s admits the metrics namespaces on %d, want the metrics port 9090 only", *p.Name, got)
+			}
+		}
+	}
+	for _, c := range Desired(r, apiv1.EnvironmentBlue) {
+		tmpl := c.Deployment.Spec.Template
+		ports := tmpl.Spec.Containers[0].Ports
+		if len(ports) != 2 || *ports[1].Name != MetricsPortName || *ports[1].ContainerPort != 9090 {
+			t.Errorf("%s: container ports %v, want http and metrics 9090", c.Settings.Name, ports)
+		}
+		if tmpl.Annotations["prometheus.io/port"] != "9090" || c.ConfigMap.Data["METRICS_PORT"] != "9090" {
+			t.Errorf("%s: scrape annotation %q, METRICS_PORT %q", c.Settings.Name, tmpl.Annotations["prometheus.io/port"], c.ConfigMap.Data["METRICS_PORT"])
+		}
+	}
+	spec := PodMonitor(r, apiv1.ComponentModel).Object["spec"].(map[string]any)
+	if port := spec["podMetricsEndpoints"].([]any)[0].(map[string]any)["port"]; port != MetricsPortName {
+		t.Errorf("PodMonitor scrapes port %v, want %s", port, MetricsPortName)
+	}
+
+	// Without it: on the application's port, and the pod template, hence
+	// the revision, is what it was.
+	plain := baseRestAPI()
+	for _, c := range Desired(plain, apiv1.EnvironmentBlue) {
+		if n := len(c.Deployment.Spec.Template.Spec.Containers[0].Ports); n != 1 {
+			t.Errorf("%s: %d container ports without a metrics port", c.Settings.Name, n)
+		}
+		if _, ok := c.ConfigMap.Data["METRICS_PORT"]; ok {
+			t.Errorf("%s: METRICS_PORT without a metrics port", c.Settings.Name)
+		}
+	}
+}

@@ -147,13 +147,17 @@ func Resolve(r *apiv1.RestAPI, c apiv1.Component, colour apiv1.Environment) Sett
 	return s
 }
 
-// Env is the content of a component's ConfigMap: PORT, COMPONENT and the URL
+// Env is the content of a component's ConfigMap: PORT, METRICS_PORT (with
+// spec.observability.metrics.port), COMPONENT and the URL
 // of every enabled component (MODEL_URL, VIEW_URL, ...) of the same colour,
 // then spec.envVars, then the component's envVars; later sources win.
 func Env(r *apiv1.RestAPI, c apiv1.Component, colour apiv1.Environment) map[string]string {
 	env := map[string]string{
 		"COMPONENT": string(c.Name),
 		"PORT":      strconv.Itoa(int(c.Port)),
+	}
+	if p := r.Spec.Observability.Metrics.Port; p != nil {
+		env["METRICS_PORT"] = strconv.Itoa(int(*p))
 	}
 	for _, peer := range r.Spec.Components() {
 		if !peer.IsEnabled() {
@@ -234,4 +238,13 @@ func orInt(v *int32, def int32) int32 {
 		return def
 	}
 	return *v
+}
+
+// MetricsPort is the port a component serves metrics on: the metrics port
+// when the spec sets one, else the application's.
+func MetricsPort(r *apiv1.RestAPI, appPort int32) int32 {
+	if p := r.Spec.Observability.Metrics.Port; p != nil {
+		return *p
+	}
+	return appPort
 }
