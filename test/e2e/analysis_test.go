@@ -177,7 +177,9 @@ const errorRatio = `(sum(rate(http_requests_total{namespace="{{.Namespace}}",com
 // analysedRestAPI is the application with checks before and after the
 // switch: a GET of the view's / through the colour's own Service, and its
 // error ratio in Prometheus.
-func analysedRestAPI(ns string) *apiv1.RestAPI {
+// postCount is how many measurements the post-promotion check takes, 5 s
+// apart: long enough to see a release that degrades, or short.
+func analysedRestAPI(ns string, postCount int32) *apiv1.RestAPI {
 	check := func(name string, count, interval int32) apiv1.AnalysisCheck {
 		return apiv1.AnalysisCheck{Name: name, Count: count, IntervalSeconds: interval, InconclusiveLimit: 20,
 			Prometheus: &apiv1.PrometheusCheck{Query: errorRatio, SuccessCondition: "result < 0.05"}}
@@ -195,7 +197,7 @@ func analysedRestAPI(ns string) *apiv1.RestAPI {
 						{Name: "smoke", Count: 3, IntervalSeconds: 2, HTTP: &apiv1.HTTPCheck{Path: "/", SuccessStatusCodes: []int32{200}}},
 						check("errors", 3, 4),
 					},
-					PostPromotion: []apiv1.AnalysisCheck{check("errors-serving", 10, 5)},
+					PostPromotion: []apiv1.AnalysisCheck{check("errors-serving", postCount, 5)},
 				},
 			},
 		},
@@ -213,12 +215,12 @@ var _ = Describe("Promotion analysis with real requests in the traffic lab", Ord
 	// ship deploys 1.0.0 to blue with user traffic on the stable view,
 	// ships image, and sends synthetic traffic to the preview view once it
 	// is ready (what the error-ratio check measures before the switch).
-	ship := func(image string) (ns string, users, smoke *traffic, oldRev string) {
+	ship := func(image string, postCount int32) (ns string, users, smoke *traffic, oldRev string) {
 		GinkgoHelper()
 		ns = fmt.Sprintf("analysis-%d", time.Now().UnixNano())
 		testNamespaces = append(testNamespaces, ns)
 		Expect(k8sClient.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}})).To(Succeed())
-		Expect(k8sClient.Create(ctx, analysedRestAPI(ns))).To(Succeed())
+		Expect(k8sClient.Create(ctx, analysedRestAPI(ns, postCount))).To(Succeed())
 		waitAvailable(ns)
 		oldRev = restAPIStatus(ns).BlueGreen.ActiveRevision
 		users = startTraffic(ns, app+"-view")
@@ -233,7 +235,7 @@ var _ = Describe("Promotion analysis with real requests in the traffic lab", Ord
 	}
 
 	It("promotes an upgrade that passes its HTTP and Prometheus checks; users see no failure", func() {
-		ns, users, smoke, oldRev := ship("registry.example/shop:2.0.0")
+		ns, users, smoke, oldRev := ship("registry.example/shop:2.0.0", 3)
 		Eventually(func() []string { return stableColours(ns) }).Should(Equal([]string{"green"}))
 		Eventually(func(g Gomega) {
 			a := restAPIStatus(ns).BlueGreen.Analysis
@@ -251,7 +253,7 @@ var _ = Describe("Promotion analysis with real requests in the traffic lab", Ord
 	})
 
 	It("aborts an upgrade whose pods answer 20% with 500 while passing their probes, before any user request reaches it", func() {
-		ns, users, smoke, oldRev := ship("registry.example/shop:2.0.0-fail20")
+		ns, users, smoke, oldRev := ship("registry.example/shop:2.0.0-fail20", 3)
 		seen, stopWatching := watchStableColours(ns)
 		Eventually(func(g Gomega) {
 			st := restAPIStatus(ns).BlueGreen
@@ -269,7 +271,7 @@ var _ = Describe("Promotion analysis with real requests in the traffic lab", Ord
 	})
 
 	It("rolls back an upgrade that degrades once it serves; users see the failures until then, and end on the good colour", func() {
-		ns, users, smoke, oldRev := ship("registry.example/shop:2.0.0-fail20-after60")
+		ns, users, smoke, oldRev := ship("registry.example/shop:2.0.0-fail20-after60", 10)
 		Eventually(func() []string { return stableColours(ns) }).Should(Equal([]string{"green"}))
 		smoke.stop()
 		Eventually(func(g Gomega) {
