@@ -301,6 +301,28 @@ func describeRestAPI(r *apiv1.RestAPI) string {
 		r.Namespace, r.Name, r.Generation, r.Status.ObservedGeneration, r.Status.Phase, r.Status.ActiveEnvironment, state, strings.Join(conds, ","))
 }
 
+// timeToReady is, over the RestAPIs of namespaces, the time from each
+// one's creation to its Ready condition turning True (the phase
+// Available), from the cluster's own timestamps (whole seconds): the
+// first, p50, p95 and last. A burst is fair when the first RestAPIs serve
+// long before the last.
+func timeToReady(namespaces []string) string {
+	GinkgoHelper()
+	took := make([]time.Duration, 0, 64)
+	for _, ns := range namespaces {
+		var l apiv1.RestAPIList
+		Expect(k8sClient.List(ctx, &l, client.InNamespace(ns))).To(Succeed())
+		for _, r := range l.Items {
+			c := meta.FindStatusCondition(r.Status.Conditions, apiv1.ConditionReady)
+			Expect(c).NotTo(BeNil(), "%s/%s has no Ready condition", r.Namespace, r.Name)
+			took = append(took, c.LastTransitionTime.Sub(r.CreationTimestamp.Time))
+		}
+	}
+	slices.Sort(took)
+	at := func(q float64) time.Duration { return took[min(len(took)-1, int(q*float64(len(took))))] }
+	return fmt.Sprintf("first %s, p50 %s, p95 %s, last %s (%d RestAPIs)", took[0], at(0.5), at(0.95), took[len(took)-1], len(took))
+}
+
 func available(r *apiv1.RestAPI) bool {
 	return r.Status.ObservedGeneration == r.Generation && r.Status.Phase == apiv1.PhaseAvailable
 }
@@ -368,6 +390,9 @@ var _ = Describe("Load", Label("load"), func() {
 		By(fmt.Sprintf("creating %d RestAPIs in %d namespaces at once", n, len(namespaces)))
 		Expect(inParallel(rs, workers, func(k types.NamespacedName) error { return k8sClient.Create(ctx, loadRestAPI(k.Namespace, k.Name)) })).To(Succeed())
 		created := waitAll("Available", namespaces, n, 20*time.Minute, available)
+		fairness := timeToReady(namespaces)
+		GinkgoWriter.Printf("load: from creation to Ready, per RestAPI: %s\n", fairness)
+		AddReportEntry("time from creation to Ready, per RestAPI", fairness)
 		heapCreated := mem.sample()
 		createReqs := managerRequests.byResourceSince(req0)
 		req1 := managerRequests.snapshot()
