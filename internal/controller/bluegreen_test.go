@@ -172,7 +172,8 @@ var _ = Describe("Blue-green", func() {
 	It("prepares a new revision in green with capacity handoff, switches all four stable Services once green is ready, then scales blue down", func() {
 		deployBlue(ns, "shop", func(r *apiv1.RestAPI) {
 			r.Spec.Replicas = new(int32(4))
-			r.Spec.BlueGreen.ScaleDownDelaySeconds = new(int32(2))
+			// Long enough that a busy machine still sees blue warm.
+			r.Spec.BlueGreen.ScaleDownDelaySeconds = new(int32(5))
 		})
 		updateSpec(ns, "shop", func(r *apiv1.RestAPI) {
 			r.Spec.Image = "registry.example/shop:2.0.0"
