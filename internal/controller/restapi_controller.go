@@ -293,6 +293,7 @@ func (r *RestAPIReconciler) SetupWithManager(mgr ctrl.Manager) error {
 			return fmt.Errorf("indexing %T: %w", kind, err)
 		}
 	}
+	owner := ownerFollowUp(mgr.GetClient(), &apiv1.RestAPI{})
 	c, err := ctrl.NewControllerManagedBy(mgr).
 		For(&apiv1.RestAPI{}, builder.WithPredicates(predicate.Or(
 			predicate.GenerationChangedPredicate{},
@@ -302,17 +303,19 @@ func (r *RestAPIReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		))).
 		// A child's periodic resync (an update that changes nothing) is not
 		// a reason to reconcile: the RestAPI's own resync already is, once.
-		Owns(&appsv1.Deployment{}, builder.WithPredicates(predicate.ResourceVersionChangedPredicate{})).
-		Owns(&corev1.Service{}, builder.WithPredicates(predicate.ResourceVersionChangedPredicate{})).
-		Owns(&corev1.ConfigMap{}, builder.WithPredicates(predicate.ResourceVersionChangedPredicate{})).
-		Owns(&networkingv1.NetworkPolicy{}, builder.WithPredicates(predicate.ResourceVersionChangedPredicate{})).
-		Owns(&policyv1.PodDisruptionBudget{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		// What the children report is a RestAPI's follow-up, queued ahead
+		// of RestAPIs not looked at yet (priority.go).
+		Watches(&appsv1.Deployment{}, owner, builder.WithPredicates(predicate.ResourceVersionChangedPredicate{})).
+		Watches(&corev1.Service{}, owner, builder.WithPredicates(predicate.ResourceVersionChangedPredicate{})).
+		Watches(&corev1.ConfigMap{}, owner, builder.WithPredicates(predicate.ResourceVersionChangedPredicate{})).
+		Watches(&networkingv1.NetworkPolicy{}, owner, builder.WithPredicates(predicate.ResourceVersionChangedPredicate{})).
+		Watches(&policyv1.PodDisruptionBudget{}, owner, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		// An Ingress's status (the load balancer's address) is a URL.
-		Owns(&networkingv1.Ingress{}, builder.WithPredicates(predicate.ResourceVersionChangedPredicate{})).
-		Owns(&autoscalingv2.HorizontalPodAutoscaler{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		Watches(&networkingv1.Ingress{}, owner, builder.WithPredicates(predicate.ResourceVersionChangedPredicate{})).
+		Watches(&autoscalingv2.HorizontalPodAutoscaler{}, owner, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		// Pods belong to ReplicaSets, not to the RestAPI: map them by label,
 		// and only when something health depends on changed.
-		Watches(&corev1.Pod{}, handler.EnqueueRequestsFromMapFunc(podToRestAPI),
+		Watches(&corev1.Pod{}, followUp(handler.EnqueueRequestsFromMapFunc(podToRestAPI)),
 			builder.WithPredicates(predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
 				return podHealthKey(e.ObjectOld) != podHealthKey(e.ObjectNew)
 			}})).
