@@ -26,64 +26,95 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
 )
 
 // Fairness in a burst (issue 23): a RestAPI that has started should finish
 // before the newest arrivals get their first look. A new RestAPI's create
 // event is queued at the default priority, 0; what its children report
 // afterwards (their creation, a Deployment turning ready, a Pod starting)
-// is queued at followUpPriority, ahead of RestAPIs nobody has looked at
-// yet. Without it, 500 RestAPIs created at once each wait for the other
-// 499's first reconcile before their second, and none serves for minutes.
+// is queued at firstDeployPriority while the RestAPI has not finished its
+// first deploy, ahead of RestAPIs nobody has looked at yet. Without it, 500
+// RestAPIs created at once each wait for the other 499's first reconcile
+// before their second, and none serves for minutes.
+//
+// Only the first deploy: once a RestAPI has served, what its children
+// report waits its turn. Raised for every RestAPI, the follow-ups of an
+// upgrade of 500 went ahead of each other in small batches, one reconcile
+// per child event instead of one per several, and all 500 took half as
+// long again to promote (docs/performance.md).
 
-// followUpPriority is the priority of a reconcile asked for by a child.
-const followUpPriority = 1
+// firstDeployPriority is the priority of a reconcile asked for by a child
+// of a RestAPI that has not finished its first deploy.
+const firstDeployPriority = 1
 
-// followUp enqueues what h enqueues at followUpPriority (when the
+// priorityOf says at which priority a child's report on req is queued.
+type priorityOf func(ctx context.Context, req reconcile.Request) int
+
+// firstDeployFirst reads the RestAPI from c (the manager's cache): one not
+// yet deployed (status.lastDeploymentTime unset) is followed up ahead.
+func firstDeployFirst(c client.Reader) priorityOf {
+	return func(ctx context.Context, req reconcile.Request) int {
+		var r apiv1.RestAPI
+		if err := c.Get(ctx, req.NamespacedName, &r); err != nil || r.Status.LastDeploymentTime != nil {
+			return 0
+		}
+		return firstDeployPriority
+	}
+}
+
+// followUp enqueues what h enqueues at the priority of (when the
 // controller's queue is a priority queue, as by default).
-func followUp(h handler.EventHandler) handler.EventHandler {
+func followUp(of priorityOf, h handler.EventHandler) handler.EventHandler {
 	return handler.Funcs{
 		CreateFunc: func(ctx context.Context, e event.CreateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
-			h.Create(ctx, e, prioritised(q))
+			h.Create(ctx, e, prioritised(ctx, of, q))
 		},
 		UpdateFunc: func(ctx context.Context, e event.UpdateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
-			h.Update(ctx, e, prioritised(q))
+			h.Update(ctx, e, prioritised(ctx, of, q))
 		},
 		DeleteFunc: func(ctx context.Context, e event.DeleteEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
-			h.Delete(ctx, e, prioritised(q))
+			h.Delete(ctx, e, prioritised(ctx, of, q))
 		},
 		GenericFunc: func(ctx context.Context, e event.GenericEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
-			h.Generic(ctx, e, prioritised(q))
+			h.Generic(ctx, e, prioritised(ctx, of, q))
 		},
 	}
 }
 
-// ownerFollowUp is Owns' handler, at followUpPriority.
-func ownerFollowUp(c client.Client, owner client.Object) handler.EventHandler {
-	return followUp(handler.EnqueueRequestForOwner(c.Scheme(), c.RESTMapper(), owner, handler.OnlyControllerOwner()))
+// ownerFollowUp is Owns' handler, at the priority of.
+func ownerFollowUp(c client.Client, of priorityOf, owner client.Object) handler.EventHandler {
+	return followUp(of, handler.EnqueueRequestForOwner(c.Scheme(), c.RESTMapper(), owner, handler.OnlyControllerOwner()))
 }
 
-func prioritised(q workqueue.TypedRateLimitingInterface[reconcile.Request]) workqueue.TypedRateLimitingInterface[reconcile.Request] {
+func prioritised(ctx context.Context, of priorityOf, q workqueue.TypedRateLimitingInterface[reconcile.Request]) workqueue.TypedRateLimitingInterface[reconcile.Request] {
 	pq, ok := q.(priorityqueue.PriorityQueue[reconcile.Request])
 	if !ok {
 		return q
 	}
-	return atPriority{pq}
+	return atPriority{PriorityQueue: pq, ctx: ctx, of: of}
 }
 
-// atPriority adds at followUpPriority what comes without a priority of
-// its own; a priority set on the way (controller-runtime lowers the
-// initial list's and resyncs' events) is kept.
+// atPriority adds at the priority of what comes without a priority of its
+// own; a priority set on the way (controller-runtime lowers the initial
+// list's and resyncs' events) is kept.
 type atPriority struct {
 	priorityqueue.PriorityQueue[reconcile.Request]
+	ctx context.Context
+	of  priorityOf
 }
 
 func (q atPriority) AddWithOpts(o priorityqueue.AddOpts, items ...reconcile.Request) {
-	if o.Priority == nil {
-		p := followUpPriority
-		o.Priority = &p
+	if o.Priority != nil {
+		q.PriorityQueue.AddWithOpts(o, items...)
+		return
 	}
-	q.PriorityQueue.AddWithOpts(o, items...)
+	for _, item := range items {
+		p := q.of(q.ctx, item)
+		o.Priority = &p
+		q.PriorityQueue.AddWithOpts(o, item)
+	}
 }
 
 func (q atPriority) Add(r reconcile.Request) { q.AddWithOpts(priorityqueue.AddOpts{}, r) }

@@ -18,6 +18,7 @@ package controller
 
 import (
 	"context"
+	"slices"
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -28,6 +29,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 	"sigs.k8s.io/controller-runtime/pkg/controller/priorityqueue"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
@@ -36,43 +38,56 @@ import (
 	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
 )
 
-// TestAChildsReportGoesAheadOfNewRestAPIs: a RestAPI created first waits
-// in the queue; another's Pod turning ready puts that other one ahead, and
-// so does its Deployment through the owner handler.
-func TestAChildsReportGoesAheadOfNewRestAPIs(t *testing.T) {
+// TestAChildsReportGoesAheadOfNewRestAPIsUntilFirstDeployed: a RestAPI
+// created first waits in the queue; the Pod of one that has not finished
+// its first deploy puts that one ahead, and so does a Deployment through
+// the owner handler; the Pod of one that has served waits its turn.
+func TestAChildsReportGoesAheadOfNewRestAPIsUntilFirstDeployed(t *testing.T) {
+	scheme := runtime.NewScheme()
+	utilruntime.Must(apiv1.AddToScheme(scheme))
+	deployed := metav1.Now()
+	restAPI := func(name string, at *metav1.Time) *apiv1.RestAPI {
+		return &apiv1.RestAPI{ObjectMeta: metav1.ObjectMeta{Namespace: "a", Name: name}, Status: apiv1.RestAPIStatus{LastDeploymentTime: at}}
+	}
+	c := fake.NewClientBuilder().WithScheme(scheme).
+		WithObjects(restAPI("new", nil), restAPI("started", nil), restAPI("owned", nil), restAPI("served", &deployed)).Build()
+	first := firstDeployFirst(c)
+
 	q := priorityqueue.New[reconcile.Request]("test")
 	defer q.ShutDown()
 	fresh := reconcile.Request{NamespacedName: types.NamespacedName{Namespace: "a", Name: "new"}}
 	q.Add(fresh)
-	h := followUp(handler.EnqueueRequestsFromMapFunc(func(_ context.Context, o client.Object) []reconcile.Request {
+	pods := followUp(first, handler.EnqueueRequestsFromMapFunc(func(_ context.Context, o client.Object) []reconcile.Request {
 		return podToRestAPI(context.Background(), o)
 	}))
-	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "a", Name: "started-view-1", ResourceVersion: "1",
-		Labels: map[string]string{apiv1.LabelInstance: "started"}}}
-	ready := pod.DeepCopy()
-	ready.ResourceVersion = "2"
-	h.Update(context.Background(), event.UpdateEvent{ObjectOld: pod, ObjectNew: ready}, q)
-	first, _, _ := q.GetWithPriority()
-	if first.Name != "started" {
-		t.Fatalf("reconciled %s first, want the RestAPI its Pod reported on", first)
+	podReady := func(instance string) {
+		pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "a", Name: instance + "-view-1", ResourceVersion: "1",
+			Labels: map[string]string{apiv1.LabelInstance: instance}}}
+		ready := pod.DeepCopy()
+		ready.ResourceVersion = "2"
+		pods.Update(context.Background(), event.UpdateEvent{ObjectOld: pod, ObjectNew: ready}, q)
 	}
-	q.Done(first)
+	podReady("served")
+	podReady("started")
 
 	owned := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Namespace: "a", Name: "owned-view", ResourceVersion: "1",
 		OwnerReferences: []metav1.OwnerReference{{APIVersion: apiv1.GroupVersion.String(), Kind: "RestAPI", Name: "owned", UID: "u",
 			Controller: new(true)}}}}
 	updated := owned.DeepCopy()
 	updated.ResourceVersion = "2"
-	scheme := runtime.NewScheme()
-	utilruntime.Must(apiv1.AddToScheme(scheme))
 	mapper := meta.NewDefaultRESTMapper(nil)
 	mapper.Add(apiv1.GroupVersion.WithKind("RestAPI"), meta.RESTScopeNamespace)
-	owner := followUp(handler.EnqueueRequestForOwner(scheme, mapper, &apiv1.RestAPI{}, handler.OnlyControllerOwner()))
+	owner := followUp(first, handler.EnqueueRequestForOwner(scheme, mapper, &apiv1.RestAPI{}, handler.OnlyControllerOwner()))
 	owner.Update(context.Background(), event.UpdateEvent{ObjectOld: owned, ObjectNew: updated}, q)
-	if second, _, _ := q.GetWithPriority(); second.Name != "owned" {
-		t.Fatalf("then %s, want the RestAPI whose Deployment reported", second)
+
+	var order []string
+	for q.Len() > 0 {
+		item, _, _ := q.GetWithPriority()
+		order = append(order, item.Name)
+		q.Done(item)
 	}
-	if third, _, _ := q.GetWithPriority(); third != fresh {
-		t.Fatalf("then %s, want %s", third, fresh)
+	// Equal priorities keep the order they were added in.
+	if want := []string{"started", "owned", "new", "served"}; !slices.Equal(order, want) {
+		t.Fatalf("reconciled in the order %v, want %v", order, want)
 	}
 }

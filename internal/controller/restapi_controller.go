@@ -293,7 +293,8 @@ func (r *RestAPIReconciler) SetupWithManager(mgr ctrl.Manager) error {
 			return fmt.Errorf("indexing %T: %w", kind, err)
 		}
 	}
-	owner := ownerFollowUp(mgr.GetClient(), &apiv1.RestAPI{})
+	first := firstDeployFirst(mgr.GetClient())
+	owner := ownerFollowUp(mgr.GetClient(), first, &apiv1.RestAPI{})
 	c, err := ctrl.NewControllerManagedBy(mgr).
 		For(&apiv1.RestAPI{}, builder.WithPredicates(predicate.Or(
 			predicate.GenerationChangedPredicate{},
@@ -303,8 +304,8 @@ func (r *RestAPIReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		))).
 		// A child's periodic resync (an update that changes nothing) is not
 		// a reason to reconcile: the RestAPI's own resync already is, once.
-		// What the children report is a RestAPI's follow-up, queued ahead
-		// of RestAPIs not looked at yet (priority.go).
+		// What the children of a RestAPI not yet deployed report is queued
+		// ahead of RestAPIs not looked at yet (priority.go).
 		Watches(&appsv1.Deployment{}, owner, builder.WithPredicates(predicate.ResourceVersionChangedPredicate{})).
 		Watches(&corev1.Service{}, owner, builder.WithPredicates(predicate.ResourceVersionChangedPredicate{})).
 		Watches(&corev1.ConfigMap{}, owner, builder.WithPredicates(predicate.ResourceVersionChangedPredicate{})).
@@ -315,7 +316,7 @@ func (r *RestAPIReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Watches(&autoscalingv2.HorizontalPodAutoscaler{}, owner, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		// Pods belong to ReplicaSets, not to the RestAPI: map them by label,
 		// and only when something health depends on changed.
-		Watches(&corev1.Pod{}, followUp(handler.EnqueueRequestsFromMapFunc(podToRestAPI)),
+		Watches(&corev1.Pod{}, followUp(first, handler.EnqueueRequestsFromMapFunc(podToRestAPI)),
 			builder.WithPredicates(predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
 				return podHealthKey(e.ObjectOld) != podHealthKey(e.ObjectNew)
 			}})).
