@@ -105,6 +105,9 @@ type RestAPIReconciler struct {
 	// on a cached copy older than our own last write (see readRestAPI).
 	statusWritesMu sync.Mutex
 	statusWrites   map[types.NamespacedName]statusWrite
+
+	// terminating are the namespaces being deleted (terminating.go).
+	terminating terminatingNamespaces
 }
 
 // RBAC: full access (never update: every write is a server-side apply, a
@@ -140,6 +143,11 @@ func (r *RestAPIReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 	}
 	if !rapi.DeletionTimestamp.IsZero() {
 		// Children go with it through their owner references.
+		return ctrl.Result{}, nil
+	}
+	if r.namespaceGoingAway(ctx, rapi.Namespace) {
+		// It goes with its namespace; a write would only be refused.
+		log.V(1).Info("Namespace is being deleted; not reconciled")
 		return ctrl.Result{}, nil
 	}
 	kids, err := scope.ReadChildren(ctx, r.Client, rapi)
@@ -179,7 +187,9 @@ func (r *RestAPIReconciler) result(ctx context.Context, s *state) (ctrl.Result, 
 	if err := s.Err(); err != nil {
 		if apierrors.HasStatusCause(err, corev1.NamespaceTerminatingCause) {
 			// The namespace is being deleted: it refuses new objects, and
-			// the RestAPI goes with it. A retry would only fail again.
+			// the RestAPI goes with it. A retry would only fail again, and
+			// so would the next reconcile of any RestAPI there.
+			r.terminating.add(s.RestAPI.Namespace)
 			logf.FromContext(ctx).V(1).Info("Namespace is being deleted; not retried", "error", err.Error())
 			return ctrl.Result{}, nil
 		}

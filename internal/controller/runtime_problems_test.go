@@ -115,6 +115,19 @@ var _ = Describe("Problems only the running cluster shows", func() {
 		Expect(reconcilesOf(ns)-m).To(BeNumerically("<=", 1), "reconciles in 5 s after the refused create")
 		Expect(managerLogsOf(ns)).To(ContainSubstring("Namespace is being deleted; not retried"))
 		Expect(managerLogsOf(ns)).NotTo(ContainSubstring("Reconciler error"))
+
+		By("the children the namespace controller deletes next are not written again: no write at all")
+		before, m := writes.in(ns), reconcilesOf(ns)
+		var svc corev1.Service
+		get(ns, "shop-view", &svc)
+		Expect(k8sClient.Delete(ctx, &svc)).To(Succeed())
+		var d appsv1.Deployment
+		get(ns, "shop-view", &d)
+		Expect(k8sClient.Delete(ctx, &d)).To(Succeed())
+		Eventually(reconcilesOf).WithArguments(ns).Should(BeNumerically(">", m), "the deletions are seen")
+		time.Sleep(time.Second) // what those reconciles would write
+		Expect(writes.in(ns)).To(Equal(before))
+		Expect(managerLogsOf(ns)).To(ContainSubstring("Namespace is being deleted; not reconciled"))
 	})
 
 	It("every problem at once, for a minute: reconciles stay bounded, and all recover when fixed", func() {

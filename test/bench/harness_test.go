@@ -26,6 +26,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -375,6 +376,13 @@ func setup(t *testing.T, tune func(*manager.Config, *ctrl.Options), namespaces .
 // the API server that they converged.
 func (h *harness) waitConverged(t *testing.T, since time.Time, rs ...*apiv1.RestAPI) time.Time {
 	t.Helper()
+	return slices.MaxFunc(h.waitEachConverged(t, since, rs...), time.Time.Compare)
+}
+
+// waitEachConverged is waitConverged, returning when each RestAPI
+// converged.
+func (h *harness) waitEachConverged(t *testing.T, since time.Time, rs ...*apiv1.RestAPI) []time.Time {
+	t.Helper()
 	want := map[string]bool{}
 	for _, r := range rs {
 		want[r.Namespace+"/"+r.Name] = true
@@ -392,18 +400,12 @@ func (h *harness) waitConverged(t *testing.T, since time.Time, rs ...*apiv1.Rest
 		}
 		seen = len(reqs)
 	}
-	var last time.Time
-	for _, at := range c.done {
-		if at.After(last) {
-			last = at
-		}
-	}
 	for _, r := range rs {
 		if err := converged(t.Context(), h.c, r); err != nil {
 			t.Fatal(err)
 		}
 	}
-	return last
+	return slices.Collect(maps.Values(c.done))
 }
 
 // waitIdle waits until the restapi workqueue is empty and no reconcile runs.

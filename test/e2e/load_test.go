@@ -41,6 +41,7 @@ import (
 
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
+	"github.com/restapi-operator/restapi-operator/internal/manager"
 	"github.com/restapi-operator/restapi-operator/test/lab/load"
 
 	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
@@ -386,10 +387,18 @@ var _ = Describe("Load", Label("load"), func() {
 		failed0 := managerMetric("controller_runtime_reconcile_errors_total", map[string]string{"controller": "restapi"})
 		mem := startMemorySampler(base)
 		req0 := managerRequests.snapshot()
+		took0, timed0 := managerRequests.latencySnapshot()
+		cpu0, createStart := cpuByProcess(), time.Now()
+		stopProfile := startCPUProfile()
 
 		By(fmt.Sprintf("creating %d RestAPIs in %d namespaces at once", n, len(namespaces)))
 		Expect(inParallel(rs, workers, func(k types.NamespacedName) error { return k8sClient.Create(ctx, loadRestAPI(k.Namespace, k.Name)) })).To(Succeed())
 		created := waitAll("Available", namespaces, n, 20*time.Minute, available)
+		stopProfile()
+		profile := cpuSince(cpu0, cpuByProcess(), time.Since(createStart)) + "; manager requests: " +
+			managerRequests.latencySince(took0, timed0, manager.DefaultMaxConcurrentReconciles, time.Since(createStart))
+		GinkgoWriter.Printf("load: where the creation's time went: %s\n", profile)
+		AddReportEntry("where the creation's time went", profile)
 		fairness := timeToReady(namespaces)
 		GinkgoWriter.Printf("load: from creation to Ready, per RestAPI: %s\n", fairness)
 		AddReportEntry("time from creation to Ready, per RestAPI", fairness)

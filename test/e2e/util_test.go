@@ -24,6 +24,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 )
 
 // logKeep is how much of the manager's log syncBuffer keeps: enough for the
@@ -56,6 +57,10 @@ type requestCounter struct {
 	n          map[string]int
 	byResource map[string]int
 	recent     []string
+	// took and timed: time spent in, and number of, requests other than
+	// watches, by method and resource (profile_test.go).
+	took  map[string]time.Duration
+	timed map[string]int
 }
 
 // keepWrites is how many of the last writes requestCounter remembers.
@@ -63,12 +68,14 @@ const keepWrites = 50
 
 func (c *requestCounter) wrap(rt http.RoundTripper) http.RoundTripper {
 	return roundTripper(func(r *http.Request) (*http.Response, error) {
+		key := r.Method + " " + resourceOf(r.URL.Path)
 		c.mu.Lock()
 		if c.n == nil {
 			c.n, c.byResource = map[string]int{}, map[string]int{}
+			c.took, c.timed = map[string]time.Duration{}, map[string]int{}
 		}
 		c.n[r.Method]++
-		c.byResource[r.Method+" "+resourceOf(r.URL.Path)]++
+		c.byResource[key]++
 		if r.Method != http.MethodGet {
 			if len(c.recent) == keepWrites {
 				c.recent = c.recent[1:]
@@ -76,7 +83,15 @@ func (c *requestCounter) wrap(rt http.RoundTripper) http.RoundTripper {
 			c.recent = append(c.recent, r.Method+" "+r.URL.Path)
 		}
 		c.mu.Unlock()
-		return rt.RoundTrip(r)
+		start := time.Now()
+		resp, err := rt.RoundTrip(r)
+		if r.URL.Query().Get("watch") != "true" {
+			c.mu.Lock()
+			c.took[key] += time.Since(start)
+			c.timed[key]++
+			c.mu.Unlock()
+		}
+		return resp, err
 	})
 }
 
