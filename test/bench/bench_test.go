@@ -200,6 +200,7 @@ func TestBurst(t *testing.T) {
 			for i := range rs {
 				rs[i] = restAPI(ns, fmt.Sprintf("o%d", i))
 			}
+			reconciles0 := restapiReconciles(t)
 			start := time.Now()
 			h.createAll(t, rs)
 			each := h.waitEachConverged(t, start, rs...)
@@ -219,7 +220,8 @@ func TestBurst(t *testing.T) {
 			for i, at := range each {
 				since[i] = at.Sub(start).Round(time.Millisecond)
 			}
-			fmt.Fprintf(&perEach, "| %d | %s | %s | %s | %s |\n", n, slices.Min(since), percentile(since, 0.5), percentile(since, 0.95), slices.Max(since))
+			fmt.Fprintf(&perEach, "| %d | %s | %s | %s | %s | %.1f |\n", n, slices.Min(since), percentile(since, 0.5), percentile(since, 0.95), slices.Max(since),
+				(restapiReconciles(t)-reconciles0)/float64(n))
 			if n == sizes[len(sizes)-1] {
 				verbs = perRestAPI(byVerb(namespaced(requests.since(start), ns)), n)
 			}
@@ -247,8 +249,8 @@ Budget: at most 2x the bare client at every N, and no worse than linear growth (
 
 Time from the start of the apply to each RestAPI converged (its children created, then its status written; envtest runs no Pods, so `+"`make test-load`"+` measures the time to Available):
 
-| RestAPIs created at once | first | p50 | p95 | last |
-| --- | --- | --- | --- | --- |
+| RestAPIs created at once | first | p50 | p95 | last | reconciles per RestAPI |
+| --- | --- | --- | --- | --- | --- |
 %s
 Requests the operator sent for each RestAPI, at N = %d:
 
