@@ -65,6 +65,7 @@ func benchSummary(t *testing.T, results string) string {
 	var convergence, atRest, p95 string
 	var burst, heap [][]string
 	section := ""
+	var head []string // the header of the table being read
 	for line := range strings.SplitSeq(results, "\n") {
 		if title, ok := strings.CutPrefix(line, "## "); ok {
 			section = title
@@ -75,14 +76,16 @@ func benchSummary(t *testing.T, results string) string {
 		case cells == nil:
 		case section == "Convergence of one RestAPI" && strings.HasPrefix(cells[0], "one RestAPI, create to"):
 			convergence = cells[3]
-		case section == "Burst and memory" && len(cells) == 6 && isNumber(cells[0]):
-			burst = append(burst, cells)
-		case section == "Burst and memory" && len(cells) == 5 && isNumber(cells[0]):
-			heap = append(heap, cells)
 		case section == "Steady state" && cells[0] == "mutating API requests in the window":
 			atRest = cells[1]
 		case section == "Promotion" && cells[0] == "same, p95":
 			p95 = cells[1]
+		case !isNumber(cells[0]):
+			head = cells
+		case section == "Burst and memory" && head[1] == "operator: all converged, queue empty":
+			burst = append(burst, cells)
+		case section == "Burst and memory" && head[1] == "live heap":
+			heap = append(heap, cells)
 		}
 	}
 	if convergence == "" || atRest == "" || p95 == "" || len(burst) == 0 || len(heap) == 0 {
