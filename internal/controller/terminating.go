@@ -83,6 +83,8 @@ func (r *RestAPIReconciler) namespaceGoingAway(ctx context.Context, ns string) b
 	err := r.APIReader.Get(ctx, types.NamespacedName{Name: ns}, &n)
 	switch {
 	case apierrors.IsNotFound(err):
+		// Gone, and its RestAPIs with it: nothing left to remember.
+		r.terminating.forget(ns)
 		return true
 	case err != nil:
 		return false
