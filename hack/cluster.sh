@@ -21,10 +21,9 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 CLUSTER_NAME="${CLUSTER_NAME:-restapi-dev}"
 KWOK_VERSION="${KWOK_VERSION:-0.8.0}"
 NODES="${NODES:-3}"
-STORE="${KUBEBUILDER_ASSETS_STORE:-${XDG_DATA_HOME:-$HOME/.local/share}/kubebuilder-envtest}"
-KWOK_BIN="${STORE}/kwok/${KWOK_VERSION}-$(go env GOOS)-$(go env GOARCH)"
+KWOK_BIN="$(KWOK_VERSION="${KWOK_VERSION}" "${ROOT}/hack/k8s-binaries.sh" --where kwok)"
 METRICS_SERVER_VERSION="${METRICS_SERVER_VERSION:-0.8.0}"
-METRICS_SERVER_BIN="${STORE}/metrics-server/${METRICS_SERVER_VERSION}-$(go env GOOS)-$(go env GOARCH)"
+METRICS_SERVER_BIN="$(METRICS_SERVER_VERSION="${METRICS_SERVER_VERSION}" "${ROOT}/hack/k8s-binaries.sh" --where metrics-server)"
 KWOK_HOME="${KWOK_WORKDIR:-$HOME/.kwok}"
 CLUSTER_DIR="${KWOK_HOME}/clusters/${CLUSTER_NAME}"
 # The kubeconfig of the local cluster; also what 'make demo' and 'make test-e2e' use.
@@ -34,25 +33,10 @@ export KWOK_WORKDIR="${KWOK_HOME}"
 log() { echo "cluster: $*" >&2; }
 die() { echo "cluster: ERROR: $*" >&2; exit 1; }
 
-ensure_kwok() {
-  if [ -x "${KWOK_BIN}/kwokctl" ] && [ -x "${KWOK_BIN}/kwok" ]; then
-    return
-  fi
-  log "building kwok and kwokctl v${KWOK_VERSION} from the Go module proxy (about 2 minutes, once)"
-  mkdir -p "${KWOK_BIN}"
-  GOFLAGS= GOWORK=off CGO_ENABLED=0 GOBIN="${KWOK_BIN}" \
-    go install "sigs.k8s.io/kwok/cmd/kwokctl@v${KWOK_VERSION}" "sigs.k8s.io/kwok/cmd/kwok@v${KWOK_VERSION}" \
-    || die "building kwok v${KWOK_VERSION} failed (see the go output above)"
-}
-
-ensure_metrics_server() {
-  if [ ! -x "${METRICS_SERVER_BIN}/metrics-server" ]; then
-    log "building metrics-server v${METRICS_SERVER_VERSION} from the Go module proxy (about 2 minutes, once)"
-    mkdir -p "${METRICS_SERVER_BIN}"
-    GOFLAGS= GOWORK=off CGO_ENABLED=0 GOBIN="${METRICS_SERVER_BIN}" \
-      go install "sigs.k8s.io/metrics-server/cmd/metrics-server@v${METRICS_SERVER_VERSION}" \
-      || die "building metrics-server v${METRICS_SERVER_VERSION} failed (see the go output above)"
-  fi
+# ensure_binaries builds, in parallel and once, what the cluster runs.
+ensure_binaries() {
+  "${ROOT}/hack/k8s-binaries.sh" kube-apiserver kube-controller-manager kube-scheduler etcd kubectl kwok metrics-server >/dev/null \
+    || die "building the cluster's binaries failed (see the output above)"
 }
 
 # metrics_server_config writes the kwokctl configuration that points kwokctl
@@ -92,8 +76,7 @@ stray_pids() {
 }
 
 up() {
-  ensure_kwok
-  ensure_metrics_server
+  ensure_binaries
   local bins
   bins="$(k8s_dir)"
   if running; then

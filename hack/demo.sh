@@ -21,6 +21,21 @@ TIMEOUT="${DEMO_TIMEOUT:-300}"
 say() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 die() { echo "demo: ERROR: $*" >&2; exit 1; }
 
+# Everything the demo runs is built first, at the same time: the cluster's
+# and the traffic lab's binaries (hack/k8s-binaries.sh, cached outside the
+# clone: only the first run on a machine builds them) and the manager.
+start=$(date +%s)
+wanted=(kubectl)
+if [ "${DEMO_CLUSTER:-local}" != current ]; then
+  wanted+=(kube-apiserver kube-controller-manager kube-scheduler etcd kwok metrics-server)
+  [ "$(id -u)" -ne 0 ] || wanted+=(kube-proxy coredns)
+fi
+say "Building what is missing: ${wanted[*]}, the manager (a first run on a new machine takes minutes; progress below)"
+hack/k8s-binaries.sh "${wanted[@]}" >/dev/null &
+binaries=$!
+go build -o bin/manager ./cmd || die "building the manager failed"
+wait "${binaries}" || die "building the binaries failed (see the output above)"
+echo "built in $(( $(date +%s) - start ))s"
 K8S_BIN="$(hack/k8s-binaries.sh kubectl)"
 if [ "${DEMO_CLUSTER:-local}" = current ]; then
   [ -n "${KUBECONFIG:-}" ] || die "DEMO_CLUSTER=current needs KUBECONFIG set"
@@ -28,7 +43,7 @@ if [ "${DEMO_CLUSTER:-local}" = current ]; then
   say "Using the cluster of KUBECONFIG=${KUBECONFIG}"
   STATE_DIR="${ROOT}/bin"
 else
-  say "Starting the local cluster (builds what is missing the first time: several minutes)"
+  say "Starting the local cluster"
   KUBECONFIG="$(hack/cluster.sh up)"
   export KUBECONFIG
   STATE_DIR="$(dirname "${KUBECONFIG}")"
@@ -74,7 +89,6 @@ ask_view() {
 }
 
 say "Installing the RestAPI CRD"
-make --no-print-directory manifests >/dev/null
 kubectl apply --server-side -f config/crd/bases/ >/dev/null
 # kubectl wait fails at once on a CRD so new it has no conditions yet.
 for _ in $(seq 30); do
@@ -91,8 +105,7 @@ if [ "${DEMO_CLUSTER:-local}" != current ]; then
   kubectl wait --for=condition=Established crd/httproutes.gateway.networking.k8s.io --timeout=60s >/dev/null
 fi
 
-say "Building and starting the manager (logs: ${STATE_DIR}/demo-manager.log)"
-go build -o bin/manager ./cmd
+say "Starting the manager (logs: ${STATE_DIR}/demo-manager.log)"
 pidfile="${STATE_DIR}/demo-manager.pid"
 if [ -f "${pidfile}" ] && kill -0 "$(cat "${pidfile}")" 2>/dev/null; then
   kill "$(cat "${pidfile}")" 2>/dev/null || true
@@ -220,3 +233,5 @@ if [ "${DEMO_CLUSTER:-local}" = current ]; then
 else
   echo "  make cluster-down      # stops the manager and the cluster, no process left"
 fi
+echo
+echo "demo: done in $(( $(date +%s) - start ))s (the first run on a machine builds the binaries; later runs reuse them)"

@@ -1,115 +1,267 @@
 #!/usr/bin/env bash
-# Builds Kubernetes control-plane binaries from the Go module proxy when they are
-# missing, and prints the directory that holds them.
+# Builds the third-party binaries the tests, the local cluster and the demo
+# run, from the Go module proxy, when they are missing; prints the directory
+# of the Kubernetes ones.
 #
-#   hack/k8s-binaries.sh [binary...]     (default: kube-apiserver etcd kubectl)
+#   hack/k8s-binaries.sh [name...]   build what is missing (default:
+#                                    kube-apiserver etcd kubectl, what envtest
+#                                    needs); print the Kubernetes directory
+#   hack/k8s-binaries.sh all         everything below, for CI and the demo
+#   hack/k8s-binaries.sh --where N   print the directory that holds N; no build
 #
-# Binaries are cached outside the clone, in the setup-envtest store layout
-# (${KUBEBUILDER_ASSETS_STORE}/k8s/<version>-<os>-<arch>/), so a store that
-# setup-envtest already filled is used as it is and a fresh machine builds only
-# what it lacks. Supported names: kube-apiserver kube-controller-manager
-# kube-scheduler kube-proxy kubectl etcd.
+# Names: kube-apiserver kube-controller-manager kube-scheduler kube-proxy
+# kubectl etcd (in the setup-envtest store layout, k8s/<version>-<os>-<arch>),
+# kwok (kwok and kwokctl), metrics-server, coredns, prometheus (each in
+# <store>/<name>/<version>-...). The store is outside the clone
+# (KUBEBUILDER_ASSETS_STORE, default ~/.local/share/kubebuilder-envtest), so a
+# store setup-envtest filled is used as it is and a new machine builds only
+# what it lacks.
 #
-# Everything goes to stderr except the final directory on stdout, so callers can
-# do: export KUBEBUILDER_ASSETS="$(hack/k8s-binaries.sh)".
+# A first build is mostly compiling, on every core: the Kubernetes binaries
+# go through one `go build` (one module, several main packages: the packages
+# they share compile once and the links run side by side), and the other
+# builds run at the same time, so their downloads and links overlap. An
+# installed kubectl within one minor version of the cluster's is used instead
+# of building one. While it builds, it says every 20 s what is still building
+# and for how long.
+#
+# Everything goes to stderr except the directory on stdout, so callers can do:
+# export KUBEBUILDER_ASSETS="$(hack/k8s-binaries.sh)".
 set -euo pipefail
 
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 K8S_VERSION="${K8S_VERSION:-1.37.2}"
 ETCD_VERSION="${ETCD_VERSION:-3.7.3}"
+KWOK_VERSION="${KWOK_VERSION:-0.8.0}"
+METRICS_SERVER_VERSION="${METRICS_SERVER_VERSION:-0.8.0}"
+COREDNS_VERSION="${COREDNS_VERSION:-1.15.0}"
 GOOS="$(go env GOOS)"
 GOARCH="$(go env GOARCH)"
 STORE="${KUBEBUILDER_ASSETS_STORE:-${XDG_DATA_HOME:-$HOME/.local/share}/kubebuilder-envtest}"
 DEST="${STORE}/k8s/${K8S_VERSION}-${GOOS}-${GOARCH}"
+KUBE=(kube-apiserver kube-controller-manager kube-scheduler kube-proxy kubectl)
 
 log() { echo "k8s-binaries: $*" >&2; }
 
+# where prints the directory that holds a binary.
+where() {
+  case "$1" in
+    kube-apiserver|kube-controller-manager|kube-scheduler|kube-proxy|kubectl|etcd) echo "${DEST}" ;;
+    kwok|kwokctl) echo "${STORE}/kwok/${KWOK_VERSION}-${GOOS}-${GOARCH}" ;;
+    metrics-server) echo "${STORE}/metrics-server/${METRICS_SERVER_VERSION}-${GOOS}-${GOARCH}" ;;
+    coredns) echo "${STORE}/coredns/${COREDNS_VERSION}-${GOOS}-${GOARCH}" ;;
+    prometheus) "${ROOT}/hack/prometheus.sh" --where ;;
+    *) log "unknown binary '$1'"; return 2 ;;
+  esac
+}
+
+if [ "${1:-}" = --where ]; then
+  where "${2:?--where needs a name}"
+  exit
+fi
+
 wanted=("$@")
 [ ${#wanted[@]} -gt 0 ] || wanted=(kube-apiserver etcd kubectl)
+if [ "${wanted[*]}" = all ]; then
+  wanted=("${KUBE[@]}" etcd kwok metrics-server coredns prometheus)
+fi
+
+present() {
+  local dir
+  dir="$(where "$1")" || exit 2
+  case "$1" in
+    kwok) [ -x "${dir}/kwok" ] && [ -x "${dir}/kwokctl" ] ;;
+    *) [ -x "${dir}/$1" ] ;;
+  esac
+}
 
 missing=()
 for b in "${wanted[@]}"; do
-  case "$b" in
-    kube-apiserver|kube-controller-manager|kube-scheduler|kube-proxy|kubectl|etcd) ;;
-    *) log "unknown binary '$b'"; exit 2 ;;
-  esac
-  [ -x "${DEST}/${b}" ] || missing+=("$b")
+  present "$b" || missing+=("$b")
 done
 
-if [ ${#missing[@]} -eq 0 ]; then
+# A store filled by setup-envtest may hold another patch release of the same
+# minor version: use it when it has every Kubernetes binary asked for.
+k8s_only=1
+for b in "${wanted[@]}"; do
+  case "$b" in kube-*|kubectl|etcd) ;; *) k8s_only=0 ;; esac
+done
+if [ ${#missing[@]} -gt 0 ] && [ "${k8s_only}" = 1 ]; then
+  for dir in "${STORE}"/k8s/"${K8S_VERSION%.*}".*-"${GOOS}"-"${GOARCH}"; do
+    [ -d "${dir}" ] || continue
+    ok=1
+    for b in "${wanted[@]}"; do [ -x "${dir}/${b}" ] || ok=0; done
+    if [ "${ok}" = 1 ]; then
+      echo "${dir}"
+      exit 0
+    fi
+  done
+fi
+
+# An installed kubectl within one minor version of the cluster's is as good
+# as one built here (kubectl's version skew policy); linked, not copied.
+if [[ " ${missing[*]} " == *" kubectl "* ]] && installed="$(command -v kubectl)"; then
+  minor="$("${installed}" version --client -o json 2>/dev/null | sed -n 's/.*"minor": *"\([0-9]*\).*/\1/p' | head -n1)"
+  want_minor="${K8S_VERSION#*.}"
+  want_minor="${want_minor%%.*}"
+  if [ -n "${minor}" ] && [ $(( minor - want_minor )) -ge -1 ] && [ $(( minor - want_minor )) -le 1 ]; then
+    log "using the installed kubectl ${installed} (1.${minor}, within one minor version of ${K8S_VERSION})"
+    mkdir -p "${DEST}"
+    ln -sf "${installed}" "${DEST}/kubectl"
+    missing=("${missing[@]/kubectl}")
+  fi
+fi
+
+# Drop the empty entries the substitution above may have left.
+todo=()
+for b in "${missing[@]}"; do [ -n "$b" ] && todo+=("$b"); done
+if [ ${#todo[@]} -eq 0 ]; then
   echo "${DEST}"
   exit 0
 fi
 
-# A store filled by setup-envtest may hold another patch release of the same
-# minor version: use it when it has everything asked for.
-minor="${K8S_VERSION%.*}"
-for dir in "${STORE}"/k8s/"${minor}".*-"${GOOS}"-"${GOARCH}"; do
-  [ -d "${dir}" ] || continue
-  ok=1
-  for b in "${wanted[@]}"; do [ -x "${dir}/${b}" ] || ok=0; done
-  if [ "${ok}" = 1 ]; then
-    echo "${dir}"
-    exit 0
-  fi
-done
-
-mkdir -p "${DEST}"
 work="$(mktemp -d)"
-trap 'rm -rf "${work}"' EXIT
+trap 'jobs -p | xargs -r kill 2>/dev/null || true; rm -rf "${work}"' EXIT
 export GOFLAGS=-mod=mod GOWORK=off CGO_ENABLED=0
 
+# build_kube builds the Kubernetes binaries given in one go build.
 build_kube() {
-  local bin="$1"
   local mod="${work}/kube"
-  if [ ! -f "${mod}/go.mod" ]; then
-    mkdir -p "${mod}"
-    log "resolving k8s.io/kubernetes v${K8S_VERSION} (first build on this machine takes ~5 minutes per binary on 2 cores)"
-    (
-      cd "${mod}"
-      go mod init k8s-binaries >/dev/null 2>&1
-      go mod download -json "k8s.io/kubernetes@v${K8S_VERSION}" >/dev/null
-      kdir="$(go mod download -json "k8s.io/kubernetes@v${K8S_VERSION}" | sed -n 's/.*"Dir": "\(.*\)",/\1/p')"
-      {
-        echo "require k8s.io/kubernetes v${K8S_VERSION}"
-        # k8s.io/kubernetes replaces its staging modules with local paths; a
-        # module that requires it must pin each of them to the matching tag.
-        sed -n 's#^[[:space:]]*\(k8s.io/[a-z0-9-]*\) => ./staging/.*#replace \1 => \1 v0.'"${K8S_VERSION#1.}"'#p' "${kdir}/go.mod"
-      } >> go.mod
-      echo 'package tools' > tools.go
-      go mod tidy >/dev/null 2>&1 || true
-    ) || { log "could not resolve k8s.io/kubernetes v${K8S_VERSION} from the Go module proxy"; exit 1; }
-  fi
+  mkdir -p "${mod}"
+  (
+    cd "${mod}"
+    go mod init k8s-binaries >/dev/null 2>&1
+    kdir="$(go mod download -json "k8s.io/kubernetes@v${K8S_VERSION}" | sed -n 's/.*"Dir": "\(.*\)",/\1/p')"
+    {
+      echo "require k8s.io/kubernetes v${K8S_VERSION}"
+      # k8s.io/kubernetes replaces its staging modules with local paths; a
+      # module that requires it must pin each of them to the matching tag.
+      sed -n 's#^[[:space:]]*\(k8s.io/[a-z0-9-]*\) => ./staging/.*#replace \1 => \1 v0.'"${K8S_VERSION#1.}"'#p' "${kdir}/go.mod"
+    } >> go.mod
+  ) || { echo "could not resolve k8s.io/kubernetes v${K8S_VERSION} from the Go module proxy"; return 1; }
   local major="${K8S_VERSION%%.*}" rest="${K8S_VERSION#*.}"
-  local minor="${rest%%.*}"
-  local ld=""
+  local minor="${rest%%.*}" ld="" pkgs=() b
   for pkg in k8s.io/client-go/pkg/version k8s.io/component-base/version; do
     ld+=" -X '${pkg}.gitVersion=v${K8S_VERSION}' -X '${pkg}.gitMajor=${major}' -X '${pkg}.gitMinor=${minor}'"
     ld+=" -X '${pkg}.gitTreeState=clean' -X '${pkg}.buildDate=1970-01-01T00:00:00Z'"
   done
-  log "building ${bin} v${K8S_VERSION}"
-  (cd "${mod}" && go build -trimpath -ldflags "-s -w ${ld}" -o "${DEST}/${bin}.tmp" "k8s.io/kubernetes/cmd/${bin}") \
-    || { log "building ${bin} failed (see the go output above)"; exit 1; }
-  mv "${DEST}/${bin}.tmp" "${DEST}/${bin}"
+  for b in "$@"; do pkgs+=("k8s.io/kubernetes/cmd/${b}"); done
+  mkdir -p "${DEST}/.build"
+  (cd "${mod}" && go build -trimpath -ldflags "-s -w ${ld}" -o "${DEST}/.build/" "${pkgs[@]}") || return 1
+  for b in "$@"; do mv "${DEST}/.build/${b}" "${DEST}/${b}"; done
 }
 
 build_etcd() {
   local mod="${work}/etcd"
-  mkdir -p "${mod}"
-  log "building etcd v${ETCD_VERSION}"
-  (
-    cd "${mod}"
-    go mod init etcd-binary >/dev/null 2>&1
-    go get "go.etcd.io/etcd/server/v3@v${ETCD_VERSION}" >/dev/null 2>&1
-    go build -trimpath -ldflags "-s -w" -o "${DEST}/etcd.tmp" go.etcd.io/etcd/server/v3
-  ) || { log "building etcd failed (see the go output above)"; exit 1; }
+  mkdir -p "${mod}" "${DEST}"
+  cd "${mod}"
+  go mod init etcd-binary >/dev/null 2>&1
+  go get "go.etcd.io/etcd/server/v3@v${ETCD_VERSION}"
+  go build -trimpath -ldflags "-s -w" -o "${DEST}/etcd.tmp" go.etcd.io/etcd/server/v3
   mv "${DEST}/etcd.tmp" "${DEST}/etcd"
 }
 
-for b in "${missing[@]}"; do
+build_kwok() {
+  GOFLAGS= GOBIN="$(where kwok)" \
+    go install "sigs.k8s.io/kwok/cmd/kwokctl@v${KWOK_VERSION}" "sigs.k8s.io/kwok/cmd/kwok@v${KWOK_VERSION}"
+}
+
+build_metrics_server() {
+  GOFLAGS= GOBIN="$(where metrics-server)" go install "sigs.k8s.io/metrics-server/cmd/metrics-server@v${METRICS_SERVER_VERSION}"
+}
+
+# CoreDNS with only the plugins the traffic lab uses (the documented way to
+# choose CoreDNS's plugins: a main that imports them and sets the directive
+# order).
+build_coredns() {
+  local mod="${work}/coredns" dest
+  dest="$(where coredns)"
+  mkdir -p "${mod}" "${dest}"
+  cat >"${mod}/main.go" <<'GO'
+package main
+
+import (
+	_ "github.com/coredns/coredns/plugin/bind"
+	_ "github.com/coredns/coredns/plugin/errors"
+	_ "github.com/coredns/coredns/plugin/kubernetes"
+	_ "github.com/coredns/coredns/plugin/log"
+
+	"github.com/coredns/coredns/core/dnsserver"
+	"github.com/coredns/coredns/coremain"
+)
+
+// The plugins' order, as CoreDNS's plugin.cfg has them.
+func init() { dnsserver.Directives = []string{"bind", "errors", "log", "kubernetes"} }
+
+func main() { coremain.Run() }
+GO
+  cd "${mod}"
+  go mod init lab-coredns >/dev/null 2>&1
+  go get "github.com/coredns/coredns@v${COREDNS_VERSION}"
+  go mod tidy
+  go build -o "${dest}/coredns.tmp" .
+  mv "${dest}/coredns.tmp" "${dest}/coredns"
+}
+
+# Jobs: the Kubernetes binaries together, each other one on its own.
+names=() kube=()
+for b in "${todo[@]}"; do
   case "$b" in
-    etcd) build_etcd ;;
-    *) build_kube "$b" ;;
+    kube-*|kubectl) kube+=("$b") ;;
+    *) names+=("$b") ;;
   esac
 done
-log "binaries ready in ${DEST}"
+[ ${#kube[@]} -eq 0 ] || names=("${kube[*]}" "${names[@]}")
+
+start=$(date +%s)
+log "building ${todo[*]} from the Go module proxy (the first time on this machine: about 10 minutes on 2 cores)"
+pids=()
+for i in "${!names[@]}"; do
+  job="${names[$i]}"
+  (
+    case "${job}" in
+      etcd) build_etcd ;;
+      kwok) build_kwok ;;
+      metrics-server) build_metrics_server ;;
+      coredns) build_coredns ;;
+      prometheus) "${ROOT}/hack/prometheus.sh" >/dev/null ;;
+      *) build_kube ${job} ;;
+    esac
+  ) >"${work}/${i}.log" 2>&1 &
+  pids+=($!)
+done
+
+# Wait for every job, saying every 20 s which are still running.
+failed=()
+left=${#pids[@]}
+declare -A done_at=()
+next_report=$(( start + 20 ))
+while [ "${left}" -gt 0 ]; do
+  for i in "${!pids[@]}"; do
+    [ -z "${done_at[$i]:-}" ] || continue
+    kill -0 "${pids[$i]}" 2>/dev/null && continue
+    if wait "${pids[$i]}"; then
+      log "built ${names[$i]} ($(( $(date +%s) - start ))s)"
+    else
+      failed+=("$i")
+    fi
+    done_at[$i]=$(date +%s)
+    left=$(( left - 1 ))
+  done
+  [ "${left}" -gt 0 ] || break
+  sleep 1
+  if [ "$(date +%s)" -ge "${next_report}" ]; then
+    next_report=$(( next_report + 20 ))
+    elapsed=$(( $(date +%s) - start ))
+    running=()
+    for i in "${!pids[@]}"; do [ -n "${done_at[$i]:-}" ] || running+=("${names[$i]}"); done
+    log "still building: ${running[*]} ($(( elapsed / 60 ))m$(( elapsed % 60 ))s)"
+  fi
+done
+for i in "${failed[@]}"; do
+  log "building ${names[$i]} failed; its output:"
+  tail -n 40 "${work}/${i}.log" >&2
+done
+[ ${#failed[@]} -eq 0 ] || exit 1
+log "built in $(( $(date +%s) - start ))s; binaries in ${STORE}"
 echo "${DEST}"

@@ -74,46 +74,13 @@ ensure_binaries() {
     || die "building the lab's tools failed (see the go output above)"
 }
 
-# CoreDNS, built from the Go module proxy with only the plugins the lab
-# uses (the documented way to choose CoreDNS's plugins: a main that imports
-# them and sets the directive order), cached outside the clone next to the
-# control-plane binaries.
-COREDNS_VERSION="${COREDNS_VERSION:-1.15.0}"
+# CoreDNS, built from the Go module proxy with only the plugins the lab uses
+# (hack/k8s-binaries.sh), cached outside the clone next to the control-plane
+# binaries.
 ensure_coredns() {
-  local store dest work
-  store="${KUBEBUILDER_ASSETS_STORE:-${XDG_DATA_HOME:-$HOME/.local/share}/kubebuilder-envtest}"
-  dest="${store}/coredns/${COREDNS_VERSION}-$(go env GOOS)-$(go env GOARCH)"
-  COREDNS="${dest}/coredns"
+  COREDNS="$("${ROOT}/hack/k8s-binaries.sh" --where coredns)/coredns"
   [ -x "${COREDNS}" ] && return
-  log "building CoreDNS v${COREDNS_VERSION} (plugins: bind, errors, log, kubernetes; about 2 minutes the first time)"
-  work="$(mktemp -d)"
-  cat >"${work}/main.go" <<'GO'
-package main
-
-import (
-	_ "github.com/coredns/coredns/plugin/bind"
-	_ "github.com/coredns/coredns/plugin/errors"
-	_ "github.com/coredns/coredns/plugin/kubernetes"
-	_ "github.com/coredns/coredns/plugin/log"
-
-	"github.com/coredns/coredns/core/dnsserver"
-	"github.com/coredns/coredns/coremain"
-)
-
-// The plugins' order, as CoreDNS's plugin.cfg has them.
-func init() { dnsserver.Directives = []string{"bind", "errors", "log", "kubernetes"} }
-
-func main() { coremain.Run() }
-GO
-  if ! (cd "${work}" && export GOFLAGS=-mod=mod GOWORK=off CGO_ENABLED=0 &&
-        go mod init lab-coredns >/dev/null 2>&1 &&
-        go get "github.com/coredns/coredns@v${COREDNS_VERSION}" >/dev/null 2>&1 &&
-        go mod tidy >/dev/null 2>&1 &&
-        mkdir -p "${dest}" && go build -o "${dest}/coredns.tmp" . && mv "${dest}/coredns.tmp" "${COREDNS}"); then
-    rm -rf "${work}"
-    die "building CoreDNS v${COREDNS_VERSION} from the Go module proxy failed"
-  fi
-  rm -rf "${work}"
+  "${ROOT}/hack/k8s-binaries.sh" coredns >/dev/null || die "building CoreDNS from the Go module proxy failed"
 }
 
 # The cluster's DNS: the kube-dns Service at its usual address, its one

@@ -8,12 +8,17 @@
 # Prometheus in the traffic lab) are kept.
 #
 # Usage: hack/prometheus.sh            -> prints the directory holding it
+#        hack/prometheus.sh --where    -> the same, without building
 set -euo pipefail
 
 PROMETHEUS_VERSION="${PROMETHEUS_VERSION:-0.316.0}"
 store="${KUBEBUILDER_ASSETS_STORE:-${XDG_DATA_HOME:-$HOME/.local/share}/kubebuilder-envtest}"
 dest="${store}/prometheus/${PROMETHEUS_VERSION}-k8s-sd-$(go env GOOS)-$(go env GOARCH)"
 
+if [ "${1:-}" = --where ]; then
+  echo "${dest}"
+  exit 0
+fi
 if [ ! -x "${dest}/prometheus" ]; then
   echo "prometheus: building v${PROMETHEUS_VERSION} from the Go module proxy (several minutes the first time)" >&2
   work="$(mktemp -d)"

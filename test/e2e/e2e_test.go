@@ -444,6 +444,10 @@ type sampler struct {
 	mu      sync.Mutex
 	samples int
 	minimum map[string]int
+	// empty is, per Service, what its EndpointSlices held at the first
+	// sample without a ready endpoint, and when: a failure says what
+	// happened, not only that it did.
+	empty   map[string]string
 	errs    []error
 	started time.Time
 	traffic *traffic
@@ -469,7 +473,7 @@ func startSampling(ns string) *sampler {
 		}
 	}).Should(Succeed())
 	t := startTraffic(ns, stableServices()...)
-	s := &sampler{ns: ns, stop: make(chan struct{}), minimum: map[string]int{}, started: time.Now(), traffic: t}
+	s := &sampler{ns: ns, stop: make(chan struct{}), minimum: map[string]int{}, empty: map[string]string{}, started: time.Now(), traffic: t}
 	s.done.Go(func() {
 		t := time.NewTicker(50 * time.Millisecond)
 		defer t.Stop()
@@ -494,11 +498,20 @@ func (s *sampler) sample() {
 		return
 	}
 	counts := map[string]int{}
+	held := map[string][]string{}
 	for _, sl := range slices.Items {
+		svc := sl.Labels[discoveryv1.LabelServiceName]
 		for _, ep := range sl.Endpoints {
-			if ep.Conditions.Ready == nil || *ep.Conditions.Ready {
-				counts[sl.Labels[discoveryv1.LabelServiceName]]++
+			ready := ep.Conditions.Ready == nil || *ep.Conditions.Ready
+			if ready {
+				counts[svc]++
 			}
+			pod := "?"
+			if ep.TargetRef != nil {
+				pod = ep.TargetRef.Name
+			}
+			held[svc] = append(held[svc], fmt.Sprintf("%s ready=%t terminating=%t", pod, ready,
+				ep.Conditions.Terminating != nil && *ep.Conditions.Terminating))
 		}
 	}
 	s.mu.Lock()
@@ -508,6 +521,9 @@ func (s *sampler) sample() {
 		svc := app + "-" + c
 		if m, ok := s.minimum[svc]; !ok || counts[svc] < m {
 			s.minimum[svc] = counts[svc]
+		}
+		if _, seen := s.empty[svc]; counts[svc] == 0 && !seen {
+			s.empty[svc] = fmt.Sprintf("at %s its EndpointSlices held %v", time.Since(s.started).Round(time.Millisecond), held[svc])
 		}
 	}
 }
@@ -545,7 +561,8 @@ func (s *sampler) checkEndpoints() {
 	Expect(s.samples).To(BeNumerically(">=", int(elapsed/(100*time.Millisecond))),
 		"%d samples in %s: fewer than one per 100 ms", s.samples, elapsed)
 	for svc, m := range s.minimum {
-		Expect(m).To(BeNumerically(">", 0), "Service %s had no ready endpoint at some moment (%d samples over %s)", svc, s.samples, elapsed)
+		Expect(m).To(BeNumerically(">", 0), "Service %s had no ready endpoint at some moment (%d samples over %s): %s",
+			svc, s.samples, elapsed, s.empty[svc])
 	}
 	Expect(s.minimum).To(HaveLen(len(components)))
 	GinkgoWriter.Printf("sampled EndpointSlices %d times over %s; fewest ready endpoints: %v\n", s.samples, elapsed, s.minimum)
