@@ -42,8 +42,10 @@ help: ## Display this help.
 ##@ Development
 
 .PHONY: manifests
-manifests: controller-gen ## Generate WebhookConfiguration, ClusterRole and CustomResourceDefinition objects.
+manifests: controller-gen ## Generate WebhookConfiguration, ClusterRole and CustomResourceDefinition objects (and the Helm chart's copies).
 	"$(CONTROLLER_GEN)" rbac:roleName=manager-role crd paths="./..." output:crd:artifacts:config=config/crd/bases
+	cp config/crd/bases/*.yaml dist/chart/crds/
+	cp config/rbac/role.yaml dist/chart/files/role.yaml
 
 .PHONY: generate
 generate: controller-gen ## Generate code containing DeepCopy, DeepCopyInto, and DeepCopyObject method implementations.
@@ -58,14 +60,14 @@ vet: ## Run go vet against code.
 	go vet ./...
 
 .PHONY: test
-test: verify-generated vet lint envtest-binaries ## Run everything CI runs: generated files up to date, vet, lint, unit and envtest suites.
+test: verify-generated vet lint envtest-binaries ## Run everything CI runs: generated files up to date, vet, lint, unit and envtest suites, the chart and the image.
 	KUBEBUILDER_ASSETS="$$(hack/k8s-binaries.sh)" KUBECTL="$$(hack/k8s-binaries.sh)/kubectl" KUSTOMIZE="$(KUSTOMIZE)" \
-		PROMETHEUS="$$(hack/prometheus.sh)/prometheus" go test ./... -coverprofile cover.out
+		HELM="$$(hack/k8s-binaries.sh --where helm)/helm" PROMETHEUS="$$(hack/prometheus.sh)/prometheus" go test ./... -coverprofile cover.out
 
 .PHONY: test-unit
 test-unit: envtest-binaries ## Run the unit and envtest suites only (no lint, no generation check).
 	KUBEBUILDER_ASSETS="$$(hack/k8s-binaries.sh)" KUBECTL="$$(hack/k8s-binaries.sh)/kubectl" KUSTOMIZE="$(KUSTOMIZE)" \
-		PROMETHEUS="$$(hack/prometheus.sh)/prometheus" go test ./...
+		HELM="$$(hack/k8s-binaries.sh --where helm)/helm" PROMETHEUS="$$(hack/prometheus.sh)/prometheus" go test ./...
 
 .PHONY: bench
 bench: envtest-binaries ## Measure the operator against a bare client on its own control plane; writes docs/performance-results.md and the README's figures.
@@ -88,7 +90,8 @@ verify-generated: kustomize crd-ref-docs ## Fail when the committed CRDs, RBAC, 
 	if [ -n "$$stale" ]; then echo "Generated files were out of date and have been regenerated:$$stale"; echo "Commit them and run again."; exit 1; fi; \
 	echo "Generated files are up to date."
 
-GENERATED = config/crd/bases/apps.restapi.dev_restapis.yaml config/rbac/role.yaml api/v1alpha1/zz_generated.deepcopy.go docs/api-reference.md
+GENERATED = config/crd/bases/apps.restapi.dev_restapis.yaml config/rbac/role.yaml api/v1alpha1/zz_generated.deepcopy.go docs/api-reference.md \
+	dist/chart/crds/apps.restapi.dev_restapis.yaml dist/chart/files/role.yaml
 
 ##@ Local cluster and end-to-end tests
 
@@ -122,6 +125,13 @@ test-e2e: kustomize ## Run the e2e suite with real requests on the local cluster
 	@if [ "$(E2E_CLUSTER)" = current ]; then kc="$$KUBECONFIG"; else kc="$$(hack/cluster.sh up)" && hack/lab.sh up; fi && \
 	KUBECONFIG="$$kc" KUBECTL="$$(hack/k8s-binaries.sh kubectl)/kubectl" KUSTOMIZE="$(KUSTOMIZE)" E2E_TRAFFIC="$(E2E_TRAFFIC)" \
 		PROMETHEUS="$$(hack/prometheus.sh)/prometheus" go test -tags=e2e ./test/e2e/ -v -count=1 -timeout 20m -ginkgo.v -ginkgo.label-filter='!load'
+
+.PHONY: test-chart
+test-chart: kustomize ## Install, upgrade and uninstall the Helm chart on the local cluster with the real Helm, the manager running as the chart's ServiceAccount.
+	@hack/k8s-binaries.sh helm kubectl >/dev/null
+	@if [ "$(E2E_CLUSTER)" = current ]; then kc="$$KUBECONFIG"; else kc="$$(hack/cluster.sh up)"; fi && \
+	KUBECONFIG="$$kc" KUBECTL="$$(hack/k8s-binaries.sh kubectl)/kubectl" HELM="$$(hack/k8s-binaries.sh --where helm)/helm" KUSTOMIZE="$(KUSTOMIZE)" \
+		go test -tags=e2e ./test/chart/ -v -count=1 -timeout 15m -run TestHelmInstallUpgradeUninstall
 
 LOAD_N ?= 500
 .PHONY: test-load
@@ -161,6 +171,13 @@ run: manifests generate fmt vet ## Run a controller from your host.
 .PHONY: docker-build
 docker-build: ## Build docker image with the manager.
 	$(CONTAINER_TOOL) build $(if $(BASE_IMAGE),--build-arg BASE_IMAGE=$(BASE_IMAGE)) -t ${IMG} .
+
+IMAGE_ARCH ?= $(shell go env GOARCH)
+IMAGE_TAR ?= dist/manager-image.tar
+.PHONY: image
+image: ## Build the manager's image without Docker: a static binary, user 65532, no shell; writes $(IMAGE_TAR) (OCI layout and docker-load format).
+	CGO_ENABLED=0 GOOS=linux GOARCH=$(IMAGE_ARCH) go build -trimpath -ldflags="-s -w" -o bin/manager-linux-$(IMAGE_ARCH) ./cmd
+	go run ./hack/image -binary bin/manager-linux-$(IMAGE_ARCH) -arch $(IMAGE_ARCH) -tag $(IMG) -out $(IMAGE_TAR)
 
 .PHONY: docker-push
 docker-push: ## Push docker image with the manager.
@@ -245,9 +262,8 @@ $(CONTROLLER_GEN): $(LOCALBIN)
 	$(call go-install-tool,$(CONTROLLER_GEN),sigs.k8s.io/controller-tools/cmd/controller-gen,$(CONTROLLER_TOOLS_VERSION))
 
 .PHONY: envtest-binaries
-envtest-binaries: ## Build kube-apiserver, etcd, kubectl and Prometheus from the Go module proxy when the envtest store lacks them.
-	@hack/k8s-binaries.sh kube-apiserver etcd kubectl >/dev/null
-	@hack/prometheus.sh >/dev/null
+envtest-binaries: ## Build kube-apiserver, etcd, kubectl, Prometheus and Helm from the Go module proxy when the envtest store lacks them.
+	@hack/k8s-binaries.sh kube-apiserver etcd kubectl prometheus helm >/dev/null
 
 .PHONY: crd-ref-docs
 crd-ref-docs: $(CRD_REF_DOCS) ## Download crd-ref-docs locally if necessary.

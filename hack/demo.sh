@@ -24,7 +24,7 @@ die() { echo "demo: ERROR: $*" >&2; exit 1; }
 # Everything the demo runs is built first, at the same time: the cluster's
 # and the traffic lab's binaries (hack/k8s-binaries.sh, cached outside the
 # clone: only the first run on a machine builds them) and the manager.
-start=$(date +%s)
+demo_start=$(date +%s)
 wanted=(kubectl)
 if [ "${DEMO_CLUSTER:-local}" != current ]; then
   wanted+=(kube-apiserver kube-controller-manager kube-scheduler etcd kwok metrics-server)
@@ -35,7 +35,7 @@ hack/k8s-binaries.sh "${wanted[@]}" >/dev/null &
 binaries=$!
 go build -o bin/manager ./cmd || die "building the manager failed"
 wait "${binaries}" || die "building the binaries failed (see the output above)"
-echo "built in $(( $(date +%s) - start ))s"
+echo "built in $(( $(date +%s) - demo_start ))s"
 K8S_BIN="$(hack/k8s-binaries.sh kubectl)"
 if [ "${DEMO_CLUSTER:-local}" = current ]; then
   [ -n "${KUBECONFIG:-}" ] || die "DEMO_CLUSTER=current needs KUBECONFIG set"
@@ -234,4 +234,4 @@ else
   echo "  make cluster-down      # stops the manager and the cluster, no process left"
 fi
 echo
-echo "demo: done in $(( $(date +%s) - start ))s (the first run on a machine builds the binaries; later runs reuse them)"
+echo "demo: done in $(( $(date +%s) - demo_start ))s (the first run on a machine builds the binaries; later runs reuse them)"

@@ -11,7 +11,7 @@
 #
 # Names: kube-apiserver kube-controller-manager kube-scheduler kube-proxy
 # kubectl etcd (in the setup-envtest store layout, k8s/<version>-<os>-<arch>),
-# kwok (kwok and kwokctl), metrics-server, coredns, prometheus (each in
+# kwok (kwok and kwokctl), metrics-server, coredns, prometheus, helm (each in
 # <store>/<name>/<version>-...). The store is outside the clone
 # (KUBEBUILDER_ASSETS_STORE, default ~/.local/share/kubebuilder-envtest), so a
 # store setup-envtest filled is used as it is and a new machine builds only
@@ -35,6 +35,7 @@ ETCD_VERSION="${ETCD_VERSION:-3.7.3}"
 KWOK_VERSION="${KWOK_VERSION:-0.8.0}"
 METRICS_SERVER_VERSION="${METRICS_SERVER_VERSION:-0.8.0}"
 COREDNS_VERSION="${COREDNS_VERSION:-1.15.0}"
+HELM_VERSION="${HELM_VERSION:-3.22.0}"
 GOOS="$(go env GOOS)"
 GOARCH="$(go env GOARCH)"
 STORE="${KUBEBUILDER_ASSETS_STORE:-${XDG_DATA_HOME:-$HOME/.local/share}/kubebuilder-envtest}"
@@ -50,6 +51,7 @@ where() {
     kwok|kwokctl) echo "${STORE}/kwok/${KWOK_VERSION}-${GOOS}-${GOARCH}" ;;
     metrics-server) echo "${STORE}/metrics-server/${METRICS_SERVER_VERSION}-${GOOS}-${GOARCH}" ;;
     coredns) echo "${STORE}/coredns/${COREDNS_VERSION}-${GOOS}-${GOARCH}" ;;
+    helm) echo "${STORE}/helm/${HELM_VERSION}-${GOOS}-${GOARCH}" ;;
     prometheus) "${ROOT}/hack/prometheus.sh" --where ;;
     *) log "unknown binary '$1'"; return 2 ;;
   esac
@@ -63,7 +65,7 @@ fi
 wanted=("$@")
 [ ${#wanted[@]} -gt 0 ] || wanted=(kube-apiserver etcd kubectl)
 if [ "${wanted[*]}" = all ]; then
-  wanted=("${KUBE[@]}" etcd kwok metrics-server coredns prometheus)
+  wanted=("${KUBE[@]}" etcd kwok metrics-server coredns prometheus helm)
 fi
 
 present() {
@@ -112,7 +114,16 @@ if [[ " ${missing[*]} " == *" kubectl "* ]] && installed="$(command -v kubectl)"
   fi
 fi
 
-# Drop the empty entries the substitution above may have left.
+# An installed helm of exactly the chart tests' version is used as it is.
+if [[ " ${missing[*]} " == *" helm "* ]] && installed="$(command -v helm)" &&
+   [ "$("${installed}" version --template '{{.Version}}' 2>/dev/null)" = "v${HELM_VERSION}" ]; then
+  log "using the installed helm ${installed} (v${HELM_VERSION})"
+  mkdir -p "$(where helm)"
+  ln -sf "${installed}" "$(where helm)/helm"
+  missing=("${missing[@]/helm}")
+fi
+
+# Drop the empty entries the substitutions above may have left.
 todo=()
 for b in "${missing[@]}"; do [ -n "$b" ] && todo+=("$b"); done
 if [ ${#todo[@]} -eq 0 ]; then
@@ -164,6 +175,11 @@ build_etcd() {
 build_kwok() {
   GOFLAGS= GOBIN="$(where kwok)" \
     go install "sigs.k8s.io/kwok/cmd/kwokctl@v${KWOK_VERSION}" "sigs.k8s.io/kwok/cmd/kwok@v${KWOK_VERSION}"
+}
+
+build_helm() {
+  GOFLAGS= GOBIN="$(where helm)" go install -ldflags "-X helm.sh/helm/v3/internal/version.version=v${HELM_VERSION}" \
+    "helm.sh/helm/v3/cmd/helm@v${HELM_VERSION}"
 }
 
 build_metrics_server() {
@@ -224,6 +240,7 @@ for i in "${!names[@]}"; do
       kwok) build_kwok ;;
       metrics-server) build_metrics_server ;;
       coredns) build_coredns ;;
+      helm) build_helm ;;
       prometheus) "${ROOT}/hack/prometheus.sh" >/dev/null ;;
       *) build_kube ${job} ;;
     esac

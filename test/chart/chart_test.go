@@ -1,0 +1,414 @@
+/*
+Copyright 2026 The RestAPI Operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package chart tests the Helm chart in dist/chart with the real Helm:
+// lint, the objects it renders against what `make build-installer` writes,
+// what each value changes, and that the README documents every value. The
+// install, upgrade and uninstall on the local cluster are in
+// install_e2e_test.go (make test-chart).
+package chart
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"sigs.k8s.io/yaml"
+)
+
+var (
+	root  = filepath.Join("..", "..")
+	chart = filepath.Join(root, "dist", "chart")
+)
+
+// tool is the path of a binary the Makefile passes in the environment.
+func tool(t *testing.T, env, hint string) string {
+	t.Helper()
+	p := os.Getenv(env)
+	if p == "" {
+		t.Fatalf("%s is not set: run through %s", env, hint)
+	}
+	return p
+}
+
+func helm(t *testing.T, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(tool(t, "HELM", "'make test' (hack/k8s-binaries.sh helm builds it)"), args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("helm %s: %v\n%s%s", strings.Join(args, " "), err, out, stderr.String())
+	}
+	return string(out)
+}
+
+// object is one rendered object, as a map.
+type object = map[string]any
+
+// objects splits a multi-document YAML stream into its objects, by
+// "Kind namespace/name".
+func objects(t *testing.T, stream string) map[string]object {
+	t.Helper()
+	out := map[string]object{}
+	for doc := range strings.SplitSeq(stream, "\n---") {
+		var o object
+		if err := yaml.Unmarshal([]byte(doc), &o); err != nil {
+			t.Fatalf("not YAML: %v\n%s", err, doc)
+		}
+		if len(o) == 0 {
+			continue
+		}
+		out[key(o)] = o
+	}
+	return out
+}
+
+func key(o object) string {
+	md, _ := o["metadata"].(map[string]any)
+	ns, _ := md["namespace"].(string)
+	return fmt.Sprintf("%s %s/%s", o["kind"], ns, md["name"])
+}
+
+// helmOnly are the labels and annotations Helm's objects carry and
+// kustomize's do not (or carry with another value).
+var helmOnly = []string{"helm.sh/chart", "app.kubernetes.io/managed-by", "app.kubernetes.io/instance",
+	"app.kubernetes.io/version", "helm.sh/resource-policy"}
+
+// normalize drops what differs by tool, not by meaning: the labels above,
+// and empty label and annotation maps left behind.
+func normalize(o object) object {
+	md, _ := o["metadata"].(map[string]any)
+	for _, field := range []string{"labels", "annotations"} {
+		m, _ := md[field].(map[string]any)
+		for _, k := range helmOnly {
+			delete(m, k)
+		}
+		if len(m) == 0 {
+			delete(md, field)
+		}
+	}
+	return o
+}
+
+func render(t *testing.T, args ...string) map[string]object {
+	t.Helper()
+	base := []string{"template", "restapi-operator", chart, "--namespace", "restapi-operator-system"}
+	return objects(t, helm(t, append(base, args...)...))
+}
+
+func TestChartLintsStrict(t *testing.T) {
+	for name, set := range map[string][]string{
+		"defaults": nil,
+		"every value set": {"--set", "watchNamespaces={apps,shop}", "--set", "metrics.serviceMonitor.enabled=true",
+			"--set", "namespace.create=true", "--set", "extraArgs={--max-concurrent-reconciles=8}",
+			"--set", "nodeSelector.disk=ssd", "--set", "priorityClassName=system-cluster-critical",
+			"--set", "tolerations[0].operator=Exists", "--set", "affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].key=x",
+			"--set", "affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].operator=Exists"},
+		"metrics off": {"--set", "metrics.enabled=false", "--set", "leaderElection.enabled=false"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			out := helm(t, append([]string{"lint", "--strict", chart}, set...)...)
+			if !strings.Contains(out, "0 chart(s) failed") {
+				t.Errorf("helm lint: %s", out)
+			}
+		})
+	}
+}
+
+// TestChartRendersWhatBuildInstallerWrites: with the default values the
+// chart renders the same objects as `make build-installer`
+// (config/default), so the two ways to install cannot drift apart. The
+// Namespace is the one difference by design: Helm installs into the
+// release's namespace; namespace.create=true renders it.
+func TestChartRendersWhatBuildInstallerWrites(t *testing.T) {
+	kustomize := os.Getenv("KUSTOMIZE")
+	if kustomize == "" {
+		kustomize = filepath.Join(root, "bin", "kustomize")
+	}
+	bundle, err := exec.Command(kustomize, "build", filepath.Join(root, "config", "default")).Output()
+	if err != nil {
+		t.Fatalf("kustomize build config/default (run 'make kustomize' first): %v", err)
+	}
+	want := objects(t, string(bundle))
+	for name, args := range map[string][]string{
+		"defaults":              {"--include-crds"},
+		"namespace.create=true": {"--include-crds", "--set", "namespace.create=true"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			got := render(t, args...)
+			nsKey := "Namespace /restapi-operator-system"
+			if name == "defaults" {
+				if _, ok := got[nsKey]; ok {
+					t.Errorf("the default values render the Namespace; Helm creates it (--create-namespace)")
+				}
+			} else if _, ok := got[nsKey]; !ok {
+				t.Errorf("namespace.create=true does not render the Namespace")
+			}
+			var keys []string
+			for k := range want {
+				keys = append(keys, k)
+			}
+			for k := range got {
+				if _, ok := want[k]; !ok {
+					keys = append(keys, k)
+				}
+			}
+			sort.Strings(keys)
+			for _, k := range keys {
+				if k == nsKey && name == "defaults" {
+					continue
+				}
+				w, inWant := want[k]
+				g, inGot := got[k]
+				switch {
+				case !inGot:
+					t.Errorf("make build-installer writes %s; the chart does not", k)
+				case !inWant:
+					t.Errorf("the chart renders %s; make build-installer does not", k)
+				case !reflect.DeepEqual(normalize(w), normalize(g)):
+					wy, _ := yaml.Marshal(w)
+					gy, _ := yaml.Marshal(g)
+					t.Errorf("%s differs:\nmake build-installer:\n%s\nchart:\n%s", k, wy, gy)
+				}
+			}
+		})
+	}
+}
+
+// deployment is the rendered manager Deployment.
+func deployment(t *testing.T, objs map[string]object) (spec, container map[string]any) {
+	t.Helper()
+	d, ok := objs["Deployment restapi-operator-system/restapi-operator-controller-manager"]
+	if !ok {
+		t.Fatalf("no manager Deployment among %v", slices.Sorted(mapsKeys(objs)))
+	}
+	pod := d["spec"].(map[string]any)["template"].(map[string]any)["spec"].(map[string]any)
+	return pod, pod["containers"].([]any)[0].(map[string]any)
+}
+
+func mapsKeys(m map[string]object) func(func(string) bool) {
+	return func(yield func(string) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+func args(c map[string]any) []string {
+	var out []string
+	for _, a := range c["args"].([]any) {
+		out = append(out, a.(string))
+	}
+	return out
+}
+
+// TestChartValues: each value changes what it says, and nothing else.
+func TestChartValues(t *testing.T) {
+	t.Run("watchNamespaces binds the manager's ClusterRole in each, and nowhere cluster-wide", func(t *testing.T) {
+		objs := render(t, "--set", "watchNamespaces={apps,shop}")
+		_, c := deployment(t, objs)
+		if !slices.Contains(args(c), "--watch-namespaces=apps,shop") {
+			t.Errorf("args %v", args(c))
+		}
+		if _, ok := objs["ClusterRoleBinding /restapi-operator-manager-rolebinding"]; ok {
+			t.Errorf("a ClusterRoleBinding grants the manager every namespace")
+		}
+		for _, ns := range []string{"apps", "shop"} {
+			rb, ok := objs["RoleBinding "+ns+"/restapi-operator-manager"]
+			if !ok {
+				t.Fatalf("no RoleBinding in %s", ns)
+			}
+			ref := rb["roleRef"].(map[string]any)
+			if ref["kind"] != "ClusterRole" || ref["name"] != "restapi-operator-manager-role" {
+				t.Errorf("RoleBinding in %s refers to %v", ns, ref)
+			}
+			subj := rb["subjects"].([]any)[0].(map[string]any)
+			if subj["name"] != "restapi-operator-controller-manager" || subj["namespace"] != "restapi-operator-system" {
+				t.Errorf("RoleBinding in %s binds %v", ns, subj)
+			}
+		}
+	})
+	t.Run("the Pod's placement, priority, resources, replicas and image", func(t *testing.T) {
+		objs := render(t, "--set", "nodeSelector.disk=ssd", "--set", "tolerations[0].operator=Exists",
+			"--set", "affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].weight=1",
+			"--set", "affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm.topologyKey=zone",
+			"--set", "priorityClassName=system-cluster-critical", "--set", "resources.requests.cpu=250m",
+			"--set", "replicas=2", "--set", "image.repository=registry.example/restapi-operator", "--set", "image.tag=v1.2.3",
+			"--set", "image.pullPolicy=Always", "--set", "extraArgs={--max-concurrent-reconciles=8}",
+			"--set", "imagePullSecrets[0].name=pull", "--set", "podAnnotations.a=b", "--set", "podLabels.team=platform")
+		pod, c := deployment(t, objs)
+		d := objs["Deployment restapi-operator-system/restapi-operator-controller-manager"]
+		checks := map[string][2]any{
+			"nodeSelector":      {pod["nodeSelector"], map[string]any{"disk": "ssd"}},
+			"tolerations":       {pod["tolerations"], []any{map[string]any{"operator": "Exists"}}},
+			"priorityClassName": {pod["priorityClassName"], "system-cluster-critical"},
+			"affinity topology": {pod["affinity"].(map[string]any)["podAntiAffinity"].(map[string]any)["preferredDuringSchedulingIgnoredDuringExecution"].([]any)[0].(map[string]any)["podAffinityTerm"].(map[string]any)["topologyKey"], "zone"},
+			"cpu request":       {c["resources"].(map[string]any)["requests"].(map[string]any)["cpu"], "250m"},
+			"memory request":    {c["resources"].(map[string]any)["requests"].(map[string]any)["memory"], "128Mi"},
+			"replicas":          {d["spec"].(map[string]any)["replicas"], float64(2)},
+			"image":             {c["image"], "registry.example/restapi-operator:v1.2.3"},
+			"pullPolicy":        {c["imagePullPolicy"], "Always"},
+			"pull secret":       {pod["imagePullSecrets"], []any{map[string]any{"name": "pull"}}},
+			"last arg":          {args(c)[len(args(c))-1], "--max-concurrent-reconciles=8"},
+			"pod annotation":    {d["spec"].(map[string]any)["template"].(map[string]any)["metadata"].(map[string]any)["annotations"].(map[string]any)["a"], "b"},
+			"pod label":         {d["spec"].(map[string]any)["template"].(map[string]any)["metadata"].(map[string]any)["labels"].(map[string]any)["team"], "platform"},
+		}
+		for name, c := range checks {
+			if !reflect.DeepEqual(c[0], c[1]) {
+				t.Errorf("%s: got %#v, want %#v", name, c[0], c[1])
+			}
+		}
+	})
+	t.Run("an image digest is referenced with @", func(t *testing.T) {
+		digest := "sha256:" + strings.Repeat("ab", 32)
+		_, c := deployment(t, render(t, "--set", "image.tag="+digest))
+		if c["image"] != "controller@"+digest {
+			t.Errorf("image %v", c["image"])
+		}
+	})
+	t.Run("metrics: plain HTTP, a ServiceMonitor, or none at all", func(t *testing.T) {
+		objs := render(t, "--set", "metrics.secure=false", "--set", "metrics.serviceMonitor.enabled=true",
+			"--set", "metrics.serviceMonitor.labels.release=prom", "--set", "metrics.port=8080")
+		_, c := deployment(t, objs)
+		if a := args(c); !slices.Contains(a, "--metrics-bind-address=:8080") || !slices.Contains(a, "--metrics-secure=false") {
+			t.Errorf("args %v", a)
+		}
+		sm, ok := objs["ServiceMonitor restapi-operator-system/restapi-operator-controller-manager-metrics-monitor"]
+		if !ok {
+			t.Fatal("no ServiceMonitor")
+		}
+		ep := sm["spec"].(map[string]any)["endpoints"].([]any)[0].(map[string]any)
+		if ep["scheme"] != "http" || ep["port"] != "http" {
+			t.Errorf("ServiceMonitor endpoint %v", ep)
+		}
+		if sm["metadata"].(map[string]any)["labels"].(map[string]any)["release"] != "prom" {
+			t.Errorf("ServiceMonitor labels %v", sm["metadata"])
+		}
+		if _, ok := objs["ClusterRole /restapi-operator-metrics-auth-role"]; ok {
+			t.Errorf("plain HTTP metrics keep the TokenReview role")
+		}
+		np := objs["NetworkPolicy restapi-operator-system/restapi-operator-allow-metrics-traffic"]
+		port := np["spec"].(map[string]any)["ingress"].([]any)[0].(map[string]any)["ports"].([]any)[0].(map[string]any)["port"]
+		if port != float64(8080) {
+			t.Errorf("NetworkPolicy admits port %v", port)
+		}
+
+		off := render(t, "--set", "metrics.enabled=false", "--set", "leaderElection.enabled=false", "--set", "networkPolicy.enabled=true")
+		_, c = deployment(t, off)
+		if got := args(c); !reflect.DeepEqual(got, []string{"--health-probe-bind-address=:8081"}) {
+			t.Errorf("with metrics and leader election off the args are %v", got)
+		}
+		for k := range off {
+			if strings.Contains(k, "metrics") || strings.HasPrefix(k, "NetworkPolicy") {
+				t.Errorf("metrics off still renders %s", k)
+			}
+		}
+	})
+	t.Run("namespace.create labels the namespace for the Pod Security level asked", func(t *testing.T) {
+		objs := render(t, "--set", "namespace.create=true", "--set", "namespace.name=operators", "--set", "namespace.podSecurity=baseline")
+		ns, ok := objs["Namespace /operators"]
+		if !ok {
+			t.Fatal("no Namespace operators")
+		}
+		labels := ns["metadata"].(map[string]any)["labels"].(map[string]any)
+		if labels["pod-security.kubernetes.io/enforce"] != "baseline" || labels["pod-security.kubernetes.io/warn"] != "baseline" {
+			t.Errorf("labels %v", labels)
+		}
+		if _, ok := objs["Deployment operators/restapi-operator-controller-manager"]; !ok {
+			t.Errorf("the manager is not in namespace.name")
+		}
+	})
+	t.Run("networkPolicy.enabled=false renders no NetworkPolicy", func(t *testing.T) {
+		for k := range render(t, "--set", "networkPolicy.enabled=false") {
+			if strings.HasPrefix(k, "NetworkPolicy") {
+				t.Errorf("renders %s", k)
+			}
+		}
+	})
+}
+
+// TestChartValuesAreDocumented: every value in values.yaml has a row in the
+// README's chart table, and the table names no value that does not exist.
+func TestChartValuesAreDocumented(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join(chart, "values.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var values map[string]any
+	if err := yaml.Unmarshal(raw, &values); err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	var walk func(prefix string, m map[string]any)
+	walk = func(prefix string, m map[string]any) {
+		for k, v := range m {
+			name := prefix + k
+			// A map of the user's own keys is one value; so is a value whose
+			// default is a map holding the Kubernetes object it stands for.
+			if sub, ok := v.(map[string]any); ok && len(sub) > 0 && !slices.Contains(objectValues, name) {
+				walk(name+".", sub)
+				continue
+			}
+			want = append(want, name)
+		}
+	}
+	walk("", values)
+	sort.Strings(want)
+
+	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	section := string(readme)
+	start := strings.Index(section, "| Value | Default | What it does |")
+	if start < 0 {
+		t.Fatal("README.md has no chart values table (| Value | Default | What it does |)")
+	}
+	section = section[start:]
+	if end := strings.Index(section, "\n\n"); end > 0 {
+		section = section[:end]
+	}
+	row := regexp.MustCompile("(?m)^\\| `([^`]+)` \\|")
+	var documented []string
+	for _, m := range row.FindAllStringSubmatch(section, -1) {
+		documented = append(documented, m[1])
+	}
+	for _, v := range want {
+		if !slices.Contains(documented, v) {
+			t.Errorf("value %s is not in the README's chart table", v)
+		}
+	}
+	for _, d := range documented {
+		if !slices.Contains(want, d) {
+			t.Errorf("the README's chart table documents %s, which values.yaml does not have", d)
+		}
+	}
+}
+
+// objectValues are values whose default is a whole Kubernetes object (or
+// label selector), documented as one row.
+var objectValues = []string{"resources", "networkPolicy.metricsNamespaceSelector"}
