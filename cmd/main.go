@@ -89,8 +89,9 @@ func main() {
 			"read for every query, so a rotated token is picked up.")
 	var operatorNamespace string
 	flag.StringVar(&operatorNamespace, "operator-namespace", os.Getenv("POD_NAMESPACE"),
-		"The manager's own namespace (default: $POD_NAMESPACE, set from the downward API): the component NetworkPolicies "+
-			"admit it on the ports HTTP analysis checks measure. Empty: no such rule (a manager outside the cluster).")
+		"The manager's own namespace (default: $POD_NAMESPACE, set from the downward API): it holds the leader election "+
+			"Lease, and the component NetworkPolicies admit it on the ports HTTP analysis checks measure. "+
+			"Empty: no such rule, and the Lease in the Pod's namespace (a manager outside a cluster needs it to elect).")
 	opts := zap.Options{} // JSON logs; --zap-devel for readable ones
 	opts.BindFlags(flag.CommandLine)
 	flag.Parse()
@@ -105,6 +106,7 @@ func main() {
 		EnableHTTP2:             enableHTTP2,
 		ProbeAddr:               probeAddr,
 		LeaderElection:          enableLeaderElection,
+		LeaderElectionNamespace: operatorNamespace,
 		WatchNamespaces:         manager.SplitNamespaces(watchNamespaces),
 		MaxConcurrentReconciles: workers,
 	}, scheme))

@@ -177,9 +177,18 @@ build_kwok() {
     go install "sigs.k8s.io/kwok/cmd/kwokctl@v${KWOK_VERSION}" "sigs.k8s.io/kwok/cmd/kwok@v${KWOK_VERSION}"
 }
 
+# helm with the ldflags of its own Makefile: its version, and the Kubernetes
+# version of its client libraries as the default for `helm template` and
+# `helm lint` (1.20 otherwise).
 build_helm() {
-  GOFLAGS= GOBIN="$(where helm)" go install -ldflags "-X helm.sh/helm/v3/internal/version.version=v${HELM_VERSION}" \
-    "helm.sh/helm/v3/cmd/helm@v${HELM_VERSION}"
+  local dir minor ld
+  dir="$(GOFLAGS= go mod download -json "helm.sh/helm/v3@v${HELM_VERSION}" | sed -n 's/.*"Dir": "\(.*\)",/\1/p')"
+  minor="$(sed -n 's#^[[:space:]]*k8s.io/client-go v0\.\([0-9]*\)\..*#\1#p' "${dir}/go.mod")"
+  ld="-s -w -X helm.sh/helm/v3/internal/version.version=v${HELM_VERSION}"
+  for pkg in helm.sh/helm/v3/pkg/lint/rules helm.sh/helm/v3/pkg/chartutil; do
+    ld+=" -X ${pkg}.k8sVersionMajor=1 -X ${pkg}.k8sVersionMinor=${minor}"
+  done
+  GOFLAGS= GOBIN="$(where helm)" go install -ldflags "${ld}" "helm.sh/helm/v3/cmd/helm@v${HELM_VERSION}"
 }
 
 build_metrics_server() {

@@ -246,12 +246,10 @@ var _ = Describe("Manager hardening", func() {
 	It("gives the leader election Lease up on shutdown, with only the generated namespaced Role", func() {
 		ns := namespace()
 		Expect(testenv.BindRoles(ctx, admin, rbacv1.Subject{APIGroup: rbacv1.GroupName, Kind: "User", Name: managerUser}, ns, "role.yaml")).To(Succeed())
-		c := Config{MetricsAddr: "0", ProbeAddr: "0", LeaderElection: true}
-		mgr, err := ctrl.NewManager(managerCfg, func() ctrl.Options {
-			o := Options(c, scheme)
-			o.LeaderElectionNamespace = ns
-			return o
-		}())
+		// The Lease's namespace from the Config (--operator-namespace): this
+		// manager runs outside a cluster, where there is no Pod namespace.
+		c := Config{MetricsAddr: "0", ProbeAddr: "0", LeaderElection: true, LeaderElectionNamespace: ns}
+		mgr, err := ctrl.NewManager(managerCfg, Options(c, scheme))
 		Expect(err).NotTo(HaveOccurred())
 		mctx, mcancel := context.WithCancel(ctx)
 		done := make(chan struct{})

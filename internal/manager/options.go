@@ -46,6 +46,10 @@ type Config struct {
 	EnableHTTP2     bool
 	ProbeAddr       string
 	LeaderElection  bool
+	// LeaderElectionNamespace holds the leader election Lease; empty: the
+	// namespace the manager's Pod runs in (controller-runtime's default,
+	// which a manager outside a cluster does not have).
+	LeaderElectionNamespace string
 	// WatchNamespaces limits the manager to these namespaces; empty: all.
 	WatchNamespaces []string
 	// MaxConcurrentReconciles is how many RestAPIs are reconciled at once
@@ -116,6 +120,7 @@ func Options(c Config, scheme *runtime.Scheme) ctrl.Options {
 		HealthProbeBindAddress:        c.ProbeAddr,
 		LeaderElection:                c.LeaderElection,
 		LeaderElectionID:              LeaderElectionID,
+		LeaderElectionNamespace:       c.LeaderElectionNamespace,
 		LeaderElectionReleaseOnCancel: true,
 		Cache:                         cacheOpts,
 	}

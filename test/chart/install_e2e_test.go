@@ -77,10 +77,22 @@ func waitFor(t *testing.T, what string, timeout time.Duration, cond func() (bool
 // manager is the operator's binary run as the chart's ServiceAccount, with
 // the arguments the chart gives its Deployment.
 type manager struct {
-	cmd  *exec.Cmd
-	log  *bytes.Buffer
-	mu   *sync.Mutex
-	done chan error
+	cmd    *exec.Cmd
+	log    *bytes.Buffer
+	mu     *sync.Mutex
+	exited chan struct{}
+	err    error
+}
+
+// check fails the test at once when the manager has exited: waiting for
+// what it would have done is pointless then.
+func (m *manager) check(t *testing.T) {
+	t.Helper()
+	select {
+	case <-m.exited:
+		t.Fatalf("the manager exited (%v):\n%s", m.err, m.output())
+	default:
+	}
 }
 
 func (m *manager) output() string {
@@ -114,14 +126,29 @@ func startManager(t *testing.T, bin, ns, sa string) *manager {
 	token := strings.TrimSpace(kubectl(t, nil, "create", "token", sa, "-n", ns, "--duration=1h"))
 	kubeconfig := saKubeconfig(t, token)
 	argv = append(argv, "--metrics-bind-address=0", "--health-probe-bind-address=0", "--kubeconfig="+kubeconfig)
-	m := &manager{log: &bytes.Buffer{}, mu: &sync.Mutex{}, done: make(chan error, 1)}
+	m := &manager{log: &bytes.Buffer{}, mu: &sync.Mutex{}, exited: make(chan struct{})}
 	m.cmd = exec.Command(bin, argv...)
 	m.cmd.Env = append(os.Environ(), "POD_NAMESPACE="+ns, "KUBECONFIG="+kubeconfig)
 	m.cmd.Stdout, m.cmd.Stderr = lockedWriter{m.mu, m.log}, lockedWriter{m.mu, m.log}
 	if err := m.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	go func() { m.done <- m.cmd.Wait() }()
+	go func() { m.err = m.cmd.Wait(); close(m.exited) }()
+	t.Cleanup(func() {
+		if t.Failed() {
+			out := m.output()
+			if len(out) > 8000 {
+				out = out[len(out)-8000:]
+			}
+			t.Logf("the manager's output (its end):\n%s", out)
+		}
+		select {
+		case <-m.exited:
+		default:
+			_ = m.cmd.Process.Kill()
+			<-m.exited
+		}
+	})
 	t.Logf("manager started as %s/%s with %v", ns, sa, argv[:len(argv)-1])
 	return m
 }
@@ -132,10 +159,10 @@ func (m *manager) stop(t *testing.T) {
 	t.Helper()
 	_ = m.cmd.Process.Signal(os.Interrupt)
 	select {
-	case <-m.done:
+	case <-m.exited:
 	case <-time.After(20 * time.Second):
 		_ = m.cmd.Process.Kill()
-		<-m.done
+		<-m.exited
 	}
 	out := m.output()
 	if strings.Contains(out, "forbidden") {
@@ -248,6 +275,7 @@ func TestHelmInstallUpgradeUninstall(t *testing.T) {
 	kubectl(t, restAPI(appNS, "registry.example/shop:1.0.0"), "apply", "-f", "-")
 	var first string
 	waitFor(t, "the RestAPI Available, reconciled by the manager with the chart's RBAC", 3*time.Minute, func() (bool, string) {
+		m.check(t)
 		phase, observed, active := status(t, appNS)
 		first = active
 		return phase == "Available" && observed && active != "", phase
@@ -278,6 +306,7 @@ func TestHelmInstallUpgradeUninstall(t *testing.T) {
 	}
 	kubectl(t, restAPI(appNS, "registry.example/shop:1.1.0"), "apply", "-f", "-")
 	waitFor(t, "the new image rolled out blue-green by the manager watching one namespace", 3*time.Minute, func() (bool, string) {
+		m.check(t)
 		phase, observed, active := status(t, appNS)
 		return phase == "Available" && observed && active != "" && active != first, phase + " " + active
 	})

@@ -26,6 +26,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"testing"
@@ -168,7 +169,11 @@ func TestImageIsReproducible(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		digests = append(digests, string(b))
+		digest := regexp.MustCompile(`sha256:[0-9a-f]{64}`).FindString(string(b))
+		if digest == "" {
+			t.Fatalf("hack/image printed no digest: %s", b)
+		}
+		digests = append(digests, digest)
 		if i == 1 {
 			first, _ := os.ReadFile(filepath.Join(dir, "a.tar"))
 			if !bytes.Equal(first, data) {

@@ -1,14 +1,15 @@
 {{/*
 The prefix of every object's name: "restapi-operator" for a release of that
-name, as `make deploy` names them.
+name, as `make deploy` names them. At most 28 characters, so that the longest
+name, the metrics Service's (a DNS label: 63 at most), stays valid.
 */}}
 {{- define "restapi-operator.fullname" -}}
 {{- if .Values.fullnameOverride -}}
-{{- .Values.fullnameOverride | trunc 40 | trimSuffix "-" -}}
+{{- .Values.fullnameOverride | trunc 28 | trimSuffix "-" -}}
 {{- else if contains .Chart.Name .Release.Name -}}
-{{- .Release.Name | trunc 40 | trimSuffix "-" -}}
+{{- .Release.Name | trunc 28 | trimSuffix "-" -}}
 {{- else -}}
-{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 40 | trimSuffix "-" -}}
+{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 28 | trimSuffix "-" -}}
 {{- end -}}
 {{- end -}}
 
