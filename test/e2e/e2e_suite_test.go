@@ -54,7 +54,7 @@ var (
 	root      = filepath.Join("..", "..")
 	ctx       context.Context
 	cancel    context.CancelFunc
-	k8sClient client.Client
+	k8sClient client.WithWatch
 	scheme    = runtime.NewScheme()
 	// managerLog holds the end of what the in-process manager logged.
 	managerLog syncBuffer
@@ -91,7 +91,7 @@ var _ = BeforeSuite(func() {
 	// The EndpointSlice sampler lists every 50 ms: no client-side throttling.
 	testCfg := rest.CopyConfig(cfg)
 	testCfg.QPS, testCfg.Burst = 500, 1000
-	k8sClient, err = client.New(testCfg, client.Options{Scheme: scheme})
+	k8sClient, err = client.NewWithWatch(testCfg, client.Options{Scheme: scheme})
 	Expect(err).NotTo(HaveOccurred())
 
 	By("installing the CRD")

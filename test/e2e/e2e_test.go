@@ -23,7 +23,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sync"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -32,13 +31,11 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
-	discoveryv1 "k8s.io/api/discovery/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
-	"github.com/restapi-operator/restapi-operator/test/lab/load"
 )
 
 const app = "shop"
@@ -335,6 +332,7 @@ var _ = Describe("RestAPI on a real cluster", Ordered, func() {
 		Expect(k8sClient.Create(ctx, broken)).To(Succeed())
 		DeferCleanup(func() { _ = k8sClient.Delete(ctx, broken) })
 		t := startTraffic(ns, broken.Name)
+		endpoints := watchEndpoints(ns, []string{broken.Name})
 		time.Sleep(2 * time.Second)
 		kubectl("patch", "service", broken.Name, "-n", ns, "--type=merge", "-p",
 			`{"spec":{"selector":{"`+apiv1.LabelEnvironment+`":"nowhere"}}}`)
@@ -343,10 +341,13 @@ var _ = Describe("RestAPI on a real cluster", Ordered, func() {
 			`{"spec":{"selector":{"`+apiv1.LabelEnvironment+`":"`+view.Spec.Selector[apiv1.LabelEnvironment]+`"}}}`)
 		time.Sleep(3 * time.Second)
 		reports := t.stop()
+		endpoints.stopWatching()
 
-		By("the same check every upgrade spec makes reports the failed requests")
+		By("the same checks every upgrade spec makes report the failed requests and the moment without endpoints")
 		failures := InterceptGomegaFailures(func() { t.checkTraffic(reports) })
 		Expect(failures).To(ContainElement(ContainSubstring("failed in a row")), "the check passed a broken switch: %s", summary(reports))
+		failures = InterceptGomegaFailures(endpoints.checkEndpoints)
+		Expect(failures).To(ContainElement(ContainSubstring("had no ready endpoint")), "the EndpointSlice watch missed the empty selector")
 		GinkgoWriter.Printf("negative control: %s\n", summary(reports))
 	})
 
@@ -435,99 +436,6 @@ func colourDeployments(colour string) []string {
 	return out
 }
 
-// sampler lists the stable Services' EndpointSlices every 50 ms and records
-// the fewest ready endpoints each Service had.
-type sampler struct {
-	ns      string
-	stop    chan struct{}
-	done    sync.WaitGroup
-	mu      sync.Mutex
-	samples int
-	minimum map[string]int
-	// empty is, per Service, what its EndpointSlices held at the first
-	// sample without a ready endpoint, and when: a failure says what
-	// happened, not only that it did.
-	empty   map[string]string
-	errs    []error
-	started time.Time
-	traffic *traffic
-}
-
-func startSampling(ns string) *sampler {
-	GinkgoHelper()
-	// Start from a state where every stable Service has ready endpoints: the
-	// EndpointSlice controller can lag behind the Deployments' status.
-	Eventually(func(g Gomega) {
-		var slices discoveryv1.EndpointSliceList
-		g.Expect(k8sClient.List(ctx, &slices, client.InNamespace(ns))).To(Succeed())
-		ready := map[string]int{}
-		for _, sl := range slices.Items {
-			for _, ep := range sl.Endpoints {
-				if ep.Conditions.Ready == nil || *ep.Conditions.Ready {
-					ready[sl.Labels[discoveryv1.LabelServiceName]]++
-				}
-			}
-		}
-		for _, c := range components {
-			g.Expect(ready[app+"-"+c]).To(BeNumerically(">", 0), "Service %s-%s has no ready endpoint yet", app, c)
-		}
-	}).Should(Succeed())
-	t := startTraffic(ns, stableServices()...)
-	s := &sampler{ns: ns, stop: make(chan struct{}), minimum: map[string]int{}, empty: map[string]string{}, started: time.Now(), traffic: t}
-	s.done.Go(func() {
-		t := time.NewTicker(50 * time.Millisecond)
-		defer t.Stop()
-		for {
-			s.sample()
-			select {
-			case <-s.stop:
-				return
-			case <-t.C:
-			}
-		}
-	})
-	return s
-}
-
-func (s *sampler) sample() {
-	var slices discoveryv1.EndpointSliceList
-	if err := k8sClient.List(ctx, &slices, client.InNamespace(s.ns)); err != nil {
-		s.mu.Lock()
-		s.errs = append(s.errs, err)
-		s.mu.Unlock()
-		return
-	}
-	counts := map[string]int{}
-	held := map[string][]string{}
-	for _, sl := range slices.Items {
-		svc := sl.Labels[discoveryv1.LabelServiceName]
-		for _, ep := range sl.Endpoints {
-			ready := ep.Conditions.Ready == nil || *ep.Conditions.Ready
-			if ready {
-				counts[svc]++
-			}
-			pod := "?"
-			if ep.TargetRef != nil {
-				pod = ep.TargetRef.Name
-			}
-			held[svc] = append(held[svc], fmt.Sprintf("%s ready=%t terminating=%t", pod, ready,
-				ep.Conditions.Terminating != nil && *ep.Conditions.Terminating))
-		}
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.samples++
-	for _, c := range components {
-		svc := app + "-" + c
-		if m, ok := s.minimum[svc]; !ok || counts[svc] < m {
-			s.minimum[svc] = counts[svc]
-		}
-		if _, seen := s.empty[svc]; counts[svc] == 0 && !seen {
-			s.empty[svc] = fmt.Sprintf("at %s its EndpointSlices held %v", time.Since(s.started).Round(time.Millisecond), held[svc])
-		}
-	}
-}
-
 // stableServices are the application's stable Services' names.
 func stableServices() []string {
 	out := make([]string, 0, len(components))
@@ -535,35 +443,4 @@ func stableServices() []string {
 		out = append(out, app+"-"+c)
 	}
 	return out
-}
-
-// stopAndCheck stops sampling and the traffic, and asserts every stable
-// Service always had a ready endpoint, with at least one sample per 100 ms,
-// and answered every request with one revision (checkTraffic). It returns
-// the traffic's reports by Service (nil when traffic is off).
-func (s *sampler) stopAndCheck() map[string]*load.Report {
-	GinkgoHelper()
-	s.traffic.waitServing()
-	close(s.stop)
-	s.done.Wait()
-	reports := s.traffic.stop()
-	s.checkEndpoints()
-	s.traffic.checkTraffic(reports)
-	return reports
-}
-
-func (s *sampler) checkEndpoints() {
-	GinkgoHelper()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	elapsed := time.Since(s.started)
-	Expect(s.errs).To(BeEmpty())
-	Expect(s.samples).To(BeNumerically(">=", int(elapsed/(100*time.Millisecond))),
-		"%d samples in %s: fewer than one per 100 ms", s.samples, elapsed)
-	for svc, m := range s.minimum {
-		Expect(m).To(BeNumerically(">", 0), "Service %s had no ready endpoint at some moment (%d samples over %s): %s",
-			svc, s.samples, elapsed, s.empty[svc])
-	}
-	Expect(s.minimum).To(HaveLen(len(components)))
-	GinkgoWriter.Printf("sampled EndpointSlices %d times over %s; fewest ready endpoints: %v\n", s.samples, elapsed, s.minimum)
 }
