@@ -114,7 +114,9 @@ func (s *sampler) follow(ctx context.Context, rv string) {
 		for ev := range w.ResultChan() {
 			switch ev.Type {
 			case watch.Error:
-				s.fail(apierrors.FromObject(ev.Object))
+				if ctx.Err() == nil { // else: the end the test asked for
+					s.fail(apierrors.FromObject(ev.Object))
+				}
 				w.Stop()
 				return
 			case watch.Bookmark:
