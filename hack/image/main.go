@@ -209,7 +209,9 @@ func Write(out string, img v1.Image, tag string) error {
 		files = append(files, file{blob(d), data})
 		layerPaths = append(layerPaths, blob(d))
 	}
-	docker, err := json.Marshal([]tarball.Descriptor{{Config: blob(configName), RepoTags: []string{tag}, Layers: layerPaths}})
+	docker, err := json.Marshal([]tarball.Descriptor{{
+		Config: blob(configName), RepoTags: []string{tag}, Layers: layerPaths,
+	}})
 	if err != nil {
 		return err
 	}
@@ -251,7 +253,8 @@ func writeTar(out string, files []file) (err error) {
 	}()
 	w := tar.NewWriter(f)
 	for _, d := range []string{"blobs/", "blobs/sha256/"} {
-		if err := w.WriteHeader(&tar.Header{Typeflag: tar.TypeDir, Name: d, Mode: 0o755, ModTime: time.Unix(0, 0)}); err != nil {
+		hdr := &tar.Header{Typeflag: tar.TypeDir, Name: d, Mode: 0o755, ModTime: time.Unix(0, 0)}
+		if err := w.WriteHeader(hdr); err != nil {
 			return err
 		}
 	}

@@ -30,7 +30,6 @@ import (
 	"reflect"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 	"testing"
 
@@ -114,8 +113,7 @@ func normalize(o object) object {
 
 func render(t *testing.T, args ...string) map[string]object {
 	t.Helper()
-	base := []string{"template", "restapi-operator", chart, "--namespace", "restapi-operator-system"}
-	return objects(t, helm(t, append(base, args...)...))
+	return objects(t, helm(t, append([]string{"template", "restapi-operator", chart, "--namespace", "restapi-operator-system"}, args...)...))
 }
 
 func TestChartLintsStrict(t *testing.T) {
@@ -175,7 +173,7 @@ func TestChartRendersWhatBuildInstallerWrites(t *testing.T) {
 					keys = append(keys, k)
 				}
 			}
-			sort.Strings(keys)
+			slices.Sort(keys)
 			for _, k := range keys {
 				if k == nsKey && name == "defaults" {
 					continue
@@ -219,8 +217,9 @@ func mapsKeys(m map[string]object) func(func(string) bool) {
 }
 
 func args(c map[string]any) []string {
-	var out []string
-	for _, a := range c["args"].([]any) {
+	raw := c["args"].([]any)
+	out := make([]string, 0, len(raw))
+	for _, a := range raw {
 		out = append(out, a.(string))
 	}
 	return out
@@ -377,7 +376,7 @@ func TestChartValuesAreDocumented(t *testing.T) {
 		}
 	}
 	walk("", values)
-	sort.Strings(want)
+	slices.Sort(want)
 
 	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
 	if err != nil {
@@ -393,8 +392,9 @@ func TestChartValuesAreDocumented(t *testing.T) {
 		section = section[:end]
 	}
 	row := regexp.MustCompile("(?m)^\\| `([^`]+)` \\|")
-	var documented []string
-	for _, m := range row.FindAllStringSubmatch(section, -1) {
+	rows := row.FindAllStringSubmatch(section, -1)
+	documented := make([]string, 0, len(rows))
+	for _, m := range rows {
 		documented = append(documented, m[1])
 	}
 	for _, v := range want {

@@ -117,7 +117,7 @@ func (w lockedWriter) Write(p []byte) (int, error) {
 // of the chart's ServiceAccount: the chart's RBAC is all it has.
 func startManager(t *testing.T, bin, ns, sa string) *manager {
 	t.Helper()
-	var argv []string
+	argv := make([]string, 0, 8)
 	raw := kubectl(t, nil, "get", "deployment", release+"-restapi-operator-controller-manager", "-n", ns,
 		"-o", "jsonpath={.spec.template.spec.containers[0].args}")
 	if err := json.Unmarshal([]byte(raw), &argv); err != nil {

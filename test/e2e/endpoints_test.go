@@ -21,7 +21,7 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"sort"
+	"slices"
 	"sync"
 	"time"
 
@@ -44,12 +44,12 @@ import (
 type sampler struct {
 	ns       string
 	services []string
-	cancel  context.CancelFunc
-	done    chan struct{}
-	mu      sync.Mutex
-	slices  map[string]*discoveryv1.EndpointSlice
-	changes int
-	minimum map[string]int
+	cancel   context.CancelFunc
+	done     chan struct{}
+	mu       sync.Mutex
+	slices   map[string]*discoveryv1.EndpointSlice
+	changes  int
+	minimum  map[string]int
 	// empty is, per Service, what its EndpointSlices held when it first had
 	// no ready endpoint, and when: a failure says what happened, not only
 	// that it did.
@@ -146,9 +146,9 @@ func (s *sampler) fail(err error) {
 }
 
 // readyBy counts ready endpoints by Service.
-func readyBy(slices []discoveryv1.EndpointSlice) map[string]int {
+func readyBy(all []discoveryv1.EndpointSlice) map[string]int {
 	out := map[string]int{}
-	for _, sl := range slices {
+	for _, sl := range all {
 		for _, ep := range sl.Endpoints {
 			if ep.Conditions.Ready == nil || *ep.Conditions.Ready {
 				out[sl.Labels[discoveryv1.LabelServiceName]]++
@@ -178,9 +178,9 @@ func (s *sampler) record() {
 }
 
 // held describes a Service's endpoints, for a failure message.
-func held(slices []discoveryv1.EndpointSlice, svc string) []string {
+func held(all []discoveryv1.EndpointSlice, svc string) []string {
 	var out []string
-	for _, sl := range slices {
+	for _, sl := range all {
 		if sl.Labels[discoveryv1.LabelServiceName] != svc {
 			continue
 		}
@@ -193,7 +193,7 @@ func held(slices []discoveryv1.EndpointSlice, svc string) []string {
 				ep.Conditions.Ready == nil || *ep.Conditions.Ready, ep.Conditions.Terminating != nil && *ep.Conditions.Terminating))
 		}
 	}
-	sort.Strings(out)
+	slices.Sort(out)
 	return out
 }
 

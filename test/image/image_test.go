@@ -118,7 +118,7 @@ func TestMakeImage(t *testing.T) {
 	}
 	files := filesOf(t, layers[0])
 	if len(files) != 1 || files[0].hdr.Name != "manager" {
-		var names []string
+		names := make([]string, 0, len(files))
 		for _, f := range files {
 			names = append(names, f.hdr.Name)
 		}
@@ -156,7 +156,7 @@ func TestImageIsReproducible(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	var digests []string
+	digests := make([]string, 0, 2)
 	for i := range 2 {
 		out := filepath.Join(dir, string(rune('a'+i))+".tar")
 		run := exec.Command("go", "run", "./hack/image", "-binary", bin, "-arch", runtime.GOARCH, "-tag", tag, "-out", out)
