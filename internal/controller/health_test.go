@@ -114,7 +114,8 @@ var _ = Describe("Component health from Pods", func() {
 			g.Expect(r.Status.Healing.LastAction).To(Equal("abort"))
 		}).Should(Succeed())
 		Expect(stableColours(ns, "shop")).To(Equal(allColour("blue")))
-		Expect(testutilCounter("abort") - before).To(Equal(1.0))
+		// The metrics are recorded once the status is written: a moment later.
+		Eventually(func() float64 { return testutilCounter("abort") - before }).Should(Equal(1.0))
 	})
 
 	It("with healing disabled reports an unhealthy preview and leaves it to the progress deadline", func() {
@@ -149,7 +150,8 @@ var _ = Describe("Component health from Pods", func() {
 			g.Expect(r.Status.Healing.LastAction).To(Equal("rollback"))
 			g.Expect(r.Status.Healing.Message).To(ContainSubstring("turned unhealthy: model:"))
 		}).Should(Succeed())
-		Expect(testutilCounter("rollback") - before).To(Equal(1.0))
+		// The metrics are recorded once the status is written: a moment later.
+		Eventually(func() float64 { return testutilCounter("rollback") - before }).Should(Equal(1.0))
 	})
 
 	It("only reports when healing is disabled", func() {

@@ -127,7 +127,8 @@ var _ = Describe("Restart healing", func() {
 			g.Expect(m.RestartTimes).To(HaveLen(1))
 			g.Expect(m.RestartTimes[0].UTC().Format(time.RFC3339)).To(Equal(first))
 		}).Should(Succeed())
-		Expect(testutilCounter(health.ActionRestart) - before).To(Equal(1.0))
+		// The metrics are recorded once the status is written: a moment later.
+		Eventually(func() float64 { return testutilCounter(health.ActionRestart) - before }).Should(Equal(1.0))
 		Eventually(func() []string { return restartNotes(ns) }).Should(ContainElement(ContainSubstring("restart 1 of at most 2")))
 		for _, c := range []string{"shop-view-blue", "shop-controller-blue", "shop-repository-blue"} {
 			Expect(restartedAt(ns, c)).To(BeEmpty(), "only the unhealthy component restarts")
@@ -151,7 +152,8 @@ var _ = Describe("Restart healing", func() {
 		annotate(ns, "shop", "touch", "3h")
 		Eventually(func() string { return modelStatus(ns).Message }).Should(ContainSubstring("2 restarts did not make it healthy; it needs a person"))
 		Consistently(func() string { return restartedAt(ns, "shop-model-blue") }, time.Second).Should(Equal(second))
-		Expect(testutilCounter(health.ActionRestart) - before).To(Equal(2.0))
+		// The metrics are recorded once the status is written: a moment later.
+		Eventually(func() float64 { return testutilCounter(health.ActionRestart) - before }).Should(Equal(2.0))
 
 		By("starting afresh once it is healthy again")
 		Expect(k8sClient.Delete(ctx, &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "shop-model-blue-crash"}})).To(Succeed())
