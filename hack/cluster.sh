@@ -91,6 +91,36 @@ up() {
   if [ -n "${KUBE_APISERVER_PORT:-}" ] && (exec 3<>"/dev/tcp/127.0.0.1/${KUBE_APISERVER_PORT}") 2>/dev/null; then
     die "port ${KUBE_APISERVER_PORT} is taken by another process: free it or choose another KUBE_APISERVER_PORT"
   fi
+  create "${bins}"
+  if ! metrics_available 60; then
+    # Seen once in CI (2026-12-01): the metrics API never became available
+    # in a new cluster, and every HPA spec failed minutes later. Say it here,
+    # with metrics-server's own words, and try one new cluster.
+    log "metrics-server's API (v1beta1.metrics.k8s.io) is not available 60 s after the start; its log ends with:"
+    tail -n 20 "${CLUSTER_DIR}/logs/metrics-server.log" >&2 2>/dev/null || true
+    log "recreating the cluster once"
+    down_quiet
+    create "${bins}"
+    metrics_available 90 || die "metrics-server's API is still not available (its log is above)"
+  fi
+  log "cluster '${CLUSTER_NAME}' is up: export KUBECONFIG=${KUBECONFIG_PATH}"
+  echo "${KUBECONFIG_PATH}"
+}
+
+# metrics_available waits up to $1 seconds for the metrics API to be served.
+metrics_available() {
+  local i
+  for i in $(seq 1 "$1"); do
+    [ "$(kubectl_local get apiservice v1beta1.metrics.k8s.io \
+      -o jsonpath='{.status.conditions[?(@.type=="Available")].status}' 2>/dev/null)" = True ] && return 0
+    sleep 1
+  done
+  return 1
+}
+
+# create starts a new cluster with the binaries in $1.
+create() {
+  local bins="$1"
   log "creating cluster '${CLUSTER_NAME}' with ${NODES} simulated nodes"
   local ms_conf
   ms_conf="$(metrics_server_config)" || exit 1
@@ -130,8 +160,6 @@ up() {
     die "kwokctl could not create the cluster (see above); 'hack/cluster.sh down' cleans up"
   fi
   nodes "${NODES}"
-  log "cluster '${CLUSTER_NAME}' is up: export KUBECONFIG=${KUBECONFIG_PATH}"
-  echo "${KUBECONFIG_PATH}"
 }
 
 # nodes grows the running cluster to $1 simulated nodes (never shrinks it).
