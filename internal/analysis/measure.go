@@ -38,10 +38,10 @@ type Measurer struct {
 	// PrometheusAddress is the server a prometheus check queries when
 	// neither it nor its RestAPI names one (--prometheus-address).
 	PrometheusAddress string
-	// BearerTokenFile, when set, holds the token sent to Prometheus; read
-	// for every query, so a rotated token is picked up
-	// (--prometheus-bearer-token-file).
-	BearerTokenFile string
+	// Token, when set, gives the bearer token sent to Prometheus with
+	// every query (--prometheus-bearer-token-file or
+	// --prometheus-bearer-token-secret).
+	Token TokenSource
 }
 
 // eventAction is the action of the analysis's Events.

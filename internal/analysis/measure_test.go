@@ -250,7 +250,7 @@ func TestPrometheusAddressesAndToken(t *testing.T) {
 	if err := os.WriteFile(token, []byte("s3cret\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	m := &Measurer{PrometheusAddress: manager.URL, BearerTokenFile: token}
+	m := &Measurer{PrometheusAddress: manager.URL, Token: FileToken(token)}
 	rapi := restAPI(promCheck("p", "up", "result == 0.0"))
 	m.Measure(context.Background(), rapi, pre, nil, now0)
 	if manager.auth.Load() != "Bearer s3cret" {

@@ -24,7 +24,6 @@ import (
 	"math"
 	"net/http"
 	"net/url"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -148,12 +147,12 @@ func (m *Measurer) query(ctx context.Context, addr, q string) (float64, measurem
 	if err != nil {
 		return 0, measurement{problem: apiv1.ReasonAnalysisQueryInvalid, message: fmt.Sprintf("Prometheus address %q: %v", addr, err)}
 	}
-	if m.BearerTokenFile != "" {
-		token, err := os.ReadFile(m.BearerTokenFile)
+	if m.Token != nil {
+		token, err := m.Token.Token(ctx)
 		if err != nil {
 			return 0, measurement{result: Inconclusive, message: fmt.Sprintf("reading the Prometheus token: %v", err)}
 		}
-		req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(string(token)))
+		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	resp, err := m.client().Do(req)
 	if err != nil {

@@ -123,7 +123,8 @@ func TestChartLintsStrict(t *testing.T) {
 			"--set", "namespace.create=true", "--set", "extraArgs={--max-concurrent-reconciles=8}",
 			"--set", "nodeSelector.disk=ssd", "--set", "priorityClassName=system-cluster-critical",
 			"--set", "tolerations[0].operator=Exists", "--set", "affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].key=x",
-			"--set", "affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].operator=Exists"},
+			"--set", "affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].operator=Exists",
+			"--set", "analysis.prometheusAddress=http://prometheus:9090", "--set", "analysis.prometheusBearerTokenSecret.name=prom-token"},
 		"metrics off": {"--set", "metrics.enabled=false", "--set", "leaderElection.enabled=false"},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -339,6 +340,35 @@ func TestChartValues(t *testing.T) {
 		}
 		if _, ok := objs["Deployment operators/restapi-operator-controller-manager"]; !ok {
 			t.Errorf("the manager is not in namespace.name")
+		}
+	})
+	t.Run("analysis: the default Prometheus, and get on the token's one Secret in the operator's namespace", func(t *testing.T) {
+		objs := render(t, "--set", "analysis.prometheusAddress=http://prometheus.monitoring.svc:9090",
+			"--set", "analysis.prometheusBearerTokenSecret.name=prom-token", "--set", "analysis.prometheusBearerTokenSecret.key=bearer")
+		_, c := deployment(t, objs)
+		for _, want := range []string{"--prometheus-address=http://prometheus.monitoring.svc:9090", "--prometheus-bearer-token-secret=prom-token:bearer"} {
+			if !slices.Contains(args(c), want) {
+				t.Errorf("args %v lack %s", args(c), want)
+			}
+		}
+		role, ok := objs["Role restapi-operator-system/restapi-operator-prometheus-token"]
+		if !ok {
+			t.Fatalf("no Role for the token among %v", slices.Sorted(mapsKeys(objs)))
+		}
+		rules, _ := yaml.Marshal(role["rules"])
+		want := "- apiGroups:\n  - \"\"\n  resourceNames:\n  - prom-token\n  resources:\n  - secrets\n  verbs:\n  - get\n"
+		if string(rules) != want {
+			t.Errorf("the token's Role grants\n%s\nwant exactly\n%s", rules, want)
+		}
+		rb := objs["RoleBinding restapi-operator-system/restapi-operator-prometheus-token"]
+		if rb == nil || rb["roleRef"].(map[string]any)["name"] != "restapi-operator-prometheus-token" ||
+			rb["subjects"].([]any)[0].(map[string]any)["name"] != "restapi-operator-controller-manager" {
+			t.Errorf("the token's RoleBinding: %v", rb)
+		}
+		for k := range render(t) {
+			if strings.Contains(k, "prometheus-token") {
+				t.Errorf("without a token Secret the chart renders %s", k)
+			}
 		}
 	})
 	t.Run("networkPolicy.enabled=false renders no NetworkPolicy", func(t *testing.T) {

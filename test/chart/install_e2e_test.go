@@ -23,11 +23,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -165,10 +169,16 @@ func (m *manager) stop(t *testing.T) {
 		<-m.exited
 	}
 	out := m.output()
-	if strings.Contains(out, "forbidden") {
-		t.Errorf("the manager was refused something with the chart's RBAC:\n%s", grep(out, "forbidden"))
+	// An authorization refusal names the user; "forbidden" alone also
+	// says a namespace is being deleted, which is no RBAC matter.
+	if rbacRefusal.MatchString(out) {
+		t.Errorf("the manager was refused something with the chart's RBAC:\n%s", grep(out, "forbidden: User"))
 	}
 }
+
+// rbacRefusal is how the API server words an authorization refusal, in a
+// plain or a JSON log line.
+var rbacRefusal = regexp.MustCompile(`forbidden: User \\?"system:serviceaccount:`)
 
 func grep(text, what string) string {
 	var out []string
@@ -219,6 +229,38 @@ spec:
   autoScaling:
     enabled: false
 `, ns, image)
+}
+
+// withPromotionQuery adds a pre-promotion Prometheus check, sent to the
+// manager's default Prometheus.
+func withPromotionQuery(rapi []byte) []byte {
+	return append(rapi, `  blueGreen:
+    analysis:
+      prePromotion:
+      - name: errors
+        prometheus:
+          query: sum(rate(http_requests_total{code=~"5.."}[1m]))
+          successCondition: result == 0.0
+        intervalSeconds: 1
+        count: 1
+`...)
+}
+
+// tokenPrometheus answers queries with 0 when they carry the bearer token,
+// and 401 otherwise; it counts both.
+func tokenPrometheus(t *testing.T, token string) (srv *httptest.Server, authorized, refused *atomic.Int32) {
+	authorized, refused = &atomic.Int32{}, &atomic.Int32{}
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer "+token {
+			refused.Add(1)
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		authorized.Add(1)
+		_, _ = fmt.Fprint(w, `{"status":"success","data":{"resultType":"scalar","result":[0,"0"]}}`)
+	}))
+	t.Cleanup(srv.Close)
+	return srv, authorized, refused
 }
 
 // status reads the RestAPI's phase, and whether it is observed at its
@@ -282,9 +324,13 @@ func TestHelmInstallUpgradeUninstall(t *testing.T) {
 	})
 	m.stop(t)
 
-	t.Log("helm upgrade: watch the application's namespace only, other resources")
+	t.Log("helm upgrade: watch the application's namespace only, other resources, a Prometheus that wants a token from a Secret")
+	prom, authorized, refused := tokenPrometheus(t, "chart-s3cret")
+	kubectl(t, nil, "create", "secret", "generic", "prom-token", "-n", opNS, "--from-literal=token=chart-s3cret")
+	kubectl(t, nil, "create", "secret", "generic", "other", "-n", opNS, "--from-literal=token=not-for-the-manager")
 	helm(t, "upgrade", release, chart, "-n", opNS, "--reuse-values", "--set", "watchNamespaces={"+appNS+"}",
-		"--set", "resources.requests.cpu=50m", "--wait", "--timeout", "3m")
+		"--set", "resources.requests.cpu=50m", "--set", "analysis.prometheusAddress="+prom.URL,
+		"--set", "analysis.prometheusBearerTokenSecret.name=prom-token", "--wait", "--timeout", "3m")
 	if _, err := kubectlErr(t, nil, "get", "clusterrolebinding", release+"-restapi-operator-manager-rolebinding"); err == nil {
 		t.Errorf("the ClusterRoleBinding is still there with watchNamespaces set")
 	}
@@ -296,6 +342,13 @@ func TestHelmInstallUpgradeUninstall(t *testing.T) {
 	if out := kubectl(t, nil, "auth", "can-i", "patch", "deployments", "-n", appNS, as); strings.TrimSpace(out) != "yes" {
 		t.Errorf("the manager may not patch Deployments in %s: %q", appNS, out)
 	}
+	for _, c := range []struct{ verb, what, want string }{
+		{"get", "secret/prom-token", "yes"}, {"get", "secret/other", "no"}, {"list", "secrets", "no"}, {"watch", "secrets", "no"},
+	} {
+		if out, _ := kubectlErr(t, nil, "auth", "can-i", c.verb, c.what, "-n", opNS, as); strings.TrimSpace(out) != c.want {
+			t.Errorf("can the manager %s %s in its namespace: %q, want %s", c.verb, c.what, out, c.want)
+		}
+	}
 	cpu := kubectl(t, nil, "get", "deployment", sa, "-n", opNS, "-o", "jsonpath={.spec.template.spec.containers[0].resources.requests.cpu}")
 	if cpu != "50m" {
 		t.Errorf("cpu request after the upgrade: %q", cpu)
@@ -304,13 +357,17 @@ func TestHelmInstallUpgradeUninstall(t *testing.T) {
 	if !strings.Contains(strings.Join(m.cmd.Args, " "), "--watch-namespaces="+appNS) {
 		t.Errorf("the upgraded Deployment does not pass --watch-namespaces: %v", m.cmd.Args)
 	}
-	kubectl(t, restAPI(appNS, "registry.example/shop:1.1.0"), "apply", "-f", "-")
-	waitFor(t, "the new image rolled out blue-green by the manager watching one namespace", 3*time.Minute, func() (bool, string) {
-		m.check(t)
-		phase, observed, active := status(t, appNS)
-		return phase == "Available" && observed && active != "" && active != first, phase + " " + active
-	})
+	kubectl(t, withPromotionQuery(restAPI(appNS, "registry.example/shop:1.1.0")), "apply", "-f", "-")
+	waitFor(t, "the new image rolled out blue-green by the manager watching one namespace, promoted on a query sent with the Secret's token",
+		3*time.Minute, func() (bool, string) {
+			m.check(t)
+			phase, observed, active := status(t, appNS)
+			return phase == "Available" && observed && active != "" && active != first, phase + " " + active
+		})
 	m.stop(t)
+	if authorized.Load() == 0 || refused.Load() != 0 {
+		t.Errorf("Prometheus saw %d queries with the Secret's token and %d without", authorized.Load(), refused.Load())
+	}
 
 	t.Log("helm uninstall: the release's objects go, the CRD and the RestAPI stay")
 	helm(t, "uninstall", release, "-n", opNS, "--wait", "--timeout", "2m")

@@ -33,6 +33,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -276,6 +277,47 @@ func waitAll(what string, namespaces []string, want int, timeout time.Duration, 
 	return 0
 }
 
+// waitBlueGone waits for the old colour's Pods to be gone, printing
+// progress; a failure tells the operator's part (a blue Deployment still
+// asking for Pods) from the cluster's (Pods terminating, or left by a
+// ReplicaSet the Deployment controller has not scaled yet).
+func waitBlueGone(namespaces []string, timeout time.Duration) {
+	GinkgoHelper()
+	start := time.Now()
+	blue := client.MatchingLabels{apiv1.LabelEnvironment: "blue"}
+	for {
+		pods, terminating, scaledUp := 0, 0, []string{}
+		for _, ns := range namespaces {
+			var l corev1.PodList
+			Expect(k8sClient.List(ctx, &l, client.InNamespace(ns), blue)).To(Succeed())
+			pods += len(l.Items)
+			for i := range l.Items {
+				if l.Items[i].DeletionTimestamp != nil {
+					terminating++
+				}
+			}
+			var ds appsv1.DeploymentList
+			Expect(k8sClient.List(ctx, &ds, client.InNamespace(ns), blue)).To(Succeed())
+			for i := range ds.Items {
+				if d := &ds.Items[i]; d.Spec.Replicas == nil || *d.Spec.Replicas > 0 {
+					scaledUp = append(scaledUp, ns+"/"+d.Name)
+				}
+			}
+		}
+		if pods == 0 {
+			GinkgoWriter.Printf("load: the old colour's Pods all gone after %s\n", time.Since(start).Round(time.Second))
+			return
+		}
+		what := fmt.Sprintf("%d blue Pods left (%d terminating) after %s; blue Deployments not scaled to 0: %d",
+			pods, terminating, time.Since(start).Round(time.Second), len(scaledUp))
+		if time.Since(start) > timeout {
+			Fail(what + " " + fmt.Sprint(scaledUp[:min(len(scaledUp), 20)]))
+		}
+		GinkgoWriter.Printf("load: %s\n", what)
+		time.Sleep(5 * time.Second)
+	}
+}
+
 // perRestAPI formats request counts divided by n, largest first.
 func perRestAPI(counts map[string]int, n int) string {
 	keys := slices.Collect(maps.Keys(counts))
@@ -444,15 +486,7 @@ var _ = Describe("Load", Label("load"), func() {
 		By("waiting for the cluster to settle: the old colour's Pods gone, the workqueue empty")
 		// Pods going away change Deployment status, which the RestAPI's
 		// status reports: that is not "at rest" yet.
-		Eventually(func(g Gomega) {
-			pods := 0
-			for _, ns := range namespaces {
-				var l corev1.PodList
-				g.Expect(k8sClient.List(ctx, &l, client.InNamespace(ns), client.MatchingLabels{apiv1.LabelEnvironment: "blue"})).To(Succeed())
-				pods += len(l.Items)
-			}
-			g.Expect(pods).To(BeZero(), "blue Pods left")
-		}, 5*time.Minute, time.Second).Should(Succeed())
+		waitBlueGone(namespaces, 10*time.Minute)
 		Eventually(func() float64 {
 			return managerMetric("workqueue_depth", map[string]string{"name": "restapi"})
 		}, time.Minute, time.Second).Should(BeZero(), "the workqueue drains")
