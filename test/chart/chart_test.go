@@ -24,6 +24,7 @@ package chart
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -201,20 +202,10 @@ func deployment(t *testing.T, objs map[string]object) (spec, container map[strin
 	t.Helper()
 	d, ok := objs["Deployment restapi-operator-system/restapi-operator-controller-manager"]
 	if !ok {
-		t.Fatalf("no manager Deployment among %v", slices.Sorted(mapsKeys(objs)))
+		t.Fatalf("no manager Deployment among %v", slices.Sorted(maps.Keys(objs)))
 	}
 	pod := d["spec"].(map[string]any)["template"].(map[string]any)["spec"].(map[string]any)
 	return pod, pod["containers"].([]any)[0].(map[string]any)
-}
-
-func mapsKeys(m map[string]object) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 func args(c map[string]any) []string {
@@ -353,7 +344,7 @@ func TestChartValues(t *testing.T) {
 		}
 		role, ok := objs["Role restapi-operator-system/restapi-operator-prometheus-token"]
 		if !ok {
-			t.Fatalf("no Role for the token among %v", slices.Sorted(mapsKeys(objs)))
+			t.Fatalf("no Role for the token among %v", slices.Sorted(maps.Keys(objs)))
 		}
 		rules, _ := yaml.Marshal(role["rules"])
 		want := "- apiGroups:\n  - \"\"\n  resourceNames:\n  - prom-token\n  resources:\n  - secrets\n  verbs:\n  - get\n"
