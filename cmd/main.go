@@ -18,6 +18,7 @@ limitations under the License.
 package main
 
 import (
+	"context"
 	"flag"
 	"os"
 
@@ -80,17 +81,8 @@ func main() {
 			"is scaled down) at the same time, cluster-wide; the others are Queued, "+
 			"first come first served. 0: no limit. A namespace can set its own with the annotation "+
 			apiv1.AnnotationMaxConcurrentRollouts+".")
-	var promAddr, promToken, promTokenSecret string
-	flag.StringVar(&promAddr, "prometheus-address", "",
-		"The Prometheus HTTP API that analysis checks query when neither the check nor its RestAPI names one "+
-			"(spec.blueGreen.analysis), such as http://prometheus.monitoring.svc:9090.")
-	flag.StringVar(&promToken, "prometheus-bearer-token-file", "",
-		"A file holding the bearer token sent to Prometheus with every analysis query (mount it from a Secret); "+
-			"read for every query, so a rotated token is picked up.")
-	flag.StringVar(&promTokenSecret, "prometheus-bearer-token-secret", "",
-		"NAME or NAME:KEY (key default \"token\"): a Secret in the manager's namespace holding the bearer token sent to "+
-			"Prometheus, read through the API at most once a minute. The manager needs get on that one Secret "+
-			"(the Helm chart's analysis.prometheusBearerTokenSecret grants it). Not with --prometheus-bearer-token-file.")
+	var analysisOpts analysis.Options
+	analysisOpts.BindFlags(flag.CommandLine)
 	var operatorNamespace string
 	flag.StringVar(&operatorNamespace, "operator-namespace", os.Getenv("POD_NAMESPACE"),
 		"The manager's own namespace (default: $POD_NAMESPACE, set from the downward API): it holds the leader election "+
@@ -101,12 +93,8 @@ func main() {
 	flag.Parse()
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&opts)))
 
-	if promToken != "" && promTokenSecret != "" {
-		setupLog.Error(nil, "--prometheus-bearer-token-file and --prometheus-bearer-token-secret: give one")
-		os.Exit(1)
-	}
-
-	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), manager.Options(manager.Config{
+	restConfig := ctrl.GetConfigOrDie()
+	mgr, err := ctrl.NewManager(restConfig, manager.Options(manager.Config{
 		MetricsAddr:             metricsAddr,
 		SecureMetrics:           secureMetrics,
 		MetricsCertPath:         metricsCertPath,
@@ -124,17 +112,11 @@ func main() {
 		os.Exit(1)
 	}
 
-	measurer := &analysis.Measurer{PrometheusAddress: promAddr}
-	switch {
-	case promToken != "":
-		measurer.Token = analysis.FileToken(promToken)
-	case promTokenSecret != "":
-		secret, key, err := analysis.ParseSecretRef(promTokenSecret, operatorNamespace)
-		if err != nil {
-			setupLog.Error(err, "Invalid --prometheus-bearer-token-secret")
-			os.Exit(1)
-		}
-		measurer.Token = &analysis.SecretToken{Reader: mgr.GetAPIReader(), Secret: secret, Key: key}
+	measurer, err := analysisOpts.Measurer(context.Background(), mgr.GetAPIReader(), operatorNamespace,
+		restConfig.Host, os.Getenv("KUBERNETES_SERVICE_HOST"))
+	if err != nil {
+		setupLog.Error(err, "Invalid analysis flags")
+		os.Exit(1)
 	}
 
 	if err := (&controller.RestAPIReconciler{

@@ -187,6 +187,21 @@ const (
 	// ReasonAnalysisPrometheusUnset: a prometheus check names no server,
 	// the RestAPI none, and the manager has no --prometheus-address.
 	ReasonAnalysisPrometheusUnset = "AnalysisPrometheusUnset"
+	// ReasonAnalysisTemplateNotAllowed: a check's URL or query template is
+	// more than text and {{.Variable}} (an action, a function, a pipeline),
+	// or renders past its bound; it is never executed.
+	ReasonAnalysisTemplateNotAllowed = "AnalysisTemplateNotAllowed"
+	// ReasonAnalysisPrometheusNotAllowed: a check names a Prometheus
+	// address the operator's administrator did not list
+	// (--prometheus-allowed-addresses), and the manager refuses such
+	// addresses (--prometheus-unlisted-addresses=refuse).
+	ReasonAnalysisPrometheusNotAllowed = "AnalysisPrometheusNotAllowed"
+	// ReasonAnalysisURLNotAllowed: an HTTP check's URL names a host that is
+	// not one of the RestAPI's own Services nor on the administrator's
+	// list (--analysis-allowed-hosts), or resolves to an address no check
+	// may reach (loopback, link-local, unspecified, multicast, the API
+	// server). Nothing was sent to it.
+	ReasonAnalysisURLNotAllowed = "AnalysisURLNotAllowed"
 )
 
 // Reasons of the Events that no condition carries (docs/observability.md

@@ -17,9 +17,7 @@ limitations under the License.
 package analysis
 
 import (
-	"bytes"
 	"fmt"
-	"text/template"
 	"time"
 
 	"github.com/google/cel-go/cel"
@@ -64,31 +62,4 @@ func (c *Condition) Holds(result float64) (bool, error) {
 		return false, fmt.Errorf("the condition gave %v, not a bool", out.Value())
 	}
 	return b, nil
-}
-
-// Vars are what a URL or query template may use.
-type Vars struct {
-	// Name and Namespace of the RestAPI.
-	Name, Namespace string
-	// Component, Colour and Revision under test.
-	Component, Colour, Revision string
-	// Service is the component's Service of the colour under test, Port
-	// its port, Path the check's path (HTTP checks).
-	Service string
-	Port    int32
-	Path    string
-}
-
-// Render renders a template with the variables. A template that does not
-// parse, or names a variable that does not exist, is an error that says so.
-func Render(name, text string, v Vars) (string, error) {
-	t, err := template.New(name).Option("missingkey=error").Parse(text)
-	if err != nil {
-		return "", fmt.Errorf("%s does not parse: %w", name, err)
-	}
-	var b bytes.Buffer
-	if err := t.Execute(&b, v); err != nil {
-		return "", fmt.Errorf("%s does not render: %w", name, err)
-	}
-	return b.String(), nil
 }

@@ -23,26 +23,46 @@ import (
 	"sync"
 	"time"
 
+	"k8s.io/apimachinery/pkg/types"
+
 	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
 	"github.com/restapi-operator/restapi-operator/internal/render"
 	"github.com/restapi-operator/restapi-operator/internal/scope"
 )
 
-// Measurer takes the measurements of an analysis that are due, each
-// check and component on its own and all of them at once, so one reconcile
-// waits at most one check's timeout.
+// Measurer runs the analyses a decision waits for: it keeps each
+// analysis's record, checks every measurement against the tenant boundary
+// (egress.go, template.go), and takes the measurements that are due on
+// its pool of measurers (pool.go), never in the reconcile that asks.
 type Measurer struct {
-	// HTTP sends the HTTP checks' requests and the Prometheus queries; a
-	// client without a timeout of its own is fine (each request has one).
-	HTTP *http.Client
+	// Network reaches what is measured; nil: the process's resolver and
+	// dialer.
+	Network *Network
 	// PrometheusAddress is the server a prometheus check queries when
 	// neither it nor its RestAPI names one (--prometheus-address).
 	PrometheusAddress string
-	// Token, when set, gives the bearer token sent to Prometheus with
-	// every query (--prometheus-bearer-token-file or
-	// --prometheus-bearer-token-secret).
+	// Token, when set, gives the bearer token sent with every query to the
+	// administrator's Prometheus (--prometheus-bearer-token-file or
+	// --prometheus-bearer-token-secret), and to no other address.
 	Token TokenSource
+	// Egress is where tenants' checks may go.
+	Egress Egress
+	// Measurers is how many measurements run at once; 0: DefaultMeasurers.
+	Measurers int
+	// Wake is called with a RestAPI whose measurement finished, so it is
+	// reconciled and the result recorded.
+	Wake func(types.NamespacedName)
+
+	clientsOnce     sync.Once
+	trusted, tenant *http.Client
+
+	mu   sync.Mutex
+	pool pool
 }
+
+// waitSlack is how long past a measurement's timeout its RestAPI is
+// looked at again if no wake came.
+const waitSlack = 10 * time.Second
 
 // eventAction is the action of the analysis's Events.
 const eventAction = "Analyse"
@@ -64,8 +84,11 @@ type Outcome struct {
 	// Events announce the analysis starting and reaching its verdict
 	// (a failure is announced by the abort or rollback it causes).
 	Events []scope.Event
-	// Measured is each measurement taken, for the metrics.
+	// Measured is each measurement recorded, for the metrics.
 	Measured []Measured
+	// Waiting: measurements are in flight on the measurers; the RestAPI is
+	// woken when each finishes (Measurer.Wake).
+	Waiting bool
 }
 
 // Measured is one measurement taken.
@@ -84,8 +107,10 @@ type measurement struct {
 }
 
 // Measure continues the analysis of t that prev records (a new one when
-// prev is of another revision, colour or phase), taking the measurements
-// due at now.
+// prev is of another revision, colour or phase): it records the results
+// of the measurements that were due and finished, a problem for those that
+// cannot be taken as written, and hands the others to the measurers. It
+// never waits on the network.
 func (m *Measurer) Measure(ctx context.Context, rapi *apiv1.RestAPI, t Target, prev *apiv1.AnalysisStatus, now time.Time) Outcome {
 	var out Outcome
 	st := prev.DeepCopy()
@@ -101,25 +126,27 @@ func (m *Measurer) Measure(ctx context.Context, rapi *apiv1.RestAPI, t Target, p
 	checks := rapi.Spec.BlueGreen.Analysis.Checks(t.Phase)
 	st.Checks = entries(rapi, checks, st.Checks)
 
-	type job struct {
-		i     int
-		check *apiv1.AnalysisCheck
-	}
-	var jobs []job
+	waiting := map[int]time.Time{}
 	for i := range st.Checks {
-		c := checkNamed(checks, st.Checks[i].Name)
-		if due := Due(*c, st.Checks[i], st.StartedAt.Time); !due.IsZero() && !due.After(now) {
-			jobs = append(jobs, job{i, c})
+		e := &st.Checks[i]
+		c := checkNamed(checks, e.Name)
+		if due := Due(*c, *e, st.StartedAt.Time); due.IsZero() || due.After(now) {
+			continue
 		}
-	}
-	found := make([]measurement, len(jobs))
-	var wg sync.WaitGroup
-	for j, jb := range jobs {
-		wg.Go(func() { found[j] = m.measure(ctx, rapi, *jb.check, st.Checks[jb.i].Component, t) })
-	}
-	wg.Wait()
-	for j, jb := range jobs {
-		f, e := found[j], &st.Checks[jb.i]
+		k := keyOf(rapi, st, *e)
+		f, ok := m.take(k)
+		if !ok {
+			p, problem := m.prepare(rapi, *c, e.Component, t)
+			if problem == nil {
+				m.submit(k, p, now)
+				out.Waiting = true
+				// Woken when it finishes; looked at again past its
+				// timeout in any case.
+				waiting[i] = now.Add(p.timeout + waitSlack)
+				continue
+			}
+			f = *problem
+		}
 		if f.problem != "" {
 			e.Problem, e.Message = f.problem, f.message
 			lt := metaTime(now)
@@ -127,7 +154,7 @@ func (m *Measurer) Measure(ctx context.Context, rapi *apiv1.RestAPI, t Target, p
 			continue
 		}
 		e.Problem = ""
-		*e = Record(*jb.check, *e, f.result, f.value, f.message, now)
+		*e = Record(*c, *e, f.result, f.value, f.message, now)
 		out.Measured = append(out.Measured, Measured{Check: e.Name, Result: f.result})
 	}
 
@@ -141,7 +168,10 @@ func (m *Measurer) Measure(ctx context.Context, rapi *apiv1.RestAPI, t Target, p
 			Message: fmt.Sprintf("%s analysis of revision %s in %s was inconclusive: %s; it waits for a person", phaseWord(t.Phase), t.Revision, t.Colour, Finding(st))})
 	case apiv1.VerdictRunning:
 		for i := range st.Checks {
-			due := Due(*checkNamed(checks, st.Checks[i].Name), st.Checks[i], st.StartedAt.Time)
+			due, ok := waiting[i]
+			if !ok {
+				due = Due(*checkNamed(checks, st.Checks[i].Name), st.Checks[i], st.StartedAt.Time)
+			}
 			if !due.IsZero() && (out.Next.IsZero() || due.Before(out.Next)) {
 				out.Next = due
 			}
@@ -197,8 +227,10 @@ func phaseWord(p apiv1.AnalysisPhase) string {
 	return "Post-promotion"
 }
 
-// measure takes one measurement of check c on one component.
-func (m *Measurer) measure(ctx context.Context, rapi *apiv1.RestAPI, c apiv1.AnalysisCheck, comp apiv1.ComponentName, t Target) measurement {
+// prepare checks and renders one measurement of check c on component
+// comp, ready for a measurer; a problem of the spec instead, found without
+// sending anything.
+func (m *Measurer) prepare(rapi *apiv1.RestAPI, c apiv1.AnalysisCheck, comp apiv1.ComponentName, t Target) (probe, *measurement) {
 	v := Vars{Name: rapi.Name, Namespace: rapi.Namespace, Component: string(comp), Colour: string(t.Colour), Revision: t.Revision}
 	for _, spec := range rapi.Spec.Components() {
 		if spec.Name == comp {
@@ -206,11 +238,19 @@ func (m *Measurer) measure(ctx context.Context, rapi *apiv1.RestAPI, c apiv1.Ana
 			v.Service, v.Port, v.Path = render.ColourName(rapi, comp, t.Colour), s.Port, s.Probes.ReadinessPath
 		}
 	}
+	field := fmt.Sprintf("spec.blueGreen.analysis.%s[%s]", listName(t.Phase), c.Name)
 	if c.HTTP != nil {
 		if c.HTTP.Path != "" {
 			v.Path = c.HTTP.Path
 		}
-		return m.get(ctx, *c.HTTP, v)
+		return m.prepareGet(rapi, comp, field+".http.url", *c.HTTP, v)
 	}
-	return m.prometheus(ctx, rapi, *c.Prometheus, v)
+	return m.preparePrometheus(rapi, field+".prometheus.query", *c.Prometheus, v)
+}
+
+func listName(p apiv1.AnalysisPhase) string {
+	if p == apiv1.AnalysisPrePromotion {
+		return "prePromotion"
+	}
+	return "postPromotion"
 }

@@ -21,8 +21,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -66,9 +64,9 @@ func byColour(t *testing.T) *httptest.Server {
 
 func TestHTTPCheckPassesAfterCountMeasurementsAtItsInterval(t *testing.T) {
 	srv := byColour(t)
-	rapi := restAPI(httpCheck("health", srv.URL+"/{{.Colour}}/{{.Component}}{{.Path}}"))
-	m := &Measurer{}
-	out := m.Measure(context.Background(), rapi, pre, nil, now0)
+	rapi := restAPI(httpCheck("health", svcURL+"/{{.Colour}}/{{.Component}}{{.Path}}"))
+	m := measurerOn(newFakeNet().services(srv))
+	out := measure(t, m, rapi, pre, nil, now0)
 	if out.Status.Verdict != apiv1.VerdictRunning || len(out.Events) != 1 || out.Events[0].Reason != apiv1.EventAnalysisStarted {
 		t.Fatalf("first measure: %+v", out)
 	}
@@ -78,11 +76,11 @@ func TestHTTPCheckPassesAfterCountMeasurementsAtItsInterval(t *testing.T) {
 	}
 	// Not due yet: nothing measured, nothing announced.
 	again := m.Measure(context.Background(), rapi, pre, out.Status, now0.Add(5*time.Second))
-	if again.Status.Checks[0].Successes != 1 || len(again.Measured) != 0 || len(again.Events) != 0 {
+	if again.Status.Checks[0].Successes != 1 || len(again.Measured) != 0 || len(again.Events) != 0 || again.Waiting {
 		t.Fatalf("measured before due: %+v", again)
 	}
-	out = m.Measure(context.Background(), rapi, pre, out.Status, now0.Add(10*time.Second))
-	out = m.Measure(context.Background(), rapi, pre, out.Status, now0.Add(20*time.Second))
+	out = measure(t, m, rapi, pre, out.Status, now0.Add(10*time.Second))
+	out = measure(t, m, rapi, pre, out.Status, now0.Add(20*time.Second))
 	if out.Status.Verdict != apiv1.VerdictPassed || !out.Next.IsZero() || len(out.Events) != 1 || out.Events[0].Reason != apiv1.EventAnalysisPassed {
 		t.Fatalf("after three: %+v", out)
 	}
@@ -90,17 +88,17 @@ func TestHTTPCheckPassesAfterCountMeasurementsAtItsInterval(t *testing.T) {
 		t.Errorf("the default path is the readiness path, the template has the colour: %q", out.Status.Checks[0].Message)
 	}
 	// Decided: nothing is measured again for this revision.
-	if done := m.Measure(context.Background(), rapi, pre, out.Status, now0.Add(time.Hour)); len(done.Measured) != 0 {
+	if done := m.Measure(context.Background(), rapi, pre, out.Status, now0.Add(time.Hour)); len(done.Measured) != 0 || done.Waiting {
 		t.Fatalf("measured a decided analysis: %+v", done)
 	}
 }
 
 func TestHTTPCheckFailsPastItsFailureLimit(t *testing.T) {
 	srv := byColour(t)
-	rapi := restAPI(httpCheck("health", srv.URL+"/{{.Colour}}/"))
+	rapi := restAPI(httpCheck("health", svcURL+"/{{.Colour}}/"))
 	blue := pre
 	blue.Colour = apiv1.EnvironmentBlue
-	out := (&Measurer{}).Measure(context.Background(), rapi, blue, nil, now0)
+	out := measure(t, measurerOn(newFakeNet().services(srv)), rapi, blue, nil, now0)
 	c := out.Status.Checks[0]
 	if out.Status.Verdict != apiv1.VerdictFailed || c.Failures != 1 || c.LastValue != "500" || !out.Next.IsZero() {
 		t.Fatalf("a 500 with failureLimit 0: %+v", out)
@@ -112,14 +110,14 @@ func TestHTTPCheckFailsPastItsFailureLimit(t *testing.T) {
 
 func TestUnansweredChecksAreInconclusivePastTheirLimitAndMeasuredAgainBefore(t *testing.T) {
 	srv := byColour(t)
-	url := srv.URL
+	m := measurerOn(newFakeNet().services(srv))
 	srv.Close() // nobody answers
-	rapi := restAPI(httpCheck("health", url+"/{{.Colour}}/"))
-	out := (&Measurer{}).Measure(context.Background(), rapi, pre, nil, now0)
+	rapi := restAPI(httpCheck("health", svcURL+"/{{.Colour}}/"))
+	out := measure(t, m, rapi, pre, nil, now0)
 	if out.Status.Verdict != apiv1.VerdictRunning || out.Status.Checks[0].Inconclusive != 1 {
 		t.Fatalf("one inconclusive within the limit: %+v", out)
 	}
-	out = (&Measurer{}).Measure(context.Background(), rapi, pre, out.Status, now0.Add(10*time.Second))
+	out = measure(t, m, rapi, pre, out.Status, now0.Add(10*time.Second))
 	if out.Status.Verdict != apiv1.VerdictInconclusive || len(out.Events) != 1 || out.Events[0].Reason != apiv1.ReasonAnalysisInconclusive || !out.Events[0].Warning {
 		t.Fatalf("two past a limit of one: %+v", out)
 	}
@@ -127,19 +125,20 @@ func TestUnansweredChecksAreInconclusivePastTheirLimitAndMeasuredAgainBefore(t *
 
 func TestANewRevisionStartsAfreshAndARemovedCheckGoes(t *testing.T) {
 	srv := byColour(t)
-	rapi := restAPI(httpCheck("a", srv.URL+"/green/"), httpCheck("b", srv.URL+"/green/"))
-	out := (&Measurer{}).Measure(context.Background(), rapi, pre, nil, now0)
+	rapi := restAPI(httpCheck("a", svcURL+"/green/"), httpCheck("b", svcURL+"/green/"))
+	m := measurerOn(newFakeNet().services(srv))
+	out := measure(t, m, rapi, pre, nil, now0)
 	if len(out.Status.Checks) != 2 {
 		t.Fatalf("checks %+v", out.Status.Checks)
 	}
 	rapi.Spec.BlueGreen.Analysis.PrePromotion = rapi.Spec.BlueGreen.Analysis.PrePromotion[1:]
-	kept := (&Measurer{}).Measure(context.Background(), rapi, pre, out.Status, now0.Add(time.Second))
+	kept := measure(t, m, rapi, pre, out.Status, now0.Add(time.Second))
 	if len(kept.Status.Checks) != 1 || kept.Status.Checks[0].Name != "b" || kept.Status.Checks[0].Successes != 1 || len(kept.Events) != 0 {
 		t.Fatalf("removing a check keeps the others' counts: %+v", kept)
 	}
 	r3 := pre
 	r3.Revision = "r3"
-	fresh := (&Measurer{}).Measure(context.Background(), rapi, r3, kept.Status, now0.Add(2*time.Second))
+	fresh := measure(t, m, rapi, r3, kept.Status, now0.Add(2*time.Second))
 	if fresh.Status.Revision != "r3" || fresh.Status.Checks[0].Successes != 1 || fresh.Events[0].Reason != apiv1.EventAnalysisStarted {
 		t.Fatalf("a newer revision counts none of the older one's: %+v", fresh)
 	}
@@ -147,6 +146,12 @@ func TestANewRevisionStartsAfreshAndARemovedCheckGoes(t *testing.T) {
 
 func TestChecksThatCannotRunAsWrittenSayWhyAndAreTriedAtTheirInterval(t *testing.T) {
 	prom := fakePrometheus(t, `{"status":"success","data":{"resultType":"vector","result":[]}}`)
+	t.Run("no Prometheus anywhere", func(t *testing.T) {
+		out := (&Measurer{}).Measure(context.Background(), restAPI(promCheck("p", "up", "result < 1.0")), pre, nil, now0)
+		if c := out.Status.Checks[0]; c.Problem != apiv1.ReasonAnalysisPrometheusUnset || out.Waiting {
+			t.Fatalf("want %s: %+v", apiv1.ReasonAnalysisPrometheusUnset, c)
+		}
+	})
 	tests := []struct {
 		name   string
 		check  apiv1.AnalysisCheck
@@ -154,12 +159,15 @@ func TestChecksThatCannotRunAsWrittenSayWhyAndAreTriedAtTheirInterval(t *testing
 		reason string
 	}{
 		{"a URL template naming what does not exist", httpCheck("u", "http://{{.Nope}}/"), "", apiv1.ReasonAnalysisTemplateInvalid},
+		{"a URL template that is a program", httpCheck("u", "http://{{range 2000000000}}{{.Namespace}}{{end}}/"), "", apiv1.ReasonAnalysisTemplateNotAllowed},
+		{"a query template that calls a function", promCheck("p", `up{x="{{printf "%s" .Colour}}"}`, "result < 1.0"), "", apiv1.ReasonAnalysisTemplateNotAllowed},
+		{"a URL to another namespace's Service", httpCheck("u", "http://shop-view.other.svc:3000/"), "", apiv1.ReasonAnalysisURLNotAllowed},
+		{"a Prometheus address the administrator did not list", promCheck("p", "up", "result < 1.0"), "http://prometheus.tenant.example:9090", apiv1.ReasonAnalysisPrometheusNotAllowed},
 		{"a URL template that does not parse", httpCheck("u", "http://{{.Service"), "", apiv1.ReasonAnalysisTemplateInvalid},
 		{"a URL that is not http", httpCheck("u", "ftp://{{.Service}}/"), "", apiv1.ReasonAnalysisTemplateInvalid},
-		{"a success condition that does not compile", promCheck("p", "up", "result <"), prom.URL, apiv1.ReasonAnalysisConditionInvalid},
-		{"a success condition that is not a bool", promCheck("p", "up", "result + 1.0"), prom.URL, apiv1.ReasonAnalysisConditionInvalid},
-		{"a query template that does not render", promCheck("p", "up{x=\"{{.Colur}}\"}", "result < 1.0"), prom.URL, apiv1.ReasonAnalysisTemplateInvalid},
-		{"no Prometheus anywhere", promCheck("p", "up", "result < 1.0"), "", apiv1.ReasonAnalysisPrometheusUnset},
+		{"a success condition that does not compile", promCheck("p", "up", "result <"), "", apiv1.ReasonAnalysisConditionInvalid},
+		{"a success condition that is not a bool", promCheck("p", "up", "result + 1.0"), "", apiv1.ReasonAnalysisConditionInvalid},
+		{"a query template that does not render", promCheck("p", "up{x=\"{{.Colur}}\"}", "result < 1.0"), "", apiv1.ReasonAnalysisTemplateInvalid},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -167,8 +175,14 @@ func TestChecksThatCannotRunAsWrittenSayWhyAndAreTriedAtTheirInterval(t *testing
 			if tc.server != "" {
 				rapi.Spec.BlueGreen.Analysis.Prometheus = &apiv1.PrometheusServer{Address: tc.server}
 			}
-			out := (&Measurer{}).Measure(context.Background(), rapi, pre, nil, now0)
+			net := newFakeNet()
+			m := measurerOn(net)
+			m.PrometheusAddress = prom.URL
+			out := m.Measure(context.Background(), rapi, pre, nil, now0)
 			c := out.Status.Checks[0]
+			if out.Waiting || len(net.dials()) != 0 || len(net.lookups) != 0 {
+				t.Fatalf("a problem of the spec is found before anything is sent: waiting %v, dialled %v, looked up %v", out.Waiting, net.dials(), net.lookups)
+			}
 			if c.Problem != tc.reason || c.Successes+c.Failures+c.Inconclusive != 0 || out.Status.Verdict != apiv1.VerdictRunning || len(out.Measured) != 0 {
 				t.Fatalf("want problem %s and nothing counted: %+v", tc.reason, c)
 			}
@@ -228,7 +242,9 @@ func TestPrometheusCheckResults(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			prom := fakePrometheus(t, tc.body)
 			rapi := restAPI(promCheck("errors", `sum(rate(errors{namespace="{{.Namespace}}",colour="{{.Colour}}",revision="{{.Revision}}"}[1m]))`, "result < 0.01"))
-			out := (&Measurer{PrometheusAddress: prom.URL}).Measure(context.Background(), rapi, pre, nil, now0)
+			m := measurerOn(newFakeNet())
+			m.PrometheusAddress = prom.URL
+			out := measure(t, m, rapi, pre, nil, now0)
 			c := out.Status.Checks[0]
 			if c.Problem != tc.problem {
 				t.Fatalf("problem %q, want %q: %+v", c.Problem, tc.problem, c)
@@ -240,30 +256,5 @@ func TestPrometheusCheckResults(t *testing.T) {
 				t.Errorf("query sent: %v", q)
 			}
 		})
-	}
-}
-
-func TestPrometheusAddressesAndToken(t *testing.T) {
-	body := `{"status":"success","data":{"resultType":"scalar","result":[1,"0"]}}`
-	manager, spec, check := fakePrometheus(t, body), fakePrometheus(t, body), fakePrometheus(t, body)
-	token := filepath.Join(t.TempDir(), "token")
-	if err := os.WriteFile(token, []byte("s3cret\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	m := &Measurer{PrometheusAddress: manager.URL, Token: FileToken(token)}
-	rapi := restAPI(promCheck("p", "up", "result == 0.0"))
-	m.Measure(context.Background(), rapi, pre, nil, now0)
-	if manager.auth.Load() != "Bearer s3cret" {
-		t.Fatalf("the manager's default Prometheus, with the token: %v", manager.auth.Load())
-	}
-	rapi.Spec.BlueGreen.Analysis.Prometheus = &apiv1.PrometheusServer{Address: spec.URL}
-	m.Measure(context.Background(), rapi, pre, nil, now0)
-	if spec.queries.Load() != "up" {
-		t.Fatalf("the RestAPI's Prometheus comes before the manager's")
-	}
-	rapi.Spec.BlueGreen.Analysis.PrePromotion[0].Prometheus.Server = &apiv1.PrometheusServer{Address: check.URL + "/"}
-	m.Measure(context.Background(), rapi, pre, nil, now0)
-	if check.queries.Load() != "up" {
-		t.Fatalf("the check's server comes first")
 	}
 }

@@ -19,6 +19,7 @@ package analysis
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -42,88 +43,103 @@ const DefaultURL = "http://{{.Service}}.{{.Namespace}}.svc:{{.Port}}{{.Path}}"
 // QueryTimeout bounds one Prometheus query.
 const QueryTimeout = 10 * time.Second
 
-func (m *Measurer) client() *http.Client {
-	if m.HTTP != nil {
-		return m.HTTP
+// renderTemplate renders a tenant's template; a problem of the spec when
+// it is more than substitution (or renders past its bound), or does not
+// parse.
+func renderTemplate(field, text string, limit int, v Vars) (string, *measurement) {
+	out, err := Render(field, text, limit, v)
+	switch {
+	case errors.Is(err, ErrTemplateNotAllowed):
+		return "", &measurement{problem: apiv1.ReasonAnalysisTemplateNotAllowed, message: err.Error()}
+	case err != nil:
+		return "", &measurement{problem: apiv1.ReasonAnalysisTemplateInvalid, message: err.Error()}
 	}
-	return http.DefaultClient
+	return out, nil
 }
 
-// get is an HTTP check's measurement: a status code among the expected
-// ones succeeds, another fails, no answer in time is inconclusive.
-func (m *Measurer) get(ctx context.Context, c apiv1.HTTPCheck, v Vars) measurement {
+// prepareGet is an HTTP check's measurement, once its URL is rendered and
+// admitted (admitURL): a status code among the expected ones succeeds,
+// another fails (a redirect too: it is not followed), no answer in time
+// is inconclusive.
+func (m *Measurer) prepareGet(rapi *apiv1.RestAPI, comp apiv1.ComponentName, field string, c apiv1.HTTPCheck, v Vars) (probe, *measurement) {
 	tmpl := c.URL
 	if tmpl == "" {
 		tmpl = DefaultURL
 	}
-	raw, err := Render("url", tmpl, v)
-	if err != nil {
-		return measurement{problem: apiv1.ReasonAnalysisTemplateInvalid, message: err.Error()}
+	raw, problem := renderTemplate(field, tmpl, MaxURLBytes, v)
+	if problem != nil {
+		return probe{}, problem
 	}
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return measurement{problem: apiv1.ReasonAnalysisTemplateInvalid, message: fmt.Sprintf("url renders %q, which is not an http:// or https:// URL", raw)}
+	rule, problem := m.admitURL(rapi, comp, field, raw)
+	if problem != nil {
+		return probe{}, problem
 	}
-	ctx, cancel := context.WithTimeout(ctx, time.Duration(max(c.TimeoutSeconds, 1))*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, raw, nil)
-	if err != nil {
-		return measurement{problem: apiv1.ReasonAnalysisTemplateInvalid, message: fmt.Sprintf("url %q: %v", raw, err)}
-	}
-	resp, err := m.client().Do(req)
-	if err != nil {
-		return measurement{result: Inconclusive, message: fmt.Sprintf("GET %s: %v", raw, err)}
-	}
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
-	_ = resp.Body.Close()
-	code := strconv.Itoa(resp.StatusCode)
-	ok := resp.StatusCode >= 200 && resp.StatusCode < 300
-	if len(c.SuccessStatusCodes) > 0 {
-		ok = slices.Contains(c.SuccessStatusCodes, int32(resp.StatusCode))
-	}
-	if ok {
-		return measurement{result: Success, value: code, message: fmt.Sprintf("GET %s answered %d", raw, resp.StatusCode)}
-	}
-	return measurement{result: Failure, value: code, message: fmt.Sprintf("GET %s answered %d, not an expected status", raw, resp.StatusCode)}
+	timeout := time.Duration(max(c.TimeoutSeconds, 1)) * time.Second
+	return probe{timeout: timeout, run: func(ctx context.Context) measurement {
+		ctx, cancel := context.WithTimeout(context.WithValue(ctx, ruleKey{}, rule), timeout)
+		defer cancel()
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, raw, nil)
+		if err != nil {
+			return measurement{problem: apiv1.ReasonAnalysisTemplateInvalid, message: fmt.Sprintf("%s renders %q: %v", field, raw, err)}
+		}
+		_, tenant := m.clients()
+		resp, err := tenant.Do(req)
+		if refused := (*RefusedError)(nil); errors.As(err, &refused) {
+			return measurement{problem: apiv1.ReasonAnalysisURLNotAllowed, message: fmt.Sprintf("%s renders %s: %v; nothing was sent", field, raw, refused)}
+		}
+		if err != nil {
+			return measurement{result: Inconclusive, message: fmt.Sprintf("GET %s: %v", raw, err)}
+		}
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
+		_ = resp.Body.Close()
+		code := strconv.Itoa(resp.StatusCode)
+		ok := resp.StatusCode >= 200 && resp.StatusCode < 300
+		if len(c.SuccessStatusCodes) > 0 {
+			ok = slices.Contains(c.SuccessStatusCodes, int32(resp.StatusCode))
+		}
+		if ok {
+			return measurement{result: Success, value: code, message: fmt.Sprintf("GET %s answered %d", raw, resp.StatusCode)}
+		}
+		if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+			return measurement{result: Failure, value: code, message: fmt.Sprintf("GET %s answered %d, a redirect, which is not followed", raw, resp.StatusCode)}
+		}
+		return measurement{result: Failure, value: code, message: fmt.Sprintf("GET %s answered %d, not an expected status", raw, resp.StatusCode)}
+	}}, nil
 }
 
-// prometheus is a Prometheus check's measurement: the query's one number,
-// judged by the success condition. No data, NaN or an unreachable server
-// is inconclusive; a query Prometheus refuses, or one that gives several
-// series, is a problem of the spec.
-func (m *Measurer) prometheus(ctx context.Context, rapi *apiv1.RestAPI, c apiv1.PrometheusCheck, v Vars) measurement {
-	addr := m.PrometheusAddress
-	if p := rapi.Spec.BlueGreen.Analysis.Prometheus; p != nil {
-		addr = p.Address
-	}
-	if c.Server != nil {
-		addr = c.Server.Address
-	}
-	if addr == "" {
-		return measurement{problem: apiv1.ReasonAnalysisPrometheusUnset,
-			message: "no Prometheus to query: set spec.blueGreen.analysis.prometheus.address, the check's server, or the manager's --prometheus-address"}
+// preparePrometheus is a Prometheus check's measurement, once its address
+// is allowed, its condition compiles and its query renders: the query's
+// one number, judged by the success condition. No data, NaN or an
+// unreachable server is inconclusive; a query Prometheus refuses, or one
+// that gives several series, is a problem of the spec.
+func (m *Measurer) preparePrometheus(rapi *apiv1.RestAPI, field string, c apiv1.PrometheusCheck, v Vars) (probe, *measurement) {
+	addr, trusted, problem := m.prometheusAddress(rapi, c)
+	if problem != nil {
+		return probe{}, problem
 	}
 	cond, err := CompileCondition(c.SuccessCondition)
 	if err != nil {
-		return measurement{problem: apiv1.ReasonAnalysisConditionInvalid, message: err.Error()}
+		return probe{}, &measurement{problem: apiv1.ReasonAnalysisConditionInvalid, message: err.Error()}
 	}
-	q, err := Render("query", c.Query, v)
-	if err != nil {
-		return measurement{problem: apiv1.ReasonAnalysisTemplateInvalid, message: err.Error()}
+	q, problem := renderTemplate(field, c.Query, MaxQueryBytes, v)
+	if problem != nil {
+		return probe{}, problem
 	}
-	value, found := m.query(ctx, addr, q)
-	if found.problem != "" || found.result == Inconclusive {
-		return found
-	}
-	holds, err := cond.Holds(value)
-	if err != nil {
-		return measurement{problem: apiv1.ReasonAnalysisConditionInvalid, message: fmt.Sprintf("successCondition %q on %v: %v", c.SuccessCondition, value, err)}
-	}
-	shown := strconv.FormatFloat(value, 'g', 6, 64)
-	if holds {
-		return measurement{result: Success, value: shown, message: fmt.Sprintf("result %s: %s holds", shown, c.SuccessCondition)}
-	}
-	return measurement{result: Failure, value: shown, message: fmt.Sprintf("result %s: %s does not hold", shown, c.SuccessCondition)}
+	return probe{timeout: QueryTimeout, run: func(ctx context.Context) measurement {
+		value, found := m.query(ctx, addr, q, trusted)
+		if found.problem != "" || found.result == Inconclusive {
+			return found
+		}
+		holds, err := cond.Holds(value)
+		if err != nil {
+			return measurement{problem: apiv1.ReasonAnalysisConditionInvalid, message: fmt.Sprintf("successCondition %q on %v: %v", c.SuccessCondition, value, err)}
+		}
+		shown := strconv.FormatFloat(value, 'g', 6, 64)
+		if holds {
+			return measurement{result: Success, value: shown, message: fmt.Sprintf("result %s: %s holds", shown, c.SuccessCondition)}
+		}
+		return measurement{result: Failure, value: shown, message: fmt.Sprintf("result %s: %s does not hold", shown, c.SuccessCondition)}
+	}}, nil
 }
 
 // promResponse is the Prometheus HTTP API's answer to a query.
@@ -138,23 +154,31 @@ type promResponse struct {
 }
 
 // query runs an instant query and returns its one number; the measurement
-// says Inconclusive or a problem when there is none.
-func (m *Measurer) query(ctx context.Context, addr, q string) (float64, measurement) {
+// says Inconclusive or a problem when there is none. The credential goes
+// only to a trusted address (the administrator's); any other is reached
+// through the tenant boundary, without it.
+func (m *Measurer) query(ctx context.Context, addr, q string, trusted bool) (float64, measurement) {
 	ctx, cancel := context.WithTimeout(ctx, QueryTimeout)
 	defer cancel()
 	endpoint := strings.TrimSuffix(addr, "/") + "/api/v1/query?" + url.Values{"query": {q}}.Encode()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, endpoint, nil)
+	req, err := http.NewRequestWithContext(context.WithValue(ctx, ruleKey{}, dialRule{}), http.MethodGet, endpoint, nil)
 	if err != nil {
 		return 0, measurement{problem: apiv1.ReasonAnalysisQueryInvalid, message: fmt.Sprintf("Prometheus address %q: %v", addr, err)}
 	}
-	if m.Token != nil {
+	client, tenant := m.clients()
+	if !trusted {
+		client = tenant
+	} else if m.Token != nil {
 		token, err := m.Token.Token(ctx)
 		if err != nil {
 			return 0, measurement{result: Inconclusive, message: fmt.Sprintf("reading the Prometheus token: %v", err)}
 		}
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	resp, err := m.client().Do(req)
+	resp, err := client.Do(req)
+	if refused := (*RefusedError)(nil); errors.As(err, &refused) {
+		return 0, measurement{problem: apiv1.ReasonAnalysisPrometheusNotAllowed, message: fmt.Sprintf("Prometheus address %s: %v; nothing was sent", addr, refused)}
+	}
 	if err != nil {
 		return 0, measurement{result: Inconclusive, message: fmt.Sprintf("Prometheus at %s did not answer: %v", addr, err)}
 	}

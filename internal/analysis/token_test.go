@@ -61,8 +61,9 @@ func TestSecretTokenIsSentReadOncePerTTLAndRotationIsPickedUp(t *testing.T) {
 	m := &Measurer{PrometheusAddress: prom.URL, Token: src}
 	rapi := restAPI(promCheck("p", "up", "result == 0.0"))
 
-	m.Measure(ctx, rapi, pre, nil, now0)
-	m.Measure(ctx, rapi, pre, nil, now0)
+	// Each a new analysis (a new start), so each sends a query.
+	measure(t, m, rapi, pre, nil, now0)
+	measure(t, m, rapi, pre, nil, now0.Add(time.Second))
 	if prom.auth.Load() != "Bearer first" || reader.gets.Load() != 1 {
 		t.Fatalf("sent %v after %d reads; want the Secret's token, read once", prom.auth.Load(), reader.gets.Load())
 	}
@@ -72,19 +73,18 @@ func TestSecretTokenIsSentReadOncePerTTLAndRotationIsPickedUp(t *testing.T) {
 		t.Fatal(err)
 	}
 	clock = clock.Add(DefaultSecretTokenTTL - time.Second)
-	m.Measure(ctx, rapi, pre, nil, now0)
+	measure(t, m, rapi, pre, nil, now0.Add(2*time.Second))
 	if prom.auth.Load() != "Bearer first" {
 		t.Fatalf("within the TTL the read token is used: %v", prom.auth.Load())
 	}
 	clock = clock.Add(time.Second)
-	m.Measure(ctx, rapi, pre, nil, now0)
+	measure(t, m, rapi, pre, nil, now0.Add(3*time.Second))
 	if prom.auth.Load() != "Bearer second" || reader.gets.Load() != 2 {
 		t.Fatalf("after the TTL the rotated token: %v (%d reads)", prom.auth.Load(), reader.gets.Load())
 	}
 }
 
 func TestAMissingTokenIsInconclusiveAndNamesTheSecret(t *testing.T) {
-	ctx := context.Background()
 	prom := fakePrometheus(t, `{"status":"success","data":{"resultType":"scalar","result":[1,"0"]}}`)
 	check := promCheck("p", "up", "result == 0.0")
 	check.InconclusiveLimit = 1
@@ -104,7 +104,7 @@ func TestAMissingTokenIsInconclusiveAndNamesTheSecret(t *testing.T) {
 			src := &SecretToken{Reader: fake.NewClientBuilder().WithObjects(tc.objects...).Build(),
 				Secret: types.NamespacedName{Namespace: "restapi-system", Name: "prom"}, Key: "token"}
 			prom.queries.Store("")
-			out := (&Measurer{PrometheusAddress: prom.URL, Token: src}).Measure(ctx, rapi, pre, nil, now0)
+			out := measure(t, &Measurer{PrometheusAddress: prom.URL, Token: src}, rapi, pre, nil, now0)
 			c := out.Status.Checks[0]
 			if c.Inconclusive != 1 || !strings.Contains(c.Message, tc.want) || prom.queries.Load() != "" {
 				t.Fatalf("want one inconclusive measurement saying %q and no query sent; got %+v, query %v", tc.want, c, prom.queries.Load())

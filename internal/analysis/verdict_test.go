@@ -27,7 +27,7 @@ import (
 var check = apiv1.AnalysisCheck{Name: "errors", IntervalSeconds: 10, Count: 3, FailureLimit: 1, InconclusiveLimit: 2}
 
 // measure records results one by one and returns the verdict after each.
-func measure(results ...Result) []apiv1.AnalysisVerdict {
+func tally(results ...Result) []apiv1.AnalysisVerdict {
 	var s apiv1.AnalysisCheckStatus
 	start := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
 	out := make([]apiv1.AnalysisVerdict, 0, len(results))
@@ -53,7 +53,7 @@ func TestTally(t *testing.T) {
 		{"past the inconclusive limit", []Result{Inconclusive, Inconclusive, Inconclusive}, []apiv1.AnalysisVerdict{R, R, I}},
 	}
 	for _, c := range cases {
-		got := measure(c.results...)
+		got := tally(c.results...)
 		if strings.Join(verdicts(got), ",") != strings.Join(verdicts(c.want), ",") {
 			t.Errorf("%s: %v, want %v", c.name, got, c.want)
 		}
@@ -132,18 +132,18 @@ func TestConditions(t *testing.T) {
 
 func TestRender(t *testing.T) {
 	v := Vars{Name: "shop", Namespace: "apps", Component: "model", Colour: "green", Revision: "abc", Service: "shop-model-green", Port: 8080, Path: "/health"}
-	got, err := Render("url", "http://{{.Service}}.{{.Namespace}}.svc:{{.Port}}{{.Path}}", v)
+	got, err := Render("url", "http://{{.Service}}.{{.Namespace}}.svc:{{.Port}}{{.Path}}", MaxURLBytes, v)
 	if err != nil || got != "http://shop-model-green.apps.svc:8080/health" {
 		t.Errorf("default URL %q %v", got, err)
 	}
-	q, err := Render("query", `sum(rate(errors{colour="{{.Colour}}",revision="{{.Revision}}"}[1m]))`, v)
+	q, err := Render("query", `sum(rate(errors{colour="{{.Colour}}",revision="{{.Revision}}"}[1m]))`, MaxQueryBytes, v)
 	if err != nil || q != `sum(rate(errors{colour="green",revision="abc"}[1m]))` {
 		t.Errorf("query %q %v", q, err)
 	}
-	if _, err := Render("url", "http://{{.Servce}}/", v); err == nil || !strings.Contains(err.Error(), "does not render") {
+	if _, err := Render("url", "http://{{.Servce}}/", MaxURLBytes, v); err == nil || !strings.Contains(err.Error(), "does not render") {
 		t.Errorf("a misspelt variable: %v", err)
 	}
-	if _, err := Render("url", "http://{{.Service", v); err == nil || !strings.Contains(err.Error(), "does not parse") {
+	if _, err := Render("url", "http://{{.Service", MaxURLBytes, v); err == nil || !strings.Contains(err.Error(), "does not parse") {
 		t.Errorf("an unclosed action: %v", err)
 	}
 }

@@ -197,11 +197,23 @@ func (q *rolloutQueue) classify(k types.NamespacedName, bg *apiv1.BlueGreenStatu
 }
 
 // Forget forgets what the queue holds of a RestAPI that is gone.
-func (r *Reconciler) Forget(key types.NamespacedName) { r.rollouts().release(key) }
+func (r *Reconciler) Forget(key types.NamespacedName) {
+	r.rollouts().release(key)
+	r.measurer().Forget(key)
+}
 
-// Wake is where queued rollouts to look at again are sent: a source of the
-// controller.
+// Wake is where queued rollouts to look at again, and RestAPIs whose
+// analysis measurement finished, are sent: a source of the controller.
 func (r *Reconciler) Wake() <-chan event.GenericEvent { return r.rollouts().wake }
+
+// wakeOne sends one RestAPI to be reconciled now; when the channel is
+// full it is not sent (what asked has a later requeue of its own).
+func (r *Reconciler) wakeOne(key types.NamespacedName) {
+	select {
+	case r.rollouts().wake <- event.GenericEvent{Object: &apiv1.RestAPI{ObjectMeta: metav1.ObjectMeta{Namespace: key.Namespace, Name: key.Name}}}:
+	default:
+	}
+}
 
 // release forgets an admission of a RestAPI that starts no rollout.
 func (q *rolloutQueue) release(key types.NamespacedName) {

@@ -52,11 +52,28 @@ type Reconciler struct {
 	// second colour) at the same time, cluster-wide; 0: no limit.
 	MaxConcurrentRollouts int
 	// Analysis takes the measurements a decision waits for
-	// (spec.blueGreen.analysis); nil: one with no default Prometheus.
+	// (spec.blueGreen.analysis), off the reconcile: a finished measurement
+	// wakes its RestAPI through Wake. Nil: one with no default Prometheus
+	// and no allow lists.
 	Analysis *analysis.Measurer
 
-	queueOnce sync.Once
-	queue     *rolloutQueue
+	queueOnce    sync.Once
+	queue        *rolloutQueue
+	measurerOnce sync.Once
+}
+
+// measurer is the Measurer, made on first use, whose finished
+// measurements wake their RestAPI.
+func (r *Reconciler) measurer() *analysis.Measurer {
+	r.measurerOnce.Do(func() {
+		if r.Analysis == nil {
+			r.Analysis = &analysis.Measurer{}
+		}
+		if r.Analysis.Wake == nil {
+			r.Analysis.Wake = r.wakeOne
+		}
+	})
+	return r.Analysis
 }
 
 // Reconcile decides and carries out the decision. An error means nothing
@@ -73,11 +90,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, s *scope.Scope) (Plan, error
 	if t := plan.Analyse; t != nil {
 		// The decision waits for an analysis: take the measurements due,
 		// and decide again on them.
-		m := r.Analysis
-		if m == nil {
-			m = &analysis.Measurer{}
-		}
-		out := m.Measure(ctx, rapi, analysis.Target{Phase: t.Phase, Colour: t.Colour, Revision: t.Revision}, in.Status.Analysis, s.Now)
+		out := r.measurer().Measure(ctx, rapi, analysis.Target{Phase: t.Phase, Colour: t.Colour, Revision: t.Revision}, in.Status.Analysis, s.Now)
 		in.Status.Analysis = out.Status
 		plan = Decide(in)
 		for _, e := range out.Events {

@@ -22,8 +22,8 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"os"
 	"os/exec"
@@ -82,22 +82,30 @@ func newLabMeasurer() *analysis.Measurer {
 	dial, err := netns.Dialer(filepath.Join("/run/netns", name), "10.244.255.254")
 	Expect(err).NotTo(HaveOccurred())
 	resolve := podsim.DNSVia(podsim.Dial(dial), "10.96.0.10:53")
-	transport := &http.Transport{
-		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-			host, port, err := net.SplitHostPort(addr)
-			if err != nil {
-				return nil, err
-			}
+	// Only where connections open and how names resolve are the lab's:
+	// the HTTP clients, the tenant boundary's checks on every address and
+	// the pool of measurers are the production ones.
+	network := &analysis.Network{
+		Resolve: func(ctx context.Context, host string) ([]netip.Addr, error) {
 			ip, err := resolve(ctx, "default", host)
 			if err != nil {
 				return nil, err
 			}
-			return dial(ctx, network, net.JoinHostPort(ip, port))
+			a, err := netip.ParseAddr(ip)
+			if err != nil {
+				return nil, err
+			}
+			return []netip.Addr{a}, nil
 		},
-		DisableKeepAlives: true,
+		Dial: dial,
 	}
-	return &analysis.Measurer{HTTP: &http.Client{Transport: transport}, PrometheusAddress: "http://" + labPrometheusAddr}
+	labPromClient = &http.Client{Transport: &http.Transport{DialContext: dial, DisableKeepAlives: true}}
+	return &analysis.Measurer{Network: network, PrometheusAddress: "http://" + labPrometheusAddr,
+		Egress: analysis.Egress{Prometheus: []analysis.Origin{{Scheme: "http", Host: "127.0.0.1", Port: "19090"}}}}
 }
+
+// labPromClient reaches the lab's Prometheus from the tests themselves.
+var labPromClient *http.Client
 
 // startLabPrometheus runs Prometheus inside the lab, discovering the Pods
 // through the API server and scraping those annotated prometheus.io/scrape,
@@ -154,7 +162,7 @@ scrape_configs:
 // promQuery asks the lab's Prometheus, through the manager's own dialer.
 func promQuery(q string) (string, error) {
 	m := labMeasurer()
-	resp, err := m.HTTP.Get(m.PrometheusAddress + "/api/v1/query?" + url.Values{"query": {q}}.Encode())
+	resp, err := labPromClient.Get(m.PrometheusAddress + "/api/v1/query?" + url.Values{"query": {q}}.Encode())
 	if err != nil {
 		return "", err
 	}
