@@ -33,13 +33,13 @@ import (
 // Options are the manager's analysis flags (docs/operating.md lists them,
 // the Helm chart's analysis values set them).
 type Options struct {
-	PrometheusAddress   string
-	AllowedPrometheus   string
-	UnlistedPrometheus  string
-	TokenFile           string
-	TokenSecret         string
-	AllowedHosts        string
-	Measurers           int
+	PrometheusAddress  string
+	AllowedPrometheus  string
+	UnlistedPrometheus string
+	TokenFile          string
+	TokenSecret        string
+	AllowedHosts       string
+	Measurers          int
 }
 
 // BindFlags registers the flags.
