@@ -44,7 +44,11 @@ type AnalysisSpec struct {
 	PostPromotion []AnalysisCheck `json:"postPromotion,omitempty"`
 
 	// prometheus is the server the prometheus checks query when they name
-	// none; the manager's --prometheus-address when unset.
+	// none; the manager's --prometheus-address when unset. The operator
+	// sends its credential only to addresses its administrator allows
+	// (--prometheus-allowed-addresses); any other is refused
+	// (AnalysisPrometheusNotAllowed) or, if the administrator chose so,
+	// queried without it.
 	// +optional
 	Prometheus *PrometheusServer `json:"prometheus,omitempty"`
 }
@@ -126,8 +130,14 @@ type HTTPCheck struct {
 	// http://{{.Service}}.{{.Namespace}}.svc:{{.Port}}{{.Path}}, where
 	// Service is the component's Service of the colour under test. The
 	// template also has .Name, .Component, .Colour and .Revision.
+	// Only text and {{.Variable}} (one of the variables above): no action,
+	// function or pipeline (AnalysisTemplateNotAllowed). The host must be
+	// one of the measured component's own Services in the RestAPI's
+	// namespace (name.namespace.svc), or a host the operator's
+	// administrator allows; redirects are not followed.
 	// +optional
 	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:XValidation:rule="self.matches('^([^{]|[{]$|[{][^{]|[{][{](- )?[ ]*[.](Name|Namespace|Component|Colour|Revision|Service|Port|Path)[ ]*( -)?[}][}])*$')",message="url may only hold text and {{.Variable}} (Name, Namespace, Component, Colour, Revision, Service, Port, Path): no actions, functions or pipelines"
 	URL string `json:"url,omitempty"`
 
 	// path for the default URL. Default: the component's readiness path.
@@ -160,9 +170,12 @@ type PrometheusCheck struct {
 	// scalar, or a vector of one sample). For example:
 	// sum(rate(http_requests_total{namespace="{{.Namespace}}",colour="{{.Colour}}",code=~"5.."}[1m]))
 	// / sum(rate(http_requests_total{namespace="{{.Namespace}}",colour="{{.Colour}}"}[1m]))
+	// Only text and {{.Variable}}: no action, function or pipeline
+	// (AnalysisTemplateNotAllowed).
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=4096
+	// +kubebuilder:validation:XValidation:rule="self.matches('^([^{]|[{]$|[{][^{]|[{][{](- )?[ ]*[.](Name|Namespace|Component|Colour|Revision|Service|Port|Path)[ ]*( -)?[}][}])*$')",message="query may only hold text and {{.Variable}} (Name, Namespace, Component, Colour, Revision, Service, Port, Path): no actions, functions or pipelines"
 	Query string `json:"query"`
 
 	// successCondition is a CEL expression on result (a double) that is
@@ -173,6 +186,9 @@ type PrometheusCheck struct {
 	SuccessCondition string `json:"successCondition"`
 
 	// server overrides spec.blueGreen.analysis.prometheus for this check.
+	// Like it, an address the operator's administrator did not allow is
+	// refused or queried without the operator's credential
+	// (docs/security.md).
 	// +optional
 	Server *PrometheusServer `json:"server,omitempty"`
 }

@@ -17,6 +17,7 @@ limitations under the License.
 package analysis
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -86,6 +87,9 @@ type Origin struct{ Scheme, Host, Port string }
 
 func (o Origin) String() string { return o.Scheme + "://" + net.JoinHostPort(o.Host, o.Port) }
 
+// errUserInfo: an address with user information before its host.
+var errUserInfo = errors.New("user information before the host is not allowed (it makes one address read as another)")
+
 // ParseOrigin reads an http:// or https:// address. One with user
 // information (http://allowed@elsewhere) is refused: it is the classic way
 // to make an address read as another.
@@ -99,7 +103,7 @@ func ParseOrigin(raw string) (Origin, error) {
 	case scheme != "http" && scheme != "https":
 		return Origin{}, fmt.Errorf("%q is not an http:// or https:// address", raw)
 	case u.User != nil:
-		return Origin{}, fmt.Errorf("%q carries user information before its host", raw)
+		return Origin{}, fmt.Errorf("%q: %w", raw, errUserInfo)
 	case u.Opaque != "" || u.Hostname() == "":
 		return Origin{}, fmt.Errorf("%q names no host", raw)
 	}
@@ -222,12 +226,15 @@ type dialRule struct {
 // administrator listed, or an address (or a name resolving) into the
 // administrator's CIDRs. Never an address of the ranges no check reaches.
 func (m *Measurer) admitURL(rapi *apiv1.RestAPI, comp apiv1.ComponentName, field, raw string) (dialRule, *measurement) {
-	o, err := ParseOrigin(raw)
-	if err != nil {
-		return dialRule{}, &measurement{problem: apiv1.ReasonAnalysisTemplateInvalid, message: fmt.Sprintf("%s renders %q: %v", field, raw, err)}
-	}
 	notAllowed := func(why string) (dialRule, *measurement) {
 		return dialRule{}, &measurement{problem: apiv1.ReasonAnalysisURLNotAllowed, message: fmt.Sprintf("%s renders %s: %s; nothing was sent", field, raw, why)}
+	}
+	o, err := ParseOrigin(raw)
+	if errors.Is(err, errUserInfo) {
+		return notAllowed(err.Error())
+	}
+	if err != nil {
+		return dialRule{}, &measurement{problem: apiv1.ReasonAnalysisTemplateInvalid, message: fmt.Sprintf("%s renders %q: %v", field, raw, err)}
 	}
 	if a, err := netip.ParseAddr(o.Host); err == nil {
 		if why := m.forbidden(a); why != "" {

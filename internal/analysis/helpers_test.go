@@ -68,7 +68,7 @@ func (f *fakeNet) route(a netip.Addr, srv *httptest.Server) *fakeNet {
 	return f
 }
 
-// name makes host resolve to addrs.
+// name makes host resolve to addrs ("*.ns.svc": every name in it).
 func (f *fakeNet) name(host string, addrs ...string) *fakeNet {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -84,11 +84,17 @@ func (f *fakeNet) network() *Network {
 			f.mu.Lock()
 			defer f.mu.Unlock()
 			f.lookups = append(f.lookups, host)
+			host = strings.TrimSuffix(strings.ToLower(host), ".")
 			if a, ok := f.names[host]; ok {
 				return a, nil
 			}
-			if strings.HasSuffix(host, ".team.svc") {
+			if strings.HasSuffix(host, ".team.svc") || strings.HasSuffix(host, ".team.svc.cluster.local") || strings.HasSuffix(host, ".team") {
 				return []netip.Addr{svcAddr}, nil
+			}
+			if _, ns, ok := strings.Cut(host, "."); ok {
+				if a, ok := f.names["*."+ns]; ok {
+					return a, nil
+				}
 			}
 			return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
 		},

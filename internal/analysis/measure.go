@@ -133,11 +133,14 @@ func (m *Measurer) Measure(ctx context.Context, rapi *apiv1.RestAPI, t Target, p
 		if due := Due(*c, *e, st.StartedAt.Time); due.IsZero() || due.After(now) {
 			continue
 		}
-		k := keyOf(rapi, st, *e)
-		f, ok := m.take(k)
-		if !ok {
-			p, problem := m.prepare(rapi, *c, e.Component, t)
-			if problem == nil {
+		p, problem := m.prepare(rapi, *c, e.Component, t)
+		f, ok := measurement{}, false
+		if problem != nil {
+			f, ok = *problem, true
+		} else {
+			k := keyOf(rapi, st, *e)
+			k.what = p.what
+			if f, ok = m.take(k); !ok {
 				m.submit(k, p, now)
 				out.Waiting = true
 				// Woken when it finishes; looked at again past its
@@ -145,7 +148,6 @@ func (m *Measurer) Measure(ctx context.Context, rapi *apiv1.RestAPI, t Target, p
 				waiting[i] = now.Add(p.timeout + waitSlack)
 				continue
 			}
-			f = *problem
 		}
 		if f.problem != "" {
 			e.Problem, e.Message = f.problem, f.message

@@ -208,7 +208,7 @@ func fakePrometheus(t *testing.T, body string) *fakeProm {
 	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f.queries.Store(r.URL.Query().Get("query"))
 		f.auth.Store(r.Header.Get("Authorization"))
-		if r.URL.Path != "/api/v1/query" {
+		if !strings.HasSuffix(r.URL.Path, "/api/v1/query") {
 			w.WriteHeader(http.StatusNotFound)
 			return
 		}

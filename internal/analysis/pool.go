@@ -55,9 +55,12 @@ type entryKey struct {
 	component apiv1.ComponentName
 }
 
-// jobKey is one measurement: its entry, the analysis it belongs to, and
-// the place in the check's record it is for.
+// jobKey is one measurement: its entry, the analysis it belongs to, the
+// place in the check's record it is for, and what it measures (the
+// rendered URL, or the address, query and condition: a check changed
+// while it was measured gets no result of the old one).
 type jobKey struct {
+	what string
 	entryKey
 	uid      types.UID
 	revision string
@@ -82,6 +85,7 @@ func keyOf(rapi *apiv1.RestAPI, st *apiv1.AnalysisStatus, e apiv1.AnalysisCheckS
 // probe is a measurement ready to be taken: its spec checked and rendered,
 // with nothing sent yet.
 type probe struct {
+	what    string
 	timeout time.Duration
 	run     func(ctx context.Context) measurement
 }

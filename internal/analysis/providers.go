@@ -75,7 +75,7 @@ func (m *Measurer) prepareGet(rapi *apiv1.RestAPI, comp apiv1.ComponentName, fie
 		return probe{}, problem
 	}
 	timeout := time.Duration(max(c.TimeoutSeconds, 1)) * time.Second
-	return probe{timeout: timeout, run: func(ctx context.Context) measurement {
+	return probe{what: raw, timeout: timeout, run: func(ctx context.Context) measurement {
 		ctx, cancel := context.WithTimeout(context.WithValue(ctx, ruleKey{}, rule), timeout)
 		defer cancel()
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, raw, nil)
@@ -125,7 +125,7 @@ func (m *Measurer) preparePrometheus(rapi *apiv1.RestAPI, field string, c apiv1.
 	if problem != nil {
 		return probe{}, problem
 	}
-	return probe{timeout: QueryTimeout, run: func(ctx context.Context) measurement {
+	return probe{what: addr + "\n" + q + "\n" + c.SuccessCondition, timeout: QueryTimeout, run: func(ctx context.Context) measurement {
 		value, found := m.query(ctx, addr, q, trusted)
 		if found.problem != "" || found.result == Inconclusive {
 			return found

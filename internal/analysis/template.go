@@ -28,8 +28,8 @@ import (
 // A check's URL and query are written by a tenant and rendered inside the
 // operator, so they are data, not programs: text and {{.Variable}}, one
 // documented variable by field access per action. No action (range, if,
-// with, template, block, define), no function, no pipeline, no variable,
-// no comment. A template that is anything more is refused before it is
+// with, template, block, define), no function, no pipeline, no variable.
+// (A comment is dropped by the parser; the CRD refuses it.) A template that is anything more is refused before it is
 // executed (AnalysisTemplateNotAllowed), and the CRD refuses it at
 // admission with the same grammar (TemplateRule). What it renders to is
 // bounded too.
@@ -112,7 +112,11 @@ func refused(n parse.Node) string {
 			return "a variable declaration"
 		case len(p.Cmds) != 1:
 			return "a pipeline"
-		case len(p.Cmds[0].Args) != 1:
+		}
+		if f, ok := p.Cmds[0].Args[0].(*parse.IdentifierNode); ok {
+			return "a function call (" + f.Ident + ")"
+		}
+		if len(p.Cmds[0].Args) != 1 {
 			return "a function call"
 		}
 		switch a := p.Cmds[0].Args[0].(type) {
@@ -130,8 +134,6 @@ func refused(n parse.Node) string {
 		default:
 			return "a constant or expression"
 		}
-	case *parse.CommentNode:
-		return "a comment"
 	case *parse.RangeNode:
 		return "a range action"
 	case *parse.IfNode:

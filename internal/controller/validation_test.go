@@ -358,6 +358,39 @@ spec:
       prometheus: {address: "prometheus:9090"}
       prePromotion: [{name: errors, prometheus: {query: up, successCondition: "result == 1.0"}}]`,
 			"prometheus.address must be an http:// or https:// URL"),
+		Entry("an HTTP check URL that is a program (range)", `
+spec:
+  image: app:1
+  blueGreen:
+    analysis:
+      prePromotion: [{name: smoke, http: {url: "http://x/{{range 2000000000}}{{$.Namespace}}{{end}}"}}]`,
+			"spec.blueGreen.analysis.prePromotion[0].http.url: Invalid value: \"string\": url may only hold text and {{.Variable}}"),
+		Entry("an HTTP check URL with an if", `
+spec:
+  image: app:1
+  blueGreen:
+    analysis:
+      postPromotion: [{name: smoke, http: {url: "http://{{if .Name}}a{{end}}/"}}]`, "spec.blueGreen.analysis.postPromotion[0].http.url"),
+		Entry("an HTTP check URL that calls a function (call)", `
+spec:
+  image: app:1
+  blueGreen:
+    analysis:
+      prePromotion: [{name: smoke, http: {url: "http://{{call .Name}}/"}}]`, "url may only hold text and {{.Variable}}"),
+		Entry("a query with a pipeline", `
+spec:
+  image: app:1
+  blueGreen:
+    analysis:
+      prePromotion: [{name: errors, prometheus: {query: 'up{x="{{.Name | html}}"}', successCondition: "result == 1.0"}}]`,
+			"spec.blueGreen.analysis.prePromotion[0].prometheus.query: Invalid value: \"string\": query may only hold text and {{.Variable}}"),
+		Entry("a query that calls a function", `
+spec:
+  image: app:1
+  blueGreen:
+    analysis:
+      prePromotion: [{name: errors, prometheus: {query: 'up{x="{{printf \"%s\" .Name}}"}', successCondition: "result == 1.0"}}]`,
+			"query may only hold text and {{.Variable}}"),
 		Entry("an HTTP check path that is not absolute", `
 spec:
   image: app:1
