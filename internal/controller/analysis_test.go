@@ -100,7 +100,7 @@ func errorsCheck(name string, count int32) apiv1.AnalysisCheck {
 
 func (l *analysisLab) smokeCheck(count, interval int32) apiv1.AnalysisCheck {
 	return apiv1.AnalysisCheck{Name: "smoke", IntervalSeconds: interval, Count: count,
-		HTTP: &apiv1.HTTPCheck{URL: l.srv.URL + "/check/{{.Namespace}}/{{.Colour}}", TimeoutSeconds: 2}}
+		HTTP: &apiv1.HTTPCheck{URL: "http://{{.Service}}.{{.Namespace}}.svc:{{.Port}}/check/{{.Namespace}}/{{.Colour}}", TimeoutSeconds: 2}}
 }
 
 // analysisOf is status.blueGreen.analysis (nil when absent).
@@ -195,6 +195,8 @@ var _ = Describe("Promotion analysis against a real Prometheus", Ordered, func()
 	BeforeAll(func() {
 		lab = newAnalysisLab()
 		DeferCleanup(lab.srv.Close)
+		// The RestAPIs' own Services answer from the lab.
+		serviceTarget.Store(lab.target())
 		var err error
 		prom, err = testenv.StartPrometheus([]string{lab.target()}, GinkgoWriter)
 		Expect(err).NotTo(HaveOccurred())
@@ -224,7 +226,7 @@ var _ = Describe("Promotion analysis against a real Prometheus", Ordered, func()
 		scraped(prom.URL, ns)
 		before := measurementsOf(ns, "errors", "success")
 		deploy(&apiv1.AnalysisSpec{
-			Prometheus:    &apiv1.PrometheusServer{Address: prom.URL},
+			Prometheus:    usePrometheus(prom.URL),
 			PrePromotion:  []apiv1.AnalysisCheck{lab.smokeCheck(2, 1), errorsCheck("errors", 2)},
 			PostPromotion: []apiv1.AnalysisCheck{errorsCheck("errors-after", 2)},
 		})
@@ -275,7 +277,7 @@ var _ = Describe("Promotion analysis against a real Prometheus", Ordered, func()
 		scraped(prom.URL, ns)
 		seen, stop := watchStable(ns, "shop")
 		deploy(&apiv1.AnalysisSpec{
-			Prometheus:   &apiv1.PrometheusServer{Address: prom.URL},
+			Prometheus:   usePrometheus(prom.URL),
 			PrePromotion: []apiv1.AnalysisCheck{errorsCheck("errors", 3)},
 		})
 		Eventually(func(g Gomega) {
@@ -296,7 +298,7 @@ var _ = Describe("Promotion analysis against a real Prometheus", Ordered, func()
 		lab.setRatio(ns, "green", 0)
 		scraped(prom.URL, ns)
 		deploy(&apiv1.AnalysisSpec{
-			Prometheus:    &apiv1.PrometheusServer{Address: prom.URL},
+			Prometheus:    usePrometheus(prom.URL),
 			PrePromotion:  []apiv1.AnalysisCheck{errorsCheck("errors", 1)},
 			PostPromotion: []apiv1.AnalysisCheck{errorsCheck("errors-after", 3)},
 		})
@@ -351,11 +353,20 @@ var _ = Describe("Promotion analysis against a real Prometheus", Ordered, func()
 			{apiv1.ReasonAnalysisConditionInvalid, apiv1.AnalysisCheck{Name: "bad-condition", IntervalSeconds: 30, Count: 1,
 				Prometheus: &apiv1.PrometheusCheck{Query: "vector(0)", SuccessCondition: "result <"}}},
 			{apiv1.ReasonAnalysisTemplateInvalid, apiv1.AnalysisCheck{Name: "bad-url", IntervalSeconds: 30, Count: 1,
-				HTTP: &apiv1.HTTPCheck{URL: "http://{{.Host}}/"}}},
+				HTTP: &apiv1.HTTPCheck{URL: "ftp://{{.Service}}.{{.Namespace}}.svc/"}}},
+			// The tenant boundary: refused before anything is sent.
+			{apiv1.ReasonAnalysisURLNotAllowed, apiv1.AnalysisCheck{Name: "other-namespace", IntervalSeconds: 30, Count: 1,
+				HTTP: &apiv1.HTTPCheck{URL: "http://shop-view.kube-system.svc:3000/"}}},
+			{apiv1.ReasonAnalysisURLNotAllowed, apiv1.AnalysisCheck{Name: "metadata", IntervalSeconds: 30, Count: 1,
+				HTTP: &apiv1.HTTPCheck{URL: "http://169.254.169.254/latest/meta-data/"}}},
+			{apiv1.ReasonAnalysisPrometheusNotAllowed, apiv1.AnalysisCheck{Name: "tenant-prometheus", IntervalSeconds: 30, Count: 1,
+				Prometheus: &apiv1.PrometheusCheck{Query: "vector(0)", SuccessCondition: "result < 1.0",
+					Server: &apiv1.PrometheusServer{Address: "http://prometheus.tenant.example:9090"}}}},
 		}
-		deploy(&apiv1.AnalysisSpec{Prometheus: &apiv1.PrometheusServer{Address: prom.URL}, PrePromotion: []apiv1.AnalysisCheck{cases[0].check}})
+		deploy(&apiv1.AnalysisSpec{Prometheus: usePrometheus(prom.URL), PrePromotion: []apiv1.AnalysisCheck{cases[0].check}})
 		for i, tc := range cases {
 			By(tc.reason)
+			dialled := dials.count()
 			if i > 0 {
 				updateSpec(ns, "shop", func(r *apiv1.RestAPI) { r.Spec.BlueGreen.Analysis.PrePromotion = []apiv1.AnalysisCheck{tc.check} })
 				advanceClock(31 * time.Second) // the check is tried again an interval later
@@ -370,6 +381,9 @@ var _ = Describe("Promotion analysis against a real Prometheus", Ordered, func()
 			n := len(writes.in(ns))
 			Consistently(func() int { return len(writes.in(ns)) }, 2*time.Second).Should(Equal(n), "no hot loop")
 			Expect(stableColours(ns, "shop")).To(Equal(allColour("blue")))
+			if i > 1 {
+				Expect(dials.since(dialled)).To(BeEmpty(), "nothing is dialled for a check that cannot run as written")
+			}
 		}
 	})
 
@@ -381,7 +395,7 @@ var _ = Describe("Promotion analysis against a real Prometheus", Ordered, func()
 		scraped(own.URL, ns)
 		errors := errorsCheck("errors", 3)
 		errors.InconclusiveLimit = 1
-		deploy(&apiv1.AnalysisSpec{Prometheus: &apiv1.PrometheusServer{Address: own.URL}, PrePromotion: []apiv1.AnalysisCheck{errors}})
+		deploy(&apiv1.AnalysisSpec{Prometheus: usePrometheus(own.URL), PrePromotion: []apiv1.AnalysisCheck{errors}})
 		Eventually(func() int32 { return measured(ns, "errors").Successes }).Should(BeNumerically(">=", 1))
 		own.Stop()
 		Eventually(func(g Gomega) {

@@ -131,6 +131,9 @@ func startManager() {
 		// A name collision is looked at again every 3 s, not every minute,
 		// so recovery can be waited for.
 		ConflictRetry: 3 * time.Second,
+		// Analysis measured as in production, on the suite's network
+		// (analysisnet_test.go); a restart starts with an empty pool.
+		Analysis: suiteMeasurer(),
 	}).SetupWithManager(mgr)).To(Succeed())
 	var mgrCtx context.Context
 	mgrCtx, mgrStop = context.WithCancel(ctx)
