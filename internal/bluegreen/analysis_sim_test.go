@@ -19,12 +19,15 @@ package bluegreen
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -105,7 +108,7 @@ func startAnalysisServer(t *testing.T) *labServer {
 func newAnalysisLab(t *testing.T, ls *labServer) *analysisLab {
 	t.Helper()
 	check := func(name, path string) apiv1.AnalysisCheck {
-		return apiv1.AnalysisCheck{Name: name, HTTP: &apiv1.HTTPCheck{URL: ls.URL + path, TimeoutSeconds: 2},
+		return apiv1.AnalysisCheck{Name: name, HTTP: &apiv1.HTTPCheck{URL: "http://{{.Service}}.{{.Namespace}}.svc:{{.Port}}" + path, TimeoutSeconds: 2},
 			IntervalSeconds: 10, Count: 2}
 	}
 	rapi := &apiv1.RestAPI{ObjectMeta: metav1.ObjectMeta{Name: "sim", Namespace: "sim"}}
@@ -116,13 +119,51 @@ func newAnalysisLab(t *testing.T, ls *labServer) *analysisLab {
 		PostPromotion: []apiv1.AnalysisCheck{check("after", "/post/{{.Revision}}")},
 		Prometheus:    &apiv1.PrometheusServer{Address: ls.URL},
 	}
-	lab := &analysisLab{rapi: rapi, outcome: map[string]string{"r1": "pass"}, measurer: &analysis.Measurer{}}
+	origins, err := analysis.ParseOrigins([]string{ls.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The RestAPI's own Services (every name in namespace sim) answer from
+	// the lab server; its Prometheus is the administrator's.
+	network := &analysis.Network{
+		Resolve: func(_ context.Context, host string) ([]netip.Addr, error) {
+			if strings.HasSuffix(host, ".sim.svc") {
+				return []netip.Addr{netip.MustParseAddr("192.0.2.1")}, nil
+			}
+			return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
+		},
+		Dial: func(ctx context.Context, network, address string) (net.Conn, error) {
+			var d net.Dialer
+			if strings.HasPrefix(address, "192.0.2.1:") {
+				address = ls.Listener.Addr().String()
+			}
+			return d.DialContext(ctx, network, address)
+		},
+	}
+	lab := &analysisLab{rapi: rapi, outcome: map[string]string{"r1": "pass"},
+		measurer: &analysis.Measurer{Network: network, Egress: analysis.Egress{Prometheus: origins}}}
 	ls.current.Store(lab)
 	return lab
 }
 
 func (l *analysisLab) measure(s *sim, t AnalysisTarget, prev *apiv1.AnalysisStatus) analysis.Outcome {
-	out := l.measurer.Measure(context.Background(), l.rapi, analysis.Target{Phase: t.Phase, Colour: t.Colour, Revision: t.Revision}, prev, s.now)
+	target := analysis.Target{Phase: t.Phase, Colour: t.Colour, Revision: t.Revision}
+	out := l.measurer.Measure(context.Background(), l.rapi, target, prev, s.now)
+	if out.Waiting {
+		// As the wake of a finished measurement would: once the measurers
+		// are done, the same reconcile's clock records the results.
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+			if running, queued := l.measurer.Busy(); running == 0 && queued == 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				panic("the measurers did not finish within 10 s")
+			}
+		}
+		events := out.Events
+		out = l.measurer.Measure(context.Background(), l.rapi, target, out.Status, s.now)
+		out.Events = append(events, out.Events...)
+	}
 	if l.promDown.Load() {
 		for _, c := range out.Status.Checks {
 			if c.Name == "errors" && c.Inconclusive > 0 {

@@ -125,7 +125,9 @@ func TestChartLintsStrict(t *testing.T) {
 			"--set", "nodeSelector.disk=ssd", "--set", "priorityClassName=system-cluster-critical",
 			"--set", "tolerations[0].operator=Exists", "--set", "affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].key=x",
 			"--set", "affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].operator=Exists",
-			"--set", "analysis.prometheusAddress=http://prometheus:9090", "--set", "analysis.prometheusBearerTokenSecret.name=prom-token"},
+			"--set", "analysis.prometheusAddress=http://prometheus:9090", "--set", "analysis.prometheusBearerTokenSecret.name=prom-token",
+			"--set", "analysis.prometheusAllowedAddresses={http://thanos:9090}", "--set", "analysis.prometheusUnlistedAddresses=anonymous",
+			"--set", "analysis.allowedHosts={*.partner.example,10.20.0.0/16}", "--set", "analysis.measurers=8"},
 		"metrics off": {"--set", "metrics.enabled=false", "--set", "leaderElection.enabled=false"},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -331,6 +333,28 @@ func TestChartValues(t *testing.T) {
 		}
 		if _, ok := objs["Deployment operators/restapi-operator-controller-manager"]; !ok {
 			t.Errorf("the manager is not in namespace.name")
+		}
+	})
+	t.Run("analysis: the tenant boundary's flags, refusing unlisted Prometheus addresses by default", func(t *testing.T) {
+		_, c := deployment(t, render(t))
+		for _, want := range []string{"--prometheus-unlisted-addresses=refuse", "--analysis-measurers=32"} {
+			if !slices.Contains(args(c), want) {
+				t.Errorf("default args %v lack %s", args(c), want)
+			}
+		}
+		for _, a := range args(c) {
+			if strings.HasPrefix(a, "--prometheus-allowed-addresses") || strings.HasPrefix(a, "--analysis-allowed-hosts") {
+				t.Errorf("nothing is allowed by default: %s", a)
+			}
+		}
+		_, c = deployment(t, render(t, "--set", "analysis.prometheusAllowedAddresses={http://thanos.monitoring.svc:9090,https://prom.example}",
+			"--set", "analysis.prometheusUnlistedAddresses=anonymous", "--set", "analysis.allowedHosts={*.partner.example,10.20.0.0/16}",
+			"--set", "analysis.measurers=8"))
+		for _, want := range []string{"--prometheus-allowed-addresses=http://thanos.monitoring.svc:9090,https://prom.example",
+			"--prometheus-unlisted-addresses=anonymous", "--analysis-allowed-hosts=*.partner.example,10.20.0.0/16", "--analysis-measurers=8"} {
+			if !slices.Contains(args(c), want) {
+				t.Errorf("args %v lack %s", args(c), want)
+			}
 		}
 	})
 	t.Run("analysis: the default Prometheus, and get on the token's one Secret in the operator's namespace", func(t *testing.T) {
