@@ -393,7 +393,8 @@ var _ = Describe("Promotion analysis against a real Prometheus", Ordered, func()
 		DeferCleanup(own.Stop)
 		lab.setRatio(ns, "green", 0)
 		scraped(own.URL, ns)
-		errors := errorsCheck("errors", 3)
+		// Far more measurements than can pass before Prometheus is gone.
+		errors := errorsCheck("errors", 30)
 		errors.InconclusiveLimit = 1
 		deploy(&apiv1.AnalysisSpec{Prometheus: usePrometheus(own.URL), PrePromotion: []apiv1.AnalysisCheck{errors}})
 		Eventually(func() int32 { return measured(ns, "errors").Successes }).Should(BeNumerically(">=", 1))

@@ -364,7 +364,7 @@ spec:
   blueGreen:
     analysis:
       prePromotion: [{name: smoke, http: {url: "http://x/{{range 2000000000}}{{$.Namespace}}{{end}}"}}]`,
-			"spec.blueGreen.analysis.prePromotion[0].http.url: Invalid value: \"string\": url may only hold text and {{.Variable}}"),
+			`spec.blueGreen.analysis.prePromotion[0].http.url: Invalid value: "http://x/{{range 2000000000}}{{$.Namespace}}{{end}}": url may only hold text and {{.Variable}}`),
 		Entry("an HTTP check URL with an if", `
 spec:
   image: app:1
@@ -383,7 +383,7 @@ spec:
   blueGreen:
     analysis:
       prePromotion: [{name: errors, prometheus: {query: 'up{x="{{.Name | html}}"}', successCondition: "result == 1.0"}}]`,
-			"spec.blueGreen.analysis.prePromotion[0].prometheus.query: Invalid value: \"string\": query may only hold text and {{.Variable}}"),
+			`spec.blueGreen.analysis.prePromotion[0].prometheus.query: Invalid value: "up{x=\"{{.Name | html}}\"}": query may only hold text and {{.Variable}}`),
 		Entry("a query that calls a function", `
 spec:
   image: app:1

@@ -57,6 +57,7 @@ import (
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
+	"github.com/restapi-operator/restapi-operator/internal/analysis"
 	"github.com/restapi-operator/restapi-operator/internal/controller"
 	"github.com/restapi-operator/restapi-operator/internal/manager"
 	"github.com/restapi-operator/restapi-operator/internal/render"
@@ -333,6 +334,13 @@ var benchScheme = func() *k8sruntime.Scheme {
 // may adjust the manager's settings.
 func setup(t *testing.T, tune func(*manager.Config, *ctrl.Options), namespaces ...string) *harness {
 	t.Helper()
+	return setupMeasuring(t, tune, nil, namespaces...)
+}
+
+// setupMeasuring is setup with the manager's analysis measurer (nil: one
+// with no default Prometheus, as without flags).
+func setupMeasuring(t *testing.T, tune func(*manager.Config, *ctrl.Options), m *analysis.Measurer, namespaces ...string) *harness {
+	t.Helper()
 	ctx := t.Context()
 	cfg, c := controlPlane(t, namespaces...)
 	scheme := benchScheme
@@ -357,7 +365,8 @@ func setup(t *testing.T, tune func(*manager.Config, *ctrl.Options), namespaces .
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := (&controller.RestAPIReconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Scheme: mgr.GetScheme()}).SetupWithManager(mgr); err != nil {
+	if err := (&controller.RestAPIReconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Scheme: mgr.GetScheme(),
+		Analysis: m}).SetupWithManager(mgr); err != nil {
 		t.Fatal(err)
 	}
 	mgrCtx, stop := context.WithCancel(ctx)
@@ -545,29 +554,46 @@ func (h *harness) promote(t *testing.T, r *apiv1.RestAPI, tag string) (ready, sw
 			}
 			return ready, switched, reqs
 		}
-		revision := cur.Status.BlueGreen.PreviewRevision
-		if revision == "" {
-			continue
-		}
-		for _, comp := range allComponents {
-			var d appsv1.Deployment
-			if err := h.c.Get(ctx, client.ObjectKey{Namespace: r.Namespace, Name: render.ColourName(r, comp, colour)}, &d); err != nil ||
-				d.Labels[apiv1.LabelRevision] != revision || d.Status.ObservedGeneration == d.Generation || replicas(&d) == 0 {
-				continue
-			}
-			n := replicas(&d)
-			d.Status = appsv1.DeploymentStatus{
-				ObservedGeneration: d.Generation, Replicas: n, UpdatedReplicas: n, ReadyReplicas: n, AvailableReplicas: n,
-				Conditions: []appsv1.DeploymentCondition{
-					{Type: appsv1.DeploymentAvailable, Status: corev1.ConditionTrue, Reason: "MinimumReplicasAvailable"},
-					{Type: appsv1.DeploymentProgressing, Status: corev1.ConditionTrue, Reason: "NewReplicaSetAvailable"},
-				},
-			}
-			if err := h.c.Status().Update(ctx, &d); err == nil {
-				ready = time.Now()
-			}
+		if at, _ := h.markPreviewReady(ctx, r, &cur, colour); !at.IsZero() {
+			ready = at
 		}
 	}
+}
+
+// markPreviewReady reports the Deployments of cur's preview revision in
+// colour ready, as their controller would, each once; it returns when the
+// last one it reported was, and whether all four are.
+func (h *harness) markPreviewReady(ctx context.Context, r *apiv1.RestAPI, cur *apiv1.RestAPI, colour apiv1.Environment) (time.Time, bool) {
+	var ready time.Time
+	revision := cur.Status.BlueGreen.PreviewRevision
+	if revision == "" {
+		return ready, false
+	}
+	done := 0
+	for _, comp := range allComponents {
+		var d appsv1.Deployment
+		if err := h.c.Get(ctx, client.ObjectKey{Namespace: r.Namespace, Name: render.ColourName(r, comp, colour)}, &d); err != nil ||
+			d.Labels[apiv1.LabelRevision] != revision || replicas(&d) == 0 {
+			continue
+		}
+		if d.Status.ObservedGeneration == d.Generation {
+			done++
+			continue
+		}
+		n := replicas(&d)
+		d.Status = appsv1.DeploymentStatus{
+			ObservedGeneration: d.Generation, Replicas: n, UpdatedReplicas: n, ReadyReplicas: n, AvailableReplicas: n,
+			Conditions: []appsv1.DeploymentCondition{
+				{Type: appsv1.DeploymentAvailable, Status: corev1.ConditionTrue, Reason: "MinimumReplicasAvailable"},
+				{Type: appsv1.DeploymentProgressing, Status: corev1.ConditionTrue, Reason: "NewReplicaSetAvailable"},
+			},
+		}
+		if err := h.c.Status().Update(ctx, &d); err == nil {
+			ready = time.Now()
+			done++
+		}
+	}
+	return ready, done == len(allComponents)
 }
 
 func replicas(d *appsv1.Deployment) int32 {
