@@ -35,6 +35,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -278,6 +279,72 @@ var _ = Describe("Promotion analysis with real requests in the traffic lab", Ord
 		Expect(answeredBy(reports[ns+"/"+app+"-view"])).To(Equal([]string{oldRev}), "a user request reached the failing revision")
 		Expect(smokeReports[ns+"/"+app+"-view-preview"].Non2xx).To(BeNumerically(">", 0), "the synthetic traffic saw the failures the check measured")
 		AddReportEntry("analysis: failing upgrade", summary(reports)+summary(smokeReports)+"\n  "+restAPIStatus(ns).BlueGreen.Message)
+	})
+
+	It("keeps a tenant's checks to its own Services: one aimed at another tenant's pods is refused and sends nothing; the NetworkPolicy admits the operator's namespace only where HTTP checks measure", func() {
+		newNS := func(prefix string) string {
+			GinkgoHelper()
+			ns := fmt.Sprintf("%s-%d", prefix, time.Now().UnixNano())
+			testNamespaces = append(testNamespaces, ns)
+			Expect(k8sClient.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}})).To(Succeed())
+			return ns
+		}
+		By("tenant A: an application with no HTTP check, serving")
+		victim := newNS("tenant-a")
+		plain := analysedRestAPI(victim, 1)
+		plain.Spec.BlueGreen.Analysis = nil
+		Expect(k8sClient.Create(ctx, plain)).To(Succeed())
+		waitAvailable(victim)
+
+		By("tenant B: a pre-promotion check at tenant A's view, and an upgrade")
+		attacker := newNS("tenant-b")
+		r := analysedRestAPI(attacker, 1)
+		r.Spec.BlueGreen.Analysis.PrePromotion = []apiv1.AnalysisCheck{{Name: "probe", Count: 1, IntervalSeconds: 5,
+			HTTP: &apiv1.HTTPCheck{URL: fmt.Sprintf("http://%s-view-blue.%s.svc:3000/", app, victim)}}}
+		r.Spec.BlueGreen.Analysis.PostPromotion = nil
+		Expect(k8sClient.Create(ctx, r)).To(Succeed())
+		waitAvailable(attacker)
+		kubectl("patch", "rapi", app, "-n", attacker, "--type=merge", "-p", `{"spec":{"image":"registry.example/shop:2.0.0"}}`)
+		Eventually(func(g Gomega) {
+			st := restAPIStatus(attacker)
+			g.Expect(st.BlueGreen.Reason).To(Equal(apiv1.ReasonAnalysisURLNotAllowed))
+			g.Expect(st.BlueGreen.Message).To(ContainSubstring("nothing was sent"))
+		}).Should(Succeed())
+		Expect(stableColours(attacker)).To(Equal([]string{"blue"}), "nothing is promoted on a refused check")
+
+		By("tenant A's pods answered nothing: their request counters, scraped by the lab's Prometheus, never appear")
+		// Two scrapes and more after the refusal.
+		Consistently(func() string {
+			out, err := promQuery(fmt.Sprintf(`sum(http_requests_total{namespace=%q})`, victim))
+			Expect(err).NotTo(HaveOccurred())
+			return out
+		}, 6*time.Second, time.Second).ShouldNot(ContainSubstring(`"value"`), "a request reached tenant A")
+
+		By("the rendered NetworkPolicies: the operator's namespace only on the port of a component an HTTP check measures")
+		admitsOperator := func(ns, component string) []int32 {
+			GinkgoHelper()
+			var np networkingv1.NetworkPolicy
+			Expect(k8sClient.Get(ctx, client.ObjectKey{Namespace: ns, Name: app + "-" + component}, &np)).To(Succeed())
+			var ports []int32
+			for _, rule := range np.Spec.Ingress {
+				for _, from := range rule.From {
+					if from.NamespaceSelector != nil && from.NamespaceSelector.MatchLabels["kubernetes.io/metadata.name"] == operatorNamespace {
+						for _, p := range rule.Ports {
+							ports = append(ports, p.Port.IntVal)
+						}
+					}
+				}
+			}
+			return ports
+		}
+		Expect(admitsOperator(attacker, "view")).To(Equal([]int32{3000}))
+		for _, c := range []string{"model", "controller", "repository"} {
+			Expect(admitsOperator(attacker, c)).To(BeEmpty(), c)
+		}
+		for _, c := range components {
+			Expect(admitsOperator(victim, c)).To(BeEmpty(), "tenant A has no HTTP check: %s admits no operator", c)
+		}
+		AddReportEntry("analysis: tenant boundary", restAPIStatus(attacker).BlueGreen.Message)
 	})
 
 	It("rolls back an upgrade that degrades once it serves; users see the failures until then, and end on the good colour", func() {

@@ -105,19 +105,47 @@ var _ = BeforeSuite(func() {
 	By("installing the Gateway API CRDs (no Gateway data plane: the specs play its controller)")
 	installGatewayAPI()
 
-	By("starting the manager with production settings")
-	mgrCfg := rest.CopyConfig(cfg)
+	By("starting the manager with production settings, as a ServiceAccount bound to the kustomize ClusterRole, in its own namespace")
+	mgrCfg := managerConfig(cfg)
 	mgrCfg.Wrap(managerRequests.wrap)
 	mgr, err := ctrl.NewManager(mgrCfg, manager.Options(manager.Config{MetricsAddr: "0", ProbeAddr: "0"}, scheme))
 	Expect(err).NotTo(HaveOccurred())
 	// Analysis checks and queries go into the traffic lab, as from a
-	// manager inside the cluster (analysis_test.go).
-	Expect((&controller.RestAPIReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(), Analysis: labMeasurer()}).SetupWithManager(mgr)).To(Succeed())
+	// manager inside the cluster (analysis_test.go); the component
+	// NetworkPolicies admit the operator's namespace where HTTP checks
+	// measure.
+	Expect((&controller.RestAPIReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(), Analysis: labMeasurer(),
+		OperatorNamespace: operatorNamespace}).SetupWithManager(mgr)).To(Succeed())
 	go func() {
 		defer GinkgoRecover()
 		Expect(mgr.Start(ctx)).To(Succeed())
 	}()
 })
+
+// operatorNamespace is the in-process manager's namespace.
+const operatorNamespace = "restapi-e2e-operator"
+
+// managerConfig is cfg with a token of a ServiceAccount of
+// operatorNamespace, bound to config/rbac/role.yaml's ClusterRole and
+// nothing else, as its only credential: the manager has the RBAC a
+// 'make deploy' gives it.
+func managerConfig(cfg *rest.Config) *rest.Config {
+	GinkgoHelper()
+	kubectl("apply", "--server-side", "--force-conflicts", "-f", filepath.Join(root, "config", "rbac", "role.yaml"))
+	if _, err := run(nil, kubectlPath(), "get", "namespace", operatorNamespace); err != nil {
+		kubectl("create", "namespace", operatorNamespace)
+	}
+	if _, err := run(nil, kubectlPath(), "get", "serviceaccount", "manager", "-n", operatorNamespace); err != nil {
+		kubectl("create", "serviceaccount", "manager", "-n", operatorNamespace)
+	}
+	if _, err := run(nil, kubectlPath(), "get", "clusterrolebinding", "restapi-e2e-manager"); err != nil {
+		kubectl("create", "clusterrolebinding", "restapi-e2e-manager", "--clusterrole=manager-role", "--serviceaccount="+operatorNamespace+":manager")
+	}
+	token := strings.TrimSpace(kubectl("create", "token", "manager", "-n", operatorNamespace, "--duration=3h"))
+	out := rest.AnonymousClientConfig(cfg)
+	out.BearerToken = token
+	return out
+}
 
 var _ = AfterSuite(func() {
 	for _, ns := range testNamespaces {
