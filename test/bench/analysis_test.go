@@ -123,7 +123,9 @@ func TestPromotionWithHangingChecks(t *testing.T) {
 	// analysed by a check that hangs.
 	var slow []*apiv1.RestAPI
 	for i := range hanging {
-		slow = append(slow, restAPI(hangNS, fmt.Sprint("slow-", i)))
+		s := restAPI(hangNS, fmt.Sprint("slow-", i))
+		s.Spec.BlueGreen.ScaleDownDelaySeconds = new(int32(0)) // Idle right after the switch
+		slow = append(slow, s)
 	}
 	start = time.Now()
 	h.createAll(t, slow)
