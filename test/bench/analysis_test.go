@@ -121,7 +121,7 @@ func TestPromotionWithHangingChecks(t *testing.T) {
 
 	// Twenty RestAPIs of another tenant, each with its preview ready and
 	// analysed by a check that hangs.
-	var slow []*apiv1.RestAPI
+	slow := make([]*apiv1.RestAPI, 0, hanging)
 	for i := range hanging {
 		s := restAPI(hangNS, fmt.Sprint("slow-", i))
 		s.Spec.BlueGreen.ScaleDownDelaySeconds = new(int32(0)) // Idle right after the switch
