@@ -312,7 +312,8 @@ func TestChartValues(t *testing.T) {
 
 		off := render(t, "--set", "metrics.enabled=false", "--set", "leaderElection.enabled=false", "--set", "networkPolicy.enabled=true")
 		_, c = deployment(t, off)
-		if got := args(c); !reflect.DeepEqual(got, []string{"--health-probe-bind-address=:8081"}) {
+		if got := args(c); !reflect.DeepEqual(got, []string{"--health-probe-bind-address=:8081",
+			"--prometheus-unlisted-addresses=refuse", "--analysis-measurers=32"}) {
 			t.Errorf("with metrics and leader election off the args are %v", got)
 		}
 		for k := range off {
