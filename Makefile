@@ -62,12 +62,12 @@ vet: ## Run go vet against code.
 .PHONY: test
 test: verify-generated vet lint envtest-binaries ## Run everything CI runs: generated files up to date, vet, lint, unit and envtest suites, the chart and the image.
 	KUBEBUILDER_ASSETS="$$(hack/k8s-binaries.sh)" KUBECTL="$$(hack/k8s-binaries.sh)/kubectl" KUSTOMIZE="$(KUSTOMIZE)" \
-		HELM="$$(hack/k8s-binaries.sh --where helm)/helm" PROMETHEUS="$$(hack/prometheus.sh)/prometheus" go test ./... -coverprofile cover.out
+		HELM="$$(hack/k8s-binaries.sh --where helm)/helm" PROMETHEUS="$$(hack/prometheus.sh)/prometheus" go test ./... -timeout 20m -coverprofile cover.out
 
 .PHONY: test-unit
 test-unit: envtest-binaries ## Run the unit and envtest suites only (no lint, no generation check).
 	KUBEBUILDER_ASSETS="$$(hack/k8s-binaries.sh)" KUBECTL="$$(hack/k8s-binaries.sh)/kubectl" KUSTOMIZE="$(KUSTOMIZE)" \
-		HELM="$$(hack/k8s-binaries.sh --where helm)/helm" PROMETHEUS="$$(hack/prometheus.sh)/prometheus" go test ./...
+		HELM="$$(hack/k8s-binaries.sh --where helm)/helm" PROMETHEUS="$$(hack/prometheus.sh)/prometheus" go test ./... -timeout 20m
 
 .PHONY: bench
 bench: envtest-binaries ## Measure the operator against a bare client on its own control plane; writes docs/performance-results.md and the README's figures.

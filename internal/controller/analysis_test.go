@@ -226,7 +226,7 @@ var _ = Describe("Promotion analysis against a real Prometheus", Ordered, func()
 		scraped(prom.URL, ns)
 		before := measurementsOf(ns, "errors", "success")
 		deploy(&apiv1.AnalysisSpec{
-			Prometheus:    usePrometheus(prom.URL),
+			Prometheus:    usePrometheus(labPrometheus, prom.URL),
 			PrePromotion:  []apiv1.AnalysisCheck{lab.smokeCheck(2, 1), errorsCheck("errors", 2)},
 			PostPromotion: []apiv1.AnalysisCheck{errorsCheck("errors-after", 2)},
 		})
@@ -277,7 +277,7 @@ var _ = Describe("Promotion analysis against a real Prometheus", Ordered, func()
 		scraped(prom.URL, ns)
 		seen, stop := watchStable(ns, "shop")
 		deploy(&apiv1.AnalysisSpec{
-			Prometheus:   usePrometheus(prom.URL),
+			Prometheus:   usePrometheus(labPrometheus, prom.URL),
 			PrePromotion: []apiv1.AnalysisCheck{errorsCheck("errors", 3)},
 		})
 		Eventually(func(g Gomega) {
@@ -298,7 +298,7 @@ var _ = Describe("Promotion analysis against a real Prometheus", Ordered, func()
 		lab.setRatio(ns, "green", 0)
 		scraped(prom.URL, ns)
 		deploy(&apiv1.AnalysisSpec{
-			Prometheus:    usePrometheus(prom.URL),
+			Prometheus:    usePrometheus(labPrometheus, prom.URL),
 			PrePromotion:  []apiv1.AnalysisCheck{errorsCheck("errors", 1)},
 			PostPromotion: []apiv1.AnalysisCheck{errorsCheck("errors-after", 3)},
 		})
@@ -363,7 +363,7 @@ var _ = Describe("Promotion analysis against a real Prometheus", Ordered, func()
 				Prometheus: &apiv1.PrometheusCheck{Query: "vector(0)", SuccessCondition: "result < 1.0",
 					Server: &apiv1.PrometheusServer{Address: "http://prometheus.tenant.example:9090"}}}},
 		}
-		deploy(&apiv1.AnalysisSpec{Prometheus: usePrometheus(prom.URL), PrePromotion: []apiv1.AnalysisCheck{cases[0].check}})
+		deploy(&apiv1.AnalysisSpec{Prometheus: usePrometheus(labPrometheus, prom.URL), PrePromotion: []apiv1.AnalysisCheck{cases[0].check}})
 		for i, tc := range cases {
 			By(tc.reason)
 			dialled := dials.count()
@@ -396,7 +396,7 @@ var _ = Describe("Promotion analysis against a real Prometheus", Ordered, func()
 		// Far more measurements than can pass before Prometheus is gone.
 		errors := errorsCheck("errors", 30)
 		errors.InconclusiveLimit = 1
-		deploy(&apiv1.AnalysisSpec{Prometheus: usePrometheus(own.URL), PrePromotion: []apiv1.AnalysisCheck{errors}})
+		deploy(&apiv1.AnalysisSpec{Prometheus: usePrometheus(otherPrometheus, own.URL), PrePromotion: []apiv1.AnalysisCheck{errors}})
 		Eventually(func() int32 { return measured(ns, "errors").Successes }).Should(BeNumerically(">=", 1))
 		own.Stop()
 		Eventually(func(g Gomega) {

@@ -37,17 +37,27 @@ import (
 // boundary's checks on each address, the measurers) is production code,
 // and every dial is recorded.
 
-// labPrometheus is the administrator's Prometheus address, the one the
-// suite's manager allows (--prometheus-allowed-addresses).
-const labPrometheus = "http://prometheus.monitoring.svc:9090"
+// labPrometheus and otherPrometheus are the administrator's Prometheus
+// addresses, the ones the suite's manager allows
+// (--prometheus-allowed-addresses). Two names, because the client keeps
+// connections per name: a spec that stops its own Prometheus must not
+// find its queries answered by another one behind the same name.
+const (
+	labPrometheus   = "http://prometheus.monitoring.svc:9090"
+	otherPrometheus = "http://prometheus-b.monitoring.svc:9090"
+)
 
 var (
-	serviceAddr    = netip.MustParseAddr("192.0.2.1")
-	prometheusAddr = netip.MustParseAddr("192.0.2.90")
-	// serviceTarget and prometheusTarget are where connections to the two
-	// go (host:port on loopback); unset: refused.
-	serviceTarget, prometheusTarget atomic.Value
-	dials                           = &dialLog{}
+	serviceAddr     = netip.MustParseAddr("192.0.2.1")
+	prometheusAddrs = map[string]netip.Addr{
+		"prometheus.monitoring.svc":   netip.MustParseAddr("192.0.2.90"),
+		"prometheus-b.monitoring.svc": netip.MustParseAddr("192.0.2.91"),
+	}
+	// targets are where connections to those addresses go (host:port on
+	// loopback); unset: refused. serviceTarget is the RestAPIs' Services'.
+	serviceTarget atomic.Value
+	targets       sync.Map // netip.Addr -> string
+	dials         = &dialLog{}
 )
 
 type dialLog struct {
@@ -74,17 +84,19 @@ func (d *dialLog) count() int {
 	return len(d.all)
 }
 
-// usePrometheus sends the administrator's Prometheus address to url (a
-// Prometheus of a spec) and returns the spec's server.
-func usePrometheus(url string) *apiv1.PrometheusServer {
-	prometheusTarget.Store(strings.TrimPrefix(url, "http://"))
-	return &apiv1.PrometheusServer{Address: labPrometheus}
+// usePrometheus sends the administrator's address (labPrometheus or
+// otherPrometheus) to url, a Prometheus of the specs, and returns the
+// spec's server.
+func usePrometheus(address, url string) *apiv1.PrometheusServer {
+	host := strings.TrimSuffix(strings.TrimPrefix(address, "http://"), ":9090")
+	targets.Store(prometheusAddrs[host], strings.TrimPrefix(url, "http://"))
+	return &apiv1.PrometheusServer{Address: address}
 }
 
 // suiteMeasurer is a manager's measurer: production code on the suite's
 // network, allowing labPrometheus.
 func suiteMeasurer() *analysis.Measurer {
-	origins, err := analysis.ParseOrigins([]string{labPrometheus})
+	origins, err := analysis.ParseOrigins([]string{labPrometheus, otherPrometheus})
 	if err != nil {
 		panic(err)
 	}
@@ -92,9 +104,10 @@ func suiteMeasurer() *analysis.Measurer {
 		Egress: analysis.Egress{Prometheus: origins},
 		Network: &analysis.Network{
 			Resolve: func(_ context.Context, host string) ([]netip.Addr, error) {
+				if a, ok := prometheusAddrs[host]; ok {
+					return []netip.Addr{a}, nil
+				}
 				switch {
-				case host == "prometheus.monitoring.svc":
-					return []netip.Addr{prometheusAddr}, nil
 				case strings.HasSuffix(host, ".svc"):
 					return []netip.Addr{serviceAddr}, nil
 				}
@@ -106,12 +119,9 @@ func suiteMeasurer() *analysis.Measurer {
 				if err != nil {
 					return nil, err
 				}
-				var to any
-				switch ap.Addr() {
-				case serviceAddr:
+				to, _ := targets.Load(ap.Addr())
+				if ap.Addr() == serviceAddr {
 					to = serviceTarget.Load()
-				case prometheusAddr:
-					to = prometheusTarget.Load()
 				}
 				if to == nil {
 					return nil, fmt.Errorf("suite network: %s is not routed", address)

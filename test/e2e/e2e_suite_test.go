@@ -131,7 +131,19 @@ const operatorNamespace = "restapi-e2e-operator"
 // 'make deploy' gives it.
 func managerConfig(cfg *rest.Config) *rest.Config {
 	GinkgoHelper()
-	kubectl("apply", "--server-side", "--force-conflicts", "-f", filepath.Join(root, "config", "rbac", "role.yaml"))
+	// The ClusterRole only: the file's namespaced Role (leader election)
+	// is for kustomize's namespace, and this manager does not elect.
+	raw, err := os.ReadFile(filepath.Join(root, "config", "rbac", "role.yaml"))
+	Expect(err).NotTo(HaveOccurred())
+	var clusterRole []byte
+	for doc := range strings.SplitSeq(string(raw), "\n---\n") {
+		if strings.Contains(doc, "kind: ClusterRole\n") {
+			clusterRole = []byte(doc)
+		}
+	}
+	Expect(clusterRole).NotTo(BeEmpty(), "config/rbac/role.yaml has no ClusterRole")
+	applied, err := run(clusterRole, kubectlPath(), "apply", "--server-side", "--force-conflicts", "-f", "-")
+	Expect(err).NotTo(HaveOccurred(), applied)
 	if _, err := run(nil, kubectlPath(), "get", "namespace", operatorNamespace); err != nil {
 		kubectl("create", "namespace", operatorNamespace)
 	}
