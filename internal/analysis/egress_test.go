@@ -258,3 +258,51 @@ func TestParseOriginsAndAllowedHosts(t *testing.T) {
 		t.Error("an unknown policy is refused")
 	}
 }
+
+// TestTheClientsUseNoProxyAndFollowNoRedirect: a proxy from the manager's
+// environment would dial in the checks' place, past every check above;
+// a redirect would carry a request (and the token) elsewhere.
+func TestTheClientsUseNoProxyAndFollowNoRedirect(t *testing.T) {
+	var proxied atomic.Int32
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		proxied.Add(1)
+		w.WriteHeader(http.StatusOK)
+	}))
+	t.Cleanup(proxy.Close)
+	t.Setenv("HTTP_PROXY", proxy.URL)
+	t.Setenv("HTTPS_PROXY", proxy.URL)
+	m := measurerOn(newFakeNet())
+	trusted, tenant := m.clients()
+	for name, c := range map[string]*http.Client{"trusted": trusted, "tenant": tenant} {
+		if tr, ok := c.Transport.(*http.Transport); !ok || tr.Proxy != nil {
+			t.Errorf("%s client: transport %T with a proxy function", name, c.Transport)
+		}
+		if c.CheckRedirect == nil || c.CheckRedirect(nil, nil) != http.ErrUseLastResponse {
+			t.Errorf("%s client follows redirects", name)
+		}
+	}
+	// And nothing reaches the proxy (were one set, the guarded dialer
+	// would also refuse its loopback address: the assertions above are
+	// what fails if a proxy function comes back).
+	if c := measure(t, m, restAPI(httpCheck("u", svcURL+"/")), pre, nil, now0).Status.Checks[0]; c.Inconclusive != 1 || proxied.Load() != 0 {
+		t.Fatalf("want an unanswered measurement and nothing through the proxy: %+v, proxied %d", c, proxied.Load())
+	}
+}
+
+// TestAChangedExpectationGetsItsOwnMeasurement: a result measured for one
+// set of expected status codes is not recorded for another.
+func TestAChangedExpectationGetsItsOwnMeasurement(t *testing.T) {
+	srv := byColour(t)
+	m := measurerOn(newFakeNet().services(srv))
+	rapi := restAPI(httpCheck("health", svcURL+"/blue/")) // 500
+	first := m.Measure(rapi, pre, nil, now0)
+	idle(t, m)
+	rapi.Spec.BlueGreen.Analysis.PrePromotion[0].HTTP.SuccessStatusCodes = []int32{500}
+	if again := m.Measure(rapi, pre, first.Status, now0); !again.Waiting {
+		t.Fatalf("the old expectation's result was recorded: %+v", again.Status.Checks[0])
+	}
+	idle(t, m)
+	if c := m.Measure(rapi, pre, first.Status, now0).Status.Checks[0]; c.Successes != 1 {
+		t.Fatalf("500 is now expected: %+v", c)
+	}
+}

@@ -132,12 +132,12 @@ func measurerOn(f *fakeNet) *Measurer { return &Measurer{Network: f.network()} }
 // outcome holds the Events and measurements of both.
 func measure(t *testing.T, m *Measurer, rapi *apiv1.RestAPI, tg Target, prev *apiv1.AnalysisStatus, now time.Time) Outcome {
 	t.Helper()
-	out := m.Measure(context.Background(), rapi, tg, prev, now)
+	out := m.Measure(rapi, tg, prev, now)
 	if !out.Waiting {
 		return out
 	}
 	idle(t, m)
-	again := m.Measure(context.Background(), rapi, tg, out.Status, now)
+	again := m.Measure(rapi, tg, out.Status, now)
 	if again.Waiting {
 		t.Fatalf("still waiting after the measurers finished: %+v", again)
 	}

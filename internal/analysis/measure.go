@@ -17,7 +17,6 @@ limitations under the License.
 package analysis
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"sync"
@@ -111,7 +110,7 @@ type measurement struct {
 // of the measurements that were due and finished, a problem for those that
 // cannot be taken as written, and hands the others to the measurers. It
 // never waits on the network.
-func (m *Measurer) Measure(ctx context.Context, rapi *apiv1.RestAPI, t Target, prev *apiv1.AnalysisStatus, now time.Time) Outcome {
+func (m *Measurer) Measure(rapi *apiv1.RestAPI, t Target, prev *apiv1.AnalysisStatus, now time.Time) Outcome {
 	var out Outcome
 	st := prev.DeepCopy()
 	if st == nil || st.Revision != t.Revision || st.Phase != t.Phase || st.Colour != t.Colour {

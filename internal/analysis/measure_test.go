@@ -17,7 +17,6 @@ limitations under the License.
 package analysis
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -75,7 +74,7 @@ func TestHTTPCheckPassesAfterCountMeasurementsAtItsInterval(t *testing.T) {
 		t.Fatalf("after one measurement: %+v next %s", c, out.Next)
 	}
 	// Not due yet: nothing measured, nothing announced.
-	again := m.Measure(context.Background(), rapi, pre, out.Status, now0.Add(5*time.Second))
+	again := m.Measure(rapi, pre, out.Status, now0.Add(5*time.Second))
 	if again.Status.Checks[0].Successes != 1 || len(again.Measured) != 0 || len(again.Events) != 0 || again.Waiting {
 		t.Fatalf("measured before due: %+v", again)
 	}
@@ -88,7 +87,7 @@ func TestHTTPCheckPassesAfterCountMeasurementsAtItsInterval(t *testing.T) {
 		t.Errorf("the default path is the readiness path, the template has the colour: %q", out.Status.Checks[0].Message)
 	}
 	// Decided: nothing is measured again for this revision.
-	if done := m.Measure(context.Background(), rapi, pre, out.Status, now0.Add(time.Hour)); len(done.Measured) != 0 || done.Waiting {
+	if done := m.Measure(rapi, pre, out.Status, now0.Add(time.Hour)); len(done.Measured) != 0 || done.Waiting {
 		t.Fatalf("measured a decided analysis: %+v", done)
 	}
 }
@@ -147,7 +146,7 @@ func TestANewRevisionStartsAfreshAndARemovedCheckGoes(t *testing.T) {
 func TestChecksThatCannotRunAsWrittenSayWhyAndAreTriedAtTheirInterval(t *testing.T) {
 	prom := fakePrometheus(t, `{"status":"success","data":{"resultType":"vector","result":[]}}`)
 	t.Run("no Prometheus anywhere", func(t *testing.T) {
-		out := (&Measurer{}).Measure(context.Background(), restAPI(promCheck("p", "up", "result < 1.0")), pre, nil, now0)
+		out := (&Measurer{}).Measure(restAPI(promCheck("p", "up", "result < 1.0")), pre, nil, now0)
 		if c := out.Status.Checks[0]; c.Problem != apiv1.ReasonAnalysisPrometheusUnset || out.Waiting {
 			t.Fatalf("want %s: %+v", apiv1.ReasonAnalysisPrometheusUnset, c)
 		}
@@ -178,7 +177,7 @@ func TestChecksThatCannotRunAsWrittenSayWhyAndAreTriedAtTheirInterval(t *testing
 			net := newFakeNet()
 			m := measurerOn(net)
 			m.PrometheusAddress = prom.URL
-			out := m.Measure(context.Background(), rapi, pre, nil, now0)
+			out := m.Measure(rapi, pre, nil, now0)
 			c := out.Status.Checks[0]
 			if out.Waiting || len(net.dials()) != 0 || len(net.lookups) != 0 {
 				t.Fatalf("a problem of the spec is found before anything is sent: waiting %v, dialled %v, looked up %v", out.Waiting, net.dials(), net.lookups)

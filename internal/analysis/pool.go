@@ -57,8 +57,9 @@ type entryKey struct {
 
 // jobKey is one measurement: its entry, the analysis it belongs to, the
 // place in the check's record it is for, and what it measures (the
-// rendered URL, or the address, query and condition: a check changed
-// while it was measured gets no result of the old one).
+// rendered URL with the expected codes and the timeout, or the address,
+// query and condition: a check changed while it was measured gets no
+// result of the old one).
 type jobKey struct {
 	what string
 	entryKey
@@ -214,8 +215,7 @@ func (m *Measurer) Forget(key types.NamespacedName) {
 	}
 }
 
-// Busy is how many measurements are running and queued, for tests and
-// metrics.
+// Busy is how many measurements are running and queued.
 func (m *Measurer) Busy() (running, queued int) {
 	m.mu.Lock()
 	defer m.mu.Unlock()

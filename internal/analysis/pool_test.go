@@ -17,7 +17,6 @@ limitations under the License.
 package analysis
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -52,7 +51,7 @@ func until(t *testing.T, m *Measurer, rapi *apiv1.RestAPI, prev *apiv1.AnalysisS
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		out := m.Measure(context.Background(), rapi, pre, prev, now0)
+		out := m.Measure(rapi, pre, prev, now0)
 		if !out.Waiting {
 			return out
 		}
@@ -85,7 +84,7 @@ func TestHangingChecksHoldOnlyTheirOwnMeasurers(t *testing.T) {
 		rapi := restAPI(apiv1.AnalysisCheck{Name: "smoke", IntervalSeconds: 10, Count: 1,
 			HTTP: &apiv1.HTTPCheck{URL: svcURL + "/green/", TimeoutSeconds: 30}})
 		rapi.Namespace, rapi.Name = "slow", fmt.Sprintf("app-%d", i)
-		out := m.Measure(context.Background(), rapi, pre, nil, now0)
+		out := m.Measure(rapi, pre, nil, now0)
 		if !out.Waiting || out.Status.Checks[0].Successes+out.Status.Checks[0].Inconclusive != 0 || len(out.Measured) != 0 {
 			t.Fatalf("the reconcile hands the measurement over and records nothing: %+v", out)
 		}
@@ -120,7 +119,7 @@ func TestAResultCountsOnlyForTheMeasurementItWasTakenFor(t *testing.T) {
 	srv := byColour(t)
 	m := measurerOn(newFakeNet().services(srv))
 	rapi := restAPI(httpCheck("health", svcURL+"/blue/")) // 500
-	first := m.Measure(context.Background(), rapi, pre, nil, now0)
+	first := m.Measure(rapi, pre, nil, now0)
 	idle(t, m)
 
 	rapi.Spec.BlueGreen.Analysis.PrePromotion[0].HTTP.URL = svcURL + "/green/" // 200
@@ -132,13 +131,13 @@ func TestAResultCountsOnlyForTheMeasurementItWasTakenFor(t *testing.T) {
 	r3 := restAPI(httpCheck("health", svcURL+"/green/"))
 	next := pre
 	next.Revision = "r3"
-	if again := m.Measure(context.Background(), r3, next, out.Status, now0); !again.Waiting || again.Status.Checks[0].Successes != 0 {
+	if again := m.Measure(r3, next, out.Status, now0); !again.Waiting || again.Status.Checks[0].Successes != 0 {
 		t.Fatalf("a new revision's analysis takes its own measurement: %+v", again)
 	}
 	idle(t, m)
 
 	restarted := measurerOn(newFakeNet().services(srv))
-	if again := restarted.Measure(context.Background(), rapi, pre, first.Status, now0); !again.Waiting {
+	if again := restarted.Measure(rapi, pre, first.Status, now0); !again.Waiting {
 		t.Fatalf("a restarted manager takes the measurement in flight again: %+v", again)
 	}
 	idle(t, restarted)

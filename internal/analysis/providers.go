@@ -75,7 +75,8 @@ func (m *Measurer) prepareGet(rapi *apiv1.RestAPI, comp apiv1.ComponentName, fie
 		return probe{}, problem
 	}
 	timeout := time.Duration(max(c.TimeoutSeconds, 1)) * time.Second
-	return probe{what: raw, timeout: timeout, run: func(ctx context.Context) measurement {
+	what := fmt.Sprintf("%s\n%v\n%s", raw, c.SuccessStatusCodes, timeout)
+	return probe{what: what, timeout: timeout, run: func(ctx context.Context) measurement {
 		ctx, cancel := context.WithTimeout(context.WithValue(ctx, ruleKey{}, rule), timeout)
 		defer cancel()
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, raw, nil)

@@ -256,9 +256,6 @@ func (r *Reconciler) WakeQueued(ctx context.Context, rapi *apiv1.RestAPI, before
 		}
 	}
 	for _, e := range Front(queue, max(limit, 1)+wakeExtra) {
-		select {
-		case r.rollouts().wake <- event.GenericEvent{Object: &apiv1.RestAPI{ObjectMeta: metav1.ObjectMeta{Namespace: e.Namespace, Name: e.Name}}}:
-		default: // full: they look again within QueueRecheck
-		}
+		r.wakeOne(types.NamespacedName{Namespace: e.Namespace, Name: e.Name}) // full: they look again within QueueRecheck
 	}
 }

@@ -148,7 +148,7 @@ func newAnalysisLab(t *testing.T, ls *labServer) *analysisLab {
 
 func (l *analysisLab) measure(s *sim, t AnalysisTarget, prev *apiv1.AnalysisStatus) analysis.Outcome {
 	target := analysis.Target{Phase: t.Phase, Colour: t.Colour, Revision: t.Revision}
-	out := l.measurer.Measure(context.Background(), l.rapi, target, prev, s.now)
+	out := l.measurer.Measure(l.rapi, target, prev, s.now)
 	if out.Waiting {
 		// As the wake of a finished measurement would: once the measurers
 		// are done, the same reconcile's clock records the results.
@@ -161,7 +161,7 @@ func (l *analysisLab) measure(s *sim, t AnalysisTarget, prev *apiv1.AnalysisStat
 			}
 		}
 		events := out.Events
-		out = l.measurer.Measure(context.Background(), l.rapi, target, out.Status, s.now)
+		out = l.measurer.Measure(l.rapi, target, out.Status, s.now)
 		out.Events = append(events, out.Events...)
 	}
 	if l.promDown.Load() {

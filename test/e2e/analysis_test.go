@@ -344,6 +344,8 @@ var _ = Describe("Promotion analysis with real requests in the traffic lab", Ord
 		for _, c := range components {
 			Expect(admitsOperator(victim, c)).To(BeEmpty(), "tenant A has no HTTP check: %s admits no operator", c)
 		}
+		Expect(managerLog.String()).NotTo(MatchRegexp(`forbidden: User \\?"system:serviceaccount:`),
+			"the manager, bound only to the kustomize ClusterRole, was refused something")
 		AddReportEntry("analysis: tenant boundary", restAPIStatus(attacker).BlueGreen.Message)
 	})
 
