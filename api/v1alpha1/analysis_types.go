@@ -228,6 +228,11 @@ type AnalysisStatus struct {
 	Phase AnalysisPhase `json:"phase"`
 	// colour under test.
 	Colour Environment `json:"colour"`
+	// attempt is the preview attempt measured (status.blueGreen.attempt):
+	// a verdict never counts for another attempt, even of the same
+	// revision in the same colour.
+	// +optional
+	Attempt int64 `json:"attempt,omitempty"`
 	// verdict of the whole analysis: Failed or Inconclusive as soon as one
 	// check is, Passed when every check passed.
 	Verdict AnalysisVerdict `json:"verdict"`

@@ -291,9 +291,17 @@ type BlueGreenStatus struct {
 	// +optional
 	PreviewRevision string `json:"previewRevision,omitempty"`
 	// previousRevision served before the last promotion; while its colour is
-	// still warm, going back to it is a selector flip.
+	// still warm (its Deployments' pod templates still run it), going back
+	// to it is a selector flip. It is cleared as soon as a preview is
+	// deployed over that colour.
 	// +optional
 	PreviousRevision string `json:"previousRevision,omitempty"`
+	// attempt counts the preview attempts: it goes up by one each time a
+	// revision starts being deployed into the idle colour (a re-shipped
+	// revision is a new attempt). An analysis counts only for the attempt
+	// it measured (analysis.attempt).
+	// +optional
+	Attempt int64 `json:"attempt,omitempty"`
 	// abortedRevision is the revision last aborted or rolled back from. It is
 	// not tried again until the spec changes to another revision.
 	// +optional

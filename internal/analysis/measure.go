@@ -72,6 +72,9 @@ type Target struct {
 	Phase    apiv1.AnalysisPhase
 	Colour   apiv1.Environment
 	Revision string
+	// Attempt is the preview attempt (status.blueGreen.attempt): a record
+	// of another attempt is never continued.
+	Attempt int64
 }
 
 // Outcome is what one Measure did.
@@ -106,15 +109,15 @@ type measurement struct {
 }
 
 // Measure continues the analysis of t that prev records (a new one when
-// prev is of another revision, colour or phase): it records the results
+// prev is of another revision, colour, phase or attempt): it records the results
 // of the measurements that were due and finished, a problem for those that
 // cannot be taken as written, and hands the others to the measurers. It
 // never waits on the network.
 func (m *Measurer) Measure(rapi *apiv1.RestAPI, t Target, prev *apiv1.AnalysisStatus, now time.Time) Outcome {
 	var out Outcome
 	st := prev.DeepCopy()
-	if st == nil || st.Revision != t.Revision || st.Phase != t.Phase || st.Colour != t.Colour {
-		st = &apiv1.AnalysisStatus{Revision: t.Revision, Phase: t.Phase, Colour: t.Colour, Verdict: apiv1.VerdictRunning, StartedAt: metaTime(now)}
+	if st == nil || st.Revision != t.Revision || st.Phase != t.Phase || st.Colour != t.Colour || st.Attempt != t.Attempt {
+		st = &apiv1.AnalysisStatus{Revision: t.Revision, Phase: t.Phase, Colour: t.Colour, Attempt: t.Attempt, Verdict: apiv1.VerdictRunning, StartedAt: metaTime(now)}
 		out.Events = append(out.Events, scope.Event{Reason: apiv1.EventAnalysisStarted, Action: eventAction,
 			Message: fmt.Sprintf("%s analysis of revision %s in %s started", phaseWord(t.Phase), t.Revision, t.Colour)})
 	}

@@ -66,6 +66,7 @@ type jobKey struct {
 	uid      types.UID
 	revision string
 	colour   apiv1.Environment
+	attempt  int64
 	started  int64
 	taken    int32
 	last     int64
@@ -74,7 +75,7 @@ type jobKey struct {
 func keyOf(rapi *apiv1.RestAPI, st *apiv1.AnalysisStatus, e apiv1.AnalysisCheckStatus) jobKey {
 	k := jobKey{
 		entryKey: entryKey{rapi: types.NamespacedName{Namespace: rapi.Namespace, Name: rapi.Name}, phase: st.Phase, check: e.Name, component: e.Component},
-		uid:      rapi.UID, revision: st.Revision, colour: st.Colour, started: st.StartedAt.UnixNano(),
+		uid:      rapi.UID, revision: st.Revision, colour: st.Colour, attempt: st.Attempt, started: st.StartedAt.UnixNano(),
 		taken: e.Successes + e.Failures + e.Inconclusive,
 	}
 	if e.LastTime != nil {

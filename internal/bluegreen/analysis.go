@@ -38,16 +38,18 @@ import (
 func (d *decider) analysis(phase apiv1.AnalysisPhase, colour Colour) *apiv1.AnalysisStatus {
 	a := d.recorded(phase, colour)
 	if a == nil || a.Verdict == apiv1.VerdictRunning {
-		d.plan.Analyse = &AnalysisTarget{Phase: phase, Colour: colour, Revision: d.in.DesiredRevision}
+		d.plan.Analyse = &AnalysisTarget{Phase: phase, Colour: colour, Revision: d.in.DesiredRevision, Attempt: d.st.Attempt}
 	}
 	return a
 }
 
 // recorded is the analysis of the desired revision in colour for phase,
-// when status records it; nil otherwise.
+// of this attempt, when status records it; nil otherwise. A verdict of an
+// earlier attempt (the same revision shipped before, superseded, aborted
+// or rolled back from) measured other pods: it never counts.
 func (d *decider) recorded(phase apiv1.AnalysisPhase, colour Colour) *apiv1.AnalysisStatus {
 	a := d.st.Analysis
-	if a == nil || a.Revision != d.in.DesiredRevision || a.Phase != phase || a.Colour != colour {
+	if a == nil || a.Revision != d.in.DesiredRevision || a.Phase != phase || a.Colour != colour || a.Attempt != d.st.Attempt {
 		return nil
 	}
 	return a

@@ -147,7 +147,7 @@ func newAnalysisLab(t *testing.T, ls *labServer) *analysisLab {
 }
 
 func (l *analysisLab) measure(s *sim, t AnalysisTarget, prev *apiv1.AnalysisStatus) analysis.Outcome {
-	target := analysis.Target{Phase: t.Phase, Colour: t.Colour, Revision: t.Revision}
+	target := analysis.Target{Phase: t.Phase, Colour: t.Colour, Revision: t.Revision, Attempt: t.Attempt}
 	out := l.measurer.Measure(l.rapi, target, prev, s.now)
 	if out.Waiting {
 		// As the wake of a finished measurement would: once the measurers
@@ -163,6 +163,12 @@ func (l *analysisLab) measure(s *sim, t AnalysisTarget, prev *apiv1.AnalysisStat
 		events := out.Events
 		out = l.measurer.Measure(l.rapi, target, out.Status, s.now)
 		out.Events = append(events, out.Events...)
+	}
+	if k := recordKey(out.Status); s.recordGen[k] == 0 && measuredAny(out.Status) {
+		if s.recordGen == nil {
+			s.recordGen = map[string]int{}
+		}
+		s.recordGen[k] = s.colours[t.Colour].gen
 	}
 	if l.promDown.Load() {
 		for _, c := range out.Status.Checks {
@@ -187,9 +193,13 @@ func (l *analysisLab) checkSwitch(t *testing.T, s *sim, step string, in Input, p
 	if p.Active == Legacy || p.Active == from || from == Legacy || !s.served {
 		return
 	}
-	rev := s.colours[p.Active].rev
-	if rev == in.Status.PreviousRevision {
-		return // a flip back to the warm colour
+	target := s.colours[p.Active]
+	rev := target.rev
+	if target.servedRev == rev {
+		// A flip back to the warm colour: its pods served this revision
+		// and were never replaced since.
+		s.seen["flip back to a warm colour"]++
+		return
 	}
 	a := in.Status.Analysis
 	fail := func(format string, args ...any) {
@@ -197,6 +207,10 @@ func (l *analysisLab) checkSwitch(t *testing.T, s *sim, step string, in Input, p
 	}
 	if a == nil || a.Revision != rev || a.Phase != apiv1.AnalysisPrePromotion || a.Colour != p.Active {
 		fail("switched to %s (revision %s) without its pre-promotion analysis: %+v", p.Active, rev, a)
+	}
+	if a.Attempt != in.Status.Attempt || s.recordGen[recordKey(a)] != target.gen {
+		fail("switched to %s (revision %s, pods #%d, attempt %d) on an analysis of other pods (#%d, attempt %d)",
+			p.Active, rev, target.gen, in.Status.Attempt, s.recordGen[recordKey(a)], a.Attempt)
 	}
 	switch {
 	case a.Verdict == apiv1.VerdictPassed:
@@ -208,6 +222,19 @@ func (l *analysisLab) checkSwitch(t *testing.T, s *sim, step string, in Input, p
 	if l.outcome[rev] == "fail" {
 		fail("revision %s, whose checks fail, received traffic", rev)
 	}
+}
+
+// checkVerdictAttempt: a rollout is aborted or rolled back on an analysis
+// verdict only of its own attempt.
+func (l *analysisLab) checkVerdictAttempt(t *testing.T, s *sim, step string, in Input, e Event) {
+	t.Helper()
+	if l == nil || e.Reason != apiv1.ReasonAnalysisFailed || e.Transition == NoTransition {
+		return
+	}
+	if a := in.Status.Analysis; a == nil || a.Attempt != in.Status.Attempt || a.Verdict != apiv1.VerdictFailed {
+		t.Fatalf("%s: %s on an analysis of another attempt (%d): %+v\n%s", step, e.Message, in.Status.Attempt, a, strings.Join(s.log, "\n"))
+	}
+	s.seen["failed verdict of the same attempt"]++
 }
 
 // checkPostFailure: a revision that failed its post-promotion analysis
@@ -225,7 +252,9 @@ func (l *analysisLab) checkPostFailure(s *sim, fail func(string, ...any)) {
 	if st.State == apiv1.StateRolledBack && st.Reason == apiv1.ReasonAnalysisFailed {
 		s.seen["analysis failed after the switch: rolled back"]++
 	}
-	if a == nil || a.Phase != apiv1.AnalysisPostPromotion || a.Revision != st.ActiveRevision || s.active == Legacy {
+	if a == nil || a.Phase != apiv1.AnalysisPostPromotion || a.Revision != st.ActiveRevision || s.active == Legacy || a.Attempt != st.Attempt {
+		// (A record of an earlier attempt: a preview was deployed over
+		// the warm colour since, on the user's request.)
 		return
 	}
 	warm := s.colours[Other(s.active)]
@@ -235,4 +264,19 @@ func (l *analysisLab) checkPostFailure(s *sim, fail func(string, ...any)) {
 	if st.State == apiv1.StateIdle && s.enabled && a.Verdict != apiv1.VerdictPassed && !a.Approved && a.Colour == s.active {
 		fail("the warm colour went before revision %s passed its post-promotion analysis (%s)", a.Revision, a.Verdict)
 	}
+}
+
+// recordKey names one analysis record: a new one starts for every attempt.
+func recordKey(a *apiv1.AnalysisStatus) string {
+	return fmt.Sprintf("%s/%s/%s/%d/%d", a.Revision, a.Phase, a.Colour, a.Attempt, a.StartedAt.UnixNano())
+}
+
+// measuredAny: some measurement of the record was taken.
+func measuredAny(a *apiv1.AnalysisStatus) bool {
+	for _, c := range a.Checks {
+		if c.Successes+c.Failures+c.Inconclusive > 0 {
+			return true
+		}
+	}
+	return false
 }

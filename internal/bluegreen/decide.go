@@ -243,7 +243,8 @@ func (d *decider) steady(active, idle Colour) {
 func (d *decider) aborted(idle Colour) {
 	in := d.in
 	other := in.States[idle]
-	if other.Replicas > 0 && other.Revision == in.DesiredRevision {
+	switch {
+	case other.Replicas > 0 && other.Revision == in.DesiredRevision:
 		// A colour that served until a rollback goes only once the
 		// EndpointSlices had time to follow the switch; a preview that never
 		// served goes at once.
@@ -256,6 +257,9 @@ func (d *decider) aborted(idle Colour) {
 		} else {
 			d.plan.Actions[idle] = ScaleDown
 		}
+	default:
+		// Aborted while queued: the previous revision may still be warm.
+		d.coolDown(idle)
 	}
 	if d.st.State != apiv1.StateRolledBack {
 		d.st.State = apiv1.StateAborted

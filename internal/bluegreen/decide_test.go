@@ -79,6 +79,10 @@ func TestDecide(t *testing.T) {
 		{"a new revision is prepared in the idle colour; the serving one is not touched", func(in *Input) {
 			in.DesiredRevision = "r2"
 		}, func(t *testing.T, p Plan) {
+			expect(t, p.Again && p.Actions[green] == Keep && p.Status.Attempt == 1, "the attempt is recorded before anything is deployed: plan %+v", p)
+			in := base()
+			in.DesiredRevision = "r2"
+			p = again(in, p)
 			expect(t, p.Active == blue && p.Preview == green && p.Actions[green] == Render && p.Actions[blue] == Keep, "plan %+v", p)
 			expect(t, p.Status.PreviewRevision == "r2" && p.Status.State == apiv1.StateDeploying && p.Status.PreviewStartedAt.Time.Equal(t0), "status %+v", p.Status)
 			expect(t, p.RequeueAfter == 600*time.Second, "requeue %s, want the deadline", p.RequeueAfter)
@@ -182,7 +186,8 @@ func TestDecide(t *testing.T) {
 			in.DesiredRevision = "r3"
 			in.Status.AbortedRevision, in.Status.State = "r2", apiv1.StateAborted
 		}, func(t *testing.T, p Plan) {
-			expect(t, p.Actions[green] == Render && p.Status.State == apiv1.StateDeploying && p.Status.AbortedRevision == "", "plan %+v", p)
+			// Status records the attempt first; the next decision deploys.
+			expect(t, p.Again && p.Actions[green] == Keep && p.Status.State == apiv1.StateDeploying && p.Status.AbortedRevision == "" && p.Status.Attempt == 1, "plan %+v", p)
 		}},
 		{"the old colour stays warm for scaleDownDelaySeconds", func(in *Input) {
 			in.Active, in.DesiredRevision = green, "r2"
@@ -304,6 +309,13 @@ func TestDecide(t *testing.T) {
 			tt.check(t, Decide(in))
 		})
 	}
+}
+
+// again decides again on the status p wrote: what the reconciler does
+// when p asked to (Plan.Again).
+func again(in Input, p Plan) Plan {
+	in.Status = *p.Status
+	return Decide(in)
 }
 
 func expect(t *testing.T, ok bool, format string, args ...any) {

@@ -67,7 +67,14 @@ func colourState(rapi *apiv1.RestAPI, kids scope.Children, colour, serving Colou
 			st.Enlarged = st.Enlarged || (small < full && ReplicasOf(d) > small)
 			st.Full = st.Full && ReplicasOf(d) >= full
 		}
-		revs[d.Labels[apiv1.LabelRevision]] = true
+		// What the colour runs is what its pods are made from: the pod
+		// template's revision, which the Deployment's own label must agree
+		// with (a template edited by hand makes the revision unknown).
+		rev := d.Spec.Template.Labels[apiv1.LabelRevision]
+		revs[rev] = true
+		if d.Labels[apiv1.LabelRevision] != rev {
+			revs[""] = true
+		}
 		if d.Spec.Replicas != nil {
 			st.Replicas += *d.Spec.Replicas
 		}

@@ -48,8 +48,9 @@ func Other(c Colour) Colour {
 type ColourState struct {
 	// Exists: at least one component has a Deployment of this colour.
 	Exists bool
-	// Revision the colour runs, when every component's Deployment carries the
-	// same one and every enabled component has a Deployment; "" otherwise.
+	// Revision the colour runs, when every component's Deployment's pod
+	// template (and the Deployment's own label) carries the same one and
+	// every enabled component has a Deployment; "" otherwise.
 	Revision string
 	// Replicas is the sum of the Deployments' desired replicas.
 	Replicas int32
@@ -191,6 +192,10 @@ type Plan struct {
 	// RequeueAfter is when the decision must be looked at again although
 	// nothing in the cluster changes (a deadline or a delay runs out).
 	RequeueAfter time.Duration
+	// Again: the decision recorded an intent in status (a new preview
+	// attempt) and carries it out only once that status is written: decide
+	// again as soon as it is (AgainAfter).
+	Again bool
 	// Consumed lists the request annotations acted on, refused or stale; the
 	// controller removes them so that a request never acts twice or late.
 	Consumed []string
@@ -208,7 +213,14 @@ type AnalysisTarget struct {
 	Phase    apiv1.AnalysisPhase
 	Colour   Colour
 	Revision string
+	// Attempt is the preview attempt measured (status.blueGreen.attempt):
+	// for PostPromotion, the attempt that was promoted.
+	Attempt int64
 }
+
+// AgainAfter is how soon a decision that asked to decide Again is looked
+// at again: once its status write is done.
+const AgainAfter = 50 * time.Millisecond
 
 // RollbackGrace is how long the colour rolled back from keeps its pods after
 // the stable Services left it, for endpoints to follow the switch.

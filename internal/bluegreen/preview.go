@@ -32,23 +32,48 @@ func (d *decider) prepare(active, idle Colour) {
 	in := d.in
 	desired := in.DesiredRevision
 	other := in.States[idle]
-	flip := desired == d.st.PreviousRevision && other.Revision == desired && other.Ready
-	if d.st.PreviewRevision == "" && in.Turn != nil && !in.Turn.Admitted && !flip {
-		// A new preview needs room the queue does not give yet; going back
-		// to the warm colour needs none.
+	starting := d.st.PreviewRevision != desired
+	if d.st.PreviewRevision == "" && d.st.State == apiv1.StateQueued && in.AbortRequest != "" && in.AbortRequest == desired {
+		// Aborted while it waited in the queue: nothing was deployed, and
+		// nothing will be.
+		d.consume(apiv1.AnnotationAbort)
+		d.abortQueued(active, idle)
+		return
+	}
+	if d.st.PreviewRevision == "" && in.Turn != nil && !in.Turn.Admitted && !(d.warm(idle) && other.Ready) {
+		// A new preview needs room the queue does not give yet (one being
+		// prepared keeps its slot through a spec change); going back to the
+		// warm colour needs none.
 		d.queued(active, idle)
 		return
 	}
 	d.plan.Actions[idle] = Render
 	d.st.Reason, d.st.WaitingSince = "", nil
-	if d.st.PreviewRevision != desired {
+	if starting {
 		queued := ""
 		if at, ok := Queued(&d.in.Status); ok {
 			queued = fmt.Sprintf(" after %s in the queue", in.Now.Sub(at).Round(time.Second))
 		}
+		warm := d.warm(idle)
 		d.clearPreview()
+		d.st.Attempt++
 		d.st.PreviewRevision, d.st.PreviewStartedAt = desired, d.now()
 		d.event(false, apiv1.EventDeploying, "Deploy", "Deploying revision %s to %s (preview)%s", desired, idle, queued)
+		if !warm && active != Legacy {
+			// The preview is deployed over the idle colour: whatever
+			// revision stayed warm there is gone, and going back to it is
+			// a new rollout from now on. Status says so before anything is
+			// deployed (the idle colour is kept as it is until the next
+			// decision): a manager that stops in between finds the new
+			// attempt recorded, never a colour re-rendered with the
+			// previous revision that status still calls warm.
+			d.st.PreviousRevision = ""
+			d.plan.Actions[idle] = Keep
+			d.plan.Again = true
+			d.st.State = apiv1.StateDeploying
+			d.st.Message = fmt.Sprintf("deploying revision %s to %s; %s serves", desired, idle, describe(active))
+			return
+		}
 	}
 	ready := other.Revision == desired && other.Ready && !other.Failed
 	// A smaller preview being scaled to full size before its switch stays
@@ -122,7 +147,7 @@ func (d *decider) whenReady(active, idle Colour, other ColourState) {
 	if d.st.PreviewReadyAt == nil {
 		d.st.PreviewReadyAt = d.now()
 	}
-	rollbackToWarm := desired == d.st.PreviousRevision
+	rollbackToWarm := d.warm(idle)
 	migrating := active == Legacy
 	// Going back to the warm colour and moving from the single-colour
 	// Deployments are not analysed: the first served before, the second
@@ -164,6 +189,18 @@ func (d *decider) whenReady(active, idle Colour, other ColourState) {
 	}
 }
 
+// warm: going to the desired revision is going back to the warm colour,
+// a selector flip with no analysis and no approval. Only when the idle
+// colour is the previous revision's, kept warm since it last served: its
+// Deployments' pod templates still run that revision (read from the
+// cluster, not from memory) and it has pods. A colour a preview was
+// deployed over since is not warm, even if it runs the revision again.
+func (d *decider) warm(idle Colour) bool {
+	other := d.in.States[idle]
+	desired := d.in.DesiredRevision
+	return desired != "" && desired == d.st.PreviousRevision && other.Revision == desired && other.Replicas > 0
+}
+
 // clearPreview forgets the preview: nothing is being prepared.
 func (d *decider) clearPreview() {
 	d.st.PreviewRevision, d.st.PreviewStartedAt, d.st.PreviewReadyAt, d.st.PreviewScalingAt = "", nil, nil, nil
@@ -175,6 +212,12 @@ func (d *decider) deadline() time.Time {
 	start := d.st.PreviewStartedAt
 	if d.st.PreviewScalingAt != nil {
 		start = d.st.PreviewScalingAt
+	}
+	if start == nil {
+		// Status edited by hand (a preview with no start): the deadline
+		// counts from now, and the next status write records it.
+		d.st.PreviewStartedAt = d.now()
+		start = d.st.PreviewStartedAt
 	}
 	return start.Add(d.in.ProgressDeadline)
 }

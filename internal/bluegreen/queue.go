@@ -160,6 +160,29 @@ func (d *decider) queued(active, idle Colour) {
 	d.st.Message = fmt.Sprintf("revision %s is queued since %s, %d ahead of it: %s; %s serves",
 		in.DesiredRevision, d.st.QueuedAt.UTC().Format(time.RFC3339), pos, in.Turn.Why, describe(active))
 	d.requeue(in.Now.Add(QueueRecheck))
+	d.coolDown(idle)
+}
+
+// abortQueued: the rollout was aborted while it waited in the queue. It
+// never deployed anything; it leaves the queue at once (no slot is
+// waited for), and the revision is not tried again until the spec changes.
+func (d *decider) abortQueued(active, idle Colour) {
+	desired := d.in.DesiredRevision
+	d.st.AbortedRevision, d.st.AbortedAt = desired, d.now()
+	d.clearPreview()
+	d.st.State = apiv1.StateAborted
+	d.st.Reason = apiv1.ReasonAbortRequested
+	d.st.Message = fmt.Sprintf("revision %s was aborted on request while it was queued; %s keeps serving", desired, describe(active))
+	d.plan.ProblemReason, d.plan.ProblemMessage = d.st.Reason, d.st.Message
+	d.transition(Abortion, true, d.st.Reason, "Abort", "%s", d.st.Message)
+	d.coolDown(idle)
+}
+
+// coolDown: nothing is being prepared in idle. A warm previous colour
+// there stays until the end of its window (a rollback may still go to it),
+// anything else with pods is scaled down.
+func (d *decider) coolDown(idle Colour) {
+	in := d.in
 	other := in.States[idle]
 	warmUntil := time.Time{}
 	if d.st.PromotedAt != nil {

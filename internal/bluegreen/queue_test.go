@@ -96,15 +96,17 @@ func TestDecideQueues(t *testing.T) {
 		in.Now, in.Status = t0.Add(42*time.Second), *p.Status
 		in.Turn = &Turn{Admitted: true}
 		q := Decide(in)
-		expect(t, q.Status.State == apiv1.StateDeploying && q.Actions[green] == Render && q.Status.PreviewStartedAt.Time.Equal(t0.Add(42*time.Second)), "status %+v", q.Status)
+		expect(t, q.Again && q.Status.State == apiv1.StateDeploying && q.Status.PreviewStartedAt.Time.Equal(t0.Add(42*time.Second)), "status %+v", q.Status)
 		expect(t, q.Status.QueuedAt == nil && q.Status.QueuePosition == nil, "status %+v", q.Status)
 		expect(t, len(q.Events) == 1 && strings.Contains(q.Events[0].Message, "after 42s in the queue"), "events %+v", q.Events)
+		q = again(in, q)
+		expect(t, q.Actions[green] == Render && q.Status.State == apiv1.StateDeploying && len(q.Events) == 0, "plan %+v", q)
 	})
 	t.Run("a rollout preparing keeps its slot through a spec change", func(t *testing.T) {
 		in := queuedInput()
 		in.DesiredRevision = "r3"
 		in.Status.State, in.Status.PreviewRevision, in.Status.PreviewStartedAt = apiv1.StateDeploying, "r2", at(-time.Minute)
-		q := Decide(in)
+		q := again(in, Decide(in))
 		expect(t, q.Status.State == apiv1.StateDeploying && q.Actions[green] == Render, "status %+v", q.Status)
 	})
 	t.Run("the spec goes back to what serves: the queue is left", func(t *testing.T) {

@@ -90,7 +90,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, s *scope.Scope) (Plan, error
 	if t := plan.Analyse; t != nil {
 		// The decision waits for an analysis: take the measurements due,
 		// and decide again on them.
-		out := r.measurer().Measure(rapi, analysis.Target{Phase: t.Phase, Colour: t.Colour, Revision: t.Revision}, in.Status.Analysis, s.Now)
+		out := r.measurer().Measure(rapi, analysis.Target{Phase: t.Phase, Colour: t.Colour, Revision: t.Revision, Attempt: t.Attempt}, in.Status.Analysis, s.Now)
 		in.Status.Analysis = out.Status
 		plan = Decide(in)
 		for _, e := range out.Events {
@@ -123,6 +123,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, s *scope.Scope) (Plan, error
 		s.Announce(scope.Event{Warning: e.Warning, Reason: e.Reason, Action: e.Action, Message: e.Message})
 	}
 	s.RequeueAfter(plan.RequeueAfter)
+	if plan.Again {
+		s.RequeueAfter(AgainAfter)
+	}
 
 	r.carryOut(ctx, s, plan)
 	return plan, nil

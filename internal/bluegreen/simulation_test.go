@@ -40,6 +40,12 @@ type simColour struct {
 	// pods were last created.
 	waiting    bool
 	renderedAt time.Time
+	// gen counts the pod sets the colour had: a new revision, or pods
+	// again after it was scaled to zero. servedRev is the revision its
+	// current pods served (selected by the stable Services, ready); ""
+	// once they are replaced.
+	gen       int
+	servedRev string
 }
 
 // deadlineOf is when a preview must be available.
@@ -82,6 +88,9 @@ type sim struct {
 	log      []string
 	revCount int
 	seen     map[string]int // Events by reason, over every sequence
+	// recordGen: the pod set (simColour.gen) each analysis record was
+	// first measured on, by recordKey.
+	recordGen map[string]int
 	// lab: the analysis's checks and what they measure (analysis_sim_test.go);
 	// nil when the sequence runs without analysis.
 	lab *analysisLab
@@ -169,12 +178,13 @@ func (s *sim) apply(p Plan, crashAfter int) {
 				continue
 			}
 			sc.exists, sc.replicas, sc.failed, sc.fullyReady, sc.waiting, sc.renderedAt = true, size, false, false, false, s.now
+			sc.gen++
 			if sc.rev != s.desired {
-				sc.rev = s.desired
+				sc.rev, sc.servedRev = s.desired, ""
 			}
 		case ScaleDown:
 			// No pods left: nothing ready, nothing failing or waiting.
-			sc.replicas, sc.anyReady, sc.fullyReady, sc.failed, sc.waiting = 0, false, false, false, false
+			sc.replicas, sc.anyReady, sc.fullyReady, sc.failed, sc.waiting, sc.servedRev = 0, false, false, false, false, ""
 		case Delete:
 			*sc = simColour{}
 		}
@@ -236,6 +246,7 @@ func (s *sim) reconcile(t *testing.T, step string, crashAfter int) {
 	for _, e := range p.Events {
 		s.seen[e.Reason]++
 		s.checkAbort(t, step, in, e)
+		s.lab.checkVerdictAttempt(t, s, step, in, e)
 	}
 	before := s.stable
 	// A switch of colour only ever goes to a colour fully ready with the
@@ -260,6 +271,12 @@ func (s *sim) reconcile(t *testing.T, step string, crashAfter int) {
 	s.log = append(s.log, fmt.Sprintf("%s: desired=%s active=%s state=%s blue=%+v green=%+v legacy=%+v",
 		step, s.desired, s.active, s.statusBG.State, *s.colours[blue], *s.colours[green], *s.colours[Legacy]))
 	s.check(t, step)
+	if p.Again {
+		// Status recorded an intent first: the reconciler decides again
+		// as soon as it is written.
+		s.reconcile(t, step+" (again)", -1)
+		return
+	}
 
 	// Nothing changed: a second decision writes nothing (and measures
 	// nothing: no measurement is due twice at one time).
@@ -328,6 +345,9 @@ func (s *sim) check(t *testing.T, step string) {
 	}
 	if s.hasReadyPods(s.stable[0]) {
 		s.served = true
+		if sc := s.colours[s.stable[0]]; s.stable[0] != Legacy && sc.fullyReady {
+			sc.servedRev = sc.rev
+		}
 	} else if s.served {
 		fail("the stable Services select %q, which has no ready pod, after the application has served", s.stable[0])
 	}
@@ -377,7 +397,7 @@ func TestRandomizedSequencesKeepTheInvariants(t *testing.T) {
 		for i := range steps {
 			step := fmt.Sprintf("seed %d step %d", seed, i)
 			crash := -1
-			switch k := rng.IntN(13); k {
+			switch k := rng.IntN(16); k {
 			case 0, 1:
 				outcome := analysisOutcomes[rng.IntN(len(analysisOutcomes))]
 				s.newRevisionWith(rng.IntN(4) == 0, outcome)
@@ -438,6 +458,43 @@ func TestRandomizedSequencesKeepTheInvariants(t *testing.T) {
 					s.lab.promDown.Store(!s.lab.promDown.Load())
 					step += fmt.Sprintf(" prometheus down=%v", s.lab.promDown.Load())
 				}
+			case 13, 14:
+				// Re-ship a revision after it was superseded (by one that
+				// is never scheduled), after it was aborted, or after its
+				// verdict: a new attempt.
+				again := s.statusBG.PreviewRevision
+				if k == 14 {
+					again = s.statusBG.AbortedRevision
+					if a := s.statusBG.Analysis; again == "" && a != nil {
+						again = a.Revision
+					}
+				}
+				if again == "" {
+					break
+				}
+				if a := s.statusBG.Analysis; a != nil && a.Revision == again && a.Verdict != apiv1.VerdictRunning {
+					s.seen["re-shipped after its verdict"]++
+				}
+				s.newRevisionWith(false, "pass")
+				s.pending[s.desired] = forever
+				s.reconcile(t, step+" superseded by "+s.desired, -1)
+				s.desired = again
+				step += " re-ship " + again
+				s.seen["re-shipped"]++
+			case 15:
+				// Overwrite the warm colour with a new revision, abort it,
+				// and go back to the revision that was warm there.
+				prev := s.statusBG.PreviousRevision
+				if s.statusBG.State != apiv1.StateScalingDown || prev == "" {
+					break
+				}
+				s.newRevisionWith(false, analysisOutcomes[rng.IntN(len(analysisOutcomes))])
+				s.reconcile(t, step+" "+s.desired+" over the warm colour", -1)
+				s.ann.abort = s.desired
+				s.reconcile(t, step+" abort "+s.desired, -1)
+				s.desired = prev
+				step += " back to " + prev
+				s.seen["went back after the warm colour was overwritten"]++
 			}
 			s.reconcile(t, step, crash)
 		}
@@ -456,6 +513,32 @@ func TestRandomizedSequencesKeepTheInvariants(t *testing.T) {
 			}
 			if s.statusBG.ActiveRevision == bad && s.enabled {
 				t.Fatalf("seed %d: revision %s failed after its switch and still serves: %+v\n%s", seed, bad, s.statusBG, strings.Join(s.log, "\n"))
+			}
+		}
+		if s.lab != nil && s.enabled && s.active != Legacy && s.colours[s.active].fullyReady && rng.IntN(2) == 0 {
+			// Promote a revision, deploy another over the colour left
+			// warm, abort it, and go back: a fresh rollout, analysed.
+			s.ann = struct{ promote, abort, rollback string }{}
+			s.lab.promDown.Store(false)
+			s.newRevisionWith(false, "pass")
+			s.ann.promote = s.desired
+			for i := 0; i < 8 && (s.statusBG.State != apiv1.StateScalingDown || s.statusBG.PreviousRevision == ""); i++ {
+				s.reconcile(t, fmt.Sprintf("seed %d promote %s %d", seed, s.desired, i), -1)
+				s.progress(rng)
+				s.now = s.now.Add(5 * time.Second)
+			}
+			if prev := s.statusBG.PreviousRevision; s.statusBG.State == apiv1.StateScalingDown && prev != "" {
+				s.newRevisionWith(false, analysisOutcomes[rng.IntN(len(analysisOutcomes))])
+				s.reconcile(t, fmt.Sprintf("seed %d %s over the warm colour", seed, s.desired), -1)
+				s.ann.abort = s.desired
+				s.reconcile(t, fmt.Sprintf("seed %d abort %s", seed, s.desired), -1)
+				s.desired = prev
+				s.seen["went back after the warm colour was overwritten"]++
+				for i := range 6 {
+					s.reconcile(t, fmt.Sprintf("seed %d back to %s %d", seed, prev, i), -1)
+					s.progress(rng)
+					s.now = s.now.Add(15 * time.Second)
+				}
 			}
 		}
 		// Whatever happened, a healthy new revision eventually serves.
@@ -484,7 +567,8 @@ func TestRandomizedSequencesKeepTheInvariants(t *testing.T) {
 		"never scheduled: aborted at the deadline", "pending for capacity: then scheduled", "reduced preview: switched at full size",
 		apiv1.EventAnalysisStarted, apiv1.EventAnalysisPassed, apiv1.ReasonAnalysisInconclusive,
 		"analysis failed: aborted before traffic moved", "analysis failed after the switch: rolled back",
-		"analysis inconclusive: promoted on approval", "prometheus down: inconclusive"} {
+		"analysis inconclusive: promoted on approval", "prometheus down: inconclusive",
+		"re-shipped", "re-shipped after its verdict", "went back after the warm colour was overwritten", "flip back to a warm colour"} {
 		if seen[reason] == 0 {
 			t.Errorf("no sequence reached %s", reason)
 		}
