@@ -57,6 +57,9 @@ type rolloutQueue struct {
 	mu       sync.Mutex
 	admitted map[types.NamespacedName]time.Time
 	limits   map[string]namespaceLimit
+	// holders are the RestAPIs whose last written status holds a slot:
+	// when one goes, the head of the queue is woken.
+	holders map[types.NamespacedName]struct{}
 	// wake takes RestAPIs to reconcile now (a source of the controller).
 	wake chan event.GenericEvent
 }
@@ -70,7 +73,7 @@ type namespaceLimit struct {
 func (r *Reconciler) rollouts() *rolloutQueue {
 	r.queueOnce.Do(func() {
 		r.queue = &rolloutQueue{admitted: map[types.NamespacedName]time.Time{}, limits: map[string]namespaceLimit{},
-			wake: make(chan event.GenericEvent, 1024)}
+			holders: map[types.NamespacedName]struct{}{}, wake: make(chan event.GenericEvent, 1024)}
 	})
 	return r.queue
 }
@@ -125,7 +128,13 @@ func startsRollout(rapi *apiv1.RestAPI, in Input) bool {
 func (r *Reconciler) turn(ctx context.Context, rapi *apiv1.RestAPI, in Input) (*Turn, error) {
 	key := client.ObjectKeyFromObject(rapi)
 	if !startsRollout(rapi, in) {
-		r.rollouts().release(key)
+		if !HoldsSlot(rapi.Status.BlueGreen) {
+			r.rollouts().release(key)
+		}
+		// Otherwise the admission is kept until the cache shows the slot
+		// held (classify): this status may be the one this manager just
+		// wrote, which another RestAPI's turn, reading the cache, cannot
+		// see yet.
 		return nil, nil
 	}
 	nsLimit, err := r.namespaceLimit(ctx, rapi.Namespace, in.Now)
@@ -154,6 +163,12 @@ func (r *Reconciler) turn(ctx context.Context, rapi *apiv1.RestAPI, in Input) (*
 		o := &list.Items[i]
 		k := client.ObjectKeyFromObject(o)
 		if k == key {
+			continue
+		}
+		if !o.DeletionTimestamp.IsZero() {
+			// Being deleted (another tool's finalizer may keep it for
+			// long): it runs no rollout any more, and holds no slot.
+			delete(r.rollouts().admitted, k)
 			continue
 		}
 		preparing, queued := r.rollouts().classify(k, o.Status.BlueGreen, in.Now)
@@ -196,10 +211,20 @@ func (q *rolloutQueue) classify(k types.NamespacedName, bg *apiv1.BlueGreenStatu
 	return false, nil
 }
 
-// Forget forgets what the queue holds of a RestAPI that is gone.
-func (r *Reconciler) Forget(key types.NamespacedName) {
-	r.rollouts().release(key)
+// Forget forgets what the queue and the measurers hold of a RestAPI that
+// is gone or being deleted; when its status held a slot, the queued
+// rollouts nearest the front look again now.
+func (r *Reconciler) Forget(ctx context.Context, key types.NamespacedName) {
+	q := r.rollouts()
+	q.mu.Lock()
+	_, held := q.holders[key]
+	delete(q.holders, key)
+	delete(q.admitted, key)
+	q.mu.Unlock()
 	r.measurer().Forget(key)
+	if held {
+		r.wakeFront(ctx, key.Namespace)
+	}
 }
 
 // Wake is where queued rollouts to look at again, and RestAPIs whose
@@ -226,10 +251,25 @@ func (q *rolloutQueue) release(key types.NamespacedName) {
 // once a RestAPI gave its slot up (its rollout is over): called after the
 // status that says so is written, with the status before and after.
 func (r *Reconciler) WakeQueued(ctx context.Context, rapi *apiv1.RestAPI, before, after *apiv1.BlueGreenStatus) {
+	key := client.ObjectKeyFromObject(rapi)
+	q := r.rollouts()
+	q.mu.Lock()
+	if HoldsSlot(after) {
+		q.holders[key] = struct{}{}
+	} else {
+		delete(q.holders, key)
+	}
+	q.mu.Unlock()
 	if !HoldsSlot(before) || HoldsSlot(after) {
 		return
 	}
-	r.rollouts().release(client.ObjectKeyFromObject(rapi))
+	q.release(key)
+	r.wakeFront(ctx, rapi.Namespace)
+}
+
+// wakeFront wakes the queued rollouts nearest the front, in the whole
+// cluster or, with only namespace limits, in namespace ns: a slot freed.
+func (r *Reconciler) wakeFront(ctx context.Context, ns string) {
 	var opts []client.ListOption
 	limit := r.MaxConcurrentRollouts
 	if limit <= 0 {
@@ -238,12 +278,12 @@ func (r *Reconciler) WakeQueued(ctx context.Context, rapi *apiv1.RestAPI, before
 		// waits (after a restart, queued rollouts look again within
 		// QueueRecheck), and a slot freed costs no list.
 		r.rollouts().mu.Lock()
-		limit = r.rollouts().limits[rapi.Namespace].limit
+		limit = r.rollouts().limits[ns].limit
 		r.rollouts().mu.Unlock()
 		if limit <= 0 {
 			return
 		}
-		opts = append(opts, client.InNamespace(rapi.Namespace))
+		opts = append(opts, client.InNamespace(ns))
 	}
 	var list apiv1.RestAPIList
 	if err := r.Client.List(ctx, &list, append(opts, client.UnsafeDisableDeepCopy)...); err != nil {

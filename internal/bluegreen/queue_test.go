@@ -17,6 +17,7 @@ limitations under the License.
 package bluegreen
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -131,6 +132,23 @@ func TestDecideQueues(t *testing.T) {
 		in.Now = t0.Add(20 * time.Second)
 		q = Decide(in)
 		expect(t, q.Actions[green] == ScaleDown && q.Status.PreviousRevision == "", "plan %+v status %+v", q, q.Status)
+	})
+	t.Run("an abort of a queued rollout acts at once: no slot, no preview", func(t *testing.T) {
+		in := queuedInput()
+		in.Status = *p.Status
+		in.Status.PreviousRevision, in.Status.PromotedAt = "r0", at(-10*time.Second)
+		in.States[green] = ColourState{Exists: true, Revision: "r0", Replicas: 8, Ready: true}
+		in.AbortRequest = "r2"
+		q := Decide(in)
+		expect(t, q.Status.State == apiv1.StateAborted && q.Status.Reason == apiv1.ReasonAbortRequested && q.Status.AbortedRevision == "r2", "status %+v", q.Status)
+		expect(t, q.Status.QueuedAt == nil && q.Status.PreviewRevision == "" && !HoldsSlot(q.Status), "left the queue: %+v", q.Status)
+		expect(t, q.Actions[green] == Keep && q.Status.PreviousRevision == "r0", "the warm colour stays through its window: %+v", q)
+		expect(t, slices.Contains(q.Consumed, apiv1.AnnotationAbort) && len(q.Events) == 1 && q.Events[0].Transition == Abortion, "plan %+v", q)
+		// Once admitted it still deploys nothing: the revision is aborted.
+		in.Status, in.AbortRequest, in.Turn = *q.Status, "", &Turn{Admitted: true}
+		in.Now = t0.Add(time.Minute)
+		q = Decide(in)
+		expect(t, q.Status.State == apiv1.StateAborted && q.Actions[green] == ScaleDown && q.Status.PreviousRevision == "", "the warm window ended: %+v %+v", q, q.Status)
 	})
 	t.Run("an early approval waits through the queue", func(t *testing.T) {
 		in := queuedInput()

@@ -142,7 +142,9 @@ func (r *RestAPIReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if !rapi.DeletionTimestamp.IsZero() {
-		// Children go with it through their owner references.
+		// Children go with it through their owner references. It runs no
+		// rollout any more: a slot it held is free now.
+		r.blueGreen.Forget(ctx, req.NamespacedName)
 		return ctrl.Result{}, nil
 	}
 	if r.namespaceGoingAway(ctx, rapi.Namespace) {
@@ -222,7 +224,7 @@ func (r *RestAPIReconciler) readRestAPI(ctx context.Context, key types.Namespace
 	var rapi apiv1.RestAPI
 	if err := r.Get(ctx, key, &rapi); err != nil {
 		if isNotFound(err) {
-			r.forget(key)
+			r.forget(ctx, key)
 		}
 		return nil, err
 	}
@@ -259,13 +261,13 @@ func (r *RestAPIReconciler) remember(key types.NamespacedName, st apiv1.RestAPIS
 	r.statusWrites[key] = statusWrite{status: *st.DeepCopy(), from: from, to: to}
 }
 
-func (r *RestAPIReconciler) forget(key types.NamespacedName) {
+func (r *RestAPIReconciler) forget(ctx context.Context, key types.NamespacedName) {
 	r.statusWritesMu.Lock()
 	defer r.statusWritesMu.Unlock()
 	delete(r.statusWrites, key)
 	r.subReconcilers()
 	r.health.Forget(key)
-	r.blueGreen.Forget(key)
+	r.blueGreen.Forget(ctx, key)
 	metrics.Forget(key)
 }
 
