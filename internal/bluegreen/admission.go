@@ -40,10 +40,6 @@ import (
 // limits as last read, and waking the queued rollouts nearest the front
 // when a slot frees.
 
-// reservationTTL bounds how long an admission counts before the cache
-// shows it (a status write is in the cache within moments).
-const reservationTTL = time.Minute
-
 // NamespaceLimitTTL is how long a namespace's limit, read with a GET, is
 // used before it is read again.
 const NamespaceLimitTTL = 10 * time.Second
@@ -55,7 +51,11 @@ const wakeExtra = 10
 
 type rolloutQueue struct {
 	mu       sync.Mutex
-	admitted map[types.NamespacedName]time.Time
+	// admitted are the RestAPIs this manager admitted that may hold a
+	// slot the cache does not show yet: kept until the cache shows it,
+	// until the RestAPI's own written status holds none, or it goes. No
+	// time bound: the limit holds whatever the cache lag.
+	admitted map[types.NamespacedName]struct{}
 	limits   map[string]namespaceLimit
 	// holders are the RestAPIs whose last written status holds a slot:
 	// when one goes, the head of the queue is woken.
@@ -72,7 +72,7 @@ type namespaceLimit struct {
 // rollouts is the reconciler's rollout queue, made on first use.
 func (r *Reconciler) rollouts() *rolloutQueue {
 	r.queueOnce.Do(func() {
-		r.queue = &rolloutQueue{admitted: map[types.NamespacedName]time.Time{}, limits: map[string]namespaceLimit{},
+		r.queue = &rolloutQueue{admitted: map[types.NamespacedName]struct{}{}, limits: map[string]namespaceLimit{},
 			holders: map[types.NamespacedName]struct{}{}, wake: make(chan event.GenericEvent, 1024)}
 	})
 	return r.queue
@@ -171,7 +171,7 @@ func (r *Reconciler) turn(ctx context.Context, rapi *apiv1.RestAPI, in Input) (*
 			delete(r.rollouts().admitted, k)
 			continue
 		}
-		preparing, queued := r.rollouts().classify(k, o.Status.BlueGreen, in.Now)
+		preparing, queued := r.rollouts().classify(k, o.Status.BlueGreen)
 		for _, s := range []*Scope{&cluster, &inNS} {
 			if s == &inNS && o.Namespace != rapi.Namespace {
 				continue
@@ -185,7 +185,7 @@ func (r *Reconciler) turn(ctx context.Context, rapi *apiv1.RestAPI, in Input) (*
 	}
 	t := TakeTurn(me, cluster, inNS)
 	if t.Admitted {
-		r.rollouts().admitted[key] = in.Now
+		r.rollouts().admitted[key] = struct{}{}
 	}
 	r.rollouts().mu.Unlock()
 	return &t, nil
@@ -194,16 +194,13 @@ func (r *Reconciler) turn(ctx context.Context, rapi *apiv1.RestAPI, in Input) (*
 // classify says whether another RestAPI holds a slot (its status says so,
 // or this manager admitted it and the cache does not show it yet) or waits
 // in the queue. Called with q.mu held.
-func (q *rolloutQueue) classify(k types.NamespacedName, bg *apiv1.BlueGreenStatus, now time.Time) (bool, *Entry) {
+func (q *rolloutQueue) classify(k types.NamespacedName, bg *apiv1.BlueGreenStatus) (bool, *Entry) {
 	if HoldsSlot(bg) {
 		delete(q.admitted, k) // the cache shows it: nothing left to remember
 		return true, nil
 	}
-	if at, ok := q.admitted[k]; ok {
-		if now.Sub(at) < reservationTTL {
-			return true, nil
-		}
-		delete(q.admitted, k)
+	if _, ok := q.admitted[k]; ok {
+		return true, nil
 	}
 	if at, ok := Queued(bg); ok {
 		return false, &Entry{Namespace: k.Namespace, Name: k.Name, QueuedAt: at}
@@ -257,13 +254,17 @@ func (r *Reconciler) WakeQueued(ctx context.Context, rapi *apiv1.RestAPI, before
 	if HoldsSlot(after) {
 		q.holders[key] = struct{}{}
 	} else {
+		// The status just written holds no slot: an admission is moot
+		// (the rollout ended, or never started: aborted, or the spec
+		// went back). A cache still showing an older status that held
+		// one only makes the others wait.
 		delete(q.holders, key)
+		delete(q.admitted, key)
 	}
 	q.mu.Unlock()
 	if !HoldsSlot(before) || HoldsSlot(after) {
 		return
 	}
-	q.release(key)
 	r.wakeFront(ctx, rapi.Namespace)
 }
 

@@ -102,13 +102,13 @@ func (q *queueSim) create(k types.NamespacedName) {
 
 // catchUp brings each RestAPI's cached copy up to date with probability p.
 func (q *queueSim) catchUp(p float64) {
-	for k, o := range q.truth {
-		if q.rng.Float64() < p {
+	for _, k := range q.keys() {
+		o, ok := q.truth[k]
+		switch {
+		case q.rng.Float64() >= p:
+		case ok:
 			q.cache[k] = o.DeepCopy()
-		}
-	}
-	for k := range q.cache {
-		if _, ok := q.truth[k]; !ok && q.rng.Float64() < p {
+		default:
 			delete(q.cache, k)
 		}
 	}
@@ -248,7 +248,7 @@ func TestQueueSimulationKeepsTheLimit(t *testing.T) {
 				}
 			case 5:
 				o := q.truth[k]
-				if o == nil || !HoldsSlot(o.Status.BlueGreen) {
+				if o == nil || !o.DeletionTimestamp.IsZero() || !HoldsSlot(o.Status.BlueGreen) {
 					break
 				}
 				var queued []types.NamespacedName // as the cache shows them (a queued one it does not show yet looks again within QueueRecheck)
@@ -287,6 +287,17 @@ func TestQueueSimulationKeepsTheLimit(t *testing.T) {
 			if st := q.truth[k]; st != nil && st.Status.BlueGreen != nil && st.Status.BlueGreen.State == apiv1.StateQueued {
 				q.seen["queued"]++
 			}
+		}
+		// Once the cache caught up, a queued rollout waits only for a
+		// slot that is truly held: one being deleted holds none.
+		for range 2 {
+			q.catchUp(1)
+			for _, k := range q.keys() {
+				q.reconcile(k, fmt.Sprintf("seed %d caught up", seed))
+			}
+		}
+		if n, queued := q.running(); len(queued) > 0 && n < q.limit {
+			q.fail("seed %d: %v queued while only %d of %d slots are held", seed, queued, n, q.limit)
 		}
 	}
 	for _, what := range []string{"queued", "aborted while queued", "slot holder deleted", "slot holder kept by a finalizer"} {
