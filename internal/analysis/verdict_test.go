@@ -17,6 +17,7 @@ limitations under the License.
 package analysis
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -118,15 +119,63 @@ func TestConditions(t *testing.T) {
 			t.Errorf("result %v: %v %v, want %v", v, got, err, want)
 		}
 	}
+	// Conditions as users write them, and as docs/analysis.md shows them:
+	// integers compare with the double result.
+	for expr, cases := range map[string]map[float64]bool{
+		"result >= 0":                      {0: true, 0.5: true, -1: false},
+		"result < 1":                       {0.99: true, 1: false},
+		"result >= 0.99 && result <= 1.0":  {0.995: true, 0.9: false, 1.5: false},
+		"result == 0.0":                    {0: true, 0.1: false},
+		"result > 100 || result < 0":       {101: true, 50: false, -0.5: true},
+		"result <= 1 && result >= 0.5":     {0.7: true, 0.2: false},
+		"result < 0.01":                    {0.001: true, 0.01: false},
+		"result >= 0 && result < 250":      {249.9: true, 250: false},
+		"!(result > 5)":                    {5: true, 6: false},
+		"result != 0.0":                    {0: false, 3: true},
+		"result < 10 ? result < 5 : false": {4: true, 7: false, 12: false},
+		"int(result) == 3":                 {3.7: true, 4: false},
+		"result >= 0u":                     {0: true, -1: false},
+		"result * 100.0 < 1":               {0.009: true, 0.02: false},
+		"result / 2.0 < 1":                 {1.5: true, 3: false},
+	} {
+		c, err := CompileCondition(expr)
+		if err != nil {
+			t.Errorf("%q does not compile: %v", expr, err)
+			continue
+		}
+		for v, want := range cases {
+			if got, err := c.Holds(v); err != nil || got != want {
+				t.Errorf("%q on %v: %v %v, want %v", expr, v, got, err, want)
+			}
+		}
+	}
 	for expr, why := range map[string]string{
 		"result <":         "does not compile",
 		"result + 1.0":     "not a bool",
 		"latency < 0.5":    "does not compile",
 		"result < 'a lot'": "does not compile",
+		// Equality and arithmetic do not mix numeric types in CEL: the
+		// message says how to write it.
+		"result == 0":    "write numbers with a decimal point",
+		"result / 2 < 1": "write numbers with a decimal point",
 	} {
 		if _, err := CompileCondition(expr); err == nil || !strings.Contains(err.Error(), why) {
 			t.Errorf("%q: %v, want an error saying %q", expr, err, why)
 		}
+	}
+}
+
+func TestConditionsAreCompiledOnceAndBounded(t *testing.T) {
+	a, _ := CompileCondition("result < 0.5")
+	b, _ := CompileCondition("result < 0.5")
+	if a != b {
+		t.Error("the same condition was compiled twice")
+	}
+	for i := range MaxConditions + 10 {
+		_, _ = CompileCondition(fmt.Sprintf("result < %d.5", i))
+	}
+	if n := CachedConditions(); n > MaxConditions || n == 0 {
+		t.Errorf("%d conditions cached, want at most %d", n, MaxConditions)
 	}
 }
 

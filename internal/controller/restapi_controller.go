@@ -269,6 +269,7 @@ func (r *RestAPIReconciler) forget(ctx context.Context, key types.NamespacedName
 	r.health.Forget(key)
 	r.blueGreen.Forget(ctx, key)
 	metrics.Forget(key)
+	r.restAPIGone(ctx, key.Namespace)
 }
 
 // subReconcilers makes the blue-green and health sub-reconcilers, which

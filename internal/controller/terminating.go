@@ -24,6 +24,9 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
 )
 
 // A namespace being deleted: the namespace controller deletes the
@@ -64,6 +67,13 @@ func (t *terminatingNamespaces) has(ns string) bool {
 	return ok
 }
 
+// size is how many namespaces are remembered.
+func (t *terminatingNamespaces) size() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.names)
+}
+
 func (t *terminatingNamespaces) forget(ns string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -93,4 +103,19 @@ func (r *RestAPIReconciler) namespaceGoingAway(ctx context.Context, ns string) b
 	}
 	r.terminating.forget(ns)
 	return false
+}
+
+// restAPIGone forgets a terminating namespace once its last RestAPI is
+// gone: nothing is left there to reconcile, and a namespace created again
+// under that name starts afresh. The cache answers (an indexed list of one
+// namespace), and only for a namespace that was refused.
+func (r *RestAPIReconciler) restAPIGone(ctx context.Context, ns string) {
+	if !r.terminating.has(ns) {
+		return
+	}
+	var left apiv1.RestAPIList
+	if err := r.List(ctx, &left, client.InNamespace(ns), client.UnsafeDisableDeepCopy); err != nil || len(left.Items) > 0 {
+		return
+	}
+	r.terminating.forget(ns)
 }

@@ -64,8 +64,46 @@ type Summary struct {
 // (it is carried out by Restart, after the status write).
 func (r *Reconciler) Reconcile(s *scope.Scope) Summary {
 	sum := r.report(s)
+	r.prune(s)
 	r.heal(s)
 	return sum
+}
+
+// prune forgets the restarts remembered of Deployments the RestAPI no
+// longer has (a colour deleted, a Deployment replaced): only live ones are
+// remembered.
+func (r *Reconciler) prune(s *scope.Scope) {
+	key := types.NamespacedName{Namespace: s.RestAPI.Namespace, Name: s.RestAPI.Name}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	uids := r.restarted[key]
+	if len(uids) == 0 {
+		return
+	}
+	live := make(map[types.UID]bool, len(s.Children.Deployments))
+	for _, d := range s.Children.Deployments {
+		live[d.UID] = true
+	}
+	for uid := range uids {
+		if !live[uid] {
+			delete(uids, uid)
+		}
+	}
+	if len(uids) == 0 {
+		delete(r.restarted, key)
+	}
+}
+
+// Remembered is how many Deployments' restarts are remembered, over every
+// RestAPI: the tests check it returns to zero when they go.
+func (r *Reconciler) Remembered() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for _, uids := range r.restarted {
+		n += len(uids)
+	}
+	return n
 }
 
 // report summarises every enabled component of the serving colour.

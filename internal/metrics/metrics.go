@@ -181,6 +181,7 @@ func Observe(rapi *apiv1.RestAPI, deployments map[string]*appsv1.Deployment, st 
 		}
 	}
 	reported.series[key] = seen
+	pruneChecks(key, rapi)
 	reported.Unlock()
 	waitingFor := ""
 	if bg := st.BlueGreen; bg != nil && bg.WaitingSince != nil {
@@ -208,11 +209,43 @@ func Observe(rapi *apiv1.RestAPI, deployments map[string]*appsv1.Deployment, st 
 // RestAPI's own.
 type componentSeries struct{ component, colour string }
 
-// reported holds, per RestAPI, the component series observe last set.
+// reported holds, per RestAPI, the component series observe last set,
+// and the checks whose measurements were counted.
 var reported = struct {
 	sync.Mutex
 	series map[types.NamespacedName]map[componentSeries]bool
-}{series: map[types.NamespacedName]map[componentSeries]bool{}}
+	checks map[types.NamespacedName]map[string]bool
+}{series: map[types.NamespacedName]map[componentSeries]bool{}, checks: map[types.NamespacedName]map[string]bool{}}
+
+// pruneChecks drops the measurement series of checks the spec no longer
+// has (renamed or removed). Called with reported held.
+func pruneChecks(key types.NamespacedName, rapi *apiv1.RestAPI) {
+	counted := reported.checks[key]
+	if len(counted) == 0 {
+		return
+	}
+	for check := range counted {
+		if hasCheck(rapi, check) {
+			continue
+		}
+		AnalysisMeasurements.DeletePartialMatch(prometheus.Labels{labelNamespace: key.Namespace, labelName: key.Name, "check": check})
+		delete(counted, check)
+	}
+	if len(counted) == 0 {
+		delete(reported.checks, key)
+	}
+}
+
+func hasCheck(rapi *apiv1.RestAPI, name string) bool {
+	for _, p := range []apiv1.AnalysisPhase{apiv1.AnalysisPrePromotion, apiv1.AnalysisPostPromotion} {
+		for _, c := range rapi.Spec.BlueGreen.Analysis.Checks(p) {
+			if c.Name == name {
+				return true
+			}
+		}
+	}
+	return false
+}
 
 // waiting holds what each waiting rollout waits for, behind
 // restapi_rollouts_waiting.
@@ -246,6 +279,7 @@ func SetWaiting(key types.NamespacedName, reason string) {
 func Forget(key types.NamespacedName) {
 	reported.Lock()
 	delete(reported.series, key)
+	delete(reported.checks, key)
 	reported.Unlock()
 	SetWaiting(key, "")
 	l := prometheus.Labels{labelNamespace: key.Namespace, labelName: key.Name}
@@ -284,4 +318,22 @@ func observeAnalysis(ns, name string, bg *apiv1.BlueGreenStatus) {
 // Measured counts an analysis measurement.
 func Measured(ns, name, check, result string) {
 	AnalysisMeasurements.WithLabelValues(ns, name, check, result).Inc()
+	key := types.NamespacedName{Namespace: ns, Name: name}
+	reported.Lock()
+	if reported.checks[key] == nil {
+		reported.checks[key] = map[string]bool{}
+	}
+	reported.checks[key][check] = true
+	reported.Unlock()
+}
+
+// Sizes are how many RestAPIs the package remembers series of, for the
+// tests that check nothing is kept after a RestAPI goes.
+func Sizes() (series, checks, waitingFor int) {
+	reported.Lock()
+	series, checks = len(reported.series), len(reported.checks)
+	reported.Unlock()
+	waiting.Lock()
+	defer waiting.Unlock()
+	return series, checks, len(waiting.reason)
 }
