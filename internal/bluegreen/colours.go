@@ -145,10 +145,13 @@ func scaleDown(ctx context.Context, s *scope.Scope, name string) error {
 		return nil
 	}
 	ac, err := appsv1ac.ExtractDeployment(d, apiv1.ManagedBy)
-	if err != nil || ac.Spec == nil {
-		return fmt.Errorf("reading managed fields: %v", err)
+	if err != nil {
+		return fmt.Errorf("reading managed fields: %w", err)
 	}
-	if ac.Spec.Replicas == nil {
+	if ac.Spec == nil || ac.Spec.Replicas == nil {
+		// This operator's apply holds no replicas (an HPA scales the
+		// component, or its managed fields were taken or cleared): the
+		// replicas owner scales.
 		if ReplicasOf(d) == 0 {
 			return nil
 		}

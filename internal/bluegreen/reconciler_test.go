@@ -133,6 +133,25 @@ func TestAScaleDownFollowsTheServices(t *testing.T) {
 	}
 }
 
+// TestAScaleDownWithNoFieldsOfOursStillScales: a Deployment whose managed
+// fields hold nothing of this operator's apply (cleared by hand, or taken
+// by another manager) is scaled by the replicas owner, not left running
+// with an error that wraps nothing.
+func TestAScaleDownWithNoFieldsOfOursStillScales(t *testing.T) {
+	rapi := newShop()
+	s := scopetest.Scope(rapi, &scopetest.Writer{}, reconcileAt)
+	d := deployment(render.ColourName(rapi, apiv1.ComponentView, apiv1.EnvironmentBlue), 3)
+	d.ManagedFields = nil
+	s.Children.Deployments[d.Name] = d
+	if err := scaleDown(t.Context(), s, d.Name); err != nil {
+		t.Fatalf("scale-down: %v", err)
+	}
+	w := s.Writer.(*scopetest.Writer)
+	if want := apiv1.ReplicasFieldOwner + ":Deployment/" + d.Name; !slices.Contains(w.AppliedAs, want) || ReplicasOf(d) != 0 {
+		t.Errorf("applied as %v, replicas %d; want %s to set 0", w.AppliedAs, ReplicasOf(d), want)
+	}
+}
+
 // deployment is a Deployment whose replicas the operator's own apply set.
 func deployment(name string, replicas int32) *appsv1.Deployment {
 	return &appsv1.Deployment{
