@@ -82,7 +82,15 @@ func colourState(rapi *apiv1.RestAPI, kids scope.Children, colour, serving Colou
 		if o.Health != apiv1.HealthHealthy || o.Replicas == 0 {
 			ready = false
 		}
-		switch o.Health {
+		counted := o.Health
+		if colour == serving {
+			// Pods the scheduler cannot place yet, while the colour
+			// serves, are waited on (health.CapacityGrace): they do not
+			// make it Degraded, nor roll it back.
+			w, _ := health.WaitingForCapacity(o.Component, kids.PodsOf(d), now)
+			counted = w.Health
+		}
+		switch counted {
 		case apiv1.HealthUnhealthy:
 			degraded = append(degraded, fmt.Sprintf("%s: %s", c, o.Message))
 		case apiv1.HealthDegraded:

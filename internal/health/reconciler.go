@@ -116,7 +116,10 @@ func (r *Reconciler) report(s *scope.Scope) Summary {
 			continue
 		}
 		d := kids.Deployments[render.ColourName(rapi, c.Name, s.Serving)]
-		h := Evaluate(d, kids.PodsOf(d))
+		h, until := WaitingForCapacity(Evaluate(d, kids.PodsOf(d)), kids.PodsOf(d), s.Now)
+		if !until.IsZero() {
+			s.RequeueAfter(until.Sub(s.Now))
+		}
 		rev := ""
 		if d != nil {
 			rev = d.Labels[apiv1.LabelRevision]
