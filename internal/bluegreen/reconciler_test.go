@@ -27,6 +27,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
+	"github.com/restapi-operator/restapi-operator/internal/health"
 	"github.com/restapi-operator/restapi-operator/internal/render"
 	"github.com/restapi-operator/restapi-operator/internal/scope"
 	"github.com/restapi-operator/restapi-operator/internal/scope/scopetest"
@@ -183,3 +184,37 @@ func TestADeletedColoursServicesStayWhileItsPodsRun(t *testing.T) {
 		}
 	}
 }
+
+// TestTheServingColourWaitingForCapacityIsNotDegraded: an HPA scaled the
+// serving colour up and the scheduler cannot place the new pod yet; the
+// colour still serves and is not Degraded (no healing rollback), as a
+// preview would wait too.
+func TestTheServingColourWaitingForCapacityIsNotDegraded(t *testing.T) {
+	rapi := newShop()
+	rapi.Status.ActiveEnvironment = apiv1.EnvironmentBlue
+	kids := scope.NewChildren()
+	for _, c := range rapi.Spec.EnabledComponents() {
+		labels := map[string]string{apiv1.LabelInstance: rapi.Name, apiv1.LabelComponent: string(c), apiv1.LabelEnvironment: "blue", apiv1.LabelRevision: "r1"}
+		d := deployment(render.ColourName(rapi, c, apiv1.EnvironmentBlue), 2)
+		d.Labels, d.Spec.Template.Labels, d.Spec.Selector = labels, labels, &metav1.LabelSelector{MatchLabels: labels}
+		d.Status = appsv1.DeploymentStatus{Replicas: 2, UpdatedReplicas: 2, ReadyReplicas: 2, AvailableReplicas: 2}
+		if c == apiv1.ComponentView {
+			d.Spec.Replicas = ptrTo(int32(3))
+			d.Status.Replicas, d.Status.UpdatedReplicas = 3, 3
+			p := corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "view-3", Namespace: "apps", Labels: labels, CreationTimestamp: metav1.NewTime(reconcileAt.Add(-time.Minute))},
+				Status: corev1.PodStatus{Phase: corev1.PodPending, Conditions: []corev1.PodCondition{{Type: corev1.PodScheduled, Status: corev1.ConditionFalse,
+					Reason: corev1.PodReasonUnschedulable, Message: "0/3 nodes are available: 3 Insufficient cpu."}}}}
+			kids.Pods = append(kids.Pods, p)
+		}
+		kids.Deployments[d.Name] = d
+	}
+	st := colourState(rapi, kids, apiv1.EnvironmentBlue, apiv1.EnvironmentBlue, reconcileAt)
+	if st.Degraded {
+		t.Errorf("the serving colour waiting for a node is Degraded: %s", st.DegradedMessage)
+	}
+	if st := colourState(rapi, kids, apiv1.EnvironmentBlue, apiv1.EnvironmentBlue, reconcileAt.Add(health.CapacityGrace)); !st.Degraded {
+		t.Error("past the grace, the serving colour is still not Degraded")
+	}
+}
+
+func ptrTo[T any](v T) *T { return &v }
