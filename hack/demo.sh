@@ -220,7 +220,7 @@ Look around:
   export KUBECONFIG=${KUBECONFIG}
   kubectl get rapi,deploy,svc,cm,pods -n ${NS}
   kubectl describe rapi ${NAME} -n ${NS}
-  kubectl get events -n ${NS} --sort-by=.lastTimestamp
+  kubectl events -n ${NS}   # in order (the operator's Events carry eventTime, which --sort-by=.lastTimestamp does not see)
   tail -f ${STATE_DIR}/demo-manager.log
 Roll back to the previous version while it is still warm (a selector flip):
   kubectl annotate rapi ${NAME} -n ${NS} apps.restapi.dev/rollback=\$(kubectl get rapi ${NAME} -n ${NS} -o jsonpath='{.status.blueGreen.activeRevision}') --overwrite

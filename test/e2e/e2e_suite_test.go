@@ -178,7 +178,7 @@ var _ = ReportAfterEach(func(report SpecReport) {
 	fmt.Fprintf(&b, "\n===== manager log (last 200 lines) =====\n%s\n", lastLines(managerLog.String(), 200))
 	for _, ns := range testNamespaces {
 		for _, args := range [][]string{
-			{"get", "events", "-n", ns, "--sort-by=.lastTimestamp"},
+			{"events", "-n", ns},
 			{"get", "rapi,deploy,rs,svc,endpointslices,cm,pods", "-n", ns, "-o", "wide"},
 			{"get", "rapi,deploy,svc", "-n", ns, "-o", "yaml"},
 		} {

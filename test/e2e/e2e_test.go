@@ -23,6 +23,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -136,6 +137,15 @@ var _ = Describe("RestAPI on a real cluster", Ordered, func() {
 		var blue appsv1.Deployment
 		Expect(k8sClient.Get(ctx, client.ObjectKey{Namespace: ns, Name: app + "-model-blue"}, &blue)).To(Succeed())
 		Expect(*blue.Spec.Replicas).To(Equal(int32(2)), "the old colour stays warm")
+
+		// The command the demo suggests lists the operator's Events
+		// (events.k8s.io, with eventTime) in order: the preview before
+		// the switch.
+		events := kubectl("events", "-n", ns)
+		deploying := strings.Index(events, "Deploying revision")
+		switched := strings.Index(events, "Switched traffic from blue to green")
+		Expect(deploying).To(BeNumerically(">=", 0), events)
+		Expect(switched).To(BeNumerically(">", deploying), "kubectl events orders the rollout's Events:\n%s", events)
 	})
 
 	It("goes back to the warm previous version with a selector flip: no new Pods", func() {
