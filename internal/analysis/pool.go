@@ -189,11 +189,14 @@ func (m *Measurer) run(j job) {
 	found := j.probe.run(ctx)
 	cancel()
 	m.mu.Lock()
+	live := m.pool.running[j.key.entryKey] == j.key // not forgotten meanwhile
 	delete(m.pool.running, j.key.entryKey)
 	if m.pool.byNS[j.key.rapi.Namespace]--; m.pool.byNS[j.key.rapi.Namespace] <= 0 {
 		delete(m.pool.byNS, j.key.rapi.Namespace)
 	}
-	m.pool.results[j.key.entryKey] = done{key: j.key, m: found, at: time.Now()}
+	if live {
+		m.pool.results[j.key.entryKey] = done{key: j.key, m: found, at: time.Now()}
+	}
 	m.schedule()
 	wake := m.Wake
 	m.mu.Unlock()
@@ -214,6 +217,19 @@ func (m *Measurer) Forget(key types.NamespacedName) {
 			delete(m.pool.results, e)
 		}
 	}
+	for e := range m.pool.running {
+		if e.rapi == key {
+			m.pool.running[e] = jobKey{} // it finishes, and its result is dropped
+		}
+	}
+}
+
+// Remembered is how many results and queued measurements the pool holds:
+// the tests check it returns to zero when the RestAPIs go.
+func (m *Measurer) Remembered() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.pool.results) + len(m.pool.queued) + len(m.pool.byNS)
 }
 
 // Busy is how many measurements are running and queued.

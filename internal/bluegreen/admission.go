@@ -60,6 +60,8 @@ type rolloutQueue struct {
 	// holders are the RestAPIs whose last written status holds a slot:
 	// when one goes, the head of the queue is woken.
 	holders map[types.NamespacedName]struct{}
+	// swept is when limits were last swept (forgetLimits).
+	swept time.Time
 	// wake takes RestAPIs to reconcile now (a source of the controller).
 	wake chan event.GenericEvent
 }
@@ -110,8 +112,39 @@ func (r *Reconciler) namespaceLimit(ctx context.Context, ns string, now time.Tim
 	}
 	q.mu.Lock()
 	q.limits[ns] = namespaceLimit{limit: limit, read: now}
+	q.forgetLimits(now)
 	q.mu.Unlock()
 	return limit, nil
+}
+
+// limitsKeptFor is how long a namespace's limit is remembered after it was
+// last read: a queued rollout reads it again at least every QueueRecheck,
+// so only a namespace where nothing waits is forgotten (a deleted one
+// among them), and a slot freed there wakes nobody, as nobody waits.
+const limitsKeptFor = 2 * QueueRecheck
+
+// forgetLimits drops the limits not read for limitsKeptFor, at most once
+// per limitsKeptFor. Called with q.mu held.
+func (q *rolloutQueue) forgetLimits(now time.Time) {
+	if now.Sub(q.swept) < limitsKeptFor {
+		return
+	}
+	q.swept = now
+	for ns, l := range q.limits {
+		if now.Sub(l.read) >= limitsKeptFor {
+			delete(q.limits, ns)
+		}
+	}
+}
+
+// Remembered is how many RestAPIs and namespaces the queue remembers
+// (admissions, slot holders, namespace limits): the tests check it returns
+// to what it was when they go.
+func (r *Reconciler) Remembered() (admitted, holders, limits int) {
+	q := r.rollouts()
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return len(q.admitted), len(q.holders), len(q.limits)
 }
 
 // startsRollout reports whether the decision about to be taken may start
@@ -217,11 +250,33 @@ func (r *Reconciler) Forget(ctx context.Context, key types.NamespacedName) {
 	_, held := q.holders[key]
 	delete(q.holders, key)
 	delete(q.admitted, key)
+	_, limited := q.limits[key.Namespace]
 	q.mu.Unlock()
 	r.measurer().Forget(key)
 	if held {
 		r.wakeFront(ctx, key.Namespace)
 	}
+	if limited {
+		r.forgetLimitIfEmpty(ctx, key.Namespace)
+	}
+}
+
+// forgetLimitIfEmpty forgets a namespace's limit once no RestAPI is left
+// there (the namespace may be gone with them): the cache answers.
+func (r *Reconciler) forgetLimitIfEmpty(ctx context.Context, ns string) {
+	var left apiv1.RestAPIList
+	if err := r.Client.List(ctx, &left, client.InNamespace(ns), client.UnsafeDisableDeepCopy); err != nil {
+		return // forgotten at the next sweep (limitsKeptFor) instead
+	}
+	for i := range left.Items {
+		if left.Items[i].DeletionTimestamp.IsZero() {
+			return
+		}
+	}
+	q := r.rollouts()
+	q.mu.Lock()
+	delete(q.limits, ns)
+	q.mu.Unlock()
 }
 
 // Wake is where queued rollouts to look at again, and RestAPIs whose
