@@ -224,12 +224,29 @@ func (m *Measurer) Forget(key types.NamespacedName) {
 	}
 }
 
-// Remembered is how many results and queued measurements the pool holds:
-// the tests check it returns to zero when the RestAPIs go.
-func (m *Measurer) Remembered() int {
+// Remembered is how many results, queued measurements and busy namespaces
+// the pool holds in the namespaces in selects: the tests check it returns
+// to zero when the RestAPIs go.
+func (m *Measurer) Remembered(in func(namespace string) bool) int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return len(m.pool.results) + len(m.pool.queued) + len(m.pool.byNS)
+	n := 0
+	for e := range m.pool.results {
+		if in(e.rapi.Namespace) {
+			n++
+		}
+	}
+	for _, j := range m.pool.queued {
+		if in(j.key.rapi.Namespace) {
+			n++
+		}
+	}
+	for ns := range m.pool.byNS {
+		if in(ns) {
+			n++
+		}
+	}
+	return n
 }
 
 // Busy is how many measurements are running and queued.

@@ -137,14 +137,29 @@ func (q *rolloutQueue) forgetLimits(now time.Time) {
 	}
 }
 
-// Remembered is how many RestAPIs and namespaces the queue remembers
-// (admissions, slot holders, namespace limits): the tests check it returns
-// to what it was when they go.
-func (r *Reconciler) Remembered() (admitted, holders, limits int) {
+// Remembered is how many RestAPIs and namespaces among those in selects
+// the queue remembers (admissions, slot holders, namespace limits): the
+// tests check it returns to zero when they go.
+func (r *Reconciler) Remembered(in func(namespace string) bool) (admitted, holders, limits int) {
 	q := r.rollouts()
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	return len(q.admitted), len(q.holders), len(q.limits)
+	for k := range q.admitted {
+		if in(k.Namespace) {
+			admitted++
+		}
+	}
+	for k := range q.holders {
+		if in(k.Namespace) {
+			holders++
+		}
+	}
+	for ns := range q.limits {
+		if in(ns) {
+			limits++
+		}
+	}
+	return admitted, holders, limits
 }
 
 // startsRollout reports whether the decision about to be taken may start

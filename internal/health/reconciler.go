@@ -94,14 +94,17 @@ func (r *Reconciler) prune(s *scope.Scope) {
 	}
 }
 
-// Remembered is how many Deployments' restarts are remembered, over every
-// RestAPI: the tests check it returns to zero when they go.
-func (r *Reconciler) Remembered() int {
+// Remembered is how many RestAPIs and Deployments of the namespaces in
+// selects have restarts remembered: the tests check it returns to zero
+// when they go.
+func (r *Reconciler) Remembered(in func(namespace string) bool) int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	n := 0
-	for _, uids := range r.restarted {
-		n += len(uids)
+	for k, uids := range r.restarted {
+		if in(k.Namespace) {
+			n += 1 + len(uids)
+		}
 	}
 	return n
 }

@@ -327,13 +327,29 @@ func Measured(ns, name, check, result string) {
 	reported.Unlock()
 }
 
-// Sizes are how many RestAPIs the package remembers series of, for the
-// tests that check nothing is kept after a RestAPI goes.
-func Sizes() (series, checks, waitingFor int) {
+// Remembered is how many RestAPIs of the namespaces in the package
+// remembers series, counted checks or a wait of, for the tests that check
+// nothing is kept after a RestAPI goes.
+func Remembered(in func(namespace string) bool) int {
+	n := 0
 	reported.Lock()
-	series, checks = len(reported.series), len(reported.checks)
+	for k := range reported.series {
+		if in(k.Namespace) {
+			n++
+		}
+	}
+	for k := range reported.checks {
+		if in(k.Namespace) {
+			n++
+		}
+	}
 	reported.Unlock()
 	waiting.Lock()
 	defer waiting.Unlock()
-	return series, checks, len(waiting.reason)
+	for k := range waiting.reason {
+		if in(k.Namespace) {
+			n++
+		}
+	}
+	return n
 }
