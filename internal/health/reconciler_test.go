@@ -109,3 +109,25 @@ func TestNoRestartWhileARolloutOwnsTheServingColour(t *testing.T) {
 		t.Errorf("restarted during a rollout: %+v", s.Status.Healing)
 	}
 }
+
+// TestARestartIsForgottenWithItsDeployment: the restart remembered of a
+// Deployment goes when the Deployment goes (a colour deleted, replaced),
+// not only when the RestAPI does.
+func TestARestartIsForgottenWithItsDeployment(t *testing.T) {
+	r := &Reconciler{}
+	s := servingShop(&scopetest.Writer{}, time.Hour)
+	r.Reconcile(s)
+	if err := r.Restart(t.Context(), s); err != nil {
+		t.Fatal(err)
+	}
+	all := func(string) bool { return true }
+	if n := r.Remembered(all); n != 2 {
+		t.Fatalf("remembered %d, want the RestAPI and the restarted Deployment", n)
+	}
+	s = servingShop(&scopetest.Writer{}, time.Hour)
+	delete(s.Children.Deployments, "shop-model-blue")
+	r.Reconcile(s)
+	if n := r.Remembered(all); n != 0 {
+		t.Errorf("remembered %d after the restarted Deployment went", n)
+	}
+}

@@ -18,11 +18,14 @@ package metrics
 
 import (
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 
 	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
+	"github.com/restapi-operator/restapi-operator/internal/bluegreen"
 )
 
 // TestRolloutsWaitingCountsEachRestAPIOnce: the gauge counts each waiting
@@ -46,5 +49,29 @@ func TestRolloutsWaitingCountsEachRestAPIOnce(t *testing.T) {
 	Forget(b)
 	if gauge(apiv1.ReasonWaitingForCapacity) != capacity || gauge(apiv1.ReasonWaitingForImage) != image {
 		t.Fatal("an ended wait or a deleted RestAPI is still counted")
+	}
+}
+
+// TestARenamedCheckLeavesNoSeries: the measurement series of a check the
+// spec no longer has go at the next observation; those of the others stay.
+func TestARenamedCheckLeavesNoSeries(t *testing.T) {
+	rapi := &apiv1.RestAPI{ObjectMeta: metav1.ObjectMeta{Namespace: "m", Name: "renamed"}}
+	rapi.Spec.BlueGreen.Analysis = &apiv1.AnalysisSpec{PrePromotion: []apiv1.AnalysisCheck{{Name: "errors"}, {Name: "smoke"}}}
+	Measured("m", "renamed", "errors", "success")
+	Measured("m", "renamed", "smoke", "failure")
+	series := func() int { return testutil.CollectAndCount(AnalysisMeasurements) }
+	before := series()
+	rapi.Spec.BlueGreen.Analysis.PrePromotion[1].Name = "smoke-v2"
+	Observe(rapi, nil, apiv1.RestAPIStatus{}, bluegreen.Plan{}, nil, time.Now())
+	if got := series(); got != before-1 {
+		t.Errorf("%d measurement series after the rename, want %d: the renamed check's series stays", got, before-1)
+	}
+	if v := testutil.ToFloat64(AnalysisMeasurements.WithLabelValues("m", "renamed", "errors", "success")); v != 1 {
+		t.Errorf("the kept check's count is %v", v)
+	}
+	in := func(ns string) bool { return ns == "m" }
+	Forget(types.NamespacedName{Namespace: "m", Name: "renamed"})
+	if n := Remembered(in); n != 0 {
+		t.Errorf("%d entries remembered of a RestAPI that is gone", n)
 	}
 }
