@@ -50,7 +50,7 @@ const NamespaceLimitTTL = 10 * time.Second
 const wakeExtra = 10
 
 type rolloutQueue struct {
-	mu       sync.Mutex
+	mu sync.Mutex
 	// admitted are the RestAPIs this manager admitted that may hold a
 	// slot the cache does not show yet: kept until the cache shows it,
 	// until the RestAPI's own written status holds none, or it goes. No

@@ -18,6 +18,7 @@ package controller
 
 import (
 	"maps"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -86,6 +87,7 @@ var _ = Describe("Operator metrics", func() {
 		Expect(value("restapi_phase", with(map[string]string{"phase": "Progressing"}))).To(Equal(0.0))
 		Expect(value("restapi_active_colour", with(map[string]string{"colour": "blue"}))).To(Equal(1.0))
 
+		shipped := time.Now()
 		shipToGreen(ns)
 		Eventually(func(g Gomega) {
 			g.Expect(value("restapi_promotions_total", app)).To(Equal(1.0))
@@ -95,10 +97,14 @@ var _ = Describe("Operator metrics", func() {
 			g.Expect(value("restapi_component_ready_replicas", with(map[string]string{"component": "model", "colour": "green"}))).To(Equal(2.0))
 			g.Expect(value("restapi_component_replicas", with(map[string]string{"component": "model", "colour": "blue"}))).To(Equal(2.0), "warm")
 		}).Should(Succeed())
+		promoted := time.Now()
 		h := series("restapi_promotion_duration_seconds", app)
 		Expect(h).To(HaveLen(1))
 		Expect(h[0].GetHistogram().GetSampleCount()).To(Equal(uint64(1)))
-		Expect(h[0].GetHistogram().GetSampleSum()).To(BeNumerically(">=", 0))
+		// From the preview's start (status keeps whole seconds: up to one
+		// second early) to the switch, both seen within this window.
+		Expect(h[0].GetHistogram().GetSampleSum()).To(BeNumerically(">", 0))
+		Expect(h[0].GetHistogram().GetSampleSum()).To(BeNumerically("<=", promoted.Sub(shipped).Seconds()+1))
 
 		By("a rollback on request is counted by reason")
 		rev := blueGreenStatus(ns, "shop").ActiveRevision

@@ -110,7 +110,7 @@ var (
 	// suiteReconciler is the running manager's reconciler: what it
 	// remembers is checked by the churn spec.
 	suiteReconciler *RestAPIReconciler
-	mgrDone     chan struct{}
+	mgrDone         chan struct{}
 )
 
 // startManager starts a manager as cmd/main.go does, with a clock the tests
