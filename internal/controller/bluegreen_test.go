@@ -198,7 +198,7 @@ var _ = Describe("Blue-green", func() {
 		for _, c := range components[:3] {
 			markReady(ns, "shop-"+string(c)+"-green")
 		}
-		Consistently(func() []string { return stableColours(ns, "shop") }, time.Second).Should(Equal(allColour("blue")))
+		stillServes(ns, "shop", "blue")
 
 		By("switching all four once the last component is ready")
 		markReady(ns, "shop-repository-green")
@@ -241,7 +241,7 @@ var _ = Describe("Blue-green", func() {
 
 		annotate(ns, "shop", apiv1.AnnotationPromote, oldRev)
 		Eventually(func() map[string]string { return restAPI(ns, "shop").Annotations }).ShouldNot(HaveKey(apiv1.AnnotationPromote), "a stale request is consumed")
-		Consistently(func() []string { return stableColours(ns, "shop") }, time.Second).Should(Equal(allColour("blue")))
+		stillServes(ns, "shop", "blue")
 
 		annotate(ns, "shop", apiv1.AnnotationPromote, newRev)
 		Eventually(func() []string { return stableColours(ns, "shop") }).Should(Equal(allColour("green")))

@@ -74,7 +74,7 @@ var _ = Describe("A manager that stopped halfway through a promotion", func() {
 		})
 		startManager()
 		Eventually(func() []string { return stableColours(ns, "shop") }).Should(Equal(allColour("blue")))
-		Consistently(func() []string { return stableColours(ns, "shop") }, 2*time.Second).Should(Equal(allColour("blue")))
+		stillServes(ns, "shop", "blue")
 		Expect(restAPI(ns, "shop").Status.ActiveEnvironment).To(Equal(apiv1.EnvironmentBlue))
 	})
 })

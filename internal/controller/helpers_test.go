@@ -19,6 +19,7 @@ package controller
 import (
 	"fmt"
 	"sync/atomic"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -161,4 +162,21 @@ func reconciles() float64 {
 		}
 	}
 	return total
+}
+
+// stillServes checks that the stable Services keep selecting colour for as
+// long as a wrong switch would take to show: a second of the reconciles
+// the cluster's events cause, then two more decisions the test makes the
+// manager take and waits for. A promotion request naming no revision is
+// consumed by the decision that reads it, so its removal proves that
+// decision was taken, to its end.
+func stillServes(ns, name, colour string) {
+	GinkgoHelper()
+	Consistently(func() []string { return stableColours(ns, name) }, time.Second).Should(Equal(allColour(colour)))
+	for i := range 2 {
+		annotate(ns, name, apiv1.AnnotationPromote, fmt.Sprintf("no-such-revision-%d", i))
+		Eventually(func() map[string]string { return restAPI(ns, name).Annotations }).ShouldNot(HaveKey(apiv1.AnnotationPromote),
+			"the manager took a decision on the request")
+		Expect(stableColours(ns, name)).To(Equal(allColour(colour)))
+	}
 }

@@ -64,7 +64,7 @@ var _ = Describe("A smaller preview (spec.blueGreen.previewReplicas)", func() {
 			g.Expect(bg.PreviewScalingAt).NotTo(BeNil())
 			g.Expect(bg.Message).To(ContainSubstring("scaling it to full size before the switch"))
 		}).Should(Succeed())
-		Consistently(func() []string { return stableColours(ns, "shop") }, time.Second).Should(Equal(allColour("blue")))
+		stillServes(ns, "shop", "blue")
 		Expect(replicasOfColour(ns, "blue")).To(Equal(sizes(4)), "the serving colour is not touched")
 
 		By("four pods each ready: switched")
