@@ -87,6 +87,14 @@ func TestDecide(t *testing.T) {
 			expect(t, p.Status.PreviewRevision == "r2" && p.Status.State == apiv1.StateDeploying && p.Status.PreviewStartedAt.Time.Equal(t0), "status %+v", p.Status)
 			expect(t, p.RequeueAfter == 600*time.Second, "requeue %s, want the deadline", p.RequeueAfter)
 		}},
+		{"a preview with no start in status (edited by hand) is not a crash: its deadline counts from now", func(in *Input) {
+			in.DesiredRevision = "r2"
+			in.Status.PreviewRevision, in.Status.State = "r2", apiv1.StateDeploying
+			in.States[green] = ColourState{Exists: true, Revision: "r2", Replicas: 8}
+		}, func(t *testing.T, p Plan) {
+			expect(t, p.Status.State == apiv1.StateDeploying && p.Status.PreviewStartedAt != nil && p.Status.PreviewStartedAt.Time.Equal(t0), "status %+v", p.Status)
+			expect(t, p.RequeueAfter == 600*time.Second, "requeue %s, want the deadline from now", p.RequeueAfter)
+		}},
 		{"a ready preview is promoted automatically", func(in *Input) {
 			in.DesiredRevision = "r2"
 			in.Status.PreviewRevision, in.Status.PreviewStartedAt = "r2", at(-time.Minute)
