@@ -40,7 +40,7 @@ func (d *decider) prepare(active, idle Colour) {
 		d.abortQueued(active, idle)
 		return
 	}
-	if d.st.PreviewRevision == "" && in.Turn != nil && !in.Turn.Admitted && !(d.warm(idle) && other.Ready) {
+	if d.st.PreviewRevision == "" && in.Turn != nil && !in.Turn.Admitted && (!d.warm(idle) || !other.Ready) {
 		// A new preview needs room the queue does not give yet (one being
 		// prepared keeps its slot through a spec change); going back to the
 		// warm colour needs none.

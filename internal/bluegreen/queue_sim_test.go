@@ -211,7 +211,7 @@ func (q *queueSim) fail(format string, args ...any) {
 }
 
 func (q *queueSim) keys() []types.NamespacedName {
-	var ks []types.NamespacedName
+	ks := make([]types.NamespacedName, 0, 6)
 	for i := range 6 {
 		ks = append(ks, types.NamespacedName{Namespace: fmt.Sprintf("ns%d", i%2), Name: fmt.Sprintf("app%d", i)})
 	}

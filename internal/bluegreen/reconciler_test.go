@@ -199,7 +199,7 @@ func TestTheServingColourWaitingForCapacityIsNotDegraded(t *testing.T) {
 		d.Labels, d.Spec.Template.Labels, d.Spec.Selector = labels, labels, &metav1.LabelSelector{MatchLabels: labels}
 		d.Status = appsv1.DeploymentStatus{Replicas: 2, UpdatedReplicas: 2, ReadyReplicas: 2, AvailableReplicas: 2}
 		if c == apiv1.ComponentView {
-			d.Spec.Replicas = ptrTo(int32(3))
+			d.Spec.Replicas = new(int32(3))
 			d.Status.Replicas, d.Status.UpdatedReplicas = 3, 3
 			p := corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "view-3", Namespace: "apps", Labels: labels, CreationTimestamp: metav1.NewTime(reconcileAt.Add(-time.Minute))},
 				Status: corev1.PodStatus{Phase: corev1.PodPending, Conditions: []corev1.PodCondition{{Type: corev1.PodScheduled, Status: corev1.ConditionFalse,
@@ -216,5 +216,3 @@ func TestTheServingColourWaitingForCapacityIsNotDegraded(t *testing.T) {
 		t.Error("past the grace, the serving colour is still not Degraded")
 	}
 }
-
-func ptrTo[T any](v T) *T { return &v }

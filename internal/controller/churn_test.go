@@ -66,7 +66,7 @@ func (r *RestAPIReconciler) remembered(nss []string) map[string]int {
 var _ = Describe("Churn", func() {
 	It("forgets every RestAPI that goes: 1,000 created, some of them mid-rollout, and deleted leave no memory behind", func() {
 		const n, rolling, workers = 1000, 50, 8
-		var nss []string
+		nss := make([]string, 0, 10)
 		for range 10 {
 			nss = append(nss, newNamespace())
 		}

@@ -170,7 +170,7 @@ func reconciles() float64 {
 // manager take and waits for. A promotion request naming no revision is
 // consumed by the decision that reads it, so its removal proves that
 // decision was taken, to its end.
-func stillServes(ns, name, colour string) {
+func stillServes(ns, name, colour string) { //nolint:unparam // reads better at call sites
 	GinkgoHelper()
 	Consistently(func() []string { return stableColours(ns, name) }, time.Second).Should(Equal(allColour(colour)))
 	for i := range 2 {

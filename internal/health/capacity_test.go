@@ -77,7 +77,7 @@ func TestTheServingColourWaitsForCapacity(t *testing.T) {
 			d := s.Children.Deployments[render.ColourName(rapi, c, apiv1.EnvironmentBlue)]
 			d.Status = appsv1.DeploymentStatus{Replicas: 2, UpdatedReplicas: 2, ReadyReplicas: 2, AvailableReplicas: 2, ObservedGeneration: d.Generation}
 			if c == apiv1.ComponentView {
-				d.Spec.Replicas = ptr(int32(3))
+				d.Spec.Replicas = new(int32(3))
 				d.Status = scaledUp.Status
 				d.Status.ObservedGeneration = d.Generation
 				p := pending(time.Minute)
@@ -99,5 +99,3 @@ func TestTheServingColourWaitsForCapacity(t *testing.T) {
 		}
 	})
 }
-
-func ptr[T any](v T) *T { return &v }
