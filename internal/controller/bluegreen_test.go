@@ -360,6 +360,7 @@ var _ = Describe("Blue-green", func() {
 		deployBlue(ns, "shop", nil)
 		updateSpec(ns, "shop", func(r *apiv1.RestAPI) { r.Spec.Image = "registry.example/shop:2.0.0" })
 		Eventually(func() apiv1.BlueGreenState { return blueGreenStatus(ns, "shop").State }).Should(Equal(apiv1.StateDeploying))
+		previewDeployed(ns, "shop")
 		advanceClock(601 * time.Second)
 		annotate(ns, "shop", "touch", "deadline")
 		Eventually(func(g Gomega) {
@@ -385,6 +386,7 @@ var _ = Describe("Blue-green", func() {
 		updateSpec(ns, "shop", func(r *apiv1.RestAPI) { r.Spec.Image = "registry.example/shop:1.0.0" })
 		Eventually(func() int32 { return *deploymentOf(ns, "shop-model-blue").Spec.Replicas }).Should(Equal(int32(2)))
 		Eventually(func() apiv1.BlueGreenState { return blueGreenStatus(ns, "shop").State }).Should(Equal(apiv1.StateDeploying))
+		previewDeployed(ns, "shop")
 		Consistently(func() []string { return stableColours(ns, "shop") }, time.Second).Should(Equal(allColour("green")))
 		markColourReady(ns, "shop", "blue")
 		Eventually(func() []string { return stableColours(ns, "shop") }).Should(Equal(allColour("blue")))
@@ -403,6 +405,7 @@ var _ = Describe("Blue-green", func() {
 		By("Deploying: the preview and its deadline survive a restart")
 		updateSpec(ns, "shop", func(r *apiv1.RestAPI) { r.Spec.Image = "registry.example/shop:2.0.0" })
 		Eventually(func() apiv1.BlueGreenState { return blueGreenStatus(ns, "shop").State }).Should(Equal(apiv1.StateDeploying))
+		previewDeployed(ns, "shop")
 		Eventually(func() error { return k8sClient.Get(ctx, key(ns, "shop-view-green"), &appsv1.Deployment{}) }).Should(Succeed())
 		started := blueGreenStatus(ns, "shop").PreviewStartedAt
 		greenGen := deploymentOf(ns, "shop-model-green").Generation

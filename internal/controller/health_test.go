@@ -103,6 +103,7 @@ var _ = Describe("Component health from Pods", func() {
 		deployBlue(ns, "shop", nil)
 		updateSpec(ns, "shop", func(r *apiv1.RestAPI) { r.Spec.Image = "registry.example/shop:2.0.0" })
 		Eventually(func() apiv1.BlueGreenState { return blueGreenStatus(ns, "shop").State }).Should(Equal(apiv1.StateDeploying))
+		previewDeployed(ns, "shop")
 		before := testutilCounter("abort")
 		failingPod(ns, "shop-model-green", "shop-model-green-abc", crashLooping())
 		Eventually(func(g Gomega) {
@@ -122,6 +123,7 @@ var _ = Describe("Component health from Pods", func() {
 		deployBlue(ns, "shop", func(r *apiv1.RestAPI) { r.Spec.HealthCheck.Healing.Enabled = new(false) })
 		updateSpec(ns, "shop", func(r *apiv1.RestAPI) { r.Spec.Image = "registry.example/shop:2.0.0" })
 		Eventually(func() apiv1.BlueGreenState { return blueGreenStatus(ns, "shop").State }).Should(Equal(apiv1.StateDeploying))
+		previewDeployed(ns, "shop")
 		failingPod(ns, "shop-model-green", "shop-model-green-abc", crashLooping())
 		Eventually(func(g Gomega) {
 			r := restAPI(ns, "shop")

@@ -180,3 +180,27 @@ func stillServes(ns, name, colour string) { //nolint:unparam // reads better at 
 		Expect(stableColours(ns, name)).To(Equal(allColour(colour)))
 	}
 }
+
+// previewDeployed waits until the preview status names is deployed: every
+// enabled component's Deployment of the colour that does not serve runs
+// it. A new attempt is recorded in status first, and deployed by the next
+// reconcile, a moment later.
+func previewDeployed(ns, name string) {
+	GinkgoHelper()
+	Eventually(func(g Gomega) {
+		r := restAPI(ns, name)
+		bg := r.Status.BlueGreen
+		if bg == nil || bg.PreviewRevision == "" {
+			return // no preview: a first deploy, or queued
+		}
+		idle := apiv1.EnvironmentBlue
+		if r.Status.ActiveEnvironment == apiv1.EnvironmentBlue {
+			idle = apiv1.EnvironmentGreen
+		}
+		for _, c := range r.Spec.EnabledComponents() {
+			var d appsv1.Deployment
+			g.Expect(k8sClient.Get(ctx, key(ns, name+"-"+string(c)+"-"+string(idle)), &d)).To(Succeed())
+			g.Expect(d.Spec.Template.Labels[apiv1.LabelRevision]).To(Equal(bg.PreviewRevision))
+		}
+	}).Should(Succeed())
+}

@@ -60,6 +60,7 @@ var _ = Describe("The rollout queue", func() {
 		By("three upgrades, one after the other: a prepares, b and c queue in that order")
 		upgrade(ns, "a", "registry.example/shop:2.0.0")
 		Eventually(func() apiv1.BlueGreenState { return blueGreenStatus(ns, "a").State }).Should(Equal(apiv1.StateDeploying))
+		previewDeployed(ns, "a")
 		upgrade(ns, "b", "registry.example/shop:2.0.0")
 		Eventually(func(g Gomega) {
 			bg := blueGreenStatus(ns, "b")
@@ -106,6 +107,7 @@ var _ = Describe("The rollout queue", func() {
 		By("b is aborted: c's turn, with the revision it asks for now")
 		annotate(ns, "b", apiv1.AnnotationAbort, blueGreenStatus(ns, "b").PreviewRevision)
 		Eventually(func() apiv1.BlueGreenState { return blueGreenStatus(ns, "c").State }).WithTimeout(5 * time.Second).Should(Equal(apiv1.StateDeploying))
+		previewDeployed(ns, "c")
 		Eventually(func() string { return deploymentOf(ns, "c-model-green").Spec.Template.Spec.Containers[0].Image }).Should(Equal("registry.example/shop:3.0.0"))
 	})
 
@@ -116,6 +118,7 @@ var _ = Describe("The rollout queue", func() {
 		upgrade(ns, "a", "registry.example/shop:2.0.0")
 		upgrade(ns, "b", "registry.example/shop:2.0.0")
 		Eventually(func() apiv1.BlueGreenState { return blueGreenStatus(ns, "b").State }).Should(Equal(apiv1.StateDeploying))
+		previewDeployed(ns, "b")
 		Expect(blueGreenStatus(ns, "a").State).To(Equal(apiv1.StateDeploying))
 
 		By("limited to one (read again once its copy is older than bluegreen.NamespaceLimitTTL): c waits behind the two")
@@ -131,6 +134,7 @@ var _ = Describe("The rollout queue", func() {
 		annotate(ns, "a", "touch", "later")
 		annotate(ns, "b", "touch", "later")
 		Eventually(func() apiv1.BlueGreenState { return blueGreenStatus(ns, "c").State }).WithTimeout(5 * time.Second).Should(Equal(apiv1.StateDeploying))
+		previewDeployed(ns, "c")
 		Expect(blueGreenStatus(ns, "a").State).To(Equal(apiv1.StateAborted))
 		Expect(blueGreenStatus(ns, "c").PreviewStartedAt.Time).To(BeTemporally(">=", turn.Add(-time.Second)))
 		Consistently(func() apiv1.BlueGreenState { return blueGreenStatus(ns, "c").State }, time.Second).Should(Equal(apiv1.StateDeploying))

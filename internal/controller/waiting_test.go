@@ -70,6 +70,7 @@ func upgradeToGreen(ns string) {
 	GinkgoHelper()
 	updateSpec(ns, "shop", func(r *apiv1.RestAPI) { r.Spec.Image = "registry.example/shop:2.0.0" })
 	Eventually(func() apiv1.BlueGreenState { return blueGreenStatus(ns, "shop").State }).Should(Equal(apiv1.StateDeploying))
+	previewDeployed(ns, "shop")
 	Eventually(func() error { return k8sClient.Get(ctx, key(ns, "shop-model-green"), &appsv1.Deployment{}) }).Should(Succeed())
 }
 

@@ -165,7 +165,7 @@ func analysisTree(b *strings.Builder, a *apiv1.AnalysisStatus) {
 	if a.Approved {
 		approved = ", approved"
 	}
-	fmt.Fprintf(b, "Analysis:  %s of revision %s in %s: %s%s (started %s)\n", a.Phase, a.Revision, a.Colour, a.Verdict, approved,
+	fmt.Fprintf(b, "Analysis:  %s of revision %s in %s%s: %s%s (started %s)\n", a.Phase, a.Revision, a.Colour, attempt(a.Attempt), a.Verdict, approved,
 		a.StartedAt.UTC().Format(time.RFC3339))
 	for i, c := range a.Checks {
 		branch := "├──"
@@ -186,6 +186,15 @@ func analysisTree(b *strings.Builder, a *apiv1.AnalysisStatus) {
 	}
 }
 
+// attempt names a preview attempt (status.blueGreen.attempt); nothing
+// for a status written before attempts were counted.
+func attempt(n int64) string {
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (attempt %d)", n)
+}
+
 // tree renders the status text.
 func tree(r *apiv1.RestAPI) string {
 	var b strings.Builder
@@ -193,7 +202,7 @@ func tree(r *apiv1.RestAPI) string {
 	if bg := r.Status.BlueGreen; bg != nil {
 		fmt.Fprintf(&b, "Active:    %s (revision %s)\n", orDash(string(r.Status.ActiveEnvironment)), orDash(bg.ActiveRevision))
 		if bg.PreviewRevision != "" {
-			fmt.Fprintf(&b, "Preview:   revision %s\n", bg.PreviewRevision)
+			fmt.Fprintf(&b, "Preview:   revision %s%s\n", bg.PreviewRevision, attempt(bg.Attempt))
 		}
 		fmt.Fprintf(&b, "Rollout:   %s: %s\n", orDash(string(bg.State)), bg.Message)
 		if bg.QueuedAt != nil && bg.QueuePosition != nil {

@@ -102,7 +102,7 @@ func namespace() string {
 func serving(phase apiv1.Phase) apiv1.RestAPIStatus {
 	return apiv1.RestAPIStatus{
 		Phase: phase, Ready: "3/4", ActiveEnvironment: apiv1.EnvironmentGreen,
-		BlueGreen: &apiv1.BlueGreenStatus{ActiveRevision: "r2", PreviousRevision: "r1", PreviewRevision: "r3", State: apiv1.StateAwaitingPromotion, Message: "revision r3 is ready in blue"},
+		BlueGreen: &apiv1.BlueGreenStatus{ActiveRevision: "r2", PreviousRevision: "r1", PreviewRevision: "r3", Attempt: 4, State: apiv1.StateAwaitingPromotion, Message: "revision r3 is ready in blue"},
 		URLs:      &apiv1.URLs{Stable: []string{"https://shop.example.com/", "http://203.0.113.7:3000/"}, Preview: []string{"https://preview.shop.example.com/"}},
 		Conditions: []metav1.Condition{{Type: apiv1.ConditionExposed, Status: metav1.ConditionFalse, Reason: "NotAllowedByListeners",
 			Message: "Gateway apps/public refused HTTPRoute shop-view", LastTransitionTime: metav1.Now()}},
@@ -138,7 +138,7 @@ var _ = Describe("kubectl-restapi", func() {
 		r := restAPI(ns, "shop", serving(apiv1.PhaseAvailable))
 		Expect(p.Status(ctx, "shop", false, 0)).To(Succeed())
 		Expect(out.String()).To(ContainSubstring("Active:    green (revision r2)"))
-		Expect(out.String()).To(ContainSubstring("Preview:   revision r3"))
+		Expect(out.String()).To(ContainSubstring("Preview:   revision r3 (attempt 4)\n"))
 		Expect(out.String()).To(MatchRegexp(`├── model\s+green\s+2/2\s+rev r2\s+Healthy`))
 		Expect(out.String()).To(MatchRegexp(`└── view\s+green\s+1/2\s+rev r2\s+Degraded: 1 of 2 pods ready`))
 		Expect(out.String()).To(ContainSubstring("URL:       https://shop.example.com/\nURL:       http://203.0.113.7:3000/\n"))
@@ -171,7 +171,7 @@ var _ = Describe("kubectl-restapi", func() {
 		st := serving(apiv1.PhaseProgressing)
 		last := metav1.NewTime(time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC))
 		st.BlueGreen.State, st.BlueGreen.PreviewRevision, st.BlueGreen.Reason = apiv1.StateScalingDown, "", apiv1.ReasonAnalysisInconclusive
-		st.BlueGreen.Analysis = &apiv1.AnalysisStatus{Revision: "r2", Phase: apiv1.AnalysisPostPromotion, Colour: apiv1.EnvironmentGreen,
+		st.BlueGreen.Analysis = &apiv1.AnalysisStatus{Revision: "r2", Phase: apiv1.AnalysisPostPromotion, Colour: apiv1.EnvironmentGreen, Attempt: 4,
 			Verdict: apiv1.VerdictInconclusive, StartedAt: last, Checks: []apiv1.AnalysisCheckStatus{
 				{Name: "errors", Component: apiv1.ComponentView, Verdict: apiv1.VerdictInconclusive, Successes: 1, Inconclusive: 4,
 					LastTime: &last, Message: "Prometheus at http://prom:9090 did not answer"},
@@ -180,7 +180,7 @@ var _ = Describe("kubectl-restapi", func() {
 			}}
 		restAPI(ns, "shop", st)
 		Expect(p.Status(ctx, "shop", false, 0)).To(Succeed())
-		Expect(out.String()).To(ContainSubstring("Analysis:  PostPromotion of revision r2 in green: Inconclusive (started 2026-12-01T09:00:00Z)\n"))
+		Expect(out.String()).To(ContainSubstring("Analysis:  PostPromotion of revision r2 in green (attempt 4): Inconclusive (started 2026-12-01T09:00:00Z)\n"))
 		Expect(out.String()).To(ContainSubstring("  ├── errors on view: Inconclusive, 1 succeeded, 0 failed, 4 inconclusive (Prometheus at http://prom:9090 did not answer)\n"))
 		Expect(out.String()).To(ContainSubstring("  └── smoke on model: Running, 0 succeeded, 0 failed, 0 inconclusive; AnalysisTemplateInvalid: url does not render\n"))
 
