@@ -19,6 +19,7 @@ package bluegreen
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -279,4 +280,55 @@ func measuredAny(a *apiv1.AnalysisStatus) bool {
 		}
 	}
 	return false
+}
+
+// postFailure: a revision that passes its checks before the switch from a
+// ready colour, and fails after it, does not stay.
+func (l *analysisLab) postFailure(t *testing.T, s *sim, rng *rand.Rand, seed uint64) {
+	t.Helper()
+	if l != nil && s.enabled && s.active != Legacy && s.colours[s.active].fullyReady && rng.IntN(3) > 0 {
+		s.ann = struct{ promote, abort, rollback string }{}
+		l.promDown.Store(false)
+		s.newRevisionWith(false, "postfail")
+		s.ann.promote = s.desired
+		bad := s.desired
+		for i := range 10 {
+			s.reconcile(t, fmt.Sprintf("seed %d post-promotion failure %d", seed, i), -1)
+			s.progress(rng)
+			s.now = s.now.Add(15 * time.Second)
+		}
+		if s.statusBG.ActiveRevision == bad && s.enabled {
+			t.Fatalf("seed %d: revision %s failed after its switch and still serves: %+v\n%s", seed, bad, s.statusBG, strings.Join(s.log, "\n"))
+		}
+	}
+}
+
+// overwriteWarm: promote a revision, deploy another over the colour left
+// warm, abort it, and go back: a fresh rollout, analysed (checkSwitch).
+func (l *analysisLab) overwriteWarm(t *testing.T, s *sim, rng *rand.Rand, seed uint64) {
+	t.Helper()
+	if l != nil && s.enabled && s.active != Legacy && s.colours[s.active].fullyReady && rng.IntN(2) == 0 {
+		s.ann = struct{ promote, abort, rollback string }{}
+		l.promDown.Store(false)
+		s.newRevisionWith(false, "pass")
+		s.ann.promote = s.desired
+		for i := 0; i < 8 && (s.statusBG.State != apiv1.StateScalingDown || s.statusBG.PreviousRevision == ""); i++ {
+			s.reconcile(t, fmt.Sprintf("seed %d promote %s %d", seed, s.desired, i), -1)
+			s.progress(rng)
+			s.now = s.now.Add(5 * time.Second)
+		}
+		if prev := s.statusBG.PreviousRevision; s.statusBG.State == apiv1.StateScalingDown && prev != "" {
+			s.newRevisionWith(false, analysisOutcomes[rng.IntN(len(analysisOutcomes))])
+			s.reconcile(t, fmt.Sprintf("seed %d %s over the warm colour", seed, s.desired), -1)
+			s.ann.abort = s.desired
+			s.reconcile(t, fmt.Sprintf("seed %d abort %s", seed, s.desired), -1)
+			s.desired = prev
+			s.seen["went back after the warm colour was overwritten"]++
+			for i := range 6 {
+				s.reconcile(t, fmt.Sprintf("seed %d back to %s %d", seed, prev, i), -1)
+				s.progress(rng)
+				s.now = s.now.Add(15 * time.Second)
+			}
+		}
+	}
 }
