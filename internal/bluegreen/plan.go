@@ -193,8 +193,8 @@ type Plan struct {
 	// nothing in the cluster changes (a deadline or a delay runs out).
 	RequeueAfter time.Duration
 	// Again: the decision recorded an intent in status (a new preview
-	// attempt) and carries it out only once that status is written: decide
-	// again as soon as it is (AgainAfter).
+	// attempt) and carries it out only once that status is written: the
+	// reconcile decides again as soon as it is, in a second pass.
 	Again bool
 	// Consumed lists the request annotations acted on, refused or stale; the
 	// controller removes them so that a request never acts twice or late.
@@ -217,10 +217,6 @@ type AnalysisTarget struct {
 	// for PostPromotion, the attempt that was promoted.
 	Attempt int64
 }
-
-// AgainAfter is how soon a decision that asked to decide Again is looked
-// at again: once its status write is done.
-const AgainAfter = 50 * time.Millisecond
 
 // RollbackGrace is how long the colour rolled back from keeps its pods after
 // the stable Services left it, for endpoints to follow the switch.

@@ -123,9 +123,6 @@ func (r *Reconciler) Reconcile(ctx context.Context, s *scope.Scope) (Plan, error
 		s.Announce(scope.Event{Warning: e.Warning, Reason: e.Reason, Action: e.Action, Message: e.Message})
 	}
 	s.RequeueAfter(plan.RequeueAfter)
-	if plan.Again {
-		s.RequeueAfter(AgainAfter)
-	}
 
 	r.carryOut(ctx, s, plan)
 	return plan, nil

@@ -183,8 +183,8 @@ func stillServes(ns, name, colour string) { //nolint:unparam // reads better at 
 
 // previewDeployed waits until the preview status names is deployed: every
 // enabled component's Deployment of the colour that does not serve runs
-// it. A new attempt is recorded in status first, and deployed by the next
-// reconcile, a moment later.
+// it. A new attempt is recorded in status first, and deployed by the
+// reconcile's second pass, a moment later.
 func previewDeployed(ns, name string) {
 	GinkgoHelper()
 	Eventually(func(g Gomega) {

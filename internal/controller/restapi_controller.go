@@ -133,34 +133,49 @@ type RestAPIReconciler struct {
 // what the cluster shows in status: the phases below over one scope, one
 // status write, then what follows it (phases.go).
 func (r *RestAPIReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	res, again, err := r.reconcileOnce(ctx, req)
+	if again && err == nil {
+		// The blue-green decision recorded an intent in status (a new
+		// preview attempt) to carry out once it is written: now, in the
+		// same reconcile, on the status just written and a cache that saw
+		// no child written since (bluegreen.Plan.Again). Once: the second
+		// pass finds the attempt recorded.
+		res, _, err = r.reconcileOnce(ctx, req)
+	}
+	return res, err
+}
+
+// reconcileOnce is one pass of Reconcile; again reports that the
+// blue-green decision asks for another pass once its status is written.
+func (r *RestAPIReconciler) reconcileOnce(ctx context.Context, req ctrl.Request) (_ ctrl.Result, again bool, _ error) {
 	log := logf.FromContext(ctx)
 	log.V(1).Info("Reconciling")
 	r.subReconcilers()
 
 	rapi, err := r.readRestAPI(ctx, req.NamespacedName)
 	if err != nil {
-		return ctrl.Result{}, client.IgnoreNotFound(err)
+		return ctrl.Result{}, false, client.IgnoreNotFound(err)
 	}
 	if !rapi.DeletionTimestamp.IsZero() {
 		// Children go with it through their owner references. It runs no
 		// rollout any more: a slot it held is free now.
 		r.blueGreen.Forget(ctx, req.NamespacedName)
-		return ctrl.Result{}, nil
+		return ctrl.Result{}, false, nil
 	}
 	if r.namespaceGoingAway(ctx, rapi.Namespace) {
 		// It goes with its namespace; a write would only be refused.
 		log.V(1).Info("Namespace is being deleted; not reconciled")
-		return ctrl.Result{}, nil
+		return ctrl.Result{}, false, nil
 	}
 	kids, err := scope.ReadChildren(ctx, r.Client, rapi)
 	if err != nil {
-		return ctrl.Result{}, err
+		return ctrl.Result{}, false, err
 	}
 	s := &state{Scope: scope.New(rapi, kids, r.now(), apply.Writer{Client: r.Client, APIReader: r.APIReader, Owner: rapi})}
 
 	for _, p := range r.phases() {
 		if err := p.run(ctx, s); err != nil {
-			return ctrl.Result{}, fmt.Errorf("%s: %w", p.name, err)
+			return ctrl.Result{}, false, fmt.Errorf("%s: %w", p.name, err)
 		}
 	}
 	r.announceWrites(s)
@@ -169,18 +184,19 @@ func (r *RestAPIReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 		if apierrors.IsConflict(err) {
 			// The RestAPI changed since it was read: decide again on fresh data.
 			log.V(1).Info("Status write refused: the RestAPI changed meanwhile; requeued")
-			return ctrl.Result{RequeueAfter: conflictRequeue}, nil
+			return ctrl.Result{RequeueAfter: conflictRequeue}, false, nil
 		}
-		return ctrl.Result{}, err
+		return ctrl.Result{}, false, err
 	}
 	// What the written status says happened is announced now, whatever the
 	// steps after it do: Services switched and status says so, so the
 	// Events and the metrics must too.
 	r.announce(s)
 	if err := r.afterStatus(ctx, s); err != nil {
-		return ctrl.Result{}, err
+		return ctrl.Result{}, false, err
 	}
-	return r.result(ctx, s)
+	res, err := r.result(ctx, s)
+	return res, s.plan.Again, err
 }
 
 // result is how the reconcile ends: the failures of its writes (retried

@@ -17,6 +17,7 @@ limitations under the License.
 package bench
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -125,7 +126,13 @@ func TestSmall(t *testing.T) {
 			}
 			for k, v := range want {
 				if kinds[k] != v {
-					t.Errorf("promotion %s: %d %s, want %d", tag, kinds[k], k, v)
+					var which []string
+					for _, q := range writes(reqs) {
+						if q.verb+" "+q.resource == k {
+							which = append(which, fmt.Sprintf("%s at +%s", q.name, q.at.Sub(reqs[0].at).Round(time.Millisecond)))
+						}
+					}
+					t.Errorf("promotion %s: %d %s, want %d: %v", tag, kinds[k], k, v, which)
 				}
 			}
 			// Deploying, promoted and Idle, fewer when reconciles coalesce
