@@ -327,9 +327,9 @@ func Measured(ns, name, check, result string) {
 	reported.Unlock()
 }
 
-// Remembered is how many RestAPIs of the namespaces in the package
-// remembers series, counted checks or a wait of, for the tests that check
-// nothing is kept after a RestAPI goes.
+// Remembered counts what the package remembers of the RestAPIs of the
+// namespaces in selects (their series, counted checks and waits), for the
+// tests that check nothing is kept after a RestAPI goes.
 func Remembered(in func(namespace string) bool) int {
 	n := 0
 	reported.Lock()
