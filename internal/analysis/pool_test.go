@@ -146,3 +146,31 @@ func TestAResultCountsOnlyForTheMeasurementItWasTakenFor(t *testing.T) {
 		t.Fatalf("a forgotten RestAPI leaves nothing: %d running, %d queued, %d results", running, queued, len(m.pool.results))
 	}
 }
+
+// TestAMeasurementFinishingAfterItsRestAPIWentKeepsNothing: a RestAPI
+// forgotten while its measurement runs leaves no result behind when the
+// measurement finishes (nobody would ever take it).
+func TestAMeasurementFinishingAfterItsRestAPIWentKeepsNothing(t *testing.T) {
+	gate := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		select {
+		case <-gate:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(srv.Close)
+	m := measurerOn(newFakeNet().services(srv))
+	rapi := restAPI(httpCheck("health", svcURL+"/{{.Colour}}/"))
+	if out := m.Measure(rapi, pre, nil, now0); !out.Waiting {
+		t.Fatalf("the measurement did not go to the measurers: %+v", out)
+	}
+	if running, _ := m.Busy(); running != 1 {
+		t.Fatalf("%d measurements running, want 1", running)
+	}
+	m.Forget(types.NamespacedName{Namespace: rapi.Namespace, Name: rapi.Name})
+	close(gate)
+	idle(t, m)
+	if n := m.Remembered(func(string) bool { return true }); n != 0 {
+		t.Errorf("%d results or queued measurements kept of a RestAPI that went", n)
+	}
+}

@@ -314,9 +314,11 @@ func (q *rolloutQueue) release(key types.NamespacedName) {
 	q.mu.Unlock()
 }
 
-// WakeQueued looks again, now, at the queued rollouts nearest the front
-// once a RestAPI gave its slot up (its rollout is over): called after the
-// status that says so is written, with the status before and after.
+// WakeQueued is called after every status write, with the status before
+// and after: it records whether the RestAPI holds a slot (so that its
+// deletion wakes the queue, Forget), drops a moot admission, and, once a
+// RestAPI gave its slot up (its rollout is over), looks again, now, at the
+// queued rollouts nearest the front.
 func (r *Reconciler) WakeQueued(ctx context.Context, rapi *apiv1.RestAPI, before, after *apiv1.BlueGreenStatus) {
 	key := client.ObjectKeyFromObject(rapi)
 	q := r.rollouts()

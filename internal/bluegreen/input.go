@@ -78,7 +78,8 @@ func colourState(rapi *apiv1.RestAPI, kids scope.Children, colour, serving Colou
 		if d.Spec.Replicas != nil {
 			st.Replicas += *d.Spec.Replicas
 		}
-		o := health.Judge(d, kids.PodsOf(d), limits, now)
+		pods := kids.PodsOf(d)
+		o := health.Judge(d, pods, limits, now)
 		if o.Health != apiv1.HealthHealthy || o.Replicas == 0 {
 			ready = false
 		}
@@ -87,7 +88,7 @@ func colourState(rapi *apiv1.RestAPI, kids scope.Children, colour, serving Colou
 			// Pods the scheduler cannot place yet, while the colour
 			// serves, are waited on (health.CapacityGrace): they do not
 			// make it Degraded, nor roll it back.
-			w, _ := health.WaitingForCapacity(o.Component, kids.PodsOf(d), now)
+			w, _ := health.WaitingForCapacity(o.Component, pods, now)
 			counted = w.Health
 		}
 		switch counted {

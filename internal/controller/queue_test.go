@@ -29,6 +29,7 @@ import (
 
 	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
 	"github.com/restapi-operator/restapi-operator/internal/bluegreen"
+	"github.com/restapi-operator/restapi-operator/internal/render"
 )
 
 // limitRollouts sets the namespace's rollout limit annotation.
@@ -109,6 +110,49 @@ var _ = Describe("The rollout queue", func() {
 		Eventually(func() apiv1.BlueGreenState { return blueGreenStatus(ns, "c").State }).WithTimeout(5 * time.Second).Should(Equal(apiv1.StateDeploying))
 		previewDeployed(ns, "c")
 		Eventually(func() string { return deploymentOf(ns, "c-model-green").Spec.Template.Spec.Containers[0].Image }).Should(Equal("registry.example/shop:3.0.0"))
+	})
+
+	It("frees a slot when its holder is deleted, even one another tool's finalizer keeps, and aborts a queued rollout at once", func() {
+		for _, name := range []string{"a", "b", "c", "d"} {
+			deployBlue(ns, name, nil)
+		}
+		limitRollouts(ns, "1")
+		upgrade(ns, "a", "registry.example/shop:2.0.0")
+		Eventually(func() apiv1.BlueGreenState { return blueGreenStatus(ns, "a").State }).Should(Equal(apiv1.StateDeploying))
+		previewDeployed(ns, "a")
+		for _, name := range []string{"b", "c", "d"} {
+			upgrade(ns, name, "registry.example/shop:2.0.0")
+			Eventually(func() apiv1.BlueGreenState { return blueGreenStatus(ns, name).State }).Should(Equal(apiv1.StateQueued))
+		}
+
+		By("an abort of the queued b acts now: it leaves the queue, takes no slot, deploys nothing")
+		annotate(ns, "b", apiv1.AnnotationAbort, render.Revision(restAPI(ns, "b")))
+		Eventually(func(g Gomega) {
+			bg := blueGreenStatus(ns, "b")
+			g.Expect(bg.State).To(Equal(apiv1.StateAborted))
+			g.Expect(bg.Reason).To(Equal(apiv1.ReasonAbortRequested))
+		}, 5*time.Second).Should(Succeed())
+		Expect(k8sClient.Get(ctx, key(ns, "b-model-green"), &appsv1.Deployment{})).NotTo(Succeed(), "nothing was deployed for b")
+		Expect(blueGreenStatus(ns, "a").State).To(Equal(apiv1.StateDeploying), "a still holds the slot")
+
+		By("a, kept by another tool's finalizer, is deleted: c's turn at once, not after the 30 s recheck")
+		a := restAPI(ns, "a")
+		patch := client.MergeFrom(a.DeepCopy())
+		a.Finalizers = append(a.Finalizers, "example.com/keep")
+		Expect(k8sClient.Patch(ctx, a, patch)).To(Succeed())
+		Expect(k8sClient.Delete(ctx, a)).To(Succeed())
+		Eventually(func() apiv1.BlueGreenState { return blueGreenStatus(ns, "c").State }, 5*time.Second).Should(Equal(apiv1.StateDeploying))
+		previewDeployed(ns, "c")
+		Expect(blueGreenStatus(ns, "d").State).To(Equal(apiv1.StateQueued), "one slot: d waits for c")
+
+		By("c is deleted outright: d's turn at once")
+		Expect(k8sClient.Delete(ctx, restAPI(ns, "c"))).To(Succeed())
+		Eventually(func() apiv1.BlueGreenState { return blueGreenStatus(ns, "d").State }, 5*time.Second).Should(Equal(apiv1.StateDeploying))
+
+		a = restAPI(ns, "a")
+		patch = client.MergeFrom(a.DeepCopy())
+		a.Finalizers = nil
+		Expect(k8sClient.Patch(ctx, a, patch)).To(Succeed())
 	})
 
 	It("has no limit without the annotation or the flag, and the deadline counts only from the turn", func() {

@@ -119,7 +119,8 @@ func (r *Reconciler) report(s *scope.Scope) Summary {
 			continue
 		}
 		d := kids.Deployments[render.ColourName(rapi, c.Name, s.Serving)]
-		h, until := WaitingForCapacity(Evaluate(d, kids.PodsOf(d)), kids.PodsOf(d), s.Now)
+		pods := kids.PodsOf(d)
+		h, until := WaitingForCapacity(Evaluate(d, pods), pods, s.Now)
 		if !until.IsZero() {
 			s.RequeueAfter(until.Sub(s.Now))
 		}
