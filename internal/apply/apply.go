@@ -23,9 +23,9 @@ package apply
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
-	"reflect"
 
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
@@ -43,7 +43,6 @@ import (
 	appsv1ac "k8s.io/client-go/applyconfigurations/apps/v1"
 	autoscalingv2ac "k8s.io/client-go/applyconfigurations/autoscaling/v2"
 	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
-	metav1ac "k8s.io/client-go/applyconfigurations/meta/v1"
 	networkingv1ac "k8s.io/client-go/applyconfigurations/networking/v1"
 	policyv1ac "k8s.io/client-go/applyconfigurations/policy/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -64,6 +63,9 @@ type Writer struct {
 	APIReader client.Reader
 	// Owner is the RestAPI whose children are written.
 	Owner *apiv1.RestAPI
+	// Own remembers each write until the cache shows it (see
+	// scope.OwnWrites); nil remembers nothing.
+	Own *scope.OwnWrites
 }
 
 var _ scope.Writer = Writer{}
@@ -79,47 +81,50 @@ var _ scope.Writer = Writer{}
 // spec and labels do.
 //
 // A child missing from the cache is created with a create-only apply (see
-// createOnly): one request when the name is free, which is the common case.
+// impossibleResourceVersion): one request when the name is free, which is the common case.
 // Only when the API server answers that something holds the name is its
 // metadata read, around the cache: an object this RestAPI does not own is
 // never taken over; one it does own (the cache had not seen it yet) gets the
 // ordinary apply.
-func (w Writer) Apply(ctx context.Context, live client.Object, desired any) (scope.Result, error) {
-	ac, gvk, err := configuration(desired)
+func (w Writer) Apply(ctx context.Context, live client.Object, desired any) (scope.Result, client.Object, error) {
+	u, gvk, err := unstructuredOf(desired)
 	if err != nil {
-		return scope.Unchanged, err
+		return scope.Unchanged, nil, err
 	}
+	before := live
 	if live != nil {
 		same, err := matches(live, desired)
 		if err != nil {
-			return scope.Unchanged, fmt.Errorf("reading managed fields: %w", err)
+			return scope.Unchanged, nil, fmt.Errorf("reading managed fields: %w", err)
 		}
 		if same {
-			return scope.Unchanged, nil
+			return scope.Unchanged, nil, nil
 		}
 	} else {
-		err := w.createOnly(ctx, desired)
+		answer, err := w.send(ctx, apiv1.ManagedBy, u, impossibleResourceVersion)
 		if !apierrors.IsConflict(err) && !apierrors.IsAlreadyExists(err) {
 			if err != nil {
-				return scope.Unchanged, err
+				return scope.Unchanged, nil, err
 			}
-			return scope.Created, nil
+			w.Own.Wrote(w.key(), nil, answer)
+			return scope.Created, answer, nil
 		}
 		var other metav1.PartialObjectMetadata
 		other.SetGroupVersionKind(gvk)
-		name := scope.NameOf(desired)
-		if err := w.APIReader.Get(ctx, types.NamespacedName{Namespace: w.Owner.Namespace, Name: name}, &other); err != nil {
+		if err := w.APIReader.Get(ctx, types.NamespacedName{Namespace: w.Owner.Namespace, Name: u.GetName()}, &other); err != nil {
 			// Gone again (NotFound): the next reconcile creates it.
-			return scope.Unchanged, err
+			return scope.Unchanged, nil, err
 		}
 		if !w.owns(gvk, &other) {
-			return scope.Conflict, nil
+			return scope.Conflict, nil, nil
 		}
 	}
-	if err := w.Client.Apply(ctx, ac, client.FieldOwner(apiv1.ManagedBy), client.ForceOwnership); err != nil {
-		return scope.Unchanged, err
+	answer, err := w.send(ctx, apiv1.ManagedBy, u, "")
+	if err != nil {
+		return scope.Unchanged, nil, err
 	}
-	return scope.Updated, nil
+	w.Own.Wrote(w.key(), before, answer)
+	return scope.Updated, answer, nil
 }
 
 // owns reports whether an object of that name is the RestAPI's: controlled
@@ -133,14 +138,60 @@ func (w Writer) owns(gvk schema.GroupVersionKind, o metav1.Object) bool {
 }
 
 // ApplyAs applies a partial object as another field owner.
-func (w Writer) ApplyAs(ctx context.Context, fieldOwner string, desired runtime.ApplyConfiguration) error {
-	return w.Client.Apply(ctx, desired, client.FieldOwner(fieldOwner), client.ForceOwnership)
+func (w Writer) ApplyAs(ctx context.Context, fieldOwner string, live client.Object, desired runtime.ApplyConfiguration) (client.Object, error) {
+	u, _, err := unstructuredOf(desired)
+	if err != nil {
+		return nil, err
+	}
+	answer, err := w.send(ctx, fieldOwner, u, "")
+	if err != nil {
+		return nil, err
+	}
+	w.Own.Wrote(w.key(), live, answer)
+	return answer, nil
 }
 
 // Delete deletes a child, only if it is still the object read (its UID).
 func (w Writer) Delete(ctx context.Context, o client.Object) error {
 	uid := o.GetUID()
-	return w.Client.Delete(ctx, o, client.Preconditions{UID: &uid})
+	err := w.Client.Delete(ctx, o, client.Preconditions{UID: &uid})
+	if err == nil || apierrors.IsNotFound(err) {
+		w.Own.Deleted(w.key(), o)
+	}
+	return err
+}
+
+func (w Writer) key() types.NamespacedName {
+	return types.NamespacedName{Namespace: w.Owner.Namespace, Name: w.Owner.Name}
+}
+
+// send applies u as fieldOwner (with resourceVersion as a precondition
+// when it is not empty) and returns the API server's answer, whole: a
+// typed object when the scheme knows the kind, else the unstructured one.
+// The answer carries every managed-fields entry, so the next Apply can
+// compare with it as with a cached copy.
+func (w Writer) send(ctx context.Context, fieldOwner string, u *unstructured.Unstructured, resourceVersion string) (client.Object, error) {
+	u = u.DeepCopy()
+	if resourceVersion != "" {
+		u.SetResourceVersion(resourceVersion)
+	}
+	gvk := u.GroupVersionKind()
+	if err := w.Client.Apply(ctx, client.ApplyConfigurationFromUnstructured(u), client.FieldOwner(fieldOwner), client.ForceOwnership); err != nil {
+		return nil, err
+	}
+	u.SetGroupVersionKind(gvk)
+	obj, err := w.Client.Scheme().New(gvk)
+	if err != nil {
+		return u, nil // an optional kind
+	}
+	typed, ok := obj.(client.Object)
+	if !ok {
+		return u, nil
+	}
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, typed); err != nil {
+		return nil, fmt.Errorf("reading the answer to a write of %s %s: %w", gvk.Kind, u.GetName(), err)
+	}
+	return typed, nil
 }
 
 // Installed reports whether the API server serves a kind. The manager's
@@ -179,17 +230,26 @@ func (w Writer) ListOwned(ctx context.Context, gvk schema.GroupVersionKind) ([]*
 	return out, nil
 }
 
-// configuration is desired as an apply configuration, and its kind.
-func configuration(desired any) (runtime.ApplyConfiguration, schema.GroupVersionKind, error) {
+// unstructuredOf is desired as an unstructured object, and its kind: a
+// typed apply configuration goes through its JSON, which is what an apply
+// sends anyway.
+func unstructuredOf(desired any) (*unstructured.Unstructured, schema.GroupVersionKind, error) {
 	switch d := desired.(type) {
 	case *unstructured.Unstructured:
-		return client.ApplyConfigurationFromUnstructured(d), d.GroupVersionKind(), nil
+		return d, d.GroupVersionKind(), nil
 	case typedConfiguration:
 		if d.GetKind() == nil || d.GetAPIVersion() == nil || d.GetName() == nil {
 			return nil, schema.GroupVersionKind{}, fmt.Errorf("%T has no kind, apiVersion or name", desired)
 		}
-		gv, err := schema.ParseGroupVersion(*d.GetAPIVersion())
-		return d, gv.WithKind(*d.GetKind()), err
+		b, err := json.Marshal(d)
+		if err != nil {
+			return nil, schema.GroupVersionKind{}, err
+		}
+		u := &unstructured.Unstructured{}
+		if err := u.UnmarshalJSON(b); err != nil {
+			return nil, schema.GroupVersionKind{}, err
+		}
+		return u, u.GroupVersionKind(), nil
 	}
 	return nil, schema.GroupVersionKind{}, fmt.Errorf("cannot apply %T", desired)
 }
@@ -249,48 +309,11 @@ func hasLabels(have, want map[string]string) bool {
 // impossibleResourceVersion is a resource version no stored object has: an
 // object's resource version is the etcd revision of its last write, and the
 // first write to an etcd store is revision 2.
+//
+// A child missing from the cache is applied with it as an optimistic
+// concurrency precondition, a create-only apply: for a free name the API
+// server creates the object (a create has no version to compare), and for a
+// taken one it answers 409 Conflict, whoever holds it, before changing
+// anything. The precondition is not part of the applied fields, so the
+// managed fields are the same as those of an ordinary apply.
 const impossibleResourceVersion = "1"
-
-// createOnly applies desired as this operator, but only if no object of
-// that name exists. The apply carries impossibleResourceVersion as an
-// optimistic-concurrency precondition: for a free name the API server
-// creates the object (a create has no version to compare), and for a taken
-// one it answers 409 Conflict, whoever holds it, before changing anything.
-// The precondition is not part of the applied fields, so the managed fields
-// are the same as those of an ordinary apply.
-func (w Writer) createOnly(ctx context.Context, desired any) error {
-	if u, ok := desired.(*unstructured.Unstructured); ok {
-		u = u.DeepCopy()
-		u.SetResourceVersion(impossibleResourceVersion)
-		return w.Client.Apply(ctx, client.ApplyConfigurationFromUnstructured(u), client.FieldOwner(apiv1.ManagedBy), client.ForceOwnership)
-	}
-	ac, _ := desired.(runtime.ApplyConfiguration)
-	om := objectMetaOf(ac)
-	if om == nil {
-		return fmt.Errorf("%T has no object metadata", desired)
-	}
-	om.ResourceVersion = new(impossibleResourceVersion)
-	err := w.Client.Apply(ctx, ac, client.FieldOwner(apiv1.ManagedBy), client.ForceOwnership)
-	if err != nil {
-		om.ResourceVersion = nil
-	}
-	return err
-}
-
-// objectMetaOf returns the metadata of a typed apply configuration (they
-// all embed *ObjectMetaApplyConfiguration), creating it if needed, or nil
-// for anything else.
-func objectMetaOf(ac runtime.ApplyConfiguration) *metav1ac.ObjectMetaApplyConfiguration {
-	v := reflect.ValueOf(ac)
-	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
-		return nil
-	}
-	f := v.Elem().FieldByName("ObjectMetaApplyConfiguration")
-	if !f.IsValid() || f.Type() != reflect.TypeFor[*metav1ac.ObjectMetaApplyConfiguration]() {
-		return nil
-	}
-	if f.IsNil() {
-		f.Set(reflect.ValueOf(&metav1ac.ObjectMetaApplyConfiguration{}))
-	}
-	return f.Interface().(*metav1ac.ObjectMetaApplyConfiguration)
-}

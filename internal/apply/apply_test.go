@@ -17,13 +17,15 @@ limitations under the License.
 package apply
 
 import (
+	"encoding/json"
+	"reflect"
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	appsv1ac "k8s.io/client-go/applyconfigurations/apps/v1"
 	autoscalingv2ac "k8s.io/client-go/applyconfigurations/autoscaling/v2"
@@ -36,24 +38,43 @@ import (
 	"github.com/restapi-operator/restapi-operator/internal/scope"
 )
 
-func TestObjectMetaOfEveryKindTheOperatorApplies(t *testing.T) {
-	for _, ac := range []runtime.ApplyConfiguration{
-		appsv1ac.Deployment("d", "ns"), corev1ac.Service("s", "ns"), corev1ac.ConfigMap("c", "ns"),
+func TestUnstructuredOfEveryKindTheOperatorApplies(t *testing.T) {
+	for _, ac := range []typedConfiguration{
+		appsv1ac.Deployment("d", "ns").WithSpec(appsv1ac.DeploymentSpec().WithReplicas(3)), corev1ac.Service("s", "ns"),
+		corev1ac.ConfigMap("c", "ns").WithData(map[string]string{"K": "v"}),
 		corev1ac.PersistentVolumeClaim("p", "ns"), autoscalingv2ac.HorizontalPodAutoscaler("h", "ns"),
-		networkingv1ac.NetworkPolicy("n", "ns"), policyv1ac.PodDisruptionBudget("b", "ns"), &appsv1ac.DeploymentApplyConfiguration{},
+		networkingv1ac.NetworkPolicy("n", "ns"), policyv1ac.PodDisruptionBudget("b", "ns"),
 	} {
-		m := objectMetaOf(ac)
-		if m == nil {
-			t.Fatalf("%T: no object metadata", ac)
+		u, gvk, err := unstructuredOf(ac)
+		if err != nil {
+			t.Fatalf("%T: %v", ac, err)
 		}
-		m.ResourceVersion = new("7")
-		if again := objectMetaOf(ac); again == nil || again.ResourceVersion == nil || *again.ResourceVersion != "7" {
-			t.Errorf("%T: the metadata found is not the configuration's own", ac)
+		if gvk.Kind != *ac.GetKind() || u.GetName() != *ac.GetName() || u.GetNamespace() != "ns" {
+			t.Errorf("%T: %s %s/%s", ac, gvk, u.GetNamespace(), u.GetName())
+		}
+		want, _ := json.Marshal(ac)
+		got, _ := json.Marshal(u)
+		var w, g map[string]any
+		_ = json.Unmarshal(want, &w)
+		_ = json.Unmarshal(got, &g)
+		if !reflect.DeepEqual(g, w) {
+			t.Errorf("%T sends %s, want %s", ac, got, want)
 		}
 	}
-	if objectMetaOf(nil) != nil {
-		t.Error("metadata found in nothing")
+	if n, _, _ := unstructured.NestedInt64(must(unstructuredOf(appsv1ac.Deployment("d", "ns").
+		WithSpec(appsv1ac.DeploymentSpec().WithReplicas(3)))).Object, "spec", "replicas"); n != 3 {
+		t.Errorf("replicas %d, want the integer 3", n)
 	}
+	if _, _, err := unstructuredOf(&appsv1ac.DeploymentApplyConfiguration{}); err == nil {
+		t.Error("a configuration with no name or kind is sent")
+	}
+}
+
+func must(u *unstructured.Unstructured, _ schema.GroupVersionKind, err error) *unstructured.Unstructured {
+	if err != nil {
+		panic(err)
+	}
+	return u
 }
 
 func TestMatchesComparesOnlyWhatTheOperatorApplied(t *testing.T) {
@@ -123,13 +144,10 @@ func TestOwnsTheClaimByItsLabelsAndEverythingElseByItsController(t *testing.T) {
 }
 
 func TestConfigurationRefusesWhatIsNotAnApplyConfiguration(t *testing.T) {
-	if _, _, err := configuration(&corev1.ConfigMap{}); err == nil {
+	if _, _, err := unstructuredOf(&corev1.ConfigMap{}); err == nil {
 		t.Error("a typed object was accepted as an apply configuration")
 	}
-	if _, _, err := configuration(&appsv1ac.DeploymentApplyConfiguration{}); err == nil {
-		t.Error("an apply configuration with no kind or name was accepted")
-	}
-	_, gvk, err := configuration(autoscalingv2ac.HorizontalPodAutoscaler("h", "ns"))
+	_, gvk, err := unstructuredOf(autoscalingv2ac.HorizontalPodAutoscaler("h", "ns"))
 	if err != nil || gvk.Group != "autoscaling" || gvk.Version != "v2" || gvk.Kind != "HorizontalPodAutoscaler" {
 		t.Errorf("kind %v, %v", gvk, err)
 	}

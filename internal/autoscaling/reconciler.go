@@ -130,14 +130,13 @@ func Reconcile(ctx context.Context, s *scope.Scope, sc Scaling) {
 			continue
 		}
 		hpa := render.HPA(rapi, c.Name, a, s.Serving, s.Floors.Of(c.Name, a.MinReplicas))
-		res, _ := s.Apply(ctx, scope.Live(kids.HPAs, *hpa.Name), hpa)
-		kids.Applied(hpa, res)
+		_, _ = s.Apply(ctx, scope.Live(kids.HPAs, *hpa.Name), hpa)
 	}
 	if sc.history != nil {
 		// Recorded all the time: kept, but no Event for it.
 		name := *sc.history.Name
 		s.Keep("ConfigMap", name)
-		res, err := s.Writer.Apply(ctx, scope.Live(kids.ConfigMaps, name), sc.history)
+		res, err := s.Write(ctx, scope.Live(kids.ConfigMaps, name), sc.history)
 		if res == scope.Created || res == scope.Updated {
 			res = scope.Unchanged
 		}

@@ -68,7 +68,6 @@ func component(ctx context.Context, s *scope.Scope, c render.Component, colour C
 	// The template first, then the size: a colour being prepared never
 	// starts pods of the revision it is leaving.
 	res, err := s.Apply(ctx, scope.Live(kids.Deployments, dep), c.Deployment)
-	kids.Applied(c.Deployment, res)
 	if !autoscaled || err != nil {
 		return
 	}
@@ -116,19 +115,13 @@ func handOverReplicas(ctx context.Context, s *scope.Scope, d *appsv1.Deployment)
 }
 
 // applyReplicas sets a Deployment's replicas as apiv1.ReplicasFieldOwner.
-// d, the reconcile's copy of it (nil when there is none), is updated to
-// the answer (replicas and generation), so status describes the Deployment
-// as written, not as the cache last saw it.
+// d is the reconcile's copy of it (nil when there is none); the scope's
+// children then hold the answer (replicas and generation), so status
+// describes the Deployment as written, not as the cache last saw it.
 func applyReplicas(ctx context.Context, s *scope.Scope, ns, name string, n int32, d *appsv1.Deployment) error {
 	ac := appsv1ac.Deployment(name, ns).WithSpec(appsv1ac.DeploymentSpec().WithReplicas(n))
-	if err := s.Writer.ApplyAs(ctx, apiv1.ReplicasFieldOwner, ac); err != nil {
+	if err := s.WriteAs(ctx, apiv1.ReplicasFieldOwner, d, ac); err != nil {
 		return fmt.Errorf("setting replicas: %w", err)
-	}
-	if d != nil {
-		d.Spec.Replicas = &n
-		if ac.Generation != nil {
-			d.Generation = *ac.Generation
-		}
 	}
 	return nil
 }
@@ -158,7 +151,6 @@ func scaleDown(ctx context.Context, s *scope.Scope, name string) error {
 		return applyReplicas(ctx, s, s.RestAPI.Namespace, name, 0, d)
 	}
 	ac.Spec.WithReplicas(0)
-	res, err := s.Writer.Apply(ctx, d, ac)
-	s.Children.Applied(ac, res)
+	_, err = s.Write(ctx, d, ac)
 	return err
 }

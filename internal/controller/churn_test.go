@@ -51,6 +51,7 @@ func (r *RestAPIReconciler) remembered(nss []string) map[string]int {
 	out["measurements"] = r.Analysis.Remembered(in)
 	out["restarts"] = r.health.Remembered(in)
 	out["metrics"] = metrics.Remembered(in)
+	out["child writes"] = r.ownWrites.Remembered(in)
 	for k, v := range out {
 		if v == 0 {
 			delete(out, k)

@@ -80,7 +80,7 @@ var _ = Describe("Creating a child missing from the cache", func() {
 	}
 	ensureCM := func(desired *corev1ac.ConfigMapApplyConfiguration) scope.Result {
 		GinkgoHelper()
-		res, err := w.Apply(ctx, nil, desired)
+		res, _, err := w.Apply(ctx, nil, desired)
 		Expect(err).NotTo(HaveOccurred())
 		return res
 	}
@@ -114,6 +114,31 @@ var _ = Describe("Creating a child missing from the cache", func() {
 		current, err := corev1ac.ExtractConfigMap(&cm, apiv1.ManagedBy)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(current).To(Equal(owned("a")), "the precondition is not among the applied fields, so the next reconcile sends nothing")
+	})
+
+	It("answers with the object as written, whose managed fields a later write compares with", func() {
+		res, answer, err := w.Apply(ctx, nil, owned("a"))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(res).To(Equal(scope.Created))
+		log.take()
+		Expect(answer).To(BeAssignableToTypeOf(&corev1.ConfigMap{}))
+		Expect(answer.(*corev1.ConfigMap).Data).To(Equal(map[string]string{"K": "a"}))
+		Expect(answer.GetManagedFields()).NotTo(BeEmpty())
+
+		res, again, err := w.Apply(ctx, answer, owned("a"))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(res).To(Equal(scope.Unchanged))
+		Expect(again).To(BeNil())
+		Expect(log.take()).To(BeEmpty(), "the answer, used as the live copy, matches: nothing sent")
+
+		res, answer, err = w.Apply(ctx, answer, owned("b"))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(res).To(Equal(scope.Updated))
+		Expect(log.take()).To(Equal([]string{"PATCH OK"}))
+		Expect(answer.(*corev1.ConfigMap).Data).To(Equal(map[string]string{"K": "b"}))
+		var cm corev1.ConfigMap
+		get(ns, "shop-model", &cm)
+		Expect(answer.GetResourceVersion()).To(Equal(cm.ResourceVersion))
 	})
 
 	It("updates its own object that the cache has not seen yet", func() {

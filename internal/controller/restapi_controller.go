@@ -105,6 +105,9 @@ type RestAPIReconciler struct {
 	// on a cached copy older than our own last write (see readRestAPI).
 	statusWritesMu sync.Mutex
 	statusWrites   map[types.NamespacedName]statusWrite
+	// ownWrites does the same for the children: each write is remembered
+	// until the cache shows it (scope.OwnWrites).
+	ownWrites scope.OwnWrites
 
 	// terminating are the namespaces being deleted (terminating.go).
 	terminating terminatingNamespaces
@@ -160,6 +163,7 @@ func (r *RestAPIReconciler) reconcileOnce(ctx context.Context, req ctrl.Request)
 		// Children go with it through their owner references. It runs no
 		// rollout any more: a slot it held is free now.
 		r.blueGreen.Forget(ctx, req.NamespacedName)
+		r.ownWrites.Forget(req.NamespacedName)
 		return ctrl.Result{}, false, nil
 	}
 	if r.namespaceGoingAway(ctx, rapi.Namespace) {
@@ -167,11 +171,11 @@ func (r *RestAPIReconciler) reconcileOnce(ctx context.Context, req ctrl.Request)
 		log.V(1).Info("Namespace is being deleted; not reconciled")
 		return ctrl.Result{}, false, nil
 	}
-	kids, err := scope.ReadChildren(ctx, r.Client, rapi)
+	kids, err := scope.ReadChildren(ctx, r.Client, rapi, &r.ownWrites)
 	if err != nil {
 		return ctrl.Result{}, false, err
 	}
-	s := &state{Scope: scope.New(rapi, kids, r.now(), apply.Writer{Client: r.Client, APIReader: r.APIReader, Owner: rapi})}
+	s := &state{Scope: scope.New(rapi, kids, r.now(), apply.Writer{Client: r.Client, APIReader: r.APIReader, Owner: rapi, Own: &r.ownWrites})}
 
 	for _, p := range r.phases() {
 		if err := p.run(ctx, s); err != nil {
@@ -281,6 +285,7 @@ func (r *RestAPIReconciler) forget(ctx context.Context, key types.NamespacedName
 	r.statusWritesMu.Lock()
 	defer r.statusWritesMu.Unlock()
 	delete(r.statusWrites, key)
+	r.ownWrites.Forget(key)
 	r.subReconcilers()
 	r.health.Forget(key)
 	r.blueGreen.Forget(ctx, key)

@@ -233,7 +233,7 @@ func (r *Reconciler) Restart(ctx context.Context, s *scope.Scope) error {
 			WithSpec(appsv1ac.DeploymentSpec().
 				WithTemplate(corev1ac.PodTemplateSpec().
 					WithAnnotations(map[string]string{apiv1.AnnotationRestartedAt: want})))
-		if err := s.Writer.ApplyAs(ctx, apiv1.HealingFieldOwner, ac); err != nil {
+		if err := s.WriteAs(ctx, apiv1.HealingFieldOwner, d, ac); err != nil {
 			errs = append(errs, fmt.Errorf("restarting Deployment %s: %w", name, err))
 			continue
 		}

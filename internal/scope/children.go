@@ -18,7 +18,6 @@ package scope
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -29,6 +28,7 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
@@ -76,8 +76,10 @@ func IndexInstance(o client.Object) []string {
 }
 
 // ReadChildren lists, from the cache, every child the RestAPI controls:
-// once per reconcile, through childcache.Reader.
-func ReadChildren(ctx context.Context, c client.Reader, rapi *apiv1.RestAPI) (Children, error) {
+// once per reconcile, through childcache.Reader. A child the cache lists
+// as it was before this manager's last write of it is that write's answer
+// (see OwnWrites).
+func ReadChildren(ctx context.Context, c client.Reader, rapi *apiv1.RestAPI, own *OwnWrites) (Children, error) {
 	opts := []client.ListOption{client.InNamespace(rapi.Namespace), client.MatchingFields{InstanceIndex: rapi.Name},
 		client.MatchingLabels(render.InstanceLabels(rapi))}
 	var deps appsv1.DeploymentList
@@ -108,6 +110,7 @@ func ReadChildren(ctx context.Context, c client.Reader, rapi *apiv1.RestAPI) (Ch
 	for i := range claims.Items {
 		kids.Claims[claims.Items[i].Name] = &claims.Items[i]
 	}
+	own.overlay(types.NamespacedName{Namespace: rapi.Namespace, Name: rapi.Name}, kids)
 	return kids, nil
 }
 
@@ -177,25 +180,60 @@ func appendAll[T client.Object](out []client.Object, m map[string]T) []client.Ob
 	return out
 }
 
-// Applied replaces the copy of a Deployment or an HPA this reconcile
-// created or updated with the API server's answer, which the apply left in
-// the apply configuration, so that status describes it as written (a new
-// generation not yet observed), not as the cache last saw it.
-func (k Children) Applied(desired any, res Result) {
-	if res != Created && res != Updated {
+// get is the child of a kind (KindOf) and name, or nil.
+func (k Children) get(kind, name string) client.Object {
+	switch kind {
+	case "Deployment":
+		return Live(k.Deployments, name)
+	case "Service":
+		return Live(k.Services, name)
+	case "ConfigMap":
+		return Live(k.ConfigMaps, name)
+	case "HorizontalPodAutoscaler":
+		return Live(k.HPAs, name)
+	case "NetworkPolicy":
+		return Live(k.NetPols, name)
+	case "PodDisruptionBudget":
+		return Live(k.PDBs, name)
+	case "Ingress":
+		return Live(k.Ingresses, name)
+	case "PersistentVolumeClaim":
+		return Live(k.Claims, name)
+	}
+	return nil
+}
+
+// put makes o the child of its kind and name: a copy already listed is
+// overwritten in place, so whoever holds it sees what was written. A kind
+// with no map here (an optional kind, read around the cache) is left out.
+func (k Children) put(o client.Object) {
+	switch o := o.(type) {
+	case *appsv1.Deployment:
+		putIn(k.Deployments, o)
+	case *corev1.Service:
+		putIn(k.Services, o)
+	case *corev1.ConfigMap:
+		putIn(k.ConfigMaps, o)
+	case *autoscalingv2.HorizontalPodAutoscaler:
+		putIn(k.HPAs, o)
+	case *networkingv1.NetworkPolicy:
+		putIn(k.NetPols, o)
+	case *policyv1.PodDisruptionBudget:
+		putIn(k.PDBs, o)
+	case *networkingv1.Ingress:
+		putIn(k.Ingresses, o)
+	case *corev1.PersistentVolumeClaim:
+		putIn(k.Claims, o)
+	}
+}
+
+func putIn[T any](m map[string]*T, o *T) {
+	name := any(o).(client.Object).GetName()
+	if old, ok := m[name]; ok && old != nil {
+		*old = *o
 		return
 	}
-	name := NameOf(desired)
-	switch KindOfApply(desired) {
-	case "Deployment":
-		if d, err := decode[appsv1.Deployment](desired); err == nil {
-			k.Deployments[name] = d
-		}
-	case "HorizontalPodAutoscaler":
-		if h, err := decode[autoscalingv2.HorizontalPodAutoscaler](desired); err == nil {
-			k.HPAs[name] = h
-		}
-	}
+	m[name] = o
 }
 
 // forget drops a deleted child.
@@ -203,15 +241,4 @@ func (k Children) forget(o client.Object) {
 	if _, ok := o.(*appsv1.Deployment); ok {
 		delete(k.Deployments, o.GetName())
 	}
-}
-
-// decode decodes an apply configuration (as the API server answered it)
-// into the object.
-func decode[T any](ac any) (*T, error) {
-	b, err := json.Marshal(ac)
-	if err != nil {
-		return nil, err
-	}
-	var obj T
-	return &obj, json.Unmarshal(b, &obj)
 }

@@ -123,7 +123,7 @@ func (s *Scope) SyncObjects(ctx context.Context, gvk schema.GroupVersionKind, de
 	for _, d := range desired {
 		name := d.GetName()
 		s.Keep(gvk.Kind, name)
-		res, err := s.Writer.Apply(ctx, Live(out.Live, name), d)
+		res, err := s.Write(ctx, Live(out.Live, name), d)
 		if res == Conflict {
 			out.Taken = append(out.Taken, name)
 			continue

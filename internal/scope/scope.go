@@ -32,6 +32,7 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
@@ -42,7 +43,7 @@ type Scope struct {
 	// RestAPI as read at the start; phases do not change it.
 	RestAPI *apiv1.RestAPI
 	// Children as read at the start, updated with what this reconcile wrote
-	// (a Deployment or HPA applied, a Deployment deleted).
+	// (the API server's answer to each write, a Deployment deleted).
 	Children Children
 	// Now is the reconcile's clock: every phase decides at the same time.
 	Now time.Time
@@ -125,9 +126,31 @@ func (s *Scope) Apply(ctx context.Context, live client.Object, desired any) (Res
 	name := NameOf(desired)
 	kind := KindOfApply(desired)
 	s.Keep(kind, name)
-	res, err := s.Writer.Apply(ctx, live, desired)
+	res, err := s.Write(ctx, live, desired)
 	s.Record(kind, name, res, err)
 	return res, err
+}
+
+// Write writes desired like Apply, but neither keeps nor records it (a
+// phase that announces the write its own way, or not at all). Children
+// then hold the child as the API server answered.
+func (s *Scope) Write(ctx context.Context, live client.Object, desired any) (Result, error) {
+	res, answer, err := s.Writer.Apply(ctx, live, desired)
+	if answer != nil {
+		s.Children.put(answer)
+	}
+	return res, err
+}
+
+// WriteAs applies a partial object as another field owner (see
+// Writer.ApplyAs); Children then hold the child as the API server
+// answered.
+func (s *Scope) WriteAs(ctx context.Context, fieldOwner string, live client.Object, desired runtime.ApplyConfiguration) error {
+	answer, err := s.Writer.ApplyAs(ctx, fieldOwner, live, desired)
+	if answer != nil {
+		s.Children.put(answer)
+	}
+	return err
 }
 
 // Fail records an error of a phase; the others go on.

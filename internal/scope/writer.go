@@ -52,12 +52,14 @@ type Writer interface {
 	// apply as the operator, or sends nothing when the fields the operator
 	// manages already match. live is the child as read, nil when there is
 	// none; an object of that name the RestAPI does not own is never taken
-	// over (Conflict).
-	Apply(ctx context.Context, live client.Object, desired any) (Result, error)
+	// over (Conflict). answer is the child as the API server answered a
+	// write (nil when nothing was sent): a typed object for the kinds of
+	// Children, unstructured for the optional ones.
+	Apply(ctx context.Context, live client.Object, desired any) (_ Result, answer client.Object, _ error)
 	// ApplyAs applies a partial object as another field owner: a
 	// Deployment's replicas (apiv1.ReplicasFieldOwner), its restart
-	// annotation (apiv1.HealingFieldOwner).
-	ApplyAs(ctx context.Context, fieldOwner string, desired runtime.ApplyConfiguration) error
+	// annotation (apiv1.HealingFieldOwner). live is the child as read.
+	ApplyAs(ctx context.Context, fieldOwner string, live client.Object, desired runtime.ApplyConfiguration) (answer client.Object, _ error)
 	// Delete deletes a child with a UID precondition.
 	Delete(ctx context.Context, o client.Object) error
 	// Installed reports whether the API server serves a kind (an optional

@@ -20,12 +20,14 @@ package scopetest
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
@@ -52,27 +54,83 @@ type Writer struct {
 
 var _ scope.Writer = &Writer{}
 
-// Apply records the apply and answers as Results says.
-func (w *Writer) Apply(_ context.Context, live client.Object, desired any) (scope.Result, error) {
+// Apply records the apply and answers as Results says. A write's answer
+// is desired as an object (what an API server would hold if nothing else
+// had been applied).
+func (w *Writer) Apply(_ context.Context, live client.Object, desired any) (scope.Result, client.Object, error) {
 	key := scope.KindOfApply(desired) + "/" + scope.NameOf(desired)
 	w.Applied = append(w.Applied, key)
 	if err := w.Errors[key]; err != nil {
-		return scope.Unchanged, err
+		return scope.Unchanged, nil, err
 	}
-	if res, ok := w.Results[key]; ok {
-		return res, nil
+	res, ok := w.Results[key]
+	if !ok {
+		res = scope.Updated
+		if live == nil {
+			res = scope.Created
+		}
 	}
-	if live == nil {
-		return scope.Created, nil
+	if res != scope.Created && res != scope.Updated {
+		return res, nil, nil
 	}
-	return scope.Updated, nil
+	answer, err := merged(nil, desired)
+	return res, answer, err
 }
 
-// ApplyAs records the apply.
-func (w *Writer) ApplyAs(_ context.Context, owner string, desired runtime.ApplyConfiguration) error {
+// ApplyAs records the apply; its answer is live with desired merged in.
+func (w *Writer) ApplyAs(_ context.Context, owner string, live client.Object, desired runtime.ApplyConfiguration) (client.Object, error) {
 	key := owner + ":" + scope.KindOfApply(desired) + "/" + scope.NameOf(desired)
 	w.AppliedAs = append(w.AppliedAs, key)
-	return w.Errors[key]
+	if err := w.Errors[key]; err != nil {
+		return nil, err
+	}
+	return merged(live, desired)
+}
+
+// merged is desired merged into base (nil: nothing) as a JSON merge patch,
+// as an object of desired's kind.
+func merged(base client.Object, desired any) (client.Object, error) {
+	into := map[string]any{}
+	if base != nil {
+		b, err := json.Marshal(base)
+		if err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal(b, &into); err != nil {
+			return nil, err
+		}
+	}
+	b, err := json.Marshal(desired)
+	if err != nil {
+		return nil, err
+	}
+	var patch map[string]any
+	if err := json.Unmarshal(b, &patch); err != nil {
+		return nil, err
+	}
+	mergeInto(into, patch)
+	u := &unstructured.Unstructured{Object: into}
+	obj, err := clientgoscheme.Scheme.New(u.GroupVersionKind())
+	if err != nil {
+		return u, nil
+	}
+	b, err = json.Marshal(into)
+	if err != nil {
+		return nil, err
+	}
+	return obj.(client.Object), json.Unmarshal(b, obj)
+}
+
+func mergeInto(into, patch map[string]any) {
+	for k, v := range patch {
+		if pm, ok := v.(map[string]any); ok {
+			if im, ok := into[k].(map[string]any); ok {
+				mergeInto(im, pm)
+				continue
+			}
+		}
+		into[k] = v
+	}
 }
 
 // Delete records the delete.
