@@ -30,8 +30,8 @@ import (
 // past this the cache is believed again, whatever it shows.
 const OwnWriteTTL = 30 * time.Second
 
-// OwnWrites remembers, across reconciles, the children this manager wrote
-// until the cache shows them: the child as the API server answered the
+// OwnWrites remembers, across reconciles, the children this manager
+// changed (not those it created: see Wrote) until the cache shows them: the child as the API server answered the
 // write, and the resource versions the cache may still show instead (the
 // one the write started from, and this manager's own earlier writes of
 // it). The informers of the child kinds and of the RestAPI lag each other:
@@ -43,8 +43,8 @@ const OwnWriteTTL = 30 * time.Second
 // memory of it. This is readRestAPI's technique for the status, applied to
 // the children.
 //
-// Memory is bounded: an entry goes when the cache shows its object, when
-// the operator deletes it, when its RestAPI is forgotten, and after
+// Memory is bounded: an entry goes when the cache shows its object, or no
+// object of that name, when the operator deletes it, when its RestAPI is forgotten, and after
 // OwnWriteTTL in any case. The zero value is ready; nil remembers nothing.
 type OwnWrites struct {
 	// Now is the clock (tests replace it); nil: time.Now.
@@ -61,7 +61,7 @@ type ownWrite struct {
 	// answer is the child as the API server answered the last write.
 	answer client.Object
 	// stale are the resource versions the cache may show before it shows
-	// answer; "" is no object at all (the write created it).
+	// answer.
 	stale []string
 	at    time.Time
 }
@@ -74,20 +74,27 @@ func (w *OwnWrites) now() time.Time {
 }
 
 // Wrote remembers a write of a child of owner: before is the child as the
-// writer read it (nil: the cache had none), answer the API server's answer.
+// writer read it, answer the API server's answer.
+//
+// A creation (before nil) is not remembered, and ends what was: a cache
+// that does not list the child may not have seen it yet, or may have seen
+// it deleted since (by hand, right after), and only the second must lead
+// to a new one. The next write of a child the cache does not show yet
+// finds the name taken and reads it around the cache (Writer.Apply).
 func (w *OwnWrites) Wrote(owner types.NamespacedName, before, answer client.Object) {
 	if w == nil || answer == nil {
 		return
-	}
-	from := ""
-	if before != nil {
-		from = before.GetResourceVersion()
 	}
 	now := w.now()
 	key := childKey{KindOf(answer), answer.GetName()}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.sweep(now)
+	if before == nil {
+		w.forget(owner, key)
+		return
+	}
+	from := before.GetResourceVersion()
 	if w.byRestAPI == nil {
 		w.byRestAPI = map[types.NamespacedName]map[childKey]ownWrite{}
 	}
@@ -113,8 +120,12 @@ func (w *OwnWrites) Deleted(owner types.NamespacedName, o client.Object) {
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	w.forget(owner, childKey{KindOf(o), o.GetName()})
+}
+
+func (w *OwnWrites) forget(owner types.NamespacedName, key childKey) {
 	if writes := w.byRestAPI[owner]; writes != nil {
-		delete(writes, childKey{KindOf(o), o.GetName()})
+		delete(writes, key)
 		if len(writes) == 0 {
 			delete(w.byRestAPI, owner)
 		}
@@ -161,11 +172,8 @@ func (w *OwnWrites) overlay(owner types.NamespacedName, kids Children) {
 	writes := w.byRestAPI[owner]
 	for key, wr := range writes {
 		cached := kids.get(key.kind, key.name)
-		rv := ""
-		if cached != nil {
-			rv = cached.GetResourceVersion()
-		}
-		if now.Sub(wr.at) >= OwnWriteTTL || !slices.Contains(wr.stale, rv) {
+		// Not listed: deleted since, by someone else; it is written anew.
+		if cached == nil || now.Sub(wr.at) >= OwnWriteTTL || !slices.Contains(wr.stale, cached.GetResourceVersion()) {
 			delete(writes, key)
 			continue
 		}
