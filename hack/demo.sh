@@ -28,7 +28,7 @@ demo_start=$(date +%s)
 wanted=(kubectl)
 if [ "${DEMO_CLUSTER:-local}" != current ]; then
   wanted+=(kube-apiserver kube-controller-manager kube-scheduler etcd kwok metrics-server)
-  [ "$(id -u)" -ne 0 ] || wanted+=(kube-proxy coredns)
+  [ "$(id -u)" -ne 0 ] || wanted+=(kube-proxy coredns kube-network-policies)
 fi
 say "Building what is missing: ${wanted[*]}, the manager (a first run on a new machine takes minutes; progress below)"
 hack/k8s-binaries.sh "${wanted[@]}" >/dev/null &
@@ -57,7 +57,7 @@ kubectl() { "${K8S_BIN}/kubectl" "$@"; }
 LAB=0
 if [ "${DEMO_CLUSTER:-local}" != current ]; then
   if [ "$(id -u)" -eq 0 ]; then
-    say "Starting the traffic lab: Pods that answer HTTP, kube-proxy, CoreDNS (hack/lab.sh)"
+    say "Starting the traffic lab: Pods that answer HTTP, kube-proxy, CoreDNS, kube-network-policies (hack/lab.sh)"
     hack/lab.sh up
     LAB=1
   else
@@ -160,6 +160,51 @@ say "Available:"
 show
 echo
 ask_view
+
+# reachability measures, with packets, who may open a connection to each
+# component's Pod: a client Pod in another namespace (outside the
+# application) and the view's Pod. kube-network-policies, in the lab,
+# enforces the NetworkPolicies the operator wrote; each cell is one TCP
+# connection from that Pod's address, refused when unanswered in 1.5 s.
+reachability() {
+  [ "${LAB}" = 1 ] || return 0
+  local outside="${NS}-outside" colour src ip c addr line
+  kubectl create namespace "${outside}" --dry-run=client -o yaml | kubectl apply -f - >/dev/null
+  kubectl delete pod client -n "${outside}" --ignore-not-found --wait=true >/dev/null
+  kubectl run client -n "${outside}" --image=registry.example/client:1.0.0 --restart=Never >/dev/null
+  for _ in $(seq 60); do
+    ip="$(kubectl get pod client -n "${outside}" -o jsonpath='{.status.podIP}' 2>/dev/null)"
+    [ -n "${ip}" ] && break
+    sleep 0.5
+  done
+  [ -n "${ip}" ] || die "the client Pod got no address"
+  colour="$(kubectl get rapi "${NAME}" -n "${NS}" -o jsonpath='{.status.activeEnvironment}')"
+  declare -A to=()
+  local addrs=()
+  for c in model view controller repository; do
+    addr="$(kubectl get pods -n "${NS}" -l "app.kubernetes.io/instance=${NAME},app.kubernetes.io/component=${c},apps.restapi.dev/environment=${colour}" \
+      -o jsonpath='{.items[0].status.podIP}:{.items[0].spec.containers[0].ports[0].containerPort}')"
+    to["${addr}"]="${c}"
+    addrs+=("${addr}")
+  done
+  say "Who may connect to whom, measured with packets (NetworkPolicies enforced by kube-network-policies in the lab)"
+  printf '  %-34s %-12s %-12s %-12s %-12s\n' "from" "to model" "to view" "to controller" "to repository"
+  for src in "outside:${ip}" "view:$(kubectl get pods -n "${NS}" -l "app.kubernetes.io/instance=${NAME},app.kubernetes.io/component=view,apps.restapi.dev/environment=${colour}" -o jsonpath='{.items[0].status.podIP}')"; do
+    declare -A got=()
+    while read -r addr line; do
+      got["${to[${addr}]}"]="${line%% *}"
+    done < <(hack/lab.sh load -probe -text -timeout 1.5s -source "${src#*:}" "${addrs[@]}")
+    case "${src%%:*}" in
+      outside) line="a client Pod in namespace ${outside}" ;;
+      *) line="the view's Pod (${NAME}, ${colour})" ;;
+    esac
+    printf '  %-34s %-12s %-12s %-12s %-12s\n' "${line}" \
+      "${got[model]/answered/allowed}" "${got[view]/answered/allowed}" "${got[controller]/answered/allowed}" "${got[repository]/answered/allowed}"
+    unset got
+  done
+  echo "  (the design: from outside only the view; the application's own Pods reach every component)"
+}
+reachability
 
 traffic_pid=""
 if [ "${LAB}" = 1 ]; then

@@ -11,14 +11,16 @@
 #
 # Names: kube-apiserver kube-controller-manager kube-scheduler kube-proxy
 # kubectl etcd (in the setup-envtest store layout, k8s/<version>-<os>-<arch>),
-# kwok (kwok and kwokctl), metrics-server, coredns, prometheus, helm (each in
-# <store>/<name>/<version>-...). The store is outside the clone
+# kwok (kwok and kwokctl), metrics-server, coredns, kube-network-policies
+# (the NetworkPolicy enforcer, hack/kube-network-policies/main.go),
+# prometheus, helm (each in <store>/<name>/<version>-...). The store is outside the clone
 # (KUBEBUILDER_ASSETS_STORE, default ~/.local/share/kubebuilder-envtest), so a
 # store setup-envtest filled is used as it is and a new machine builds only
 # what it lacks.
 #
 # A first build is mostly compiling, on every core. The Kubernetes binaries,
-# kwok, metrics-server and CoreDNS go through one `go build`: one module that
+# kwok, metrics-server, CoreDNS and kube-network-policies go through one
+# `go build`: one module that
 # requires k8s.io/kubernetes with every staging module pinned to its tag and
 # the other three beside it, so all of them are built against the same
 # k8s.io libraries (v0.<minor>.<patch> of K8S_VERSION) and the packages they
@@ -45,6 +47,7 @@ ETCD_VERSION="${ETCD_VERSION:-3.7.3}"
 KWOK_VERSION="${KWOK_VERSION:-0.8.0}"
 METRICS_SERVER_VERSION="${METRICS_SERVER_VERSION:-0.9.0}"
 COREDNS_VERSION="${COREDNS_VERSION:-1.15.0}"
+KNP_VERSION="${KNP_VERSION:-0.8.0}"
 HELM_VERSION="${HELM_VERSION:-3.22.0}"
 GOOS="$(go env GOOS)"
 GOARCH="$(go env GOARCH)"
@@ -61,6 +64,7 @@ where() {
     kwok|kwokctl) echo "${STORE}/kwok/${KWOK_VERSION}-${GOOS}-${GOARCH}" ;;
     metrics-server) echo "${STORE}/metrics-server/${METRICS_SERVER_VERSION}-${GOOS}-${GOARCH}" ;;
     coredns) echo "${STORE}/coredns/${COREDNS_VERSION}-${GOOS}-${GOARCH}" ;;
+    kube-network-policies) echo "${STORE}/kube-network-policies/${KNP_VERSION}-${GOOS}-${GOARCH}" ;;
     helm) echo "${STORE}/helm/${HELM_VERSION}-${GOOS}-${GOARCH}" ;;
     prometheus) "${ROOT}/hack/prometheus.sh" --where ;;
     *) log "unknown binary '$1'"; return 2 ;;
@@ -75,7 +79,7 @@ fi
 wanted=("$@")
 [ ${#wanted[@]} -gt 0 ] || wanted=(kube-apiserver etcd kubectl)
 if [ "${wanted[*]}" = all ]; then
-  wanted=("${KUBE[@]}" etcd kwok metrics-server coredns prometheus helm)
+  wanted=("${KUBE[@]}" etcd kwok metrics-server coredns kube-network-policies prometheus helm)
 fi
 
 present() {
@@ -146,7 +150,8 @@ trap 'jobs -p | xargs -r kill 2>/dev/null || true; rm -rf "${work}"' EXIT
 export GOFLAGS=-mod=mod GOWORK=off CGO_ENABLED=0
 
 # build_go builds, in one go build, the binaries given among the Kubernetes
-# ones, kwok, metrics-server and coredns, against the same k8s.io libraries.
+# ones, kwok, metrics-server, coredns and kube-network-policies, against the
+# same k8s.io libraries.
 build_go() {
   local mod="${work}/go" b
   mkdir -p "${mod}"
@@ -158,7 +163,9 @@ build_go() {
       echo "require k8s.io/kubernetes v${K8S_VERSION}"
       # k8s.io/kubernetes replaces its staging modules with local paths; a
       # module that requires it must pin each of them to the matching tag.
-      # The pins hold for kwok, metrics-server and CoreDNS too.
+      # The pins hold for kwok, metrics-server, CoreDNS and
+      # kube-network-policies too (v0.8.0 asks for k8s.io v0.32; it builds
+      # and runs against these).
       sed -n 's#^[[:space:]]*\(k8s.io/[a-z0-9-]*\) => ./staging/.*#replace \1 => \1 v0.'"${K8S_VERSION#1.}"'#p' "${kdir}/go.mod"
     } >> go.mod
   ) || { echo "could not resolve k8s.io/kubernetes v${K8S_VERSION} from the Go module proxy"; return 1; }
@@ -180,6 +187,19 @@ build_go() {
         mods+=("github.com/coredns/coredns@v${COREDNS_VERSION}")
         coredns_main "${mod}/coredns"
         pkgs+=(./coredns) ;;
+      kube-network-policies)
+        # Upstream's enforcer, one controller per Node (the lab's main:
+        # hack/kube-network-policies/main.go, without the build tag that
+        # keeps it out of the operator's module).
+        # It asks for containerd/nri v0.9.0, which does not compile against
+        # the runtime-spec v1.3.0 Kubernetes pins (a Pids limit became a
+        # pointer); v0.11.0 is the first that does, and the enforcer's NRI
+        # plugin (off in the lab) compiles against it unchanged.
+        mods+=("sigs.k8s.io/kube-network-policies@v${KNP_VERSION}" "github.com/containerd/nri@v0.11.0")
+        mkdir -p "${mod}/kube-network-policies"
+        sed '1{/^\/\/go:build ignore$/d}' "${ROOT}/hack/kube-network-policies/main.go" >"${mod}/kube-network-policies/main.go"
+        knp_source "${mod}" || return 1
+        pkgs+=(./kube-network-policies) ;;
       *) pkgs+=("k8s.io/kubernetes/cmd/${b}") ;;
     esac
   done
@@ -194,6 +214,38 @@ build_go() {
       *) install_bin "${mod}/out" "$b" "$b" ;;
     esac
   done
+}
+
+# knp_source puts a copy of kube-network-policies' source in the build
+# module $1, in place of the module, with two changes: its NFQUEUE rules
+# written as the xtables target through nft_compat (hack/kube-network-
+# policies/queue_compat.go says why), and a nil check (below). It fails if
+# upstream's code is not the one the patches expect.
+knp_source() {
+  local src dst="$1/kube-network-policies-src" ctl
+  src="$(cd "$1" && go mod download -json "sigs.k8s.io/kube-network-policies@v${KNP_VERSION}" | sed -n 's/.*"Dir": "\(.*\)",/\1/p')"
+  [ -d "${src}" ] || { echo "kube-network-policies v${KNP_VERSION}: no source"; return 1; }
+  rm -rf "${dst}"
+  cp -r "${src}" "${dst}"
+  chmod -R u+w "${dst}"
+  ctl="${dst}/pkg/networkpolicy/controller.go"
+  perl -0pi -e 's/queue := &expr\.Queue\{Num: uint16\(c\.config\.QueueID\)\}\n\tif c\.config\.FailOpen \{\n\t\tqueue\.Flag = expr\.QueueFlagBypass\n\t\}/queue := nfqueueCompat(uint16(c.config.QueueID), c.config.FailOpen)/g' "${ctl}"
+  if [ "$(grep -c 'nfqueueCompat(' "${ctl}")" -ne 2 ] || grep -q 'expr\.Queue{' "${ctl}"; then
+    echo "kube-network-policies v${KNP_VERSION}: its NFQUEUE rules are not the ones the lab's patch rewrites"
+    return 1
+  fi
+  # Upstream asks its NRI plugin about an address no Pod has (a client
+  # outside the cluster, CoreDNS here) even when there is no plugin (NRI
+  # off, or no container runtime to reach): a nil dereference that kills
+  # the enforcer on the first such packet. The lab's build asks only a
+  # plugin that exists.
+  perl -0pi -e 's/(\t+)podKey := c\.nriPlugin\.GetPodFromIP\(podIP\)/$1if c.nriPlugin == nil {\n$1\treturn nil\n$1}\n$1podKey := c.nriPlugin.GetPodFromIP(podIP)/' "${ctl}"
+  if [ "$(grep -c 'if c.nriPlugin == nil {' "${ctl}")" -ne 1 ]; then
+    echo "kube-network-policies v${KNP_VERSION}: its Pod lookup is not the one the lab's patch guards"
+    return 1
+  fi
+  sed '1{/^\/\/go:build ignore$/d}' "${ROOT}/hack/kube-network-policies/queue_compat.go" >"${dst}/pkg/networkpolicy/queue_compat.go"
+  (cd "$1" && go mod edit -replace "sigs.k8s.io/kube-network-policies=./kube-network-policies-src")
 }
 
 # install_bin moves binaries from a build's output into the store, where
@@ -255,12 +307,13 @@ build_helm() {
   GOFLAGS= GOBIN="$(where helm)" go install -ldflags "${ld}" "helm.sh/helm/v3/cmd/helm@v${HELM_VERSION}"
 }
 
-# Jobs: one go build for the Kubernetes binaries, kwok, metrics-server and
-# CoreDNS; etcd, Prometheus and Helm each on their own.
+# Jobs: one go build for the Kubernetes binaries, kwok, metrics-server,
+# CoreDNS and kube-network-policies; etcd, Prometheus and Helm each on their
+# own.
 names=() together=()
 for b in "${todo[@]}"; do
   case "$b" in
-    kube-*|kubectl|kwok|metrics-server|coredns) together+=("$b") ;;
+    kube-*|kubectl|kwok|metrics-server|coredns|kube-network-policies) together+=("$b") ;;
     *) names+=("$b") ;;
   esac
 done

@@ -6,7 +6,7 @@
 #
 #   hack/lab.sh up           start the lab (the local cluster must run)
 #   hack/lab.sh down         stop every lab process and remove the namespace
-#   hack/lab.sh status       say whether it runs
+#   hack/lab.sh status       say whether it runs and NetworkPolicies are enforced
 #   hack/lab.sh exec CMD...  run CMD inside the namespace
 #   hack/lab.sh usage        each lab process's CPU seconds, RSS and peak RSS (KiB)
 #   hack/lab.sh load ARGS... run the load generator inside (test/lab/cmd/load;
@@ -14,8 +14,14 @@
 #
 # The control plane stays where hack/cluster.sh runs it, on the host's
 # loopback. In the namespace run: kube-proxy (nftables mode, as a node's),
-# CoreDNS (kubernetes plugin, behind the kube-dns Service), the pod simulator (test/lab/cmd/podsim) and, when a test or the demo asks,
-# the load generator (test/lab/cmd/load). They reach the API server through
+# kube-network-policies (the NetworkPolicy enforcer kind uses, one
+# controller per Node: hack/kube-network-policies/main.go), CoreDNS
+# (kubernetes plugin, behind the kube-dns Service), the pod simulator
+# (test/lab/cmd/podsim) and, when a test or the demo asks, the load
+# generator (test/lab/cmd/load). The pod simulator and the load generator
+# run as LAB_USER (default nobody, 65534:65534) once they have read the
+# kubeconfig: the enforcer lets root's connections through unjudged, as a
+# node's own daemons', so a Pod's connections must not be root's. They reach the API server through
 # a Unix socket bridged to its loopback port by socat on both sides, so the
 # cluster's kubeconfig works unchanged inside.
 #
@@ -31,6 +37,10 @@ NETNS="${LAB_NETNS:-restapi-lab}"
 POD_CIDR="${LAB_POD_CIDR:-10.244.0.0/16}"
 SERVICE_CIDR="${LAB_SERVICE_CIDR:-10.96.0.0/16}"
 KWOK_HOME="${KWOK_WORKDIR:-$HOME/.kwok}"
+LAB_USER="${LAB_USER:-65534:65534}"
+# The enforcer's nfqueue numbers start here (one per Node), its nftables
+# tables are inet kube-network-policies-<n>.
+NETPOL_QUEUE_BASE="${LAB_NETPOL_QUEUE_BASE:-100}"
 LAB_DIR="${LAB_DIR:-${KWOK_HOME}/labs/${NETNS}}"
 
 log() { echo "lab: $*" >&2; }
@@ -66,8 +76,9 @@ ensure_packages() {
 
 ensure_binaries() {
   local bins
-  bins="$("${ROOT}/hack/k8s-binaries.sh" kube-proxy)" || die "kube-proxy could not be built"
+  bins="$("${ROOT}/hack/k8s-binaries.sh" kube-proxy kube-network-policies)" || die "kube-proxy and kube-network-policies could not be built"
   KUBE_PROXY="${bins}/kube-proxy"
+  NETPOL="$("${ROOT}/hack/k8s-binaries.sh" --where kube-network-policies)/kube-network-policies"
   mkdir -p "${LAB_DIR}/bin"
   log "building the pod simulator and the load generator"
   (cd "${ROOT}" && go build -o "${LAB_DIR}/bin/podsim" ./test/lab/cmd/podsim && go build -o "${LAB_DIR}/bin/load" ./test/lab/cmd/load) \
@@ -140,10 +151,14 @@ first_node() {
 up() {
   need_root
   "${ROOT}/hack/cluster.sh" status >/dev/null 2>&1 || die "the local cluster does not run: hack/cluster.sh up first"
-  if running; then
+  if running && [ "$(enforced_nodes)" -gt 0 ]; then
     log "already running; reusing it"
     ensure_binaries
     return
+  fi
+  if running; then
+    log "running without a NetworkPolicy enforcer (a lab from before, or the enforcer died): starting it again"
+    down
   fi
   ensure_packages
   ensure_binaries
@@ -160,6 +175,8 @@ up() {
   ip -n "${NETNS}" link set lo up
   ip -n "${NETNS}" route add local "${POD_CIDR}" dev lo
   ip -n "${NETNS}" route add local "${SERVICE_CIDR}" dev lo
+  # Any port of a Pod address, for LAB_USER too (this namespace only).
+  ip netns exec "${NETNS}" sysctl -qw net.ipv4.ip_unprivileged_port_start=0
 
   log "bridging the API server (127.0.0.1:${port}) into the namespace"
   start bridge-host socat "UNIX-LISTEN:${LAB_DIR}/apiserver.sock,fork,unlink-early" "TCP:127.0.0.1:${port}"
@@ -182,26 +199,56 @@ up() {
 }
 COREFILE
   start coredns ip netns exec "${NETNS}" "${COREDNS}" -conf "${LAB_DIR}/Corefile"
-  log "starting the pod simulator"
-  start podsim ip netns exec "${NETNS}" "${LAB_DIR}/bin/podsim" --kubeconfig "$(kubeconfig)" --dns "${DNS_SERVICE_IP}:53"
+  log "starting kube-network-policies (a controller per Node, nfqueue ${NETPOL_QUEUE_BASE} and up)"
+  start netpol ip netns exec "${NETNS}" "${NETPOL}" --kubeconfig "$(kubeconfig)" --queue-base "${NETPOL_QUEUE_BASE}"
+  log "starting the pod simulator (as ${LAB_USER})"
+  start podsim ip netns exec "${NETNS}" "${LAB_DIR}/bin/podsim" --kubeconfig "$(kubeconfig)" --dns "${DNS_SERVICE_IP}:53" --user "${LAB_USER}"
 
-  local proxy=0 dns=0
+  local proxy=0 dns=0 netpol=0
   for _ in $(seq 100); do
     ip netns exec "${NETNS}" nft list table ip kube-proxy >/dev/null 2>&1 && proxy=1
     # CoreDNS says its server block once the kubernetes plugin has synced.
     grep -q "^\.:53 on ${DNS_POD_IP}" "${LAB_DIR}/coredns.log" 2>/dev/null && dns=1
-    if [ "${proxy}" = 1 ] && [ "${dns}" = 1 ]; then
-      log "ready: kube-proxy routes Services, CoreDNS answers at ${DNS_SERVICE_IP}; 'hack/lab.sh exec CMD' runs CMD inside"
+    [ "$(enforced_nodes)" -gt 0 ] && netpol=1
+    if [ "${proxy}" = 1 ] && [ "${dns}" = 1 ] && [ "${netpol}" = 1 ]; then
+      log "ready: kube-proxy routes Services, CoreDNS answers at ${DNS_SERVICE_IP}, NetworkPolicies enforced on $(enforced_nodes) Node(s); 'hack/lab.sh exec CMD' runs CMD inside"
       return
     fi
+    # An enforcer that exits fails the lab at once: never silently unenforced.
+    kill -0 "$(cat "${LAB_DIR}/netpol.pid")" 2>/dev/null || break
     sleep 0.2
   done
+  if [ "${netpol}" = 0 ]; then
+    tail -n 20 "${LAB_DIR}/netpol.log" >&2 || true
+    down >/dev/null 2>&1 || true
+    die "kube-network-policies did not start enforcing (its log above); the lab does not run without it"
+  fi
   if [ "${proxy}" = 0 ]; then
     tail -n 20 "${LAB_DIR}/kube-proxy.log" >&2 || true
     die "kube-proxy programmed no rules within 20 s (its log above)"
   fi
   tail -n 20 "${LAB_DIR}/coredns.log" >&2 || true
   die "CoreDNS did not start serving within 20 s (its log above)"
+}
+
+# enforced_nodes counts the Nodes whose Pods kube-network-policies guards:
+# one nftables table each, while its process runs.
+enforced_nodes() {
+  local pid
+  pid="$(cat "${LAB_DIR}/netpol.pid" 2>/dev/null)" || { echo 0; return; }
+  kill -0 "${pid}" 2>/dev/null || { echo 0; return; }
+  ip netns exec "${NETNS}" nft list tables inet 2>/dev/null | grep -c ' kube-network-policies-[0-9]*$' || true
+}
+
+status() {
+  running || { echo "not running"; exit 1; }
+  local n
+  n="$(enforced_nodes)"
+  if [ "${n}" -eq 0 ]; then
+    echo "running: network namespace ${NETNS}, but NetworkPolicies are NOT enforced (kube-network-policies is not running; ${LAB_DIR}/netpol.log)"
+    exit 1
+  fi
+  echo "running: network namespace ${NETNS}; NetworkPolicies enforced by kube-network-policies on ${n} Node(s)"
 }
 
 down() {
@@ -258,11 +305,11 @@ case "${1:-}" in
   up) up ;;
   down) down ;;
   usage) usage ;;
-  status) if running; then echo "running: network namespace ${NETNS}"; else echo "not running"; exit 1; fi ;;
+  status) status ;;
   exec) shift; need_root; running || die "the lab does not run: hack/lab.sh up first"; exec ip netns exec "${NETNS}" "$@" ;;
   load)
     shift; need_root; running || die "the lab does not run: hack/lab.sh up first"
     [ -x "${LAB_DIR}/bin/load" ] || die "the load generator is not built: hack/lab.sh up builds it"
-    exec ip netns exec "${NETNS}" "${LAB_DIR}/bin/load" "$@" ;;
+    exec ip netns exec "${NETNS}" "${LAB_DIR}/bin/load" -user "${LAB_USER}" "$@" ;;
   *) echo "usage: $0 up|down|status|exec CMD...|load ARGS..." >&2; exit 2 ;;
 esac

@@ -33,8 +33,11 @@ import (
 	. "github.com/onsi/gomega"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
 	"github.com/restapi-operator/restapi-operator/test/lab/load"
 	"github.com/restapi-operator/restapi-operator/test/lab/podsim"
 )
@@ -67,6 +70,11 @@ func requireLab() {
 
 // traffic is one run of the load generator inside the lab.
 type traffic struct {
+	// source is the address the requests leave from ("" the load
+	// generator's default, an address of no Pod); member the client Pod
+	// it belongs to, deleted at stop.
+	source  string
+	member  *corev1.Pod
 	cmd     *exec.Cmd
 	out     bytes.Buffer
 	stderr  bytes.Buffer
@@ -99,10 +107,16 @@ func startTrafficTo(rate float64, services []client.ObjectKey) *traffic {
 		return nil
 	}
 	targets := serviceTargets(services)
+	t := &traffic{rate: rate, names: services}
+	t.member, t.source = memberClient(services)
+	from := []string{}
+	if t.source != "" {
+		from = []string{"-source", t.source}
+	}
 	// kube-proxy follows the EndpointSlices a moment later: start once
 	// every Service has answered a request.
 	Eventually(func(g Gomega) {
-		out, err := run(nil, labScript(), append([]string{"load", "-rate", "50", "-max", "1", "-duration", "5s"}, targets...)...)
+		out, err := run(nil, labScript(), append(append([]string{"load", "-rate", "50", "-max", "1", "-duration", "5s"}, from...), targets...)...)
 		g.Expect(err).NotTo(HaveOccurred(), out)
 		var reports map[string]*load.Report
 		g.Expect(json.Unmarshal([]byte(out), &reports)).To(Succeed(), out)
@@ -113,8 +127,8 @@ func startTrafficTo(rate float64, services []client.ObjectKey) *traffic {
 			g.Expect(r.Failed()).To(BeZero(), "Service %s does not answer yet", key)
 		}
 	}, time.Minute, time.Second).Should(Succeed())
-	args := append([]string{"load", "-rate", fmt.Sprint(rate), "-duration", "30m"}, targets...)
-	t := &traffic{started: time.Now(), rate: rate, names: services}
+	args := append(append([]string{"load", "-rate", fmt.Sprint(rate), "-duration", "30m"}, from...), targets...)
+	t.started = time.Now()
 	t.cmd = exec.Command(labScript(), args...)
 	t.cmd.Stdout, t.cmd.Stderr = &t.out, &t.stderr
 	Expect(t.cmd.Start()).To(Succeed())
@@ -142,7 +156,11 @@ func (t *traffic) waitServing() {
 			for _, p := range pods.Items {
 				selected[p.Name] = true
 			}
-			out, err := run(nil, labScript(), "load", "-get", url)
+			args := []string{"load", "-get", url}
+			if t.source != "" {
+				args = append(args, "-source", t.source)
+			}
+			out, err := run(nil, labScript(), args...)
 			g.Expect(err).NotTo(HaveOccurred(), out)
 			var a podsim.Answer
 			g.Expect(json.Unmarshal([]byte(out), &a)).To(Succeed(), out)
@@ -204,6 +222,48 @@ func (t *traffic) usageSince(before, after map[string]processUsage, elapsed time
 	return b.String()
 }
 
+// memberClient starts, when the Services include one of an application's
+// internal components (model, controller, repository: not its view), a
+// client Pod that is a member of that application, and returns it and its
+// address. The components' NetworkPolicies admit only the application's own
+// Pods there (docs/security.md), so requests from anywhere else are
+// refused, as they should be. The Pod carries the labels the policies
+// select members by and no component or colour, so the operator neither
+// counts nor owns it; stop deletes it. nil and "" when every Service is a
+// view (open to anyone) or they span namespaces.
+func memberClient(services []client.ObjectKey) (*corev1.Pod, string) {
+	GinkgoHelper()
+	internal := false
+	for _, key := range services {
+		if key.Namespace != services[0].Namespace {
+			return nil, ""
+		}
+		if !strings.HasSuffix(key.Name, "-view") && !strings.HasSuffix(key.Name, "-view-preview") {
+			internal = true
+		}
+	}
+	if !internal {
+		return nil, ""
+	}
+	pod := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Namespace: services[0].Namespace, GenerateName: "traffic-client-",
+			Labels: map[string]string{apiv1.LabelInstance: app, apiv1.LabelManagedBy: apiv1.ManagedBy}},
+		Spec: corev1.PodSpec{
+			Containers: []corev1.Container{{Name: "client", Image: "registry.example/client:1.0.0",
+				SecurityContext: &corev1.SecurityContext{AllowPrivilegeEscalation: new(false), RunAsNonRoot: new(true),
+					Capabilities: &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}}}}},
+			SecurityContext: &corev1.PodSecurityContext{RunAsNonRoot: new(true), RunAsUser: new(int64(65534)),
+				SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault}},
+		},
+	}
+	Expect(k8sClient.Create(ctx, pod)).To(Succeed())
+	Eventually(func(g Gomega) {
+		g.Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(pod), pod)).To(Succeed())
+		g.Expect(pod.Status.PodIP).NotTo(BeEmpty())
+	}).Should(Succeed())
+	return pod, pod.Status.PodIP
+}
+
 // serviceTargets are the load generator's -target flags for the Services:
 // each one's ClusterIP and first port, named namespace/name.
 func serviceTargets(services []client.ObjectKey) []string {
@@ -235,6 +295,12 @@ func (t *traffic) stop() map[string]*load.Report {
 	case <-time.After(30 * time.Second):
 		_ = t.cmd.Process.Kill()
 		Fail("the load generator did not stop within 30 s of SIGTERM: " + t.stderr.String())
+	}
+	if t.member != nil {
+		Expect(client.IgnoreNotFound(k8sClient.Delete(ctx, t.member, client.GracePeriodSeconds(0)))).To(Succeed())
+		Eventually(func() bool {
+			return apierrors.IsNotFound(k8sClient.Get(ctx, client.ObjectKeyFromObject(t.member), &corev1.Pod{}))
+		}, time.Minute).Should(BeTrue(), "the traffic's client Pod %s is not gone", t.member.Name)
 	}
 	var reports map[string]*load.Report
 	Expect(json.Unmarshal(t.out.Bytes(), &reports)).To(Succeed(), "the load generator's report: %s", t.out.String())

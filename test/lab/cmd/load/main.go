@@ -20,6 +20,7 @@ limitations under the License.
 //
 //	load -target view=http://10.96.0.12:3000/ -rate 50 -duration 60s
 //	load -get http://10.96.0.12:3000/
+//	load -probe -source 10.244.1.7 10.244.2.9:3000 10.244.2.9:9090
 package main
 
 import (
@@ -35,6 +36,7 @@ import (
 	"time"
 
 	"github.com/restapi-operator/restapi-operator/test/lab/load"
+	"github.com/restapi-operator/restapi-operator/test/lab/netns"
 )
 
 type targets []load.Target
@@ -61,7 +63,28 @@ func main() {
 	reuse := flag.Int("reuse", 5, "requests a connection carries before it closes")
 	get := flag.String("get", "", "send one GET to this URL, print the answer's body and exit")
 	text := flag.Bool("text", false, "print the report as text, one line per target and a total, instead of JSON")
+	probe := flag.Bool("probe", false,
+		"open one connection from -source to each host:port given as an argument, print whether each was answered (JSON) and exit")
+	timeout := flag.Duration("timeout", 2*time.Second, "with -probe: how long a connection may take to be answered")
+	user := flag.String("user", "", "uid:gid to run as (the lab's clients are not root: the NetworkPolicy enforcer judges root's traffic not at all)")
 	flag.Parse()
+	if err := netns.RunAs(*user); err != nil {
+		log.Fatalf("load: %v", err)
+	}
+	if *probe {
+		if flag.NArg() == 0 {
+			log.Fatal("load: -probe needs host:port arguments")
+		}
+		probes := load.ProbeAll(context.Background(), *source, flag.Args(), *timeout)
+		if *text {
+			load.PrintProbes(os.Stdout, probes)
+			return
+		}
+		if err := json.NewEncoder(os.Stdout).Encode(probes); err != nil {
+			log.Fatal(err)
+		}
+		return
+	}
 	if *get != "" {
 		if err := load.Get(context.Background(), *get, *source, os.Stdout); err != nil {
 			log.Fatalf("load: %v", err)

@@ -28,8 +28,10 @@ import (
 	"syscall"
 	"time"
 
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
+	"github.com/restapi-operator/restapi-operator/test/lab/netns"
 	"github.com/restapi-operator/restapi-operator/test/lab/podsim"
 )
 
@@ -39,9 +41,19 @@ func main() {
 		"the least time between two syncs of the Pods served with the cluster (a sync follows every change)")
 	dns := flag.String("dns", "10.96.0.10:53",
 		"the cluster's DNS server (the kube-dns Service) Pods resolve their peers with")
+	user := flag.String("user", "",
+		"uid:gid to serve as once the kubeconfig is read: the Pods' connections to their peers are judged by the NetworkPolicy enforcer only when not root's")
 	flag.Parse()
 	cfg, err := clientcmd.BuildConfigFromFlags("", *kubeconfig)
 	if err != nil {
+		log.Fatalf("podsim: %v", err)
+	}
+	// The certificates and keys the kubeconfig names are read now, while
+	// the files may be root's only.
+	if err := rest.LoadTLSFiles(cfg); err != nil {
+		log.Fatalf("podsim: %v", err)
+	}
+	if err := netns.RunAs(*user); err != nil {
 		log.Fatalf("podsim: %v", err)
 	}
 	cfg.QPS, cfg.Burst = 50, 100
