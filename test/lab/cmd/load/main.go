@@ -64,9 +64,10 @@ func main() {
 	get := flag.String("get", "", "send one GET to this URL, print the answer's body and exit")
 	text := flag.Bool("text", false, "print the report as text, one line per target and a total, instead of JSON")
 	probe := flag.Bool("probe", false,
-		"open one connection from -source to each host:port given as an argument, print whether each was answered (JSON) and exit")
+		"open one connection from -source to each host:port argument, print whether each was answered (JSON) and exit")
 	timeout := flag.Duration("timeout", 2*time.Second, "with -probe: how long a connection may take to be answered")
-	user := flag.String("user", "", "uid:gid to run as (the lab's clients are not root: the NetworkPolicy enforcer judges root's traffic not at all)")
+	user := flag.String("user", "",
+		"uid:gid to run as (the lab's clients are not root: the NetworkPolicy enforcer lets root's traffic through unjudged)")
 	flag.Parse()
 	if err := netns.RunAs(*user); err != nil {
 		log.Fatalf("load: %v", err)

@@ -42,7 +42,7 @@ func main() {
 	dns := flag.String("dns", "10.96.0.10:53",
 		"the cluster's DNS server (the kube-dns Service) Pods resolve their peers with")
 	user := flag.String("user", "",
-		"uid:gid to serve as once the kubeconfig is read: the Pods' connections to their peers are judged by the NetworkPolicy enforcer only when not root's")
+		"uid:gid to serve as once the kubeconfig is read (the enforcer judges a Pod's connections only when not root's)")
 	flag.Parse()
 	cfg, err := clientcmd.BuildConfigFromFlags("", *kubeconfig)
 	if err != nil {
