@@ -188,7 +188,7 @@ reachability() {
     addrs+=("${addr}")
   done
   say "Who may connect to whom, measured with packets (NetworkPolicies enforced by kube-network-policies in the lab)"
-  printf '  %-34s %-12s %-12s %-12s %-12s\n' "from" "to model" "to view" "to controller" "to repository"
+  printf '  %-42s %-14s %-14s %-14s %-14s\n' "from" "to model" "to view" "to controller" "to repository"
   for src in "outside:${ip}" "view:$(kubectl get pods -n "${NS}" -l "app.kubernetes.io/instance=${NAME},app.kubernetes.io/component=view,apps.restapi.dev/environment=${colour}" -o jsonpath='{.items[0].status.podIP}')"; do
     declare -A got=()
     while read -r addr line; do
@@ -198,7 +198,7 @@ reachability() {
       outside) line="a client Pod in namespace ${outside}" ;;
       *) line="the view's Pod (${NAME}, ${colour})" ;;
     esac
-    printf '  %-34s %-12s %-12s %-12s %-12s\n' "${line}" \
+    printf '  %-42s %-14s %-14s %-14s %-14s\n' "${line}" \
       "${got[model]/answered/allowed}" "${got[view]/answered/allowed}" "${got[controller]/answered/allowed}" "${got[repository]/answered/allowed}"
     unset got
   done
@@ -206,14 +206,44 @@ reachability() {
 }
 reachability
 
+# member_client starts a client Pod that belongs to the application (its
+# instance labels, no component): the NetworkPolicies admit only the
+# application's own Pods to model, controller and repository, so the
+# traffic to their Services leaves from it. Prints its address.
+member_client() {
+  kubectl delete pod traffic-client -n "${NS}" --ignore-not-found --wait=true >/dev/null
+  kubectl apply -n "${NS}" -f - >/dev/null <<YAML
+apiVersion: v1
+kind: Pod
+metadata:
+  name: traffic-client
+  labels: {app.kubernetes.io/instance: ${NAME}, app.kubernetes.io/managed-by: restapi-operator}
+spec:
+  securityContext: {runAsNonRoot: true, runAsUser: 65534, seccompProfile: {type: RuntimeDefault}}
+  containers:
+  - name: client
+    image: registry.example/client:1.0.0
+    securityContext: {allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}}
+YAML
+  local ip=""
+  for _ in $(seq 60); do
+    ip="$(kubectl get pod traffic-client -n "${NS}" -o jsonpath='{.status.podIP}' 2>/dev/null)"
+    [ -n "${ip}" ] && break
+    sleep 0.5
+  done
+  [ -n "${ip}" ] || die "the traffic's client Pod got no address"
+  echo "${ip}"
+}
+
 traffic_pid=""
 if [ "${LAB}" = 1 ]; then
   targets=()
   for c in model view controller repository; do
     targets+=(-target "${c}=$(service_url "${NAME}-${c}")")
   done
-  say "Sending 50 requests/s to each stable Service through the whole rollout"
-  hack/lab.sh load -rate 50 -duration 15m -text "${targets[@]}" >"${STATE_DIR}/demo-traffic.txt" 2>&1 &
+  client_ip="$(member_client)"
+  say "Sending 50 requests/s to each stable Service through the whole rollout (from a client Pod of the application, ${client_ip})"
+  hack/lab.sh load -rate 50 -duration 15m -text -source "${client_ip}" "${targets[@]}" >"${STATE_DIR}/demo-traffic.txt" 2>&1 &
   traffic_pid=$!
   sleep 2
 fi
@@ -236,6 +266,7 @@ if [ -n "${traffic_pid}" ]; then
   done
   kill -TERM "${traffic_pid}"
   wait "${traffic_pid}" || die "the load generator failed: $(cat "${STATE_DIR}/demo-traffic.txt")"
+  kubectl delete pod traffic-client -n "${NS}" --ignore-not-found --wait=false >/dev/null
 fi
 say "Rolled out:"
 kubectl get rapi -n "${NS}"
@@ -257,6 +288,8 @@ if [ -n "${traffic_pid}" ]; then
   say "What users saw during the rollout (by Service; the view's answers include its peers' revisions):"
   sed -n '/^total: /!p' "${STATE_DIR}/demo-traffic.txt" | sed 's/^/  /'
   echo "rollout: $(sed -n 's/^total: //p' "${STATE_DIR}/demo-traffic.txt")"
+  grep -q '^total: .* 0 failed, 0 mixed' "${STATE_DIR}/demo-traffic.txt" \
+    || die "requests failed or mixed revisions during the rollout (above); the manager's log: ${STATE_DIR}/demo-manager.log"
 fi
 
 cat <<EOF
