@@ -132,21 +132,13 @@ func measure(cells []cell, want func(cell) bool) (wrong []string, table string) 
 	return wrong, b.String()
 }
 
-// clientPod starts a Pod that only sends (no port) in ns and returns its
-// address.
+// clientPod starts a Pod that only sends (no port) in ns, deleted after
+// the spec, and returns its address.
 func clientPod(ns string) string {
 	GinkgoHelper()
-	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: ns, GenerateName: "client-", Labels: map[string]string{"role": "client"}},
-		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "client", Image: "registry.example/client:1.0.0"}}}}
-	Expect(k8sClient.Create(ctx, pod)).To(Succeed())
+	pod := startClientPod(ns, "client-", map[string]string{"role": "client"})
 	DeferCleanup(func() { _ = k8sClient.Delete(ctx, pod) })
-	var ip string
-	Eventually(func(g Gomega) {
-		g.Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(pod), pod)).To(Succeed())
-		g.Expect(pod.Status.PodIP).NotTo(BeEmpty())
-		ip = pod.Status.PodIP
-	}).Should(Succeed())
-	return ip
+	return pod.Status.PodIP
 }
 
 // podIP is the address of the one Pod of a component's colour.

@@ -245,9 +245,17 @@ func memberClient(services []client.ObjectKey) (*corev1.Pod, string) {
 	if !internal {
 		return nil, ""
 	}
+	member := map[string]string{apiv1.LabelInstance: app, apiv1.LabelManagedBy: apiv1.ManagedBy}
+	pod := startClientPod(services[0].Namespace, "traffic-client-", member)
+	return pod, pod.Status.PodIP
+}
+
+// startClientPod starts a Pod in ns that only sends (no port), admitted
+// under Pod Security "restricted", and returns it once it has an address.
+func startClientPod(ns, generateName string, labels map[string]string) *corev1.Pod {
+	GinkgoHelper()
 	pod := &corev1.Pod{
-		ObjectMeta: metav1.ObjectMeta{Namespace: services[0].Namespace, GenerateName: "traffic-client-",
-			Labels: map[string]string{apiv1.LabelInstance: app, apiv1.LabelManagedBy: apiv1.ManagedBy}},
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, GenerateName: generateName, Labels: labels},
 		Spec: corev1.PodSpec{
 			Containers: []corev1.Container{{Name: "client", Image: "registry.example/client:1.0.0",
 				SecurityContext: &corev1.SecurityContext{AllowPrivilegeEscalation: new(false), RunAsNonRoot: new(true),
@@ -261,7 +269,7 @@ func memberClient(services []client.ObjectKey) (*corev1.Pod, string) {
 		g.Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(pod), pod)).To(Succeed())
 		g.Expect(pod.Status.PodIP).NotTo(BeEmpty())
 	}).Should(Succeed())
-	return pod, pod.Status.PodIP
+	return pod
 }
 
 // serviceTargets are the load generator's -target flags for the Services:
