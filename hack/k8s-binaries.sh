@@ -188,9 +188,9 @@ build_go() {
         coredns_main "${mod}/coredns"
         pkgs+=(./coredns) ;;
       kube-network-policies)
-        # Upstream's enforcer, one controller per Node (the lab's main:
-        # hack/kube-network-policies/main.go, without the build tag that
-        # keeps it out of the operator's module).
+        # Upstream's enforcer, one controller for every Node (the lab's
+        # main: hack/kube-network-policies/main.go, without the build tag
+        # that keeps it out of the operator's module).
         # It asks for containerd/nri v0.9.0, which does not compile against
         # the runtime-spec v1.3.0 Kubernetes pins (a Pids limit became a
         # pointer); v0.11.0 is the first that does, and the enforcer's NRI
@@ -217,10 +217,11 @@ build_go() {
 }
 
 # knp_source puts a copy of kube-network-policies' source in the build
-# module $1, in place of the module, with two changes: its NFQUEUE rules
-# written as the xtables target through nft_compat (hack/kube-network-
-# policies/queue_compat.go says why), and a nil check (below). It fails if
-# upstream's code is not the one the patches expect.
+# module $1, in place of the module, with four changes
+# (hack/kube-network-policies/lab.go says why): its NFQUEUE rules written
+# as the xtables target through nft_compat, a nil check, one controller for
+# every Node, and a table sync that keeps its hook. It fails if upstream's code is not the one the patches
+# expect.
 knp_source() {
   local src dst="$1/kube-network-policies-src" ctl
   src="$(cd "$1" && go mod download -json "sigs.k8s.io/kube-network-policies@v${KNP_VERSION}" | sed -n 's/.*"Dir": "\(.*\)",/\1/p')"
@@ -244,7 +245,27 @@ knp_source() {
     echo "kube-network-policies v${KNP_VERSION}: its Pod lookup is not the one the lab's patch guards"
     return 1
   fi
-  sed '1{/^\/\/go:build ignore$/d}' "${ROOT}/hack/kube-network-policies/queue_compat.go" >"${dst}/pkg/networkpolicy/queue_compat.go"
+  # Upstream guards the Pods of one Node (its own); the lab's Pods of every
+  # Node share one network namespace, so the lab runs one controller whose
+  # Node is "*": every Node's (lab.go).
+  perl -pi -e 's/pod\.Spec\.NodeName != c\.config\.NodeName/!c.localNode(pod.Spec.NodeName)/g; s/pod\.Spec\.NodeName == c\.config\.NodeName/c.localNode(pod.Spec.NodeName)/g' \
+    "${ctl}" "${dst}/pkg/networkpolicy/networkpolicy.go"
+  if [ "$(cat "${ctl}" "${dst}/pkg/networkpolicy/networkpolicy.go" | grep -c 'c.localNode(pod.Spec.NodeName)')" -ne 4 ] ||
+     grep -q 'c\.config\.NodeName' "${dst}/pkg/networkpolicy/networkpolicy.go"; then
+    echo "kube-network-policies v${KNP_VERSION}: its local-Pod checks are not the ones the lab's patch rewrites"
+    return 1
+  fi
+  # Upstream deletes and re-creates its table on every sync (any Pod or
+  # policy change), which unregisters its hook and drops every connection
+  # waiting in the queue; one controller for the whole cluster syncs many
+  # times a second during a large rollout. The lab's build empties the
+  # table's rules and sets instead, which keeps the hook (lab.go).
+  perl -0pi -e 's/\tnft\.AddTable\(table\)\n\tnft\.DelTable\(table\)\n\tnft\.AddTable\(table\)\n\n\t\/\/ only if no admin/\tnft.AddTable(table)\n\tnft.FlushTable(table)\n\n\t\/\/ only if no admin/; s/nft\.AddSet\(v4Set, elementsV4\)/replaceSet(nft, v4Set, elementsV4)/; s/nft\.AddSet\(v6Set, elementsV6\)/replaceSet(nft, v6Set, elementsV6)/' "${ctl}"
+  if [ "$(grep -c 'nft.FlushTable(table)\|replaceSet(nft, v[46]Set' "${ctl}")" -ne 3 ]; then
+    echo "kube-network-policies v${KNP_VERSION}: its table sync is not the one the lab's patch rewrites"
+    return 1
+  fi
+  sed '1{/^\/\/go:build ignore$/d}' "${ROOT}/hack/kube-network-policies/lab.go" >"${dst}/pkg/networkpolicy/lab.go"
   (cd "$1" && go mod edit -replace "sigs.k8s.io/kube-network-policies=./kube-network-policies-src")
 }
 

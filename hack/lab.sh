@@ -15,7 +15,7 @@
 # The control plane stays where hack/cluster.sh runs it, on the host's
 # loopback. In the namespace run: kube-proxy (nftables mode, as a node's),
 # kube-network-policies (the NetworkPolicy enforcer kind uses, one
-# controller per Node: hack/kube-network-policies/main.go), CoreDNS
+# controller for every Node: hack/kube-network-policies/main.go), CoreDNS
 # (kubernetes plugin, behind the kube-dns Service), the pod simulator
 # (test/lab/cmd/podsim) and, when a test or the demo asks, the load
 # generator (test/lab/cmd/load). The pod simulator and the load generator
@@ -38,9 +38,8 @@ POD_CIDR="${LAB_POD_CIDR:-10.244.0.0/16}"
 SERVICE_CIDR="${LAB_SERVICE_CIDR:-10.96.0.0/16}"
 KWOK_HOME="${KWOK_WORKDIR:-$HOME/.kwok}"
 LAB_USER="${LAB_USER:-65534:65534}"
-# The enforcer's nfqueue numbers start here (one per Node), its nftables
-# tables are inet kube-network-policies-<n>.
-NETPOL_QUEUE_BASE="${LAB_NETPOL_QUEUE_BASE:-100}"
+# The enforcer's nfqueue; its nftables table is inet kube-network-policies.
+NETPOL_QUEUE="${LAB_NETPOL_QUEUE:-100}"
 LAB_DIR="${LAB_DIR:-${KWOK_HOME}/labs/${NETNS}}"
 
 log() { echo "lab: $*" >&2; }
@@ -151,7 +150,7 @@ first_node() {
 up() {
   need_root
   "${ROOT}/hack/cluster.sh" status >/dev/null 2>&1 || die "the local cluster does not run: hack/cluster.sh up first"
-  if running && [ "$(enforced_nodes)" -gt 0 ]; then
+  if running && enforced; then
     log "already running; reusing it"
     ensure_binaries
     return
@@ -199,8 +198,8 @@ up() {
 }
 COREFILE
   start coredns ip netns exec "${NETNS}" "${COREDNS}" -conf "${LAB_DIR}/Corefile"
-  log "starting kube-network-policies (a controller per Node, nfqueue ${NETPOL_QUEUE_BASE} and up)"
-  start netpol ip netns exec "${NETNS}" "${NETPOL}" --kubeconfig "$(kubeconfig)" --queue-base "${NETPOL_QUEUE_BASE}"
+  log "starting kube-network-policies (every Node's Pods, nfqueue ${NETPOL_QUEUE})"
+  start netpol ip netns exec "${NETNS}" "${NETPOL}" --kubeconfig "$(kubeconfig)" --nfqueue-id "${NETPOL_QUEUE}"
   log "starting the pod simulator (as ${LAB_USER})"
   start podsim ip netns exec "${NETNS}" "${LAB_DIR}/bin/podsim" --kubeconfig "$(kubeconfig)" --dns "${DNS_SERVICE_IP}:53" --user "${LAB_USER}"
 
@@ -209,9 +208,9 @@ COREFILE
     ip netns exec "${NETNS}" nft list table ip kube-proxy >/dev/null 2>&1 && proxy=1
     # CoreDNS says its server block once the kubernetes plugin has synced.
     grep -q "^\.:53 on ${DNS_POD_IP}" "${LAB_DIR}/coredns.log" 2>/dev/null && dns=1
-    [ "$(enforced_nodes)" -gt 0 ] && netpol=1
+    enforced && netpol=1
     if [ "${proxy}" = 1 ] && [ "${dns}" = 1 ] && [ "${netpol}" = 1 ]; then
-      log "ready: kube-proxy routes Services, CoreDNS answers at ${DNS_SERVICE_IP}, NetworkPolicies enforced on $(enforced_nodes) Node(s); 'hack/lab.sh exec CMD' runs CMD inside"
+      log "ready: kube-proxy routes Services, CoreDNS answers at ${DNS_SERVICE_IP}, NetworkPolicies enforced; 'hack/lab.sh exec CMD' runs CMD inside"
       return
     fi
     # An enforcer that exits fails the lab at once: never silently unenforced.
@@ -231,24 +230,22 @@ COREFILE
   die "CoreDNS did not start serving within 20 s (its log above)"
 }
 
-# enforced_nodes counts the Nodes whose Pods kube-network-policies guards:
-# one nftables table each, while its process runs.
-enforced_nodes() {
+# enforced says whether kube-network-policies runs and has programmed its
+# table.
+enforced() {
   local pid
-  pid="$(cat "${LAB_DIR}/netpol.pid" 2>/dev/null)" || { echo 0; return; }
-  kill -0 "${pid}" 2>/dev/null || { echo 0; return; }
-  ip netns exec "${NETNS}" nft list tables inet 2>/dev/null | grep -c ' kube-network-policies-[0-9]*$' || true
+  pid="$(cat "${LAB_DIR}/netpol.pid" 2>/dev/null)" || return 1
+  kill -0 "${pid}" 2>/dev/null || return 1
+  ip netns exec "${NETNS}" nft list table inet kube-network-policies >/dev/null 2>&1
 }
 
 status() {
   running || { echo "not running"; exit 1; }
-  local n
-  n="$(enforced_nodes)"
-  if [ "${n}" -eq 0 ]; then
+  if ! enforced; then
     echo "running: network namespace ${NETNS}, but NetworkPolicies are NOT enforced (kube-network-policies is not running; ${LAB_DIR}/netpol.log)"
     exit 1
   fi
-  echo "running: network namespace ${NETNS}; NetworkPolicies enforced by kube-network-policies on ${n} Node(s)"
+  echo "running: network namespace ${NETNS}; NetworkPolicies enforced by kube-network-policies (queue ${NETPOL_QUEUE})"
 }
 
 down() {

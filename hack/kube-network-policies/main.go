@@ -1,22 +1,18 @@
 //go:build ignore
 
 // kube-network-policies for the traffic lab: upstream's NetworkPolicy
-// enforcer (sigs.k8s.io/kube-network-policies/pkg/networkpolicy), one
-// controller per Node of the local cluster, all in the lab's one network
-// namespace. hack/k8s-binaries.sh builds it in its shared module (the
-// build tag keeps it out of the operator's); hack/lab.sh runs it.
+// enforcer (sigs.k8s.io/kube-network-policies/pkg/networkpolicy), built by
+// hack/k8s-binaries.sh in its shared module (the build tag keeps this file
+// out of the operator's module) and run by hack/lab.sh in the lab's network
+// namespace.
 //
-// Upstream's program enforces for one Node: it queues to userspace only the
-// connections from or to that Node's Pods, in one nftables table. The lab's
-// simulated Pods of every Node live in one namespace, so this program runs
-// upstream's controller once per Node, each with its own table
-// (<prefix>-<n>) and queue (<queue-base>+n), started as Nodes appear. Each
-// controller evaluates a connection's egress and ingress rules whichever
-// Node the Pods are on, so a connection between Pods of two Nodes is
-// judged twice, the same way, as on two real nodes. Differences from
-// upstream's main: a --kubeconfig (upstream reads only the in-cluster
-// configuration), no NRI (no container runtime), no metrics server, and
-// the DNS workaround for kernels before 6.12 off unless asked.
+// Upstream's program enforces for one Node. The lab's simulated Pods of
+// every Node live in one namespace, so this program runs one controller
+// for all of them (Node "*", lab.go), with one nftables table and one
+// NFQUEUE. Differences from upstream's main: a --kubeconfig (upstream reads
+// only the in-cluster configuration), no NRI (no container runtime), no
+// metrics server, fail-closed (no queue bypass), and the DNS workaround for
+// kernels before 6.12 off unless asked.
 package main
 
 import (
@@ -25,14 +21,10 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"sync"
 	"syscall"
-	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/klog/v2"
 	"sigs.k8s.io/kube-network-policies/pkg/networkpolicy"
@@ -40,9 +32,8 @@ import (
 
 func main() {
 	kubeconfig := flag.String("kubeconfig", "", "the cluster's kubeconfig")
-	queueBase := flag.Int("queue-base", 100, "the nfqueue number of the first Node; the n-th Node's is queue-base+n")
-	prefix := flag.String("table-prefix", "kube-network-policies", "the nftables table of the n-th Node is <prefix>-<n>")
-	maxNodes := flag.Int("max-nodes", 64, "Nodes beyond this many are not enforced (and said so)")
+	queue := flag.Int("nfqueue-id", 100, "the nfqueue the connections to judge are sent to")
+	table := flag.String("table", "kube-network-policies", "the nftables table (inet) the rules are in")
 	dnsFix := flag.Bool("netfilter-bug-1766-fix", false, "upstream's DNS workaround, for kernels before 6.12")
 	klog.InitFlags(nil)
 	flag.Parse()
@@ -60,58 +51,19 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	var (
-		mu      sync.Mutex
-		started = map[string]int{}
-		wg      sync.WaitGroup
-	)
-	enforce := func(node string) {
-		mu.Lock()
-		defer mu.Unlock()
-		if _, ok := started[node]; ok {
-			return
-		}
-		n := len(started)
-		if n >= *maxNodes {
-			klog.Errorf("node %s not enforced: more than %d Nodes", node, *maxNodes)
-			return
-		}
-		started[node] = n
-		// Informers of its own: the controller adds an index to the Pod
-		// informer, which a shared one would already have.
-		factory := informers.NewSharedInformerFactory(client, 0)
-		c, err := networkpolicy.NewController(client,
-			factory.Networking().V1().NetworkPolicies(), factory.Core().V1().Namespaces(), factory.Core().V1().Pods(),
-			nil, nil, nil, nil,
-			networkpolicy.Config{NodeName: node, QueueID: *queueBase + n, NFTableName: fmt.Sprintf("%s-%d", *prefix, n),
-				NRIdisabled: true, NetfilterBug1766Fix: *dnsFix})
-		if err != nil {
-			klog.Fatalf("node %s: %v", node, err)
-		}
-		klog.Infof("enforcing for node %s: table inet %s-%d, queue %d", node, *prefix, n, *queueBase+n)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := c.Run(ctx); err != nil {
-				klog.Errorf("node %s: %v", node, err)
-			}
-		}()
-		factory.Start(ctx.Done())
-	}
-
-	nodes := informers.NewSharedInformerFactory(client, 10*time.Minute)
-	_, err = nodes.Core().V1().Nodes().Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc: func(obj any) {
-			if node, ok := obj.(*corev1.Node); ok {
-				enforce(node.Name)
-			}
-		},
-	})
+	factory := informers.NewSharedInformerFactory(client, 0)
+	c, err := networkpolicy.NewController(client,
+		factory.Networking().V1().NetworkPolicies(), factory.Core().V1().Namespaces(), factory.Core().V1().Pods(),
+		nil, nil, nil, nil,
+		networkpolicy.Config{NodeName: networkpolicy.AllNodes, QueueID: *queue, NFTableName: *table,
+			NRIdisabled: true, NetfilterBug1766Fix: *dnsFix})
 	if err != nil {
 		klog.Fatal(err)
 	}
-	nodes.Start(ctx.Done())
-	<-ctx.Done()
-	// Each controller removes its table on the way out.
-	wg.Wait()
+	klog.Infof("enforcing for every Node: table inet %s, queue %d", *table, *queue)
+	factory.Start(ctx.Done())
+	// Run removes the table on the way out.
+	if err := c.Run(ctx); err != nil {
+		klog.Fatal(err)
+	}
 }

@@ -205,7 +205,7 @@ func labUsage() map[string]processUsage {
 // memory; the load generator's own from its process state.
 func (t *traffic) usageSince(before, after map[string]processUsage, elapsed time.Duration) string {
 	var b strings.Builder
-	for _, name := range []string{"podsim", "kube-proxy", "coredns"} {
+	for _, name := range []string{"podsim", "kube-proxy", "netpol", "coredns"} {
 		cpu := after[name].CPUSeconds - before[name].CPUSeconds
 		fmt.Fprintf(&b, "%s %.0f CPU s (%.0f%% of a core), peak RSS %d MiB; ", name, cpu, 100*cpu/elapsed.Seconds(), after[name].PeakKiB>>10)
 	}
