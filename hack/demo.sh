@@ -161,6 +161,18 @@ show
 echo
 ask_view
 
+# pod_ip prints the address of Pod $2 of namespace $1 once it has one
+# (30 s at most).
+pod_ip() {
+  local ip=""
+  for _ in $(seq 60); do
+    ip="$(kubectl get pod "$2" -n "$1" -o jsonpath='{.status.podIP}' 2>/dev/null)"
+    [ -n "${ip}" ] && { echo "${ip}"; return 0; }
+    sleep 0.5
+  done
+  die "Pod $1/$2 got no address in 30 s"
+}
+
 # reachability measures, with packets, who may open a connection to each
 # component's Pod: a client Pod in another namespace (outside the
 # application) and the view's Pod. kube-network-policies, in the lab,
@@ -172,12 +184,7 @@ reachability() {
   kubectl create namespace "${outside}" --dry-run=client -o yaml | kubectl apply -f - >/dev/null
   kubectl delete pod client -n "${outside}" --ignore-not-found --wait=true >/dev/null
   kubectl run client -n "${outside}" --image=registry.example/client:1.0.0 --restart=Never >/dev/null
-  for _ in $(seq 60); do
-    ip="$(kubectl get pod client -n "${outside}" -o jsonpath='{.status.podIP}' 2>/dev/null)"
-    [ -n "${ip}" ] && break
-    sleep 0.5
-  done
-  [ -n "${ip}" ] || die "the client Pod got no address"
+  ip="$(pod_ip "${outside}" client)"
   colour="$(kubectl get rapi "${NAME}" -n "${NS}" -o jsonpath='{.status.activeEnvironment}')"
   declare -A to=()
   local addrs=()
@@ -225,14 +232,7 @@ spec:
     image: registry.example/client:1.0.0
     securityContext: {allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}}
 YAML
-  local ip=""
-  for _ in $(seq 60); do
-    ip="$(kubectl get pod traffic-client -n "${NS}" -o jsonpath='{.status.podIP}' 2>/dev/null)"
-    [ -n "${ip}" ] && break
-    sleep 0.5
-  done
-  [ -n "${ip}" ] || die "the traffic's client Pod got no address"
-  echo "${ip}"
+  pod_ip "${NS}" traffic-client
 }
 
 traffic_pid=""
