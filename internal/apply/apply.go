@@ -87,11 +87,10 @@ var _ scope.Writer = Writer{}
 // never taken over; one it does own (the cache had not seen it yet) gets the
 // ordinary apply.
 func (w Writer) Apply(ctx context.Context, live client.Object, desired any) (scope.Result, client.Object, error) {
-	u, gvk, err := unstructuredOf(desired)
+	gvk, err := kindOf(desired)
 	if err != nil {
 		return scope.Unchanged, nil, err
 	}
-	before := live
 	if live != nil {
 		same, err := matches(live, desired)
 		if err != nil {
@@ -100,7 +99,14 @@ func (w Writer) Apply(ctx context.Context, live client.Object, desired any) (sco
 		if same {
 			return scope.Unchanged, nil, nil
 		}
-	} else {
+	}
+	// Converted only to be sent: a reconcile that changes nothing does not
+	// pay for it.
+	u, _, err := unstructuredOf(desired)
+	if err != nil {
+		return scope.Unchanged, nil, err
+	}
+	if live == nil {
 		answer, err := w.send(ctx, apiv1.ManagedBy, u, impossibleResourceVersion)
 		if !apierrors.IsConflict(err) && !apierrors.IsAlreadyExists(err) {
 			if err != nil {
@@ -123,7 +129,7 @@ func (w Writer) Apply(ctx context.Context, live client.Object, desired any) (sco
 	if err != nil {
 		return scope.Unchanged, nil, err
 	}
-	w.Own.Wrote(w.key(), before, answer)
+	w.Own.Wrote(w.key(), live, answer)
 	return scope.Updated, answer, nil
 }
 
@@ -230,17 +236,32 @@ func (w Writer) ListOwned(ctx context.Context, gvk schema.GroupVersionKind) ([]*
 	return out, nil
 }
 
+// kindOf is desired's kind, or an error for what cannot be applied.
+func kindOf(desired any) (schema.GroupVersionKind, error) {
+	switch d := desired.(type) {
+	case *unstructured.Unstructured:
+		return d.GroupVersionKind(), nil
+	case typedConfiguration:
+		if d.GetKind() == nil || d.GetAPIVersion() == nil || d.GetName() == nil {
+			return schema.GroupVersionKind{}, fmt.Errorf("%T has no kind, apiVersion or name", desired)
+		}
+		gv, err := schema.ParseGroupVersion(*d.GetAPIVersion())
+		return gv.WithKind(*d.GetKind()), err
+	}
+	return schema.GroupVersionKind{}, fmt.Errorf("cannot apply %T", desired)
+}
+
 // unstructuredOf is desired as an unstructured object, and its kind: a
 // typed apply configuration goes through its JSON, which is what an apply
 // sends anyway.
 func unstructuredOf(desired any) (*unstructured.Unstructured, schema.GroupVersionKind, error) {
+	if _, err := kindOf(desired); err != nil {
+		return nil, schema.GroupVersionKind{}, err
+	}
 	switch d := desired.(type) {
 	case *unstructured.Unstructured:
 		return d, d.GroupVersionKind(), nil
 	case typedConfiguration:
-		if d.GetKind() == nil || d.GetAPIVersion() == nil || d.GetName() == nil {
-			return nil, schema.GroupVersionKind{}, fmt.Errorf("%T has no kind, apiVersion or name", desired)
-		}
 		b, err := json.Marshal(d)
 		if err != nil {
 			return nil, schema.GroupVersionKind{}, err
