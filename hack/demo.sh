@@ -58,7 +58,9 @@ LAB=0
 if [ "${DEMO_CLUSTER:-local}" != current ]; then
   if [ "$(id -u)" -eq 0 ]; then
     say "Starting the traffic lab: Pods that answer HTTP, kube-proxy, CoreDNS, kube-network-policies (hack/lab.sh)"
-    hack/lab.sh up
+    # Without Jaeger: its first build would add minutes to a first demo
+    # (the e2e suite runs it; docs/observability.md shows a trace).
+    LAB_JAEGER="${LAB_JAEGER:-off}" hack/lab.sh up
     LAB=1
   else
     echo "demo: no traffic: the traffic lab needs root (network namespace, nftables); showing the objects only" >&2

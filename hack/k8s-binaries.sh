@@ -13,7 +13,7 @@
 # kubectl etcd (in the setup-envtest store layout, k8s/<version>-<os>-<arch>),
 # kwok (kwok and kwokctl), metrics-server, coredns, kube-network-policies
 # (the NetworkPolicy enforcer, hack/kube-network-policies/main.go),
-# prometheus, helm (each in <store>/<name>/<version>-...). The store is outside the clone
+# prometheus, helm, jaeger (each in <store>/<name>/<version>-...). The store is outside the clone
 # (KUBEBUILDER_ASSETS_STORE, default ~/.local/share/kubebuilder-envtest), so a
 # store setup-envtest filled is used as it is and a new machine builds only
 # what it lacks.
@@ -48,6 +48,7 @@ KWOK_VERSION="${KWOK_VERSION:-0.8.0}"
 METRICS_SERVER_VERSION="${METRICS_SERVER_VERSION:-0.9.0}"
 COREDNS_VERSION="${COREDNS_VERSION:-1.15.0}"
 KNP_VERSION="${KNP_VERSION:-0.8.0}"
+JAEGER_VERSION="${JAEGER_VERSION:-1.75.0}"
 HELM_VERSION="${HELM_VERSION:-3.22.0}"
 GOOS="$(go env GOOS)"
 GOARCH="$(go env GOARCH)"
@@ -66,6 +67,7 @@ where() {
     coredns) echo "${STORE}/coredns/${COREDNS_VERSION}-${GOOS}-${GOARCH}" ;;
     kube-network-policies) echo "${STORE}/kube-network-policies/${KNP_VERSION}-${GOOS}-${GOARCH}" ;;
     helm) echo "${STORE}/helm/${HELM_VERSION}-${GOOS}-${GOARCH}" ;;
+    jaeger) echo "${STORE}/jaeger/${JAEGER_VERSION}-${GOOS}-${GOARCH}" ;;
     prometheus) "${ROOT}/hack/prometheus.sh" --where ;;
     *) log "unknown binary '$1'"; return 2 ;;
   esac
@@ -79,7 +81,7 @@ fi
 wanted=("$@")
 [ ${#wanted[@]} -gt 0 ] || wanted=(kube-apiserver etcd kubectl)
 if [ "${wanted[*]}" = all ]; then
-  wanted=("${KUBE[@]}" etcd kwok metrics-server coredns kube-network-policies prometheus helm)
+  wanted=("${KUBE[@]}" etcd kwok metrics-server coredns kube-network-policies prometheus helm jaeger)
 fi
 
 present() {
@@ -314,6 +316,20 @@ build_etcd() {
   mv "${DEST}/etcd.tmp" "${DEST}/etcd"
 }
 
+# Jaeger v2 (cmd/jaeger, the all-in-one built on the OpenTelemetry
+# Collector), in a module of its own: it pins the Collector's libraries and
+# shares little with the Kubernetes binaries. Its version goes in as its
+# own Makefile sets it.
+build_jaeger() {
+  local mod="${work}/jaeger" v="github.com/jaegertracing/jaeger/internal/version"
+  mkdir -p "${mod}"
+  cd "${mod}"
+  go mod init jaeger-binary >/dev/null 2>&1
+  go get "github.com/jaegertracing/jaeger@v${JAEGER_VERSION}"
+  go build -trimpath -ldflags "-s -w -X ${v}.latestVersion=v${JAEGER_VERSION}" -o "${mod}/out/" github.com/jaegertracing/jaeger/cmd/jaeger
+  install_bin "${mod}/out" jaeger jaeger
+}
+
 # helm with the ldflags of its own Makefile: its version, and the Kubernetes
 # version of its client libraries as the default for `helm template` and
 # `helm lint` (1.20 otherwise).
@@ -329,8 +345,8 @@ build_helm() {
 }
 
 # Jobs: one go build for the Kubernetes binaries, kwok, metrics-server,
-# CoreDNS and kube-network-policies; etcd, Prometheus and Helm each on their
-# own.
+# CoreDNS and kube-network-policies; etcd, Prometheus, Helm and Jaeger each
+# on their own, at the same time.
 names=() together=()
 for b in "${todo[@]}"; do
   case "$b" in
@@ -349,6 +365,7 @@ for i in "${!names[@]}"; do
     case "${job}" in
       etcd) build_etcd ;;
       helm) build_helm ;;
+      jaeger) build_jaeger ;;
       prometheus) "${ROOT}/hack/prometheus.sh" >/dev/null ;;
       *) build_go ${job} ;;
     esac

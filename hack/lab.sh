@@ -16,9 +16,10 @@
 # loopback. In the namespace run: kube-proxy (nftables mode, as a node's),
 # kube-network-policies (the NetworkPolicy enforcer kind uses, one
 # controller for every Node: hack/kube-network-policies/main.go), CoreDNS
-# (kubernetes plugin, behind the kube-dns Service), the pod simulator
-# (test/lab/cmd/podsim) and, when a test or the demo asks, the load
-# generator (test/lab/cmd/load). The pod simulator and the load generator
+# (kubernetes plugin, behind the kube-dns Service), Jaeger (unless
+# LAB_JAEGER=off: the simulated Pods' and the manager's traces), the pod
+# simulator (test/lab/cmd/podsim) and, when a test or the demo asks, the
+# load generator (test/lab/cmd/load). The pod simulator and the load generator
 # run as LAB_USER (default nobody, 65534:65534) once they have read the
 # kubeconfig: the enforcer lets root's connections through unjudged, as a
 # node's own daemons', so a Pod's connections must not be root's. They reach the API server through
@@ -41,6 +42,15 @@ LAB_USER="${LAB_USER:-65534:65534}"
 # The enforcer's nfqueue; its nftables table is inet kube-network-policies.
 NETPOL_QUEUE="${LAB_NETPOL_QUEUE:-100}"
 LAB_DIR="${LAB_DIR:-${KWOK_HOME}/labs/${NETNS}}"
+# Jaeger (on unless LAB_JAEGER=off): the all-in-one, in-memory, at an
+# address of the Pod range no node gives out, behind the Service
+# jaeger.restapi-lab (OTLP gRPC 4317, OTLP HTTP 4318, query 16686). Its
+# query API and its OTLP gRPC port are bridged to the host's loopback, for
+# tests and a manager that runs outside the namespace.
+JAEGER="${LAB_JAEGER:-on}"
+JAEGER_IP="${LAB_JAEGER_IP:-10.244.255.252}"
+JAEGER_QUERY_PORT="${LAB_JAEGER_QUERY_PORT:-16686}"
+JAEGER_OTLP_PORT="${LAB_JAEGER_OTLP_PORT:-4317}"
 
 log() { echo "lab: $*" >&2; }
 die() { echo "lab: ERROR: $*" >&2; exit 1; }
@@ -66,6 +76,7 @@ ensure_packages() {
   command -v nft >/dev/null || missing+=(nftables)
   command -v socat >/dev/null || missing+=(socat)
   command -v ip >/dev/null || missing+=(iproute2)
+  command -v curl >/dev/null || missing+=(curl)
   [ ${#missing[@]} -eq 0 ] && return
   log "installing ${missing[*]} (Debian packages)"
   command -v apt-get >/dev/null || die "missing ${missing[*]} and no apt-get to install them"
@@ -128,6 +139,115 @@ endpoints:
 YAML
 }
 
+jaeger_objects() {
+  cat <<YAML
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: restapi-lab
+  labels: {app.kubernetes.io/part-of: restapi-lab}
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: jaeger
+  namespace: restapi-lab
+  labels: {app.kubernetes.io/name: jaeger, app.kubernetes.io/part-of: restapi-lab}
+spec:
+  ports:
+  - {name: otlp-grpc, port: 4317, protocol: TCP}
+  - {name: otlp-http, port: 4318, protocol: TCP}
+  - {name: query, port: 16686, protocol: TCP}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata:
+  name: jaeger-lab
+  namespace: restapi-lab
+  labels: {kubernetes.io/service-name: jaeger, endpointslice.kubernetes.io/managed-by: restapi-lab}
+addressType: IPv4
+ports:
+- {name: otlp-grpc, port: 4317, protocol: TCP}
+- {name: otlp-http, port: 4318, protocol: TCP}
+- {name: query, port: 16686, protocol: TCP}
+endpoints:
+- addresses: ["${JAEGER_IP}"]
+  conditions: {ready: true}
+YAML
+}
+
+# jaeger_config is the lab's Jaeger: OTLP in, memory storage, the query
+# API; none of the all-in-one's other receivers and extensions.
+jaeger_config() {
+  cat <<YAML
+service:
+  extensions: [jaeger_storage, jaeger_query]
+  pipelines:
+    traces:
+      receivers: [otlp]
+      processors: [batch]
+      exporters: [jaeger_storage_exporter]
+  telemetry:
+    metrics:
+      level: none
+    logs:
+      level: warn
+extensions:
+  jaeger_storage:
+    backends:
+      memory:
+        memory:
+          max_traces: 200000
+  jaeger_query:
+    storage:
+      traces: memory
+    http:
+      endpoint: ${JAEGER_IP}:16686
+    grpc:
+      endpoint: ${JAEGER_IP}:16685
+receivers:
+  otlp:
+    protocols:
+      grpc:
+        endpoint: ${JAEGER_IP}:4317
+      http:
+        endpoint: ${JAEGER_IP}:4318
+processors:
+  batch:
+exporters:
+  jaeger_storage_exporter:
+    trace_storage: memory
+YAML
+}
+
+jaeger_running() { kill -0 "$(cat "${LAB_DIR}/jaeger.pid" 2>/dev/null)" 2>/dev/null; }
+
+# start_jaeger starts Jaeger in the namespace and its bridges to the host,
+# and waits until its query API answers through them.
+start_jaeger() {
+  local bin
+  bin="$("${ROOT}/hack/k8s-binaries.sh" jaeger)" || die "Jaeger could not be built"
+  jaeger_objects | lab_kubectl apply --server-side --force-conflicts -f - >/dev/null
+  jaeger_config >"${LAB_DIR}/jaeger.yaml"
+  log "starting Jaeger at ${JAEGER_IP} (Service jaeger.restapi-lab; query and OTLP gRPC on 127.0.0.1:${JAEGER_QUERY_PORT} and :${JAEGER_OTLP_PORT})"
+  start jaeger ip netns exec "${NETNS}" "${bin}/jaeger" --config "${LAB_DIR}/jaeger.yaml"
+  local name port host_port
+  for name in query:16686:${JAEGER_QUERY_PORT} otlp:4317:${JAEGER_OTLP_PORT}; do
+    IFS=: read -r name port host_port <<<"${name}"
+    rm -f "${LAB_DIR}/jaeger-${name}.sock"
+    start "jaeger-${name}-netns" ip netns exec "${NETNS}" socat "UNIX-LISTEN:${LAB_DIR}/jaeger-${name}.sock,fork,unlink-early" "TCP:${JAEGER_IP}:${port}"
+    for _ in $(seq 50); do [ -S "${LAB_DIR}/jaeger-${name}.sock" ] && break; sleep 0.1; done
+    start "jaeger-${name}-host" socat "TCP-LISTEN:${host_port},bind=127.0.0.1,fork,reuseaddr" "UNIX-CONNECT:${LAB_DIR}/jaeger-${name}.sock"
+  done
+  for _ in $(seq 150); do
+    curl -fsS -o /dev/null "http://127.0.0.1:${JAEGER_QUERY_PORT}/api/services" 2>/dev/null && return
+    jaeger_running || break
+    sleep 0.2
+  done
+  tail -n 20 "${LAB_DIR}/jaeger.log" >&2 || true
+  die "Jaeger's query API did not answer on 127.0.0.1:${JAEGER_QUERY_PORT} within 30 s (its log above)"
+}
+
 lab_kubectl() { "$("${ROOT}/hack/k8s-binaries.sh" kubectl)/kubectl" --kubeconfig "$(kubeconfig)" "$@"; }
 
 running() { ip netns list 2>/dev/null | grep -qw "${NETNS}"; }
@@ -153,6 +273,9 @@ up() {
   if running && enforced; then
     log "already running; reusing it"
     ensure_binaries
+    if [ "${JAEGER}" = on ] && ! jaeger_running; then
+      start_jaeger
+    fi
     return
   fi
   if running; then
@@ -210,6 +333,7 @@ COREFILE
     grep -q "^\.:53 on ${DNS_POD_IP}" "${LAB_DIR}/coredns.log" 2>/dev/null && dns=1
     enforced && netpol=1
     if [ "${proxy}" = 1 ] && [ "${dns}" = 1 ] && [ "${netpol}" = 1 ]; then
+      [ "${JAEGER}" != on ] || start_jaeger
       log "ready: kube-proxy routes Services, CoreDNS answers at ${DNS_SERVICE_IP}, NetworkPolicies enforced; 'hack/lab.sh exec CMD' runs CMD inside"
       return
     fi
@@ -245,7 +369,9 @@ status() {
     echo "running: network namespace ${NETNS}, but NetworkPolicies are NOT enforced (kube-network-policies is not running; ${LAB_DIR}/netpol.log)"
     exit 1
   fi
-  echo "running: network namespace ${NETNS}; NetworkPolicies enforced by kube-network-policies (queue ${NETPOL_QUEUE})"
+  local traces="no Jaeger (LAB_JAEGER=off)"
+  jaeger_running && traces="Jaeger at ${JAEGER_IP} (query http://127.0.0.1:${JAEGER_QUERY_PORT})"
+  echo "running: network namespace ${NETNS}; NetworkPolicies enforced by kube-network-policies (queue ${NETPOL_QUEUE}); ${traces}"
 }
 
 down() {
@@ -271,11 +397,12 @@ down() {
   if running; then
     ip netns del "${NETNS}"
   fi
-  rm -f "${LAB_DIR}/apiserver.sock"
-  # The cluster's DNS objects are the lab's: gone with it, when the cluster
-  # still runs.
+  rm -f "${LAB_DIR}/apiserver.sock" "${LAB_DIR}"/jaeger-*.sock
+  # The cluster's DNS and Jaeger objects are the lab's: gone with it, when
+  # the cluster still runs.
   if "${ROOT}/hack/cluster.sh" status >/dev/null 2>&1; then
     dns_objects | lab_kubectl delete --ignore-not-found -f - >/dev/null 2>&1 || true
+    jaeger_objects | lab_kubectl delete --ignore-not-found --wait=false -f - >/dev/null 2>&1 || true
   fi
   log "stopped"
 }

@@ -238,8 +238,8 @@ type ObservabilitySpec struct {
 
 	// tracing, when it names an endpoint, gives every component the
 	// OpenTelemetry environment: OTEL_EXPORTER_OTLP_ENDPOINT,
-	// OTEL_SERVICE_NAME (<name>-<component>) and OTEL_RESOURCE_ATTRIBUTES
-	// with the namespace, colour and revision.
+	// OTEL_EXPORTER_OTLP_PROTOCOL, OTEL_SERVICE_NAME (<name>-<component>)
+	// and OTEL_RESOURCE_ATTRIBUTES with the namespace, colour and revision.
 	// +optional
 	Tracing *TracingSpec `json:"tracing,omitempty"`
 }
@@ -275,13 +275,24 @@ type MetricsSpec struct {
 }
 
 // TracingSpec points the components at an OpenTelemetry collector.
+// +kubebuilder:validation:XValidation:rule="!has(self.protocol) || !(self.protocol == 'grpc' && self.endpoint.matches('^[^/]*//[^/]*:4318(/.*)?$') || self.protocol == 'http/protobuf' && self.endpoint.matches('^[^/]*//[^/]*:4317(/.*)?$'))",message="tracing.protocol does not match the endpoint's port: OTLP's standard ports are 4317 for grpc and 4318 for http/protobuf; set tracing.protocol to the one the collector serves on that port"
 type TracingSpec struct {
 	// endpoint of the OTLP collector, for example http://otel-collector.observability:4317.
+	// The components' SDKs send to it; the operator never does.
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=512
 	// +kubebuilder:validation:Pattern=`^https?://`
 	Endpoint string `json:"endpoint"`
+
+	// protocol the SDKs speak to the endpoint (OTEL_EXPORTER_OTLP_PROTOCOL):
+	// grpc (port 4317 by convention) or http/protobuf (4318, the
+	// OpenTelemetry specification's default when the variable is unset).
+	// Default: grpc.
+	// +optional
+	// +kubebuilder:default=grpc
+	// +kubebuilder:validation:Enum=grpc;http/protobuf
+	Protocol string `json:"protocol,omitempty"`
 }
 
 // PodSecuritySpec adjusts what the restricted defaults leave to the image.

@@ -17,6 +17,8 @@ limitations under the License.
 package controller
 
 import (
+	"fmt"
+
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
@@ -172,6 +174,18 @@ spec:
 spec:
   image: app:1
   observability: {tracing: {endpoint: "collector:4318"}}`, "spec.observability.tracing.endpoint in body should match '^https?://'"),
+		Entry("a gRPC tracing protocol on OTLP's HTTP port", `
+spec:
+  image: app:1
+  observability: {tracing: {endpoint: "http://collector.observability:4318"}}`, "tracing.protocol does not match the endpoint's port"),
+		Entry("an HTTP tracing protocol on OTLP's gRPC port", `
+spec:
+  image: app:1
+  observability: {tracing: {endpoint: "http://collector:4317/", protocol: http/protobuf}}`, "set tracing.protocol to the one the collector serves on that port"),
+		Entry("a tracing protocol OTLP does not have", `
+spec:
+  image: app:1
+  observability: {tracing: {endpoint: "http://collector:4317", protocol: http/json}}`, "spec.observability.tracing.protocol: Unsupported value: \"http/json\""),
 		Entry("a restart delay shorter than the probes can judge", `
 spec:
   image: app:1
@@ -427,6 +441,22 @@ spec:
   view: {image: v:1}
   controller: {image: c:1}
   repository: {image: r:1}`)).To(Succeed())
+	})
+
+	It("accepts each OTLP protocol on its own port and on a port of the user's, and defaults to grpc", func() {
+		for i, tracing := range []string{
+			`{endpoint: "http://jaeger.observability:4317"}`,
+			`{endpoint: "https://collector:4318/", protocol: http/protobuf}`,
+			`{endpoint: "http://collector:9000", protocol: http/protobuf}`,
+			`{endpoint: "http://collector.4318.example:55680", protocol: grpc}`,
+		} {
+			Expect(createYAML(ns, fmt.Sprintf(`
+metadata: {name: traced-%d}
+spec:
+  image: app:1
+  observability: {tracing: %s}`, i, tracing))).To(Succeed(), tracing)
+		}
+		Expect(restAPI(ns, "traced-0").Spec.Observability.Tracing.Protocol).To(Equal("grpc"))
 	})
 
 	It("fills in the analysis defaults", func() {

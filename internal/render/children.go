@@ -217,7 +217,7 @@ func PodTemplate(r *apiv1.RestAPI, s Settings, colour apiv1.Environment, configH
 			WithCapabilities(corev1ac.Capabilities().WithDrop("ALL")).
 			WithSeccompProfile(corev1ac.SeccompProfile().WithType(corev1.SeccompProfileTypeRuntimeDefault)))
 	if t := r.Spec.Observability.Tracing; t != nil && t.Endpoint != "" {
-		ctr.WithEnv(tracingEnv(r, s.Name, t.Endpoint)...)
+		ctr.WithEnv(tracingEnv(r, s.Name, t)...)
 	}
 	if len(s.Command) > 0 {
 		ctr.WithCommand(s.Command...)
@@ -294,7 +294,7 @@ func PodTemplate(r *apiv1.RestAPI, s Settings, colour apiv1.Environment, configH
 // revision come from the pod's own labels (the downward API), so they are
 // right in whichever colour the template runs and need not be known when
 // the revision is computed.
-func tracingEnv(r *apiv1.RestAPI, c apiv1.ComponentName, endpoint string) []*corev1ac.EnvVarApplyConfiguration {
+func tracingEnv(r *apiv1.RestAPI, c apiv1.ComponentName, t *apiv1.TracingSpec) []*corev1ac.EnvVarApplyConfiguration {
 	fromLabel := func(name, label string) *corev1ac.EnvVarApplyConfiguration {
 		return corev1ac.EnvVar().WithName(name).WithValueFrom(corev1ac.EnvVarSource().
 			WithFieldRef(corev1ac.ObjectFieldSelector().WithFieldPath("metadata.labels['" + label + "']")))
@@ -302,7 +302,10 @@ func tracingEnv(r *apiv1.RestAPI, c apiv1.ComponentName, endpoint string) []*cor
 	return []*corev1ac.EnvVarApplyConfiguration{
 		fromLabel("RESTAPI_COLOUR", apiv1.LabelEnvironment),
 		fromLabel("RESTAPI_REVISION", apiv1.LabelRevision),
-		corev1ac.EnvVar().WithName("OTEL_EXPORTER_OTLP_ENDPOINT").WithValue(endpoint),
+		corev1ac.EnvVar().WithName("OTEL_EXPORTER_OTLP_ENDPOINT").WithValue(t.Endpoint),
+		// Always written: an SDK without it speaks http/protobuf (the
+		// specification's default), which a gRPC port does not answer.
+		corev1ac.EnvVar().WithName("OTEL_EXPORTER_OTLP_PROTOCOL").WithValue(orString(t.Protocol, "grpc")),
 		corev1ac.EnvVar().WithName("OTEL_SERVICE_NAME").WithValue(ChildName(r, c)),
 		corev1ac.EnvVar().WithName("OTEL_RESOURCE_ATTRIBUTES").WithValue(
 			"k8s.namespace.name=" + r.Namespace + ",service.namespace=" + r.Name +

@@ -537,6 +537,7 @@ func TestObservability(t *testing.T) {
 		}
 	}
 	if env["OTEL_EXPORTER_OTLP_ENDPOINT"] != "http://otel.observability:4317" || env["OTEL_SERVICE_NAME"] != "shop-model" ||
+		env["OTEL_EXPORTER_OTLP_PROTOCOL"] != "grpc" ||
 		env["OTEL_RESOURCE_ATTRIBUTES"] != "k8s.namespace.name=prod,service.namespace=shop,deployment.environment=$(RESTAPI_COLOUR),service.version=$(RESTAPI_REVISION)" {
 		t.Errorf("tracing env %v", env)
 	}

@@ -27,6 +27,8 @@ package load
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -68,6 +70,10 @@ type Options struct {
 	// the namespace's only interface, loopback, whose address the kernel
 	// does not route to a Pod address.
 	SourceIP string
+	// Trace starts a trace with every request: a W3C traceparent header
+	// with a new trace ID, sampled, as the first service a user's request
+	// meets would. The report lists each request's trace ID.
+	Trace bool
 }
 
 // Report is what one target answered.
@@ -90,6 +96,17 @@ type Report struct {
 	// Revisions counts the answers by the revision that answered (its own:
 	// the view's for the view), in the order first seen.
 	Revisions []RevisionCount
+	// Traced are the requests' traces, with Options.Trace: each trace ID
+	// with the status and the revision of the answer.
+	Traced []Traced `json:",omitempty"`
+}
+
+// Traced is one traced request.
+type Traced struct {
+	TraceID string
+	// Code is the answer's status (0: no answer).
+	Code     int
+	Revision string `json:",omitempty"`
 }
 
 // RevisionCount is how many answers a revision gave.
@@ -170,7 +187,7 @@ loop:
 		last := sent%opts.Reuse == 0
 		wg.Go(func() {
 			start := time.Now()
-			*slot = ask(ctx, client, t.URL, last)
+			*slot = ask(ctx, client, t.URL, last, opts.Trace)
 			slot.took = time.Since(start)
 		})
 	}
@@ -206,6 +223,9 @@ loop:
 		if o.revision != "" {
 			r.count(o.revision)
 		}
+		if o.traceID != "" {
+			r.Traced = append(r.Traced, Traced{TraceID: o.traceID, Code: o.code, Revision: o.revision})
+		}
 	}
 }
 
@@ -234,24 +254,31 @@ type outcome struct {
 	mixed    bool
 	revision string
 	took     time.Duration
+	traceID  string
 }
 
 // ask sends one request; closing says the connection closes after it.
-func ask(ctx context.Context, client *http.Client, url string, closing bool) outcome {
+func ask(ctx context.Context, client *http.Client, url string, closing, trace bool) outcome {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return outcome{err: true, why: err.Error()}
 	}
 	req.Close = closing
+	var traceID string
+	if trace {
+		var parent string
+		traceID, parent = newTraceParent()
+		req.Header.Set("traceparent", parent)
+	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return outcome{err: ctx.Err() == nil, cancelled: ctx.Err() != nil, why: err.Error()}
+		return outcome{err: ctx.Err() == nil, cancelled: ctx.Err() != nil, why: err.Error(), traceID: traceID}
 	}
 	defer func() { _ = resp.Body.Close() }()
-	o := outcome{code: resp.StatusCode}
+	o := outcome{code: resp.StatusCode, traceID: traceID}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil {
-		return outcome{err: ctx.Err() == nil, cancelled: ctx.Err() != nil, why: err.Error()}
+		return outcome{err: ctx.Err() == nil, cancelled: ctx.Err() != nil, why: err.Error(), traceID: traceID}
 	}
 	var a podsim.Answer
 	isAnswer := json.Unmarshal(body, &a) == nil && a.Revision != ""
@@ -271,4 +298,13 @@ func ask(ctx context.Context, client *http.Client, url string, closing bool) out
 		}
 	}
 	return o
+}
+
+// newTraceParent is a new sampled W3C trace context: its trace ID and the
+// traceparent header (version 00, a random parent span ID, flags 01).
+func newTraceParent() (traceID, header string) {
+	var b [24]byte
+	_, _ = rand.Read(b[:])
+	traceID = hex.EncodeToString(b[:16])
+	return traceID, "00-" + traceID + "-" + hex.EncodeToString(b[16:]) + "-01"
 }

@@ -28,8 +28,9 @@ import (
 
 // FromPod is what the simulator serves for a Pod: its address and
 // container ports, its labels, its first container's image and probe
-// paths, and, for the view, its peers' URLs from the environment the
-// operator gave it (the ConfigMaps its container reads, by name). A Pod
+// paths, the OpenTelemetry SDK configuration of its environment, and, for
+// the view, its peers' URLs from that environment (the ConfigMaps its
+// container reads, by name, and its env). A Pod
 // that is not Running, or has no address yet, is served on no port.
 func FromPod(p *corev1.Pod, configMaps map[string]*corev1.ConfigMap) Pod {
 	out := Pod{
@@ -58,21 +59,10 @@ func FromPod(p *corev1.Pod, configMaps map[string]*corev1.ConfigMap) Pod {
 			out.ProbePaths = append(out.ProbePaths, probe.HTTPGet.Path)
 		}
 	}
+	env := ContainerEnv(p, c, configMaps)
+	out.Tracing = TracingFromEnv(env)
 	if out.Component != string(apiv1.ComponentView) {
 		return out
-	}
-	env := map[string]string{}
-	for _, from := range c.EnvFrom {
-		if from.ConfigMapRef != nil {
-			if cm := configMaps[from.ConfigMapRef.Name]; cm != nil {
-				for k, v := range cm.Data {
-					env[from.Prefix+k] = v
-				}
-			}
-		}
-	}
-	for _, e := range c.Env {
-		env[e.Name] = e.Value
 	}
 	for k, v := range env {
 		peer, ok := strings.CutSuffix(k, "_URL")

@@ -48,6 +48,7 @@ func convert[T any](t *testing.T, ac any) *T {
 // and calls the other components of its own colour.
 func TestFromPodReadsWhatTheOperatorRendered(t *testing.T) {
 	rapi := &apiv1.RestAPI{ObjectMeta: metav1.ObjectMeta{Namespace: "apps", Name: "shop"}, Spec: apiv1.RestAPISpec{Image: "registry.example/shop:1.0.0"}}
+	rapi.Spec.Observability.Tracing = &apiv1.TracingSpec{Endpoint: "http://jaeger.restapi-lab:4317"}
 	var view render.Component
 	for _, c := range render.Desired(rapi, apiv1.EnvironmentGreen) {
 		if c.Settings.Name == apiv1.ComponentView {
@@ -84,6 +85,20 @@ func TestFromPodReadsWhatTheOperatorRendered(t *testing.T) {
 	for k, v := range want {
 		if got.Peers[k] != v {
 			t.Errorf("peer %s: %q, want %q", k, got.Peers[k], v)
+		}
+	}
+
+	// The OpenTelemetry environment, as an SDK in the container reads it:
+	// a variable the operator misnamed, or a $(reference) kubelet would
+	// not expand, shows here.
+	tr := got.Tracing
+	if tr == nil || tr.Endpoint != "http://jaeger.restapi-lab:4317" || tr.Protocol != "grpc" {
+		t.Fatalf("tracing %+v: want the endpoint over grpc", tr)
+	}
+	for k, v := range map[string]string{"service.name": "shop-view", "service.namespace": "shop", "k8s.namespace.name": "apps",
+		"deployment.environment": "green", "service.version": got.Revision} {
+		if tr.Resource[k] != v {
+			t.Errorf("resource attribute %s=%q, want %q (all: %v)", k, tr.Resource[k], v, tr.Resource)
 		}
 	}
 

@@ -53,6 +53,9 @@ type Pod struct {
 	// operator put them in its environment (MODEL_URL...). The view calls
 	// each on every request it answers.
 	Peers map[string]string
+	// Tracing is the OpenTelemetry SDK configuration its environment
+	// gives (nil: it exports no spans).
+	Tracing *Tracing
 }
 
 // Answer is the JSON body of an application request.
@@ -107,9 +110,10 @@ type Server struct {
 
 // served is one listening container port.
 type served struct {
-	pod Pod
-	srv *http.Server
-	ln  net.Listener
+	pod    Pod
+	srv    *http.Server
+	ln     net.Listener
+	tracer *tracer
 }
 
 func (p Pod) key(port int32) string {
@@ -178,8 +182,17 @@ func (s *Server) Sync(pods []Pod) error {
 			errs = append(errs, fmt.Errorf("pod %s/%s: %w", p.Namespace, p.Name, err))
 			continue
 		}
-		srv := &http.Server{Handler: s.handler(p), ReadHeaderTimeout: 5 * time.Second}
-		s.served[k] = &served{pod: p, srv: srv, ln: ln}
+		var t *tracer
+		if p.Tracing != nil {
+			// An SDK that cannot start leaves the Pod serving without
+			// spans, as an application would; the trace test sees them
+			// missing.
+			if t, err = newTracer(p.Tracing, s.dial(p)); err != nil {
+				errs = append(errs, fmt.Errorf("pod %s/%s: tracing: %w", p.Namespace, p.Name, err))
+			}
+		}
+		srv := &http.Server{Handler: s.handler(p, t), ReadHeaderTimeout: 5 * time.Second}
+		s.served[k] = &served{pod: p, srv: srv, ln: ln, tracer: t}
 		go func() { _ = srv.Serve(ln) }()
 	}
 	return errors.Join(errs...)
@@ -204,6 +217,7 @@ func (sv *served) stop() {
 	if sv.srv.Shutdown(ctx) != nil {
 		_ = sv.srv.Close()
 	}
+	sv.tracer.shutdown()
 }
 
 // Close stops every port at once, without the Pods' preStop sleeps.
@@ -221,7 +235,7 @@ func (s *Server) Close() {
 }
 
 // handler answers as the Pod's container would.
-func (s *Server) handler(p Pod) http.Handler {
+func (s *Server) handler(p Pod, t *tracer) http.Handler {
 	b := BehaviourOf(p.Image)
 	reg := prometheus.NewRegistry()
 	requests := prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -244,7 +258,9 @@ func (s *Server) handler(p Pod) http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		code := http.StatusOK
+		ctx, end := t.serve(r, p)
 		defer func() {
+			end(code)
 			c := strconv.Itoa(code)
 			requests.WithLabelValues(c).Inc()
 			latency.WithLabelValues(c).Observe(time.Since(start).Seconds())
@@ -253,7 +269,7 @@ func (s *Server) handler(p Pod) http.Handler {
 		if b.Delay > 0 && active {
 			select {
 			case <-time.After(b.Delay):
-			case <-r.Context().Done():
+			case <-ctx.Done():
 				return
 			}
 		}
@@ -265,7 +281,7 @@ func (s *Server) handler(p Pod) http.Handler {
 		a := Answer{Pod: p.Name, Component: p.Component, Colour: p.Colour, Revision: p.Revision, Image: p.Image,
 			Client: r.RemoteAddr}
 		if len(p.Peers) > 0 {
-			a.Peers = callPeers(r.Context(), client, p.Peers)
+			a.Peers = callPeers(ctx, client, t, p.Peers)
 			for _, pa := range a.Peers {
 				if pa.Error != "" {
 					// What a peer could not answer, the view cannot either.
@@ -284,42 +300,47 @@ func (s *Server) handler(p Pod) http.Handler {
 // address, as a Pod's connections leave from its IP, to the ClusterIPs the
 // cluster's DNS gives for the Service names, so kube-proxy routes them.
 func (s *Server) peerClient(p Pod) *http.Client {
+	// A peer's answer is waited for longer than a connection: on a loaded
+	// machine a busy peer answers late, and a late answer is not a failure.
+	return &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
+		DialContext: s.dial(p), MaxIdleConnsPerHost: 4, IdleConnTimeout: 30 * time.Second,
+	}}
+}
+
+// dial opens a Pod's connections: from its own address, to the address
+// the cluster's DNS gives for a name.
+func (s *Server) dial(p Pod) Dial {
 	dialer := &net.Dialer{Timeout: 2 * time.Second}
 	if ip := net.ParseIP(p.IP); ip != nil {
 		dialer.LocalAddr = &net.TCPAddr{IP: ip}
 	}
-	var resolve func(ctx context.Context, namespace, host string) (string, error)
+	var resolve Resolve
 	if s.DNSServer != "" {
 		resolve = DNS(s.DNSServer, p.IP)
 	}
-	// A peer's answer is waited for longer than a connection: on a loaded
-	// machine a busy peer answers late, and a late answer is not a failure.
-	return &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
-		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-			host, port, err := net.SplitHostPort(addr)
-			if err != nil {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		host, port, err := net.SplitHostPort(addr)
+		if err != nil {
+			return nil, err
+		}
+		if resolve != nil {
+			if host, err = resolve(ctx, p.Namespace, host); err != nil {
 				return nil, err
 			}
-			if resolve != nil {
-				if host, err = resolve(ctx, p.Namespace, host); err != nil {
-					return nil, err
-				}
-			}
-			return dialer.DialContext(ctx, network, net.JoinHostPort(host, port))
-		},
-		MaxIdleConnsPerHost: 4, IdleConnTimeout: 30 * time.Second,
-	}}
+		}
+		return dialer.DialContext(ctx, network, net.JoinHostPort(host, port))
+	}
 }
 
 // callPeers calls every peer once, at the same time, and collects their
 // answers.
-func callPeers(ctx context.Context, c *http.Client, peers map[string]string) map[string]PeerAnswer {
+func callPeers(ctx context.Context, c *http.Client, t *tracer, peers map[string]string) map[string]PeerAnswer {
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	out := make(map[string]PeerAnswer, len(peers))
 	for name, url := range peers {
 		wg.Go(func() {
-			pa := call(ctx, c, url)
+			pa := call(ctx, c, t, name, url)
 			mu.Lock()
 			out[name] = pa
 			mu.Unlock()
@@ -329,12 +350,14 @@ func callPeers(ctx context.Context, c *http.Client, peers map[string]string) map
 	return out
 }
 
-func call(ctx context.Context, c *http.Client, url string) PeerAnswer {
+func call(ctx context.Context, c *http.Client, t *tracer, name, url string) PeerAnswer {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url+"/", nil)
 	if err != nil {
 		return PeerAnswer{Error: err.Error()}
 	}
+	end := t.call(req, name)
 	resp, err := c.Do(req)
+	end(err)
 	if err != nil {
 		return PeerAnswer{Error: err.Error()}
 	}

@@ -66,6 +66,8 @@ func main() {
 	probe := flag.Bool("probe", false,
 		"open one connection from -source to each host:port argument, print whether each was answered (JSON) and exit")
 	timeout := flag.Duration("timeout", 2*time.Second, "with -probe: how long a connection may take to be answered")
+	trace := flag.Bool("trace", false,
+		"start a W3C trace with every request (a sampled traceparent header); the JSON report lists each request's trace ID")
 	user := flag.String("user", "",
 		"uid:gid to run as (the lab's clients are not root: the NetworkPolicy enforcer lets root's traffic through unjudged)")
 	flag.Parse()
@@ -99,7 +101,8 @@ func main() {
 	defer stop()
 	ctx, cancel := context.WithTimeout(ctx, *duration)
 	defer cancel()
-	reports := load.Run(ctx, ts, load.Options{Rate: *rate, Max: *maxRequests, Reuse: *reuse, SourceIP: *source})
+	reports := load.Run(ctx, ts, load.Options{Rate: *rate, Max: *maxRequests, Reuse: *reuse, SourceIP: *source,
+		Trace: *trace})
 	if *text {
 		load.Print(os.Stdout, reports)
 		return
