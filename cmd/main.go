@@ -21,6 +21,7 @@ import (
 	"context"
 	"flag"
 	"os"
+	"time"
 
 	// Every client auth plugin (OIDC, cloud providers) for 'make run' against any kubeconfig.
 	_ "k8s.io/client-go/plugin/pkg/client/auth"
@@ -41,6 +42,7 @@ import (
 	"github.com/restapi-operator/restapi-operator/internal/analysis"
 	"github.com/restapi-operator/restapi-operator/internal/controller"
 	"github.com/restapi-operator/restapi-operator/internal/manager"
+	"github.com/restapi-operator/restapi-operator/internal/tracing"
 )
 
 var (
@@ -119,6 +121,16 @@ func main() {
 		os.Exit(1)
 	}
 
+	// Rollout traces, when the OTEL_* environment names an exporter.
+	rolloutTraces, flushTraces, err := tracing.FromEnv(context.Background())
+	if err != nil {
+		setupLog.Error(err, "Invalid OpenTelemetry environment")
+		os.Exit(1)
+	}
+	if rolloutTraces != nil {
+		setupLog.Info("Exporting rollout traces (OTEL_* environment)")
+	}
+
 	if err := (&controller.RestAPIReconciler{
 		Client:    mgr.GetClient(),
 		APIReader: mgr.GetAPIReader(),
@@ -129,6 +141,7 @@ func main() {
 		WatchNamespaces:       manager.SplitNamespaces(watchNamespaces),
 		Analysis:              measurer,
 		OperatorNamespace:     operatorNamespace,
+		Tracing:               rolloutTraces,
 	}).SetupWithManager(mgr); err != nil {
 		setupLog.Error(err, "Failed to create controller", "controller", "restapi")
 		os.Exit(1)
@@ -143,8 +156,12 @@ func main() {
 	}
 
 	setupLog.Info("Starting manager")
-	if err := mgr.Start(ctrl.SetupSignalHandler()); err != nil {
+	err = mgr.Start(ctrl.SetupSignalHandler())
+	flushCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = flushTraces(flushCtx)
+	if err != nil {
 		setupLog.Error(err, "Failed to run manager")
-		os.Exit(1)
+		os.Exit(1) //nolint:gocritic // the flush above ran; exit now
 	}
 }

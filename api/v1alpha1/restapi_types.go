@@ -351,6 +351,18 @@ type BlueGreenStatus struct {
 	// +optional
 	QueuePosition *int32 `json:"queuePosition,omitempty"`
 
+	// traceParent is the W3C trace context of the current or last rollout
+	// (00-<trace id>-<span id>-01): every step of the rollout is a span of
+	// that trace, whichever manager takes it, when the manager exports
+	// traces (the OTEL_* environment). Set when the rollout begins.
+	// +optional
+	// +kubebuilder:validation:MaxLength=55
+	TraceParent string `json:"traceParent,omitempty"`
+	// traceStartedAt is when the rollout of traceParent began: the start
+	// of its root span.
+	// +optional
+	TraceStartedAt *metav1.Time `json:"traceStartedAt,omitempty"`
+
 	// analysis is the analysis of the revision under test, measurement by
 	// measurement (spec.blueGreen.analysis).
 	// +optional

@@ -272,6 +272,10 @@ func (in *BlueGreenStatus) DeepCopyInto(out *BlueGreenStatus) {
 		*out = new(int32)
 		**out = **in
 	}
+	if in.TraceStartedAt != nil {
+		in, out := &in.TraceStartedAt, &out.TraceStartedAt
+		*out = (*in).DeepCopy()
+	}
 	if in.Analysis != nil {
 		in, out := &in.Analysis, &out.Analysis
 		*out = new(AnalysisStatus)

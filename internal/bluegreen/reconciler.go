@@ -35,6 +35,7 @@ import (
 	"github.com/restapi-operator/restapi-operator/internal/analysis"
 	"github.com/restapi-operator/restapi-operator/internal/render"
 	"github.com/restapi-operator/restapi-operator/internal/scope"
+	"github.com/restapi-operator/restapi-operator/internal/tracing"
 )
 
 // Reconciler is the blue-green phase of a reconcile: it decides (Decide)
@@ -107,6 +108,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, s *scope.Scope) (Plan, error
 	s.Serving = plan.Serving
 	s.Steady = plan.Serving == plan.Active && (plan.Status == nil || plan.Status.State != apiv1.StateScalingDown)
 	s.Status.ActiveEnvironment = plan.Serving
+	// A rollout that begins with this status write gets its trace context
+	// in it.
+	tracing.Stamp(rapi.Status.BlueGreen, plan.Status, s.Now)
 	s.Status.BlueGreen = plan.Status
 	if plan.Deployed {
 		t := metav1.NewTime(s.Now)

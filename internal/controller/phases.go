@@ -173,8 +173,8 @@ func (r *RestAPIReconciler) announceWrites(s *state) {
 }
 
 // announce records, once status is written, the Events the phases
-// announced and the metrics of what this reconcile did: both derived from
-// the same facts, in one place.
+// announced, the metrics of what this reconcile did and the rollout's
+// spans: all derived from the same facts, in one place.
 func (r *RestAPIReconciler) announce(s *state) {
 	rapi := s.RestAPI
 	var previewStarted *metav1.Time
@@ -191,6 +191,7 @@ func (r *RestAPIReconciler) announce(s *state) {
 	if problem := operatorProblem(rapi.Status, s.Status); problem != nil {
 		r.event(rapi, corev1.EventTypeWarning, problem.Reason, "Reconcile", problem.Message)
 	}
+	r.Tracing.Record(rapi, rapi.Status.BlueGreen, s.Status.BlueGreen, s.Announcements(), s.Measurements(), s.Now)
 	for _, e := range s.Announcements() {
 		t := corev1.EventTypeNormal
 		if e.Warning {

@@ -55,6 +55,7 @@ import (
 	"github.com/restapi-operator/restapi-operator/internal/health"
 	"github.com/restapi-operator/restapi-operator/internal/metrics"
 	"github.com/restapi-operator/restapi-operator/internal/scope"
+	"github.com/restapi-operator/restapi-operator/internal/tracing"
 )
 
 // defaultConflictRetry is how often a RestAPI blocked by a child it does not
@@ -94,6 +95,8 @@ type RestAPIReconciler struct {
 	// Analysis takes the measurements of spec.blueGreen.analysis (the
 	// default Prometheus, its token); nil: a Measurer with no default.
 	Analysis *analysis.Measurer
+	// Tracing records rollouts as traces (internal/tracing); nil: none.
+	Tracing *tracing.Rollouts
 
 	setupOnce sync.Once
 	blueGreen *bluegreen.Reconciler
