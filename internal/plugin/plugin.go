@@ -35,6 +35,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
+	"github.com/restapi-operator/restapi-operator/internal/tracing"
 )
 
 // Exit codes of status, like kubectl argo rollouts status.
@@ -205,6 +206,9 @@ func tree(r *apiv1.RestAPI) string {
 			fmt.Fprintf(&b, "Preview:   revision %s%s\n", bg.PreviewRevision, attempt(bg.Attempt))
 		}
 		fmt.Fprintf(&b, "Rollout:   %s: %s\n", orDash(string(bg.State)), bg.Message)
+		if id := tracing.TraceID(bg.TraceParent); id != "" {
+			fmt.Fprintf(&b, "Trace:     %s (the rollout's, in the manager's tracing backend)\n", id)
+		}
 		if bg.QueuedAt != nil && bg.QueuePosition != nil {
 			fmt.Fprintf(&b, "Queued:    since %s, %d ahead\n", bg.QueuedAt.UTC().Format(time.RFC3339), *bg.QueuePosition)
 		}

@@ -102,7 +102,8 @@ func namespace() string {
 func serving(phase apiv1.Phase) apiv1.RestAPIStatus {
 	return apiv1.RestAPIStatus{
 		Phase: phase, Ready: "3/4", ActiveEnvironment: apiv1.EnvironmentGreen,
-		BlueGreen: &apiv1.BlueGreenStatus{ActiveRevision: "r2", PreviousRevision: "r1", PreviewRevision: "r3", Attempt: 4, State: apiv1.StateAwaitingPromotion, Message: "revision r3 is ready in blue"},
+		BlueGreen: &apiv1.BlueGreenStatus{ActiveRevision: "r2", PreviousRevision: "r1", PreviewRevision: "r3", Attempt: 4, State: apiv1.StateAwaitingPromotion, Message: "revision r3 is ready in blue",
+			TraceParent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"},
 		URLs:      &apiv1.URLs{Stable: []string{"https://shop.example.com/", "http://203.0.113.7:3000/"}, Preview: []string{"https://preview.shop.example.com/"}},
 		Conditions: []metav1.Condition{{Type: apiv1.ConditionExposed, Status: metav1.ConditionFalse, Reason: "NotAllowedByListeners",
 			Message: "Gateway apps/public refused HTTPRoute shop-view", LastTransitionTime: metav1.Now()}},
@@ -139,6 +140,7 @@ var _ = Describe("kubectl-restapi", func() {
 		Expect(p.Status(ctx, "shop", false, 0)).To(Succeed())
 		Expect(out.String()).To(ContainSubstring("Active:    green (revision r2)"))
 		Expect(out.String()).To(ContainSubstring("Preview:   revision r3 (attempt 4)\n"))
+		Expect(out.String()).To(ContainSubstring("Trace:     4bf92f3577b34da6a3ce929d0e0e4736 (the rollout's, in the manager's tracing backend)\n"))
 		Expect(out.String()).To(MatchRegexp(`├── model\s+green\s+2/2\s+rev r2\s+Healthy`))
 		Expect(out.String()).To(MatchRegexp(`└── view\s+green\s+1/2\s+rev r2\s+Degraded: 1 of 2 pods ready`))
 		Expect(out.String()).To(ContainSubstring("URL:       https://shop.example.com/\nURL:       http://203.0.113.7:3000/\n"))
