@@ -40,7 +40,8 @@ import (
 // written (Record), each from times status keeps, never from a
 // manager's memory:
 //
-//	queued     queuedAt → the preview begins          (Queued, then Deploying)
+//	queued     queuedAt → the preview begins          (Queued)
+//	deploy     the preview begins                     (Deploying)
 //	preview    previewStartedAt → previewReadyAt      (first seen fully available)
 //	wait       waitingSince → the wait ends           (Waiting*, WaitEnded)
 //	analysis   a span per measurement and verdict     (AnalysisStarted/Passed/...)
@@ -59,6 +60,7 @@ import (
 const (
 	SpanRollout  = "rollout"
 	SpanQueued   = "queued"
+	SpanDeploy   = "deploy"
 	SpanPreview  = "preview"
 	SpanWait     = "wait"
 	SpanAnalysis = "analysis"
@@ -166,8 +168,9 @@ func (r *Rollouts) Record(rapi *apiv1.RestAPI, before, after *apiv1.BlueGreenSta
 			switch e.Reason {
 			case apiv1.EventDeploying:
 				if before.QueuedAt != nil && before.State == apiv1.StateQueued {
-					rec.span(SpanQueued, before.QueuedAt.Time, now, "", e.Reason)
+					rec.span(SpanQueued, before.QueuedAt.Time, now, "", "")
 				}
+				rec.span(SpanDeploy, now, now, "", e.Reason)
 			case apiv1.ReasonWaitEnded:
 				if before.WaitingSince != nil {
 					rec.span(SpanWait, before.WaitingSince.Time, now, before.Reason, e.Reason)

@@ -110,7 +110,7 @@ func TestARolloutIsOneTraceAcrossReconcilesAndRestarts(t *testing.T) {
 		}
 		root = i
 	}
-	want := []string{SpanQueued, SpanPreview, SpanAnalysis, SpanMeasure, SpanAwaiting, SpanSwitch, SpanWarm, "rollout r2"}
+	want := []string{SpanQueued, SpanDeploy, SpanPreview, SpanAnalysis, SpanMeasure, SpanAwaiting, SpanSwitch, SpanWarm, "rollout r2"}
 	if !slices.Equal(names, want) {
 		t.Fatalf("spans %v, want %v", names, want)
 	}
@@ -139,7 +139,7 @@ func TestARolloutIsOneTraceAcrossReconcilesAndRestarts(t *testing.T) {
 			t.Errorf("span %s %s → %s, want %ds → %ds", s.Name(), s.StartTime(), s.EndTime(), w[0], w[1])
 		}
 	}
-	if e := attr(spans[5], "restapi.event"); e != apiv1.EventPromoted {
+	if e := attr(spans[6], "restapi.event"); e != apiv1.EventPromoted {
 		t.Errorf("the switch's Event %q", e)
 	}
 }
@@ -183,6 +183,7 @@ func TestAnAbortEndsTheRolloutInErrorAndASupersededOneEnds(t *testing.T) {
 	}
 	want := []string{
 		"rollout r2 Superseded",
+		"deploy",
 		"wait " + apiv1.ReasonWaitingForCapacity,
 		"abort " + apiv1.ReasonProgressDeadlineExceeded,
 		"rollout r3 Aborted: " + apiv1.ReasonProgressDeadlineExceeded + " (error)",

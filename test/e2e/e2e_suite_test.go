@@ -48,6 +48,7 @@ import (
 	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
 	"github.com/restapi-operator/restapi-operator/internal/controller"
 	"github.com/restapi-operator/restapi-operator/internal/manager"
+	"github.com/restapi-operator/restapi-operator/internal/tracing"
 )
 
 var (
@@ -114,8 +115,17 @@ var _ = BeforeSuite(func() {
 	// manager inside the cluster (analysis_test.go); the component
 	// NetworkPolicies admit the operator's namespace where HTTP checks
 	// measure.
+	// Rollout traces go to the lab's Jaeger, configured as a manager in
+	// a cluster is: by the standard OTEL_* environment.
+	var rolloutTraces *tracing.Rollouts
+	if !trafficOff() {
+		Expect(os.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", jaegerOTLP())).To(Succeed())
+		Expect(os.Setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")).To(Succeed())
+		rolloutTraces, flushTraces, err = tracing.FromEnv(ctx)
+		Expect(err).NotTo(HaveOccurred())
+	}
 	Expect((&controller.RestAPIReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(), Analysis: labMeasurer(),
-		OperatorNamespace: operatorNamespace}).SetupWithManager(mgr)).To(Succeed())
+		OperatorNamespace: operatorNamespace, Tracing: rolloutTraces}).SetupWithManager(mgr)).To(Succeed())
 	go func() {
 		defer GinkgoRecover()
 		Expect(mgr.Start(ctx)).To(Succeed())
@@ -159,7 +169,11 @@ func managerConfig(cfg *rest.Config) *rest.Config {
 	return out
 }
 
+// flushTraces exports the manager's spans not sent yet.
+var flushTraces = func(context.Context) error { return nil }
+
 var _ = AfterSuite(func() {
+	_ = flushTraces(context.Background())
 	for _, ns := range testNamespaces {
 		_, _ = run(nil, kubectlPath(), "delete", "namespace", ns, "--wait=false")
 	}

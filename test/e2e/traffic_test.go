@@ -103,6 +103,13 @@ func startTraffic(ns string, services ...string) *traffic {
 // startTrafficTo is startTraffic for Services in any namespace.
 func startTrafficTo(rate float64, services []client.ObjectKey) *traffic {
 	GinkgoHelper()
+	return startTrafficWith(rate, services)
+}
+
+// startTrafficWith is startTrafficTo with more arguments for the load
+// generator (-trace).
+func startTrafficWith(rate float64, services []client.ObjectKey, extra ...string) *traffic {
+	GinkgoHelper()
 	if trafficOff() {
 		return nil
 	}
@@ -127,7 +134,7 @@ func startTrafficTo(rate float64, services []client.ObjectKey) *traffic {
 			g.Expect(r.Failed()).To(BeZero(), "Service %s does not answer yet", key)
 		}
 	}, time.Minute, time.Second).Should(Succeed())
-	args := append(append([]string{"load", "-rate", fmt.Sprint(rate), "-duration", "30m"}, from...), targets...)
+	args := append(append(append([]string{"load", "-rate", fmt.Sprint(rate), "-duration", "30m"}, from...), extra...), targets...)
 	t.started = time.Now()
 	t.cmd = exec.Command(labScript(), args...)
 	t.cmd.Stdout, t.cmd.Stderr = &t.out, &t.stderr
