@@ -24,6 +24,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -155,5 +156,47 @@ func TestAConnectionCarriesReuseRequests(t *testing.T) {
 	}
 	if n := conns.Load(); n < 10 {
 		t.Errorf("50 requests at 5 per connection used %d connections, want at least 10", n)
+	}
+}
+
+// TestEveryTracedRequestStartsATraceOfItsOwn: with Trace, each request
+// carries a sampled W3C traceparent with a new trace ID, and the report
+// lists each with its answer's status and revision.
+func TestEveryTracedRequestStartsATraceOfItsOwn(t *testing.T) {
+	var mu sync.Mutex
+	var ids []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		ids = append(ids, r.Header.Get("traceparent"))
+		mu.Unlock()
+		_, _ = io.WriteString(w, `{"pod":"p","component":"view","revision":"r1"}`)
+	}))
+	defer srv.Close()
+	r := Run(t.Context(), []Target{{Name: "view", URL: srv.URL}}, Options{Rate: 200, Max: 20, Trace: true})["view"]
+	mu.Lock()
+	sent := ids
+	ids = nil
+	mu.Unlock()
+	headers := map[string]bool{}
+	for _, h := range sent {
+		parts := strings.Split(h, "-")
+		if len(parts) != 4 || parts[0] != "00" || len(parts[1]) != 32 || len(parts[2]) != 16 || parts[3] != "01" {
+			t.Errorf("traceparent %q", h)
+		}
+		headers[parts[1]] = true
+	}
+	if len(headers) != 20 || len(r.Traced) != 20 {
+		t.Fatalf("%d distinct trace IDs sent, %d reported, want 20 of each", len(headers), len(r.Traced))
+	}
+	for _, tr := range r.Traced {
+		if !headers[tr.TraceID] || tr.Code != http.StatusOK || tr.Revision != "r1" {
+			t.Errorf("reported %+v: want a trace ID sent, 200 and r1", tr)
+		}
+	}
+	untraced := Run(t.Context(), []Target{{Name: "view", URL: srv.URL}}, Options{Rate: 200, Max: 5})["view"]
+	mu.Lock()
+	defer mu.Unlock()
+	if len(untraced.Traced) != 0 || len(ids) != 5 || ids[0] != "" {
+		t.Errorf("without Trace: %v reported, headers %q", untraced.Traced, ids)
 	}
 }
