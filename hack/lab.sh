@@ -190,6 +190,8 @@ service:
   telemetry:
     metrics:
       level: none
+    traces:
+      level: none
     logs:
       level: warn
 extensions:
@@ -226,7 +228,8 @@ jaeger_running() { kill -0 "$(cat "${LAB_DIR}/jaeger.pid" 2>/dev/null)" 2>/dev/n
 # and waits until its query API answers through them.
 start_jaeger() {
   local bin
-  bin="$("${ROOT}/hack/k8s-binaries.sh" jaeger)" || die "Jaeger could not be built"
+  "${ROOT}/hack/k8s-binaries.sh" jaeger >/dev/null || die "Jaeger could not be built"
+  bin="$("${ROOT}/hack/k8s-binaries.sh" --where jaeger)"
   jaeger_objects | lab_kubectl apply --server-side --force-conflicts -f - >/dev/null
   jaeger_config >"${LAB_DIR}/jaeger.yaml"
   log "starting Jaeger at ${JAEGER_IP} (Service jaeger.restapi-lab; query and OTLP gRPC on 127.0.0.1:${JAEGER_QUERY_PORT} and :${JAEGER_OTLP_PORT})"

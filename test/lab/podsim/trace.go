@@ -34,6 +34,8 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/credentials/insecure"
 )
 
 // Tracing is what a Pod's environment tells an OpenTelemetry SDK, read
@@ -134,8 +136,9 @@ func (t *Tracing) sampler() (sdktrace.Sampler, error) {
 // tracer is one Pod's SDK: its provider exports over OTLP from the Pod's
 // own address.
 type tracer struct {
-	provider *sdktrace.TracerProvider
-	tracer   trace.Tracer
+	provider  *sdktrace.TracerProvider
+	tracer    trace.Tracer
+	closeConn func() error
 }
 
 // propagator is W3C trace context, the SDK's default (OTEL_PROPAGATORS
@@ -155,16 +158,23 @@ func newTracer(t *Tracing, dial Dial) (*tracer, error) {
 	}
 	ctx := context.Background()
 	var exporter sdktrace.SpanExporter
+	closeConn := func() error { return nil }
 	switch t.Protocol {
 	case "grpc":
-		opts := []otlptracegrpc.Option{otlptracegrpc.WithEndpoint(u.Host),
-			otlptracegrpc.WithDialOption(grpc.WithContextDialer(func(ctx context.Context, addr string) (net.Conn, error) {
-				return dial(ctx, "tcp", addr)
-			}))}
+		// The passthrough resolver hands the name to dial, which asks the
+		// cluster's DNS from the Pod's address; gRPC's own resolver would
+		// ask the machine's.
+		creds := credentials.NewTLS(nil)
 		if u.Scheme == "http" {
-			opts = append(opts, otlptracegrpc.WithInsecure())
+			creds = insecure.NewCredentials()
 		}
-		exporter, err = otlptracegrpc.New(ctx, opts...)
+		conn, cerr := grpc.NewClient("passthrough:///"+u.Host, grpc.WithTransportCredentials(creds),
+			grpc.WithContextDialer(func(ctx context.Context, addr string) (net.Conn, error) { return dial(ctx, "tcp", addr) }))
+		if cerr != nil {
+			return nil, cerr
+		}
+		closeConn = conn.Close
+		exporter, err = otlptracegrpc.New(ctx, otlptracegrpc.WithGRPCConn(conn))
 	case "http/protobuf":
 		path := strings.TrimSuffix(u.Path, "/") + "/v1/traces"
 		if t.Signal {
@@ -194,7 +204,7 @@ func newTracer(t *Tracing, dial Dial) (*tracer, error) {
 		// their spans are flushed when they do anyway.
 		sdktrace.WithBatcher(exporter, sdktrace.WithBatchTimeout(time.Second)),
 	)
-	return &tracer{provider: p, tracer: p.Tracer("restapi-operator/podsim")}, nil
+	return &tracer{provider: p, tracer: p.Tracer("restapi-operator/podsim"), closeConn: closeConn}, nil
 }
 
 // shutdown flushes the spans not yet exported, within a bound.
@@ -205,6 +215,7 @@ func (t *tracer) shutdown() {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_ = t.provider.Shutdown(ctx)
+	_ = t.closeConn()
 }
 
 // serve starts a request's server span, a child of the caller's

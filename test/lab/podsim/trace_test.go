@@ -23,6 +23,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -120,7 +121,8 @@ func (c *collector) trace(id string) []span {
 }
 
 // TestARequestIsOneTraceAcrossTheViewAndItsPeers: a request that comes
-// with a traceparent gives, over each OTLP protocol, a server span in the
+// with a traceparent gives, over each OTLP protocol, to a collector named
+// by a Service name, a server span in the
 // view, a client span for its call to the model and a server span in the
 // model, all of the caller's trace, each Pod's with the resource its
 // environment describes and its own labels as attributes.
@@ -128,8 +130,12 @@ func TestARequestIsOneTraceAcrossTheViewAndItsPeers(t *testing.T) {
 	for _, protocol := range []string{"grpc", "http/protobuf"} {
 		t.Run(protocol, func(t *testing.T) {
 			c := &collector{}
-			endpoint := c.serve(t, protocol)
-			s := &Server{}
+			_, port, _ := net.SplitHostPort(strings.TrimPrefix(c.serve(t, protocol), "http://"))
+			// By name: asked of the cluster's DNS from the Pod's address,
+			// never of the machine's resolver.
+			endpoint := "http://otel.observability.svc:" + port
+			dns := &dnsServer{records: map[string]string{"otel.observability.svc.cluster.local.": "127.0.0.9"}}
+			s := &Server{DNSServer: dns.serve(t)}
 			defer s.Close()
 			model := pod(t, "127.0.0.3", "model", "shop:1")
 			model.Revision = "r2"
