@@ -104,7 +104,7 @@ func serving(phase apiv1.Phase) apiv1.RestAPIStatus {
 		Phase: phase, Ready: "3/4", ActiveEnvironment: apiv1.EnvironmentGreen,
 		BlueGreen: &apiv1.BlueGreenStatus{ActiveRevision: "r2", PreviousRevision: "r1", PreviewRevision: "r3", Attempt: 4, State: apiv1.StateAwaitingPromotion, Message: "revision r3 is ready in blue",
 			TraceParent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"},
-		URLs:      &apiv1.URLs{Stable: []string{"https://shop.example.com/", "http://203.0.113.7:3000/"}, Preview: []string{"https://preview.shop.example.com/"}},
+		URLs: &apiv1.URLs{Stable: []string{"https://shop.example.com/", "http://203.0.113.7:3000/"}, Preview: []string{"https://preview.shop.example.com/"}},
 		Conditions: []metav1.Condition{{Type: apiv1.ConditionExposed, Status: metav1.ConditionFalse, Reason: "NotAllowedByListeners",
 			Message: "Gateway apps/public refused HTTPRoute shop-view", LastTransitionTime: metav1.Now()}},
 		Components: []apiv1.ComponentStatus{

@@ -162,6 +162,22 @@ func (r *Rollouts) Record(rapi *apiv1.RestAPI, before, after *apiv1.BlueGreenSta
 	if after.PreviewReadyAt != nil && before.PreviewReadyAt == nil && after.PreviewStartedAt != nil {
 		rec.span(SpanPreview, after.PreviewStartedAt.Time, after.PreviewReadyAt.Time, "", "")
 	}
+	rec.events(before, events, now)
+	for _, m := range measured {
+		rec.span(SpanMeasure, now, now, m.Result, "", attribute.String("restapi.check", m.Check))
+	}
+	if inProgress(before) && !inProgress(after) && before.TraceParent == after.TraceParent {
+		status := codes.Unset
+		if after.State == apiv1.StateAborted || after.State == apiv1.StateRolledBack {
+			status = codes.Error
+		}
+		r.end(rapi, after, now, string(after.State)+reasonSuffix(after.Reason), status)
+	}
+}
+
+// events records the spans of the rollout Events this reconcile
+// announced.
+func (rec *recorder) events(before *apiv1.BlueGreenStatus, events []scope.Event, now time.Time) {
 	for _, e := range events {
 		switch e.Action {
 		case "Deploy":
@@ -197,16 +213,6 @@ func (r *Rollouts) Record(rapi *apiv1.RestAPI, before, after *apiv1.BlueGreenSta
 			}
 			rec.span(SpanWarm, start, now, "", e.Reason)
 		}
-	}
-	for _, m := range measured {
-		rec.span(SpanMeasure, now, now, m.Result, "", attribute.String("restapi.check", m.Check))
-	}
-	if inProgress(before) && !inProgress(after) && before.TraceParent == after.TraceParent {
-		status := codes.Unset
-		if after.State == apiv1.StateAborted || after.State == apiv1.StateRolledBack {
-			status = codes.Error
-		}
-		r.end(rapi, after, now, string(after.State)+reasonSuffix(after.Reason), status)
 	}
 }
 

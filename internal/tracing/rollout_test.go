@@ -44,7 +44,7 @@ func at(t0 time.Time, s int) *metav1.Time {
 func attr(s sdktrace.ReadOnlySpan, key string) string {
 	for _, kv := range s.Attributes() {
 		if string(kv.Key) == key {
-			return kv.Value.Emit()
+			return kv.Value.String()
 		}
 	}
 	return ""
@@ -173,7 +173,7 @@ func TestAnAbortEndsTheRolloutInErrorAndASupersededOneEnds(t *testing.T) {
 	r.Record(rapi, waiting, aborted, []scope.Event{{Warning: true, Reason: apiv1.ReasonProgressDeadlineExceeded, Action: "Abort"}},
 		nil, at(t0, 40).Time)
 
-	var got []string
+	got := make([]string, 0, len(rec.Ended()))
 	for _, s := range rec.Ended() {
 		d := s.Name() + " " + attr(s, "restapi.outcome") + attr(s, "restapi.reason")
 		if s.Status().Code == codes.Error {

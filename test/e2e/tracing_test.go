@@ -25,7 +25,6 @@ import (
 	"net/url"
 	"os"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -301,7 +300,7 @@ func checkRolloutTrace(ns string, since time.Time) {
 		}
 		events = append(events, step{e.Reason, at})
 	}
-	sort.SliceStable(events, func(i, j int) bool { return events[i].at.Before(events[j].at) })
+	slices.SortStableFunc(events, func(a, b step) int { return a.at.Compare(b.at) })
 	Expect(events).NotTo(BeEmpty())
 
 	rootID, rootStart, rootEnd := "", int64(0), int64(0)
@@ -316,7 +315,7 @@ func checkRolloutTrace(ns string, since time.Time) {
 		}
 	}
 	Expect(rootID).To(Equal(strings.Split(st.TraceParent, "-")[2]), "the root span has the ID status kept since the rollout began")
-	sort.SliceStable(spans, func(i, j int) bool { return spans[i].at.Before(spans[j].at) })
+	slices.SortStableFunc(spans, func(a, b step) int { return a.at.Compare(b.at) })
 	var names []string
 	for _, s := range tr.Spans {
 		names = append(names, s.OperationName)
@@ -329,7 +328,7 @@ func checkRolloutTrace(ns string, since time.Time) {
 		Expect(s.StartTime+s.Duration).To(BeNumerically("<=", rootEnd), "span %s ends after the rollout", s.OperationName)
 	}
 	reasons := func(steps []step) []string {
-		var out []string
+		out := make([]string, 0, len(steps))
 		for _, s := range steps {
 			out = append(out, s.reason)
 		}

@@ -133,6 +133,9 @@ func (t *Tracing) sampler() (sdktrace.Sampler, error) {
 	return nil, fmt.Errorf("OTEL_TRACES_SAMPLER %q is not a sampler the SDK knows", t.Sampler)
 }
 
+// schemeHTTP is an endpoint without TLS.
+const schemeHTTP = "http"
+
 // tracer is one Pod's SDK: its provider exports over OTLP from the Pod's
 // own address.
 type tracer struct {
@@ -149,7 +152,7 @@ var propagator = propagation.TraceContext{}
 // Pod's address, names looked up by the cluster's DNS).
 func newTracer(t *Tracing, dial Dial) (*tracer, error) {
 	u, err := url.Parse(t.Endpoint)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	if err != nil || (u.Scheme != schemeHTTP && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("OTLP endpoint %q is not an http(s) URL", t.Endpoint)
 	}
 	sampler, err := t.sampler()
@@ -165,7 +168,7 @@ func newTracer(t *Tracing, dial Dial) (*tracer, error) {
 		// cluster's DNS from the Pod's address; gRPC's own resolver would
 		// ask the machine's.
 		creds := credentials.NewTLS(nil)
-		if u.Scheme == "http" {
+		if u.Scheme == schemeHTTP {
 			creds = insecure.NewCredentials()
 		}
 		conn, cerr := grpc.NewClient("passthrough:///"+u.Host, grpc.WithTransportCredentials(creds),
@@ -183,7 +186,7 @@ func newTracer(t *Tracing, dial Dial) (*tracer, error) {
 		opts := []otlptracehttp.Option{otlptracehttp.WithEndpoint(u.Host), otlptracehttp.WithURLPath(path),
 			otlptracehttp.WithHTTPClient(&http.Client{Timeout: 10 * time.Second,
 				Transport: &http.Transport{DialContext: dial, MaxIdleConnsPerHost: 1}})}
-		if u.Scheme == "http" {
+		if u.Scheme == schemeHTTP {
 			opts = append(opts, otlptracehttp.WithInsecure())
 		}
 		exporter, err = otlptracehttp.New(ctx, opts...)
