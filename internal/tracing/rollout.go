@@ -135,8 +135,10 @@ func Stamp(before, after *apiv1.BlueGreenStatus, now time.Time) {
 	if before != nil {
 		wasQueued, attempt = before.State == apiv1.StateQueued, before.Attempt
 	}
+	// A first deployment, straight to serving, is no rollout: it runs
+	// nothing to trace.
 	begins := (after.State == apiv1.StateQueued && !wasQueued) || (after.Attempt > attempt && !wasQueued)
-	if begins || (inProgress(after) && after.TraceParent == "") {
+	if inProgress(after) && (begins || after.TraceParent == "") {
 		t := metav1.NewTime(now)
 		after.TraceParent, after.TraceStartedAt = NewTraceParent(), &t
 	}

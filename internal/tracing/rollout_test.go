@@ -63,6 +63,10 @@ func TestARolloutIsOneTraceAcrossReconcilesAndRestarts(t *testing.T) {
 	now := func(s int) time.Time { return at(t0, s).Time }
 
 	serving := &apiv1.BlueGreenStatus{State: apiv1.StateIdle, ActiveRevision: "r1", Attempt: 1}
+	Stamp(nil, serving, now(-60))
+	if serving.TraceParent != "" {
+		t.Fatalf("a first deployment straight to serving got a trace: %s", serving.TraceParent)
+	}
 	queued := serving.DeepCopy()
 	queued.State, queued.QueuedAt = apiv1.StateQueued, at(t0, 0)
 	Stamp(serving, queued, now(0))
