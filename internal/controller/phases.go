@@ -191,7 +191,10 @@ func (r *RestAPIReconciler) announce(s *state) {
 	if problem := operatorProblem(rapi.Status, s.Status); problem != nil {
 		r.event(rapi, corev1.EventTypeWarning, problem.Reason, "Reconcile", problem.Message)
 	}
-	r.Tracing.Record(rapi, rapi.Status.BlueGreen, s.Status.BlueGreen, s.Announcements(), s.Measurements(), s.Now)
+	// The steps end now, when status says they happened, as their Events
+	// are sent now: a reconcile that measured an analysis took seconds
+	// since s.Now.
+	r.Tracing.Record(rapi, rapi.Status.BlueGreen, s.Status.BlueGreen, s.Announcements(), s.Measurements(), r.now())
 	for _, e := range s.Announcements() {
 		t := corev1.EventTypeNormal
 		if e.Warning {

@@ -145,7 +145,9 @@ func Stamp(before, after *apiv1.BlueGreenStatus, now time.Time) {
 }
 
 // Record records the steps of the rollout that this reconcile's written
-// status and Events say happened (before: the status it started from).
+// status and Events say happened (before: the status it started from),
+// ending at now: the moment that status was written, when its Events go
+// out too.
 func (r *Rollouts) Record(rapi *apiv1.RestAPI, before, after *apiv1.BlueGreenStatus, events []scope.Event, measured []scope.Measurement, now time.Time) {
 	if r == nil || after == nil {
 		return
