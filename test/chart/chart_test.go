@@ -387,6 +387,30 @@ func TestChartValues(t *testing.T) {
 			}
 		}
 	})
+	t.Run("tracing: the manager's OTEL environment only with an endpoint", func(t *testing.T) {
+		env := func(c map[string]any) map[string]string {
+			out := map[string]string{}
+			for _, e := range c["env"].([]any) {
+				e := e.(map[string]any)
+				if v, ok := e["value"].(string); ok {
+					out[e["name"].(string)] = v
+				}
+			}
+			return out
+		}
+		_, c := deployment(t, render(t))
+		for name := range env(c) {
+			if strings.HasPrefix(name, "OTEL_") {
+				t.Errorf("without tracing.endpoint the manager gets %s", name)
+			}
+		}
+		_, c = deployment(t, render(t, "--set", "tracing.endpoint=http://jaeger-collector.observability:4318",
+			"--set", "tracing.protocol=http/protobuf"))
+		got := env(c)
+		if got["OTEL_EXPORTER_OTLP_ENDPOINT"] != "http://jaeger-collector.observability:4318" || got["OTEL_EXPORTER_OTLP_PROTOCOL"] != "http/protobuf" {
+			t.Errorf("env %v", got)
+		}
+	})
 	t.Run("networkPolicy.enabled=false renders no NetworkPolicy", func(t *testing.T) {
 		for k := range render(t, "--set", "networkPolicy.enabled=false") {
 			if strings.HasPrefix(k, "NetworkPolicy") {
