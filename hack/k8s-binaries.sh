@@ -13,7 +13,8 @@
 # kubectl etcd (in the setup-envtest store layout, k8s/<version>-<os>-<arch>),
 # kwok (kwok and kwokctl), metrics-server, coredns, kube-network-policies
 # (the NetworkPolicy enforcer, hack/kube-network-policies/main.go),
-# prometheus, helm, jaeger (each in <store>/<name>/<version>-...). The store is outside the clone
+# prometheus, helm, jaeger, vpa (the VPA's recommender, updater and
+# admission controller, and its CRDs) (each in <store>/<name>/<version>-...). The store is outside the clone
 # (KUBEBUILDER_ASSETS_STORE, default ~/.local/share/kubebuilder-envtest), so a
 # store setup-envtest filled is used as it is and a new machine builds only
 # what it lacks.
@@ -50,6 +51,7 @@ METRICS_SERVER_VERSION="${METRICS_SERVER_VERSION:-0.9.0}"
 COREDNS_VERSION="${COREDNS_VERSION:-1.15.0}"
 KNP_VERSION="${KNP_VERSION:-0.8.0}"
 JAEGER_VERSION="${JAEGER_VERSION:-1.75.0}"
+VPA_VERSION="${VPA_VERSION:-1.8.1}"
 HELM_VERSION="${HELM_VERSION:-3.22.0}"
 GOOS="$(go env GOOS)"
 GOARCH="$(go env GOARCH)"
@@ -69,6 +71,7 @@ where() {
     kube-network-policies) echo "${STORE}/kube-network-policies/${KNP_VERSION}-${GOOS}-${GOARCH}" ;;
     helm) echo "${STORE}/helm/${HELM_VERSION}-${GOOS}-${GOARCH}" ;;
     jaeger) echo "${STORE}/jaeger/${JAEGER_VERSION}-${GOOS}-${GOARCH}" ;;
+    vpa) echo "${STORE}/vpa/${VPA_VERSION}-${GOOS}-${GOARCH}" ;;
     prometheus) "${ROOT}/hack/prometheus.sh" --where ;;
     *) log "unknown binary '$1'"; return 2 ;;
   esac
@@ -82,7 +85,7 @@ fi
 wanted=("$@")
 [ ${#wanted[@]} -gt 0 ] || wanted=(kube-apiserver etcd kubectl)
 if [ "${wanted[*]}" = all ]; then
-  wanted=("${KUBE[@]}" etcd kwok metrics-server coredns kube-network-policies prometheus helm jaeger)
+  wanted=("${KUBE[@]}" etcd kwok metrics-server coredns kube-network-policies prometheus helm jaeger vpa)
 fi
 
 present() {
@@ -90,6 +93,7 @@ present() {
   dir="$(where "$1")" || exit 2
   case "$1" in
     kwok) [ -x "${dir}/kwok" ] && [ -x "${dir}/kwokctl" ] ;;
+    vpa) [ -x "${dir}/vpa-recommender" ] && [ -x "${dir}/vpa-updater" ] && [ -x "${dir}/vpa-admission-controller" ] ;;
     *) [ -x "${dir}/$1" ] ;;
   esac
 }
@@ -336,6 +340,24 @@ build_jaeger() {
   install_bin "${mod}/out" jaeger jaeger
 }
 
+# The Vertical Pod Autoscaler's three programs (recommender, updater,
+# admission controller) and its CRDs, in a module of its own as its go.mod
+# pins it (k8s.io v0.37.1, a patch below the shared build's): it shares
+# client-go with the Kubernetes binaries but not their cache keys, and
+# building it apart keeps it from moving their module graph.
+build_vpa() {
+  local mod="${work}/vpa" m="k8s.io/autoscaler/vertical-pod-autoscaler" dir
+  mkdir -p "${mod}"
+  cd "${mod}"
+  go mod init vpa-binaries >/dev/null 2>&1
+  go get "${m}@v${VPA_VERSION}"
+  go build -trimpath -ldflags "-s -w" -o "${mod}/out/" "${m}/pkg/recommender" "${m}/pkg/updater" "${m}/pkg/admission-controller"
+  for p in recommender updater admission-controller; do mv "${mod}/out/${p}" "${mod}/out/vpa-${p}"; done
+  dir="$(go mod download -json "${m}@v${VPA_VERSION}" | sed -n 's/.*"Dir": "\(.*\)",/\1/p')"
+  cp "${dir}/deploy/vpa-v1-crd-gen.yaml" "${mod}/out/vpa-v1-crd-gen.yaml"
+  install_bin "${mod}/out" vpa vpa-recommender vpa-updater vpa-admission-controller vpa-v1-crd-gen.yaml
+}
+
 # helm with the ldflags of its own Makefile: its version, and the Kubernetes
 # version of its client libraries as the default for `helm template` and
 # `helm lint` (1.20 otherwise).
@@ -351,7 +373,7 @@ build_helm() {
 }
 
 # Jobs: one go build for the Kubernetes binaries, kwok, metrics-server,
-# CoreDNS and kube-network-policies; etcd, Prometheus, Helm and Jaeger each
+# CoreDNS and kube-network-policies; etcd, Prometheus, Helm, Jaeger and the VPA each
 # on their own, at the same time.
 names=() together=()
 for b in "${todo[@]}"; do
@@ -372,6 +394,7 @@ for i in "${!names[@]}"; do
       etcd) build_etcd ;;
       helm) build_helm ;;
       jaeger) build_jaeger ;;
+      vpa) build_vpa ;;
       prometheus) "${ROOT}/hack/prometheus.sh" >/dev/null ;;
       *) build_go ${job} ;;
     esac

@@ -42,6 +42,11 @@ const (
 	// restarted the component's pods to heal it (RFC 3339), like the
 	// annotation of kubectl rollout restart.
 	AnnotationRestartedAt = "apps.restapi.dev/restartedAt"
+	// AnnotationStartedFrom on a pod template says which requests it took
+	// from the serving colour's VerticalPodAutoscaler when its revision
+	// was deployed ("memory=589Mi"): the colour keeps them while it runs
+	// that revision, whatever the VPA recommends later.
+	AnnotationStartedFrom = "apps.restapi.dev/started-from-recommendation"
 
 	// HealingFieldOwner is the server-side apply field owner of
 	// AnnotationRestartedAt: separate from ManagedBy, so re-applying a

@@ -23,6 +23,7 @@ package v1alpha1
 
 import (
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -107,6 +108,19 @@ type VerticalScalingSpec struct {
 	// +kubebuilder:default=Off
 	// +kubebuilder:validation:Enum=Off;Initial;Recreate;InPlaceOrRecreate
 	UpdateMode string `json:"updateMode,omitempty"`
+
+	// controlledResources are the resources the VPAs recommend and set.
+	// Unset: those the component's HPA does not scale on, so the two never
+	// act on the same signal: memory for an HPA on CPU; both without an
+	// HPA; for an HPA on CPU and memory, both, in update mode Off (the VPA
+	// recommends and sets nothing). Set, it is used as written, even on a
+	// resource an HPA scales on.
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MinItems=1
+	// +kubebuilder:validation:MaxItems=2
+	// +kubebuilder:validation:items:Enum=cpu;memory
+	ControlledResources []corev1.ResourceName `json:"controlledResources,omitempty"`
 }
 
 // PredictiveScalingSpec raises HPA floors ahead of recurring peaks.

@@ -22,7 +22,6 @@ import (
 	"time"
 
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
 
 	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
@@ -108,14 +107,6 @@ func Forecast(s *scope.Scope) Scaling {
 	return out
 }
 
-var vpaKind = scope.OptionalKind{
-	GVK: VPAGroupVersionKind, Condition: apiv1.ConditionVerticalScaling,
-	ActiveReason: apiv1.ReasonVPAsActive, ConflictReason: apiv1.ReasonVPANameConflict,
-	Missing: "spec.autoScaling.vertical is enabled, but the VerticalPodAutoscaler CRD (autoscaling.k8s.io/v1) is not installed: " +
-		"install the Vertical Pod Autoscaler; until then the components keep their resources",
-}
-
-// +kubebuilder:rbac:groups=autoscaling.k8s.io,resources=verticalpodautoscalers,verbs=get;list;create;patch;delete
 
 // Reconcile writes an HPA per autoscaled component, targeting the serving
 // colour at its floor, the predictive history, and a VPA per component
@@ -144,26 +135,6 @@ func Reconcile(ctx context.Context, s *scope.Scope, sc Scaling) {
 	}
 	vertical(ctx, s)
 	report(s, sc)
-}
-
-// vertical gives every enabled component a VerticalPodAutoscaler on the
-// serving colour when the spec asks for it and the VPA CRD is installed.
-func vertical(ctx context.Context, s *scope.Scope) {
-	rapi := s.RestAPI
-	mode, wanted := VerticalWanted(rapi)
-	var desired []*unstructured.Unstructured
-	if wanted {
-		for _, c := range rapi.Spec.EnabledComponents() {
-			desired = append(desired, VPA(rapi, c, s.Serving, mode))
-		}
-	}
-	msg := fmt.Sprintf("a VerticalPodAutoscaler per component targets the serving Deployments, update mode %s", mode)
-	if mode == DefaultVPAUpdateMode {
-		msg += " (recommendations only)"
-	} else if rapi.Spec.AutoScaling.IsEnabled() {
-		msg += "; the HPAs also scale on CPU, so both act on the same signal: prefer update mode Off, or HPAs on other metrics"
-	}
-	s.SyncOptional(ctx, vpaKind, wanted, desired, msg)
 }
 
 // report shows each component's HPA in status, with predictive scaling's

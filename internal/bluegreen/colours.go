@@ -24,6 +24,7 @@ import (
 	appsv1ac "k8s.io/client-go/applyconfigurations/apps/v1"
 
 	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
+	"github.com/restapi-operator/restapi-operator/internal/autoscaling"
 	"github.com/restapi-operator/restapi-operator/internal/render"
 	"github.com/restapi-operator/restapi-operator/internal/scope"
 )
@@ -46,6 +47,10 @@ func component(ctx context.Context, s *scope.Scope, c render.Component, colour C
 	if colour != s.Serving && reduce {
 		size = render.PreviewReplicas(rapi, size)
 	}
+	// A revision deployed into this colour starts from the serving
+	// colour's VPA recommendation; one deployed already keeps what it
+	// started with.
+	autoscaling.StartFrom(c.Deployment, c.Settings.Name, kids.Deployments[dep], s.Recommended[c.Settings.Name])
 	autoscaled := c.Settings.Autoscaling != nil
 	if autoscaled {
 		c.Deployment.Spec.Replicas = nil

@@ -66,6 +66,9 @@ func (r *RestAPIReconciler) phases() []phase {
 		// Floors before colours: a colour created for an autoscaled
 		// component starts at its floor.
 		{"forecast", func(_ context.Context, s *state) error { s.scaling = autoscaling.Forecast(s.Scope); return nil }},
+		// Recommendations before colours: a new revision starts from the
+		// serving colour's.
+		{"recommendations", func(ctx context.Context, s *state) error { autoscaling.Recommend(ctx, s.Scope); return nil }},
 		{"blue-green", func(ctx context.Context, s *state) (err error) {
 			s.plan, err = r.blueGreen.Reconcile(ctx, s.Scope)
 			return err

@@ -20,6 +20,8 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -96,8 +98,60 @@ var _ = Describe("Vertical scaling", Ordered, func() {
 		Eventually(func() *metav1.Condition { return verticalCondition(ns) }).Should(BeNil())
 	})
 
+	It("starts a new revision from the serving colour's recommendation, on what the HPA leaves, and never re-seeds a colour", func() {
+		deployBlue(ns, "shop", func(r *apiv1.RestAPI) {
+			vertical("Recreate")(r)
+			r.Spec.AutoScaling.Enabled = new(true)
+		})
+		By("controlling memory only: the HPAs scale on CPU")
+		Eventually(func(g Gomega) {
+			u, err := vpaOf(ns, apiv1.ComponentModel)
+			g.Expect(err).NotTo(HaveOccurred())
+			policies, _, _ := unstructured.NestedSlice(u.Object, "spec", "resourcePolicy", "containerPolicies")
+			g.Expect(policies).To(HaveLen(1))
+			g.Expect(policies[0]).To(HaveKeyWithValue("controlledResources", []any{"memory"}))
+			g.Expect(verticalCondition(ns).Message).To(ContainSubstring("model: memory, update mode Recreate (its HPA scales on CPU)"))
+		}).Should(Succeed())
+
+		By("the VPA recommends for blue, as the recommender would")
+		recommend(ns, "900m", "600Mi")
+		expectNoWritesOnReconcile(ns)
+		Expect(memoryOf(ns, "shop-model-blue")).To(Equal([]string{"256Mi", "512Mi", ""}), "the serving colour is never re-seeded")
+
+		By("the next revision starts from it")
+		updateSpec(ns, "shop", func(r *apiv1.RestAPI) { r.Spec.Image = "registry.example/shop:2.0.0" })
+		Eventually(func() []string { return memoryOf(ns, "shop-model-green") }).Should(Equal([]string{"600Mi", "1200Mi", "memory=600Mi"}),
+			"memory from the recommendation, its limit in proportion")
+		Expect(deploymentOf(ns, "shop-model-green").Spec.Template.Spec.Containers[0].Resources.Requests.Cpu().String()).To(Equal("250m"),
+			"CPU is the HPA's: as the spec says")
+		Eventually(func() []string { return memoryOf(ns, "shop-view-green") }).Should(Equal([]string{"384Mi", "768Mi", ""}),
+			"view's VPA recommends nothing yet")
+		Expect(memoryOf(ns, "shop-model-blue")).To(Equal([]string{"256Mi", "512Mi", ""}))
+
+		By("keeping it once promoted, whatever the VPA says next")
+		markColourReady(ns, "shop", "green")
+		Eventually(func() []string { return stableColours(ns, "shop") }).Should(Equal(allColour("green")))
+		Eventually(func() (string, error) {
+			u, err := vpaOf(ns, apiv1.ComponentModel)
+			if err != nil {
+				return "", err
+			}
+			name, _, _ := unstructured.NestedString(u.Object, "spec", "targetRef", "name")
+			return name, nil
+		}).Should(Equal("shop-model-green"))
+		recommend(ns, "900m", "800Mi")
+		expectNoWritesOnReconcile(ns)
+		Expect(memoryOf(ns, "shop-model-green")).To(Equal([]string{"600Mi", "1200Mi", "memory=600Mi"}))
+
+		By("and when vertical scaling is turned off")
+		updateSpec(ns, "shop", func(r *apiv1.RestAPI) { r.Spec.AutoScaling.Vertical = nil })
+		Eventually(func() *metav1.Condition { return verticalCondition(ns) }).Should(BeNil())
+		expectNoWritesOnReconcile(ns)
+		Expect(memoryOf(ns, "shop-model-green")).To(Equal([]string{"600Mi", "1200Mi", "memory=600Mi"}))
+	})
+
 	It("never takes over a VPA it does not own", func() {
-		foreign := autoscaling.VPA(newBlueGreenRestAPI(ns, "shop"), apiv1.ComponentModel, "", "Off")
+		foreign := autoscaling.VPA(newBlueGreenRestAPI(ns, "shop"), apiv1.ComponentModel, "", autoscaling.Vertical{Mode: "Off", Controlled: []corev1.ResourceName{corev1.ResourceMemory}})
 		foreign.SetOwnerReferences(nil)
 		foreign.SetLabels(nil)
 		Expect(k8sClient.Create(ctx, foreign)).To(Succeed())
@@ -115,3 +169,31 @@ var _ = Describe("Vertical scaling", Ordered, func() {
 		Expect(name).To(Equal("shop-model"), "left as its owner wrote it")
 	})
 })
+
+// recommend writes model's VPA status as the recommender would: a target
+// for the model container.
+func recommend(ns, cpu, memory string) {
+	GinkgoHelper()
+	Eventually(func() error {
+		u, err := vpaOf(ns, apiv1.ComponentModel)
+		if err != nil {
+			return err
+		}
+		_ = unstructured.SetNestedSlice(u.Object, []any{map[string]any{
+			"containerName": "model",
+			"target":        map[string]any{"cpu": cpu, "memory": memory},
+		}}, "status", "recommendation", "containerRecommendations")
+		return k8sClient.Status().Update(ctx, u)
+	}).Should(Succeed())
+}
+
+// memoryOf is a Deployment's memory request and limit, and what its
+// template says it started from; nil while there is no such Deployment.
+func memoryOf(ns, name string) []string {
+	var d appsv1.Deployment
+	if err := k8sClient.Get(ctx, key(ns, name), &d); err != nil {
+		return nil
+	}
+	r := d.Spec.Template.Spec.Containers[0].Resources
+	return []string{r.Requests.Memory().String(), r.Limits.Memory().String(), d.Spec.Template.Annotations[apiv1.AnnotationStartedFrom]}
+}

@@ -31,6 +31,7 @@ import (
 	"strings"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -64,6 +65,12 @@ type Scope struct {
 	// Floors are the HPA floors predictive scaling raised, by component
 	// (set by the prediction phase, read where replicas are chosen).
 	Floors Floors
+	// Recommended are the serving colour's VPA recommendations, by
+	// component, for the resources each VPA controls: what a colour being
+	// prepared starts with (set by the recommendations phase while a
+	// rollout is due, in update modes that apply them; read where a
+	// colour's Deployment is rendered).
+	Recommended map[apiv1.ComponentName]corev1.ResourceList
 
 	keep                   map[string]bool
 	conflicts              []string
