@@ -107,7 +107,6 @@ func Forecast(s *scope.Scope) Scaling {
 	return out
 }
 
-
 // Reconcile writes an HPA per autoscaled component, targeting the serving
 // colour at its floor, the predictive history, and a VPA per component
 // when the spec asks for them and the VPA CRD is installed; then it reports
