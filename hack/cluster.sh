@@ -58,6 +58,74 @@ metrics_server_config() {
   echo "${conf}"
 }
 
+# The Vertical Pod Autoscaler (CLUSTER_VPA=on, the default): its CRDs and
+# its three programs as processes of this cluster, from its directory (so
+# 'down' stops them with the rest). The recommender reads Pods' usage from
+# metrics-server (kwok's simulated usage); the admission controller is a
+# webhook the API server reaches at 127.0.0.1, with a CA made here; the
+# updater evicts Pods whose requests are off the recommendation. Lab time
+# is compressed (docs/development.md): recommendations every 10 s, and
+# the updater acts on a Pod 30 s old, not 12 hours.
+VPA_DIR="${CLUSTER_DIR}/vpa"
+
+vpa_running() {
+  local p
+  for p in recommender updater admission-controller; do
+    [ -f "${VPA_DIR}/${p}.pid" ] && kill -0 "$(cat "${VPA_DIR}/${p}.pid")" 2>/dev/null || return 1
+  done
+}
+
+vpa_up() {
+  [ "${CLUSTER_VPA:-on}" = on ] || return 0
+  vpa_running && return 0
+  "${ROOT}/hack/k8s-binaries.sh" vpa >/dev/null || die "building the VPA failed (see the output above)"
+  local bin kc="${CLUSTER_DIR}/kubeconfig.yaml" port
+  bin="$("${ROOT}/hack/k8s-binaries.sh" --where vpa)"
+  mkdir -p "${VPA_DIR}" "${CLUSTER_DIR}/logs"
+  kubectl_local apply --server-side --force-conflicts -f "${bin}/vpa-v1-crd-gen.yaml" >/dev/null ||
+    die "could not install the VPA's CRDs"
+  if [ ! -f "${VPA_DIR}/serverCert.pem" ]; then
+    openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=restapi-lab-vpa-ca" \
+      -keyout "${VPA_DIR}/caKey.pem" -out "${VPA_DIR}/caCert.pem" 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=vpa-webhook" \
+      -keyout "${VPA_DIR}/serverKey.pem" -out "${VPA_DIR}/server.csr" 2>/dev/null
+    printf 'subjectAltName=IP:127.0.0.1\n' >"${VPA_DIR}/san.ext"
+    openssl x509 -req -in "${VPA_DIR}/server.csr" -CA "${VPA_DIR}/caCert.pem" -CAkey "${VPA_DIR}/caKey.pem" \
+      -CAcreateserial -days 30 -extfile "${VPA_DIR}/san.ext" -out "${VPA_DIR}/serverCert.pem" 2>/dev/null ||
+      die "could not make the VPA webhook's certificate"
+  fi
+  port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+  local common=(--kubeconfig "${kc}" --kube-api-qps 100 --kube-api-burst 200 --v 2)
+  start_vpa admission-controller "${bin}" "${common[@]}" \
+    --client-ca-file "${VPA_DIR}/caCert.pem" --tls-cert-file "${VPA_DIR}/serverCert.pem" --tls-private-key "${VPA_DIR}/serverKey.pem" \
+    --port "${port}" --address 127.0.0.1:0 --register-by-url --webhook-address https://127.0.0.1 --webhook-port "${port}" \
+    --webhook-timeout-seconds 5 --status-lease-namespace kube-system
+  start_vpa recommender "${bin}" "${common[@]}" --address 127.0.0.1:0 \
+    --recommender-interval 10s --memory-saver
+  start_vpa updater "${bin}" "${common[@]}" --address 127.0.0.1:0 \
+    --updater-interval 10s --in-recommendation-bounds-eviction-lifetime-threshold 30s \
+    --admission-controller-status-lease-namespace kube-system
+  local i
+  for i in $(seq 1 60); do
+    if kubectl_local get mutatingwebhookconfiguration vpa-webhook-config >/dev/null 2>&1; then
+      log "the VPA runs: recommender, updater, admission controller (webhook at https://127.0.0.1:${port})"
+      return 0
+    fi
+    vpa_running || break
+    sleep 1
+  done
+  tail -n 20 "${CLUSTER_DIR}/logs/vpa-admission-controller.log" >&2 2>/dev/null || true
+  die "the VPA admission controller did not register its webhook (its log ends above)"
+}
+
+# start_vpa starts VPA program $1 from directory $2 with the flags after.
+start_vpa() {
+  local p="$1" bin="$2"
+  shift 2
+  "${bin}/vpa-${p}" "$@" >"${CLUSTER_DIR}/logs/vpa-${p}.log" 2>&1 &
+  echo $! >"${VPA_DIR}/${p}.pid"
+}
+
 k8s_dir() {
   "${ROOT}/hack/k8s-binaries.sh" kube-apiserver kube-controller-manager kube-scheduler etcd kubectl \
     || die "building the Kubernetes binaries failed (see the output above)"
@@ -81,6 +149,7 @@ up() {
   bins="$(k8s_dir)"
   if running; then
     log "cluster '${CLUSTER_NAME}' is already running; reusing it"
+    vpa_up
     echo "${KUBECONFIG_PATH}"
     return
   fi
@@ -103,6 +172,7 @@ up() {
     create "${bins}"
     metrics_available 90 || die "metrics-server's API is still not available (its log is above)"
   fi
+  vpa_up
   log "cluster '${CLUSTER_NAME}' is up: export KUBECONFIG=${KUBECONFIG_PATH}"
   echo "${KUBECONFIG_PATH}"
 }

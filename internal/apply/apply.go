@@ -236,6 +236,20 @@ func (w Writer) ListOwned(ctx context.Context, gvk schema.GroupVersionKind) ([]*
 	return out, nil
 }
 
+// Read reads, around the cache, an object of an optional kind in the
+// owner's namespace; nil when there is none.
+func (w Writer) Read(ctx context.Context, gvk schema.GroupVersionKind, name string) (*unstructured.Unstructured, error) {
+	u := &unstructured.Unstructured{}
+	u.SetGroupVersionKind(gvk)
+	if err := w.APIReader.Get(ctx, client.ObjectKey{Namespace: w.Owner.Namespace, Name: name}, u); err != nil {
+		if apierrors.IsNotFound(err) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	return u, nil
+}
+
 // kindOf is desired's kind, or an error for what cannot be applied.
 func kindOf(desired any) (schema.GroupVersionKind, error) {
 	switch d := desired.(type) {

@@ -104,7 +104,7 @@ func TestVPAsWithoutTheirCRDAreAConditionNotAFailure(t *testing.T) {
 	if c := meta.FindStatusCondition(s.Status.Conditions, apiv1.ConditionVerticalScaling); c == nil || c.Reason != apiv1.ReasonVPAsActive {
 		t.Fatalf("condition %+v", c)
 	}
-	if !slices.Contains(w.Applied, "VerticalPodAutoscaler/shop-model") {
+	if !slices.Contains(w.Applied, "VerticalPodAutoscaler/shop-model-blue") || !slices.Contains(w.Applied, "VerticalPodAutoscaler/shop-model-green") {
 		t.Errorf("applied %v", w.Applied)
 	}
 }

@@ -20,9 +20,11 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
 	"github.com/restapi-operator/restapi-operator/internal/render"
@@ -81,7 +83,8 @@ func Recommend(ctx context.Context, s *scope.Scope) {
 		if !v.Applies() {
 			continue
 		}
-		rec := Recommended(byName[render.ChildName(rapi, c.Name)], c.Name, render.ColourName(rapi, c.Name, serving), v)
+		name := render.ColourName(rapi, c.Name, serving)
+		rec := Recommended(byName[name], c.Name, name, v)
 		if rec == nil {
 			continue
 		}
@@ -92,28 +95,89 @@ func Recommend(ctx context.Context, s *scope.Scope) {
 	}
 }
 
-// vertical gives every enabled component a VerticalPodAutoscaler on the
-// serving colour when the spec asks for it and the VPA CRD is installed.
+// VPACheckpointGroupVersionKind is where the VPA's recommender keeps what
+// it measured of a VPA's container (its history), named
+// <VPA name>-<container>.
+var VPACheckpointGroupVersionKind = schema.GroupVersionKind{Group: "autoscaling.k8s.io", Version: "v1", Kind: "VerticalPodAutoscalerCheckpoint"}
+
+// VPAWarmUpRecheck is how often a serving colour's VPA held in update mode
+// Off is looked at again, until its recommender has measured its Pods.
+const VPAWarmUpRecheck = time.Minute
+
+// +kubebuilder:rbac:groups=autoscaling.k8s.io,resources=verticalpodautoscalercheckpoints,verbs=get
+
+// vertical gives every enabled component a VerticalPodAutoscaler per
+// colour when the spec asks for it and the VPA CRD is installed: the
+// serving colour's in the spec's update mode, the other's in Off (it
+// recommends, so its history follows the Pods a preview runs, and acts on
+// nothing). A serving colour's VPA whose recommender has measured none
+// of its Pods yet is held in Off too: its recommendation would be the
+// recommender's floor, and acting on it would evict the Pods that just
+// took the traffic to give them too little.
 func vertical(ctx context.Context, s *scope.Scope) {
 	rapi := s.RestAPI
 	mode, wanted := VerticalWanted(rapi)
-	var desired []*unstructured.Unstructured
-	var what []string
-	if wanted {
+	colours := []apiv1.Environment{s.Serving}
+	if s.Serving != "" {
+		colours = []apiv1.Environment{apiv1.EnvironmentBlue, apiv1.EnvironmentGreen}
+	}
+	s.SyncOptionalFrom(ctx, vpaKind, wanted, func(live map[string]*unstructured.Unstructured) ([]*unstructured.Unstructured, string) {
+		if !wanted {
+			return nil, ""
+		}
+		var desired []*unstructured.Unstructured
+		var what, held []string
 		for _, c := range rapi.Spec.Components() {
 			if !c.IsEnabled() {
 				continue
 			}
 			v := VerticalOf(rapi, c, mode)
-			desired = append(desired, VPA(rapi, c.Name, s.Serving, v))
+			for _, colour := range colours {
+				vc, name := v, render.ColourName(rapi, c.Name, colour)
+				switch {
+				case colour != s.Serving:
+					vc.Mode = DefaultVPAUpdateMode
+				case v.Applies() && !measured(ctx, s, live[name], name, c.Name, v.Mode):
+					vc.Mode = DefaultVPAUpdateMode
+					held = append(held, name)
+				}
+				desired = append(desired, VPA(rapi, c.Name, colour, vc))
+			}
 			what = append(what, fmt.Sprintf("%s: %s, update mode %s (%s)", c.Name, names(v.Controlled), v.Mode, v.Why))
 		}
+		msg := "a VerticalPodAutoscaler per component and colour, the serving colour's in the update mode below, the other's recommending only; " +
+			strings.Join(what, "; ")
+		if mode != DefaultVPAUpdateMode {
+			msg += "; a new revision starts from the serving colour's recommendations"
+		}
+		if len(held) > 0 {
+			msg += "; held in update mode Off until the recommender has measured their Pods: " + strings.Join(held, ", ")
+			s.RequeueAfter(VPAWarmUpRecheck)
+		}
+		return desired, msg
+	})
+}
+
+// measured reports whether a serving colour's VPA may act: it does
+// already (live in that mode), or its recommender has measured its Pods
+// (its checkpoint holds samples). Without the checkpoint kind (a
+// recommender that keeps its history elsewhere) nothing can tell, and the
+// VPA acts as it would on its own.
+func measured(ctx context.Context, s *scope.Scope, live *unstructured.Unstructured, name string, c apiv1.ComponentName, mode string) bool {
+	if live != nil {
+		if m, _, _ := unstructured.NestedString(live.Object, "spec", "updatePolicy", "updateMode"); m == mode {
+			return true
+		}
 	}
-	msg := "a VerticalPodAutoscaler per component targets the serving Deployments; " + strings.Join(what, "; ")
-	if mode != DefaultVPAUpdateMode {
-		msg += "; a new revision starts from the serving colour's recommendations"
+	if installed, err := s.Writer.Installed(VPACheckpointGroupVersionKind); err != nil || !installed {
+		return err == nil
 	}
-	s.SyncOptional(ctx, vpaKind, wanted, desired, msg)
+	cp, err := s.Writer.Read(ctx, VPACheckpointGroupVersionKind, name+"-"+string(c))
+	if err != nil || cp == nil {
+		return false
+	}
+	n, _, _ := unstructured.NestedInt64(cp.Object, "status", "totalSamplesCount")
+	return n > 0
 }
 
 // names lists resources as a person reads them: "cpu and memory".

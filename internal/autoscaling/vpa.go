@@ -92,13 +92,17 @@ func VerticalOf(r *apiv1.RestAPI, c apiv1.Component, mode string) Vertical {
 	}
 }
 
-// VPA renders a component's VerticalPodAutoscaler targeting its Deployment
-// of the given colour. It acts on the component's container, on the
+// VPA renders a component's VerticalPodAutoscaler of one colour, named
+// as and targeting its Deployment of that colour: a VPA never changes
+// target, so the recommender never starts its history again at a switch
+// (it does when a VPA's selector changes). It acts on the component's container, on the
 // resources v controls, requests and limits in proportion, within no
 // bounds of its own: the role defaults (or the spec's resources) are where
 // it starts.
 func VPA(r *apiv1.RestAPI, c apiv1.ComponentName, target apiv1.Environment, v Vertical) *unstructured.Unstructured {
 	u := render.Unstructured(r, VPAGroupVersionKind, c)
+	u.SetName(render.ColourName(r, c, target))
+	u.SetLabels(render.Labels(r, c, target))
 	controlled := make([]any, 0, len(v.Controlled))
 	for _, res := range v.Controlled {
 		controlled = append(controlled, string(res))

@@ -30,9 +30,37 @@ import (
 	"github.com/restapi-operator/restapi-operator/internal/autoscaling"
 )
 
-// vpaOf fetches a component's VerticalPodAutoscaler of "shop".
-func vpaOf(ns string, c apiv1.ComponentName) (*unstructured.Unstructured, error) {
-	return shopObject(ns, autoscaling.VPAGroupVersionKind, c)
+// vpaOf fetches a component's VerticalPodAutoscaler of "shop" of a colour.
+func vpaOf(ns string, c apiv1.ComponentName, colour string) (*unstructured.Unstructured, error) {
+	u := &unstructured.Unstructured{}
+	u.SetGroupVersionKind(autoscaling.VPAGroupVersionKind)
+	return u, k8sClient.Get(ctx, key(ns, "shop-"+string(c)+"-"+colour), u)
+}
+
+// vpaMode is the target and update mode of a VPA of "shop"; "" when there
+// is no such VPA.
+func vpaMode(ns string, c apiv1.ComponentName, colour string) string {
+	u, err := vpaOf(ns, c, colour)
+	if err != nil {
+		return ""
+	}
+	name, _, _ := unstructured.NestedString(u.Object, "spec", "targetRef", "name")
+	mode, _, _ := unstructured.NestedString(u.Object, "spec", "updatePolicy", "updateMode")
+	return name + " " + mode
+}
+
+// measure writes the checkpoint of a VPA of "shop" as the recommender
+// would once it has measured its Pods.
+func measure(ns string, c apiv1.ComponentName, colour string) {
+	GinkgoHelper()
+	vpa := "shop-" + string(c) + "-" + colour
+	cp := &unstructured.Unstructured{}
+	cp.SetGroupVersionKind(autoscaling.VPACheckpointGroupVersionKind)
+	cp.SetNamespace(ns)
+	cp.SetName(vpa + "-" + string(c))
+	cp.Object["spec"] = map[string]any{"vpaObjectName": vpa, "containerName": string(c)}
+	cp.Object["status"] = map[string]any{"totalSamplesCount": int64(12), "version": "v3"}
+	Expect(k8sClient.Create(ctx, cp)).To(Succeed())
 }
 
 func verticalCondition(ns string) *metav1.Condition {
@@ -57,42 +85,53 @@ var _ = Describe("Vertical scaling", Ordered, func() {
 		expectCRDNotInstalled(ns, apiv1.ConditionVerticalScaling, "install the Vertical Pod Autoscaler")
 	})
 
-	It("with the VPA CRD installed creates a VPA per component on the serving colour, in the spec's mode", func() {
+	It("with the VPA CRD installed creates a VPA per component and colour, the serving colour's in the spec's mode once its Pods are measured", func() {
 		installCRD("vpa-crd.yaml")
 
 		deployBlue(ns, "shop", vertical("Initial"))
 		Eventually(func(g Gomega) {
 			for _, c := range components {
-				u, err := vpaOf(ns, c)
+				u, err := vpaOf(ns, c, "blue")
 				g.Expect(err).NotTo(HaveOccurred())
-				name, _, _ := unstructured.NestedString(u.Object, "spec", "targetRef", "name")
-				mode, _, _ := unstructured.NestedString(u.Object, "spec", "updatePolicy", "updateMode")
-				g.Expect(name).To(Equal("shop-" + string(c) + "-blue"))
-				g.Expect(mode).To(Equal("Initial"))
 				g.Expect(metav1.IsControlledBy(u, restAPI(ns, "shop"))).To(BeTrue())
+				g.Expect(vpaMode(ns, c, "blue")).To(Equal("shop-" + string(c) + "-blue Off"), "held: nothing measured yet")
+				g.Expect(vpaMode(ns, c, "green")).To(Equal("shop-" + string(c) + "-green Off"), "the other colour's recommends only")
 			}
 			c := verticalCondition(ns)
 			g.Expect(c).NotTo(BeNil())
 			g.Expect(c.Status).To(Equal(metav1.ConditionTrue))
 			g.Expect(c.Reason).To(Equal(apiv1.ReasonVPAsActive))
+			g.Expect(c.Message).To(ContainSubstring("held in update mode Off until the recommender has measured their Pods: shop-repository-blue, shop-model-blue"))
+		}).Should(Succeed())
+
+		By("acting once the recommender has measured the serving Pods")
+		for _, c := range components {
+			measure(ns, c, "blue")
+		}
+		annotate(ns, "shop", "touch", "measured")
+		Eventually(func(g Gomega) {
+			for _, c := range components {
+				g.Expect(vpaMode(ns, c, "blue")).To(Equal("shop-" + string(c) + "-blue Initial"))
+			}
+			g.Expect(verticalCondition(ns).Message).NotTo(ContainSubstring("held"))
 		}).Should(Succeed())
 
 		By("writing nothing once they match")
 		expectNoWritesOnReconcile(ns)
 
-		By("following the traffic on a promotion")
+		By("following the traffic on a promotion: the new colour's VPA is held until measured, the old one's recommends only")
 		shipToGreen(ns)
-		Eventually(func() string {
-			u, err := vpaOf(ns, apiv1.ComponentModel)
-			Expect(err).NotTo(HaveOccurred())
-			name, _, _ := unstructured.NestedString(u.Object, "spec", "targetRef", "name")
-			return name
-		}).Should(Equal("shop-model-green"))
+		Eventually(func() []string {
+			return []string{vpaMode(ns, apiv1.ComponentModel, "blue"), vpaMode(ns, apiv1.ComponentModel, "green")}
+		}).Should(Equal([]string{"shop-model-blue Off", "shop-model-green Off"}))
+		measure(ns, apiv1.ComponentModel, "green")
+		annotate(ns, "shop", "touch", "measured-green")
+		Eventually(func() string { return vpaMode(ns, apiv1.ComponentModel, "green") }).Should(Equal("shop-model-green Initial"))
 
 		By("removing them and the condition when vertical scaling is turned off")
 		updateSpec(ns, "shop", func(r *apiv1.RestAPI) { r.Spec.AutoScaling.Vertical = nil })
 		Eventually(func() bool {
-			_, err := vpaOf(ns, apiv1.ComponentView)
+			_, err := vpaOf(ns, apiv1.ComponentView, "green")
 			return apierrors.IsNotFound(err)
 		}).Should(BeTrue())
 		Eventually(func() *metav1.Condition { return verticalCondition(ns) }).Should(BeNil())
@@ -103,9 +142,14 @@ var _ = Describe("Vertical scaling", Ordered, func() {
 			vertical("Recreate")(r)
 			r.Spec.AutoScaling.Enabled = new(true)
 		})
+		for _, c := range components {
+			measure(ns, c, "blue")
+		}
+		annotate(ns, "shop", "touch", "measured")
+		Eventually(func() string { return vpaMode(ns, apiv1.ComponentModel, "blue") }).Should(Equal("shop-model-blue Recreate"))
 		By("controlling memory only: the HPAs scale on CPU")
 		Eventually(func(g Gomega) {
-			u, err := vpaOf(ns, apiv1.ComponentModel)
+			u, err := vpaOf(ns, apiv1.ComponentModel, "blue")
 			g.Expect(err).NotTo(HaveOccurred())
 			policies, _, _ := unstructured.NestedSlice(u.Object, "spec", "resourcePolicy", "containerPolicies")
 			g.Expect(policies).To(HaveLen(1))
@@ -114,7 +158,7 @@ var _ = Describe("Vertical scaling", Ordered, func() {
 		}).Should(Succeed())
 
 		By("the VPA recommends for blue, as the recommender would")
-		recommend(ns, "900m", "600Mi")
+		recommend(ns, "blue", "900m", "600Mi")
 		expectNoWritesOnReconcile(ns)
 		Expect(memoryOf(ns, "shop-model-blue")).To(Equal([]string{"256Mi", "512Mi", ""}), "the serving colour is never re-seeded")
 
@@ -131,15 +175,10 @@ var _ = Describe("Vertical scaling", Ordered, func() {
 		By("keeping it once promoted, whatever the VPA says next")
 		markColourReady(ns, "shop", "green")
 		Eventually(func() []string { return stableColours(ns, "shop") }).Should(Equal(allColour("green")))
-		Eventually(func() (string, error) {
-			u, err := vpaOf(ns, apiv1.ComponentModel)
-			if err != nil {
-				return "", err
-			}
-			name, _, _ := unstructured.NestedString(u.Object, "spec", "targetRef", "name")
-			return name, nil
-		}).Should(Equal("shop-model-green"))
-		recommend(ns, "900m", "800Mi")
+		measure(ns, apiv1.ComponentModel, "green")
+		annotate(ns, "shop", "touch", "measured-green")
+		Eventually(func() string { return vpaMode(ns, apiv1.ComponentModel, "green") }).Should(Equal("shop-model-green Recreate"))
+		recommend(ns, "green", "900m", "800Mi")
 		expectNoWritesOnReconcile(ns)
 		Expect(memoryOf(ns, "shop-model-green")).To(Equal([]string{"600Mi", "1200Mi", "memory=600Mi"}))
 
@@ -151,7 +190,9 @@ var _ = Describe("Vertical scaling", Ordered, func() {
 	})
 
 	It("never takes over a VPA it does not own", func() {
-		foreign := autoscaling.VPA(newBlueGreenRestAPI(ns, "shop"), apiv1.ComponentModel, "", autoscaling.Vertical{Mode: "Off", Controlled: []corev1.ResourceName{corev1.ResourceMemory}})
+		// Its name is that of model's blue VPA; it targets another Deployment.
+		foreign := autoscaling.VPA(newBlueGreenRestAPI(ns, "shop"), apiv1.ComponentModel, "blue", autoscaling.Vertical{Mode: "Off", Controlled: []corev1.ResourceName{corev1.ResourceMemory}})
+		_ = unstructured.SetNestedField(foreign.Object, "someone-elses", "spec", "targetRef", "name")
 		foreign.SetOwnerReferences(nil)
 		foreign.SetLabels(nil)
 		Expect(k8sClient.Create(ctx, foreign)).To(Succeed())
@@ -160,22 +201,22 @@ var _ = Describe("Vertical scaling", Ordered, func() {
 			c := verticalCondition(ns)
 			g.Expect(c).NotTo(BeNil())
 			g.Expect(c.Reason).To(Equal(apiv1.ReasonVPANameConflict))
-			g.Expect(c.Message).To(ContainSubstring("shop-model"))
+			g.Expect(c.Message).To(ContainSubstring("shop-model-blue"))
 		}).Should(Succeed())
-		u, err := vpaOf(ns, apiv1.ComponentModel)
+		u, err := vpaOf(ns, apiv1.ComponentModel, "blue")
 		Expect(err).NotTo(HaveOccurred())
 		Expect(u.GetOwnerReferences()).To(BeEmpty())
 		name, _, _ := unstructured.NestedString(u.Object, "spec", "targetRef", "name")
-		Expect(name).To(Equal("shop-model"), "left as its owner wrote it")
+		Expect(name).To(Equal("someone-elses"), "left as its owner wrote it")
 	})
 })
 
-// recommend writes model's VPA status as the recommender would: a target
-// for the model container.
-func recommend(ns, cpu, memory string) {
+// recommend writes the status of model's VPA of a colour as the
+// recommender would: a target for the model container.
+func recommend(ns, colour, cpu, memory string) {
 	GinkgoHelper()
 	Eventually(func() error {
-		u, err := vpaOf(ns, apiv1.ComponentModel)
+		u, err := vpaOf(ns, apiv1.ComponentModel, colour)
 		if err != nil {
 			return err
 		}

@@ -54,12 +54,30 @@ type OptionalKind struct {
 // minutes; nothing fails. active is the condition's message when all is in
 // place.
 func (s *Scope) SyncOptional(ctx context.Context, k OptionalKind, wanted bool, desired []*unstructured.Unstructured, active string) {
+	s.SyncOptionalFrom(ctx, k, wanted, func(map[string]*unstructured.Unstructured) ([]*unstructured.Unstructured, string) {
+		return desired, active
+	})
+}
+
+// Decide gives the desired objects of an optional kind, and the message
+// of its condition when all is in place, from the RestAPI's objects of
+// the kind as listed, by name.
+type Decide func(live map[string]*unstructured.Unstructured) (desired []*unstructured.Unstructured, active string)
+
+// SyncOptionalFrom is SyncOptional for desired objects that depend on the
+// live ones (a VPA's mode on what its recommender has seen).
+func (s *Scope) SyncOptionalFrom(ctx context.Context, k OptionalKind, wanted bool, decide Decide) {
 	had := meta.FindStatusCondition(s.RestAPI.Status.Conditions, k.Condition) != nil
 	if !wanted && !had {
 		return
 	}
 	failed := len(s.errs)
-	out := s.SyncObjects(ctx, k.GVK, desired)
+	var active string
+	out := s.syncObjects(ctx, k.GVK, func(live map[string]*unstructured.Unstructured) []*unstructured.Unstructured {
+		var desired []*unstructured.Unstructured
+		desired, active = decide(live)
+		return desired
+	})
 	switch {
 	case !out.Checked:
 		// the condition stays as it was
@@ -103,6 +121,10 @@ type Optional struct {
 // object the RestAPI does not own is reported in Taken, not as a conflict
 // of the RestAPI's own children: the application runs without it.
 func (s *Scope) SyncObjects(ctx context.Context, gvk schema.GroupVersionKind, desired []*unstructured.Unstructured) Optional {
+	return s.syncObjects(ctx, gvk, func(map[string]*unstructured.Unstructured) []*unstructured.Unstructured { return desired })
+}
+
+func (s *Scope) syncObjects(ctx context.Context, gvk schema.GroupVersionKind, decide func(map[string]*unstructured.Unstructured) []*unstructured.Unstructured) Optional {
 	installed, err := s.Writer.Installed(gvk)
 	if err != nil {
 		s.Fail(err)
@@ -120,7 +142,7 @@ func (s *Scope) SyncObjects(ctx context.Context, gvk schema.GroupVersionKind, de
 	for _, o := range live {
 		out.Live[o.GetName()] = o
 	}
-	for _, d := range desired {
+	for _, d := range decide(out.Live) {
 		name := d.GetName()
 		s.Keep(gvk.Kind, name)
 		res, err := s.Write(ctx, Live(out.Live, name), d)

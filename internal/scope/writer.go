@@ -68,6 +68,10 @@ type Writer interface {
 	// ListOwned lists, around the cache, the objects of a kind the RestAPI
 	// controls: an optional kind has no informer.
 	ListOwned(ctx context.Context, gvk schema.GroupVersionKind) ([]*unstructured.Unstructured, error)
+	// Read reads, around the cache, an object of an optional kind in the
+	// RestAPI's namespace that another controller writes (a VPA's
+	// checkpoint); nil when there is none.
+	Read(ctx context.Context, gvk schema.GroupVersionKind, name string) (*unstructured.Unstructured, error)
 }
 
 // applyObject is what every typed apply configuration offers.

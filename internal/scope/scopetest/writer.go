@@ -155,6 +155,16 @@ func (w *Writer) ListOwned(_ context.Context, gvk schema.GroupVersionKind) ([]*u
 	return w.Kinds[gvk], nil
 }
 
+// Read returns the object of that name among the kind's in Kinds.
+func (w *Writer) Read(_ context.Context, gvk schema.GroupVersionKind, name string) (*unstructured.Unstructured, error) {
+	for _, o := range w.Kinds[gvk] {
+		if o.GetName() == name {
+			return o, nil
+		}
+	}
+	return nil, nil
+}
+
 // Scope is a scope of rapi with no children, at now, writing through w.
 func Scope(rapi *apiv1.RestAPI, w *Writer, now time.Time) *scope.Scope {
 	return scope.New(rapi, scope.NewChildren(), now, w)
