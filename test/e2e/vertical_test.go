@@ -19,6 +19,7 @@ limitations under the License.
 package e2e
 
 import (
+	"encoding/json"
 	"fmt"
 	"sync"
 	"time"
@@ -96,6 +97,10 @@ var _ = Describe("Vertical scaling with the VPA recommender", Ordered, func() {
 			g.Expect(target.Cmp(resource.MustParse("512Mi"))).To(BeNumerically(">", 0), "recommended %s", target.String())
 		}, 3*time.Minute, 2*time.Second).Should(Succeed())
 		AddReportEntry("recommendation", fmt.Sprintf("model uses 512Mi, requests 256Mi: the VPA recommends %s", target.String()))
+		rec, _, _ := unstructured.NestedMap(modelVPA(Default, ns, "blue").Object, "status", "recommendation")
+		shown, err := json.Marshal(rec)
+		Expect(err).NotTo(HaveOccurred())
+		AddReportEntry(app+"-model-blue status.recommendation", string(shown))
 
 		By("the updater replaces the serving Pods, which the admission controller gives the recommendation")
 		Eventually(func(g Gomega) {
