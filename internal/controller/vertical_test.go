@@ -94,8 +94,8 @@ var _ = Describe("Vertical scaling", Ordered, func() {
 				u, err := vpaOf(ns, c, "blue")
 				g.Expect(err).NotTo(HaveOccurred())
 				g.Expect(metav1.IsControlledBy(u, restAPI(ns, "shop"))).To(BeTrue())
-				g.Expect(vpaMode(ns, c, "blue")).To(Equal("shop-" + string(c) + "-blue Off"), "held: nothing measured yet")
-				g.Expect(vpaMode(ns, c, "green")).To(Equal("shop-" + string(c) + "-green Off"), "the other colour's recommends only")
+				g.Expect(vpaMode(ns, c, "blue")).To(Equal("shop-"+string(c)+"-blue Off"), "held: nothing measured yet")
+				g.Expect(vpaMode(ns, c, "green")).To(Equal("shop-"+string(c)+"-green Off"), "the other colour's recommends only")
 			}
 			c := verticalCondition(ns)
 			g.Expect(c).NotTo(BeNil())
