@@ -162,6 +162,18 @@ spec:
 spec:
   image: app:1
   autoScaling: {vertical: {enabled: true, updateMode: Always}}`, `spec.autoScaling.vertical.updateMode: Unsupported value: "Always"`),
+		Entry("a VPA that controls a resource the VPA does not know", `
+spec:
+  image: app:1
+  autoScaling: {vertical: {enabled: true, controlledResources: [gpu]}}`, `spec.autoScaling.vertical.controlledResources[0]: Unsupported value: "gpu": supported values: "cpu", "memory"`),
+		Entry("a VPA that controls nothing", `
+spec:
+  image: app:1
+  autoScaling: {vertical: {enabled: true, controlledResources: []}}`, "spec.autoScaling.vertical.controlledResources in body should have at least 1 items"),
+		Entry("a VPA that controls memory twice", `
+spec:
+  image: app:1
+  autoScaling: {vertical: {enabled: true, controlledResources: [memory, memory]}}`, `spec.autoScaling.vertical.controlledResources[1]: Duplicate value: "memory"`),
 		Entry("a predictive lead of 0 minutes", `
 spec:
   image: app:1
