@@ -46,19 +46,27 @@ var vpaKind = scope.OptionalKind{
 
 // +kubebuilder:rbac:groups=autoscaling.k8s.io,resources=verticalpodautoscalers,verbs=get;list;create;patch;delete
 
-// Recommend reads, while a new revision is due and the VPAs set what they
-// recommend, what the serving colour's VPAs recommend, into
-// s.Recommended: the colour the revision is deployed into starts from it.
-// Before the blue-green phase, which renders that colour. Nothing is read
-// at rest: the one list is made only while a revision is on its way in.
+// Recommend reads, while a new revision is due (a serving Deployment runs
+// another) and the VPAs set what they recommend, what the serving
+// colour's VPAs recommend, into s.Recommended: the colour the revision is
+// deployed into (or, without blue-green, the rolling update) starts from
+// it. Before the blue-green phase, which renders that colour. Nothing is
+// read at rest: the one list is made only while a revision is on its way
+// in.
 func Recommend(ctx context.Context, s *scope.Scope) {
 	rapi := s.RestAPI
 	mode, wanted := VerticalWanted(rapi)
 	if !wanted || mode == DefaultVPAUpdateMode {
 		return
 	}
-	if bg := rapi.Status.BlueGreen; bg != nil && bg.ActiveRevision == render.Revision(rapi) {
-		return
+	serving, rev := rapi.Status.ActiveEnvironment, render.Revision(rapi)
+	due := false
+	for _, c := range rapi.Spec.EnabledComponents() {
+		d := s.Children.Deployments[render.ColourName(rapi, c, serving)]
+		due = due || d == nil || d.Spec.Template.Labels[apiv1.LabelRevision] != rev
+	}
+	if !due {
+		return // at rest: the serving Deployments run the desired revision
 	}
 	installed, err := s.Writer.Installed(VPAGroupVersionKind)
 	if err != nil || !installed {
@@ -74,7 +82,6 @@ func Recommend(ctx context.Context, s *scope.Scope) {
 	for _, o := range live {
 		byName[o.GetName()] = o
 	}
-	serving := rapi.Status.ActiveEnvironment
 	for _, c := range rapi.Spec.Components() {
 		if !c.IsEnabled() {
 			continue

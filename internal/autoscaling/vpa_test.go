@@ -24,9 +24,12 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
 	"github.com/restapi-operator/restapi-operator/internal/render"
+	"github.com/restapi-operator/restapi-operator/internal/scope"
+	"github.com/restapi-operator/restapi-operator/internal/scope/scopetest"
 )
 
 func modelOf(r *apiv1.RestAPI) apiv1.Component {
@@ -181,5 +184,40 @@ func TestANewRevisionStartsFromTheRecommendationAndKeepsIt(t *testing.T) {
 	StartFrom(next.Deployment, apiv1.ComponentModel, live, corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("900Mi")})
 	if req5, _, _ := resourcesIn(next); req5.Memory().String() != "900Mi" {
 		t.Fatalf("the next revision: %v, want 900Mi", req5)
+	}
+}
+
+func TestRecommendReadsOnlyWhileANewRevisionIsDue(t *testing.T) {
+	r := autoscaledShop()
+	r.Spec.AutoScaling.Vertical = &apiv1.VerticalScalingSpec{Enabled: true, UpdateMode: "Recreate"}
+	r.Status.ActiveEnvironment = apiv1.EnvironmentBlue
+	vpa := vpaWith("shop-model-blue", "model", map[string]any{"memory": "600Mi"})
+	vpa.SetName("shop-model-blue")
+	serving := func(rev string) *scope.Scope {
+		w := &scopetest.Writer{Kinds: map[schema.GroupVersionKind][]*unstructured.Unstructured{VPAGroupVersionKind: {vpa}}}
+		s := scopetest.Scope(r, w, reconcileAt)
+		for _, c := range r.Spec.EnabledComponents() {
+			d := &appsv1.Deployment{}
+			d.Spec.Template.Labels = map[string]string{apiv1.LabelRevision: rev}
+			s.Children.Deployments[render.ColourName(r, c, apiv1.EnvironmentBlue)] = d
+		}
+		return s
+	}
+
+	s := serving(render.Revision(r))
+	Recommend(t.Context(), s)
+	if s.Recommended != nil {
+		t.Fatalf("at rest: %v", s.Recommended)
+	}
+	s = serving("an-older-one")
+	Recommend(t.Context(), s)
+	if got := s.Recommended[apiv1.ComponentModel]; got.Memory().String() != "600Mi" || len(s.Recommended) != 1 {
+		t.Fatalf("a new revision due: %v, want model's 600Mi", s.Recommended)
+	}
+	r.Spec.AutoScaling.Vertical.UpdateMode = "Off"
+	s = serving("an-older-one")
+	Recommend(t.Context(), s)
+	if s.Recommended != nil {
+		t.Fatalf("in mode Off nothing is carried: %v", s.Recommended)
 	}
 }
