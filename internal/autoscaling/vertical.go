@@ -31,11 +31,13 @@ import (
 	"github.com/restapi-operator/restapi-operator/internal/scope"
 )
 
-// Vertical scaling at a switch (docs/autoscaling.md): the VPAs target the
-// serving colour only, so none acts on a colour being prepared; a new
-// revision starts from what the serving colour's VPAs recommend
-// (Recommend, then StartFrom where the colour is rendered); and each VPA
-// controls only what its component's HPA does not scale on (VerticalOf).
+// Vertical scaling at a switch (docs/autoscaling.md): a VPA per component
+// and colour, never retargeted, of which only the serving colour's acts,
+// once its Pods were measured (vertical), so none acts on a colour being
+// prepared; a new revision starts from what the serving colour's VPAs
+// recommend (Recommend, then StartFrom where the colour is rendered); and
+// each VPA controls only what its component's HPA does not scale on
+// (VerticalOf).
 
 var vpaKind = scope.OptionalKind{
 	GVK: VPAGroupVersionKind, Condition: apiv1.ConditionVerticalScaling,
