@@ -4,7 +4,8 @@
 # (Deployments get ReplicaSets, garbage collection, HPAs), kube-scheduler and
 # metrics-server, and kwok simulating nodes and Pods (Pods turn Ready in about
 # a second; a Pod's CPU use is what its kwok.x-k8s.io/usage-cpu annotation
-# says, so HPAs scale on simulated load).
+# says, so HPAs scale on simulated load), and the Vertical Pod Autoscaler
+# (recommender, updater, admission controller; CLUSTER_VPA=off leaves it out).
 #
 #   hack/cluster.sh up          start the cluster, or reuse it when it runs
 #   hack/cluster.sh down        stop it and leave no process behind
@@ -78,6 +79,11 @@ vpa_running() {
 vpa_up() {
   [ "${CLUSTER_VPA:-on}" = on ] || return 0
   vpa_running && return 0
+  # One of the three stopped: start all of them again.
+  local pidf
+  for pidf in "${VPA_DIR}"/*.pid; do
+    [ -f "${pidf}" ] && kill "$(cat "${pidf}")" 2>/dev/null || true
+  done
   "${ROOT}/hack/k8s-binaries.sh" vpa >/dev/null || die "building the VPA failed (see the output above)"
   local bin kc="${CLUSTER_DIR}/kubeconfig.yaml" port
   bin="$("${ROOT}/hack/k8s-binaries.sh" --where vpa)"
