@@ -155,7 +155,7 @@ var _ = Describe("Vertical scaling with the VPA recommender", Ordered, func() {
 				req := p.Spec.Containers[0].Resources.Requests[corev1.ResourceMemory]
 				g.Expect(req.Cmp(resource.MustParse("512Mi"))).To(BeNumerically(">", 0), "Pod %s requests %s, less than it uses", p.Name, req.String())
 			}
-		}, 40*time.Second, 2*time.Second).Should(Succeed())
+		}, 20*time.Second, 2*time.Second).Should(Succeed())
 		users.waitServing()
 		reports := users.stop()
 		users.checkTraffic(reports)
