@@ -135,8 +135,8 @@ test-chart: kustomize ## Install, upgrade and uninstall the Helm chart on the lo
 
 LOAD_N ?= 500
 .PHONY: test-load
-test-load: kustomize ## Load on the local cluster: LOAD_N RestAPIs (500) created and upgraded blue-green at once; grows the cluster to fit.
-	@if [ "$(E2E_CLUSTER)" = current ]; then kc="$$KUBECONFIG"; else kc="$$(hack/cluster.sh up)" && hack/cluster.sh nodes $$(( ($(LOAD_N) * 10 + 100) / 110 + 1 )) && hack/lab.sh up; fi && \
+test-load: kustomize ## Load on the local cluster: LOAD_N RestAPIs (500) created and upgraded blue-green at once; grows the cluster to fit; no VPA.
+	@if [ "$(E2E_CLUSTER)" = current ]; then kc="$$KUBECONFIG"; else kc="$$(CLUSTER_VPA=off hack/cluster.sh up)" && hack/cluster.sh nodes $$(( ($(LOAD_N) * 10 + 100) / 110 + 1 )) && hack/lab.sh up; fi && \
 	KUBECONFIG="$$kc" KUBECTL="$$(hack/k8s-binaries.sh kubectl)/kubectl" KUSTOMIZE="$(KUSTOMIZE)" LOAD_N=$(LOAD_N) E2E_TRAFFIC="$(E2E_TRAFFIC)" \
 		go test -tags=e2e ./test/e2e/ -v -count=1 -timeout 60m -ginkgo.v -ginkgo.label-filter=load
 

@@ -77,7 +77,10 @@ vpa_running() {
 }
 
 vpa_up() {
-  [ "${CLUSTER_VPA:-on}" = on ] || return 0
+  if [ "${CLUSTER_VPA:-on}" != on ]; then
+    vpa_down
+    return 0
+  fi
   vpa_running && return 0
   # One of the three stopped: start all of them again.
   local pidf
@@ -122,6 +125,20 @@ vpa_up() {
   done
   tail -n 20 "${CLUSTER_DIR}/logs/vpa-admission-controller.log" >&2 2>/dev/null || true
   die "the VPA admission controller did not register its webhook (its log ends above)"
+}
+
+# vpa_down stops the VPA of a running cluster and removes its webhook,
+# which every Pod's creation goes through (make test-load creates
+# thousands); its CRDs stay.
+vpa_down() {
+  local pidf stopped=0
+  for pidf in "${VPA_DIR}"/*.pid; do
+    [ -f "${pidf}" ] || continue
+    kill "$(cat "${pidf}")" 2>/dev/null && stopped=1
+    rm -f "${pidf}"
+  done
+  kubectl_local delete mutatingwebhookconfiguration vpa-webhook-config --ignore-not-found >/dev/null 2>&1 || true
+  [ "${stopped}" = 0 ] || log "the VPA is stopped (CLUSTER_VPA=off)"
 }
 
 # start_vpa starts VPA program $1 from directory $2 with the flags after.
