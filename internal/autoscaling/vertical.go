@@ -53,8 +53,8 @@ var vpaKind = scope.OptionalKind{
 // colour's VPAs recommend, into s.Recommended: the colour the revision is
 // deployed into (or, without blue-green, the rolling update) starts from
 // it. Before the blue-green phase, which renders that colour. Nothing is
-// read at rest: the one list is made only while a revision is on its way
-// in.
+// read at rest, and during a rollout the list is the one the autoscaling
+// phase writes the VPAs from (Scope.ListOwned).
 func Recommend(ctx context.Context, s *scope.Scope) {
 	rapi := s.RestAPI
 	mode, wanted := VerticalWanted(rapi)
@@ -74,7 +74,7 @@ func Recommend(ctx context.Context, s *scope.Scope) {
 	if err != nil || !installed {
 		return // the autoscaling phase says so
 	}
-	live, err := s.Writer.ListOwned(ctx, VPAGroupVersionKind)
+	live, err := s.ListOwned(ctx, VPAGroupVersionKind)
 	if err != nil {
 		// The revision starts from the spec's resources; the autoscaling
 		// phase's own list reports a failure that lasts.

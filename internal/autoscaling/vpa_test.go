@@ -214,6 +214,11 @@ func TestRecommendReadsOnlyWhileANewRevisionIsDue(t *testing.T) {
 	if got := s.Recommended[apiv1.ComponentModel]; got.Memory().String() != "600Mi" || len(s.Recommended) != 1 {
 		t.Fatalf("a new revision due: %v, want model's 600Mi", s.Recommended)
 	}
+	s.Serving = apiv1.EnvironmentBlue
+	Reconcile(t.Context(), s, Scaling{})
+	if w := s.Writer.(*scopetest.Writer); w.Lists != 1 || !slices.Contains(w.Applied, "VerticalPodAutoscaler/shop-model-green") {
+		t.Fatalf("the VPAs were listed %d times in one reconcile (applied %v), want once", w.Lists, w.Applied)
+	}
 	r.Spec.AutoScaling.Vertical.UpdateMode = "Off"
 	s = serving("an-older-one")
 	Recommend(t.Context(), s)

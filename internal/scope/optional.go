@@ -98,6 +98,26 @@ func (s *Scope) SyncOptionalFrom(ctx context.Context, k OptionalKind, wanted boo
 	}
 }
 
+// ListOwned lists the RestAPI's objects of an optional kind, around the
+// cache, once per reconcile: a phase that reads them before the one that
+// writes them (the VPAs' recommendations, before the blue-green phase)
+// costs no second list. They are as listed, before this reconcile's writes
+// of the kind; a failed list is not kept.
+func (s *Scope) ListOwned(ctx context.Context, gvk schema.GroupVersionKind) ([]*unstructured.Unstructured, error) {
+	if live, ok := s.listed[gvk]; ok {
+		return live, nil
+	}
+	live, err := s.Writer.ListOwned(ctx, gvk)
+	if err != nil {
+		return nil, err
+	}
+	if s.listed == nil {
+		s.listed = map[schema.GroupVersionKind][]*unstructured.Unstructured{}
+	}
+	s.listed[gvk] = live
+	return live, nil
+}
+
 // Optional is what SyncObjects found and did.
 type Optional struct {
 	// Checked is false when whether the kind is served, or which objects
@@ -133,7 +153,7 @@ func (s *Scope) syncObjects(ctx context.Context, gvk schema.GroupVersionKind, de
 	if !installed {
 		return Optional{Checked: true}
 	}
-	live, err := s.Writer.ListOwned(ctx, gvk)
+	live, err := s.ListOwned(ctx, gvk)
 	if err != nil {
 		s.Fail(fmt.Errorf("listing %ss: %w", gvk.Kind, err))
 		return Optional{}

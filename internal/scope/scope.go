@@ -33,7 +33,9 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
@@ -72,6 +74,7 @@ type Scope struct {
 	// colour's Deployment is rendered).
 	Recommended map[apiv1.ComponentName]corev1.ResourceList
 
+	listed                 map[schema.GroupVersionKind][]*unstructured.Unstructured
 	keep                   map[string]bool
 	conflicts              []string
 	errs                   []error

@@ -50,6 +50,9 @@ type Writer struct {
 	// Lookups counts the calls of Installed (each is a discovery request
 	// against a real API server when the kind is missing).
 	Lookups int
+	// Lists counts the calls of ListOwned (each is a list around the
+	// cache against a real API server).
+	Lists int
 }
 
 var _ scope.Writer = &Writer{}
@@ -149,6 +152,7 @@ func (w *Writer) Installed(gvk schema.GroupVersionKind) (bool, error) {
 
 // ListOwned returns the kind's objects in Kinds.
 func (w *Writer) ListOwned(_ context.Context, gvk schema.GroupVersionKind) ([]*unstructured.Unstructured, error) {
+	w.Lists++
 	if _, ok := w.Kinds[gvk]; !ok {
 		return nil, fmt.Errorf("no kind %s", gvk)
 	}
