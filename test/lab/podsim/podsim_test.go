@@ -184,7 +184,10 @@ func TestTheImageChoosesFailuresDelaysAndDown(t *testing.T) {
 func TestAPodThatGoesStopsAnswering(t *testing.T) {
 	s := &Server{}
 	defer s.Close()
-	a, b := pod(t, "127.0.0.2", "model", "shop:1"), pod(t, "127.0.0.3", "model", "shop:1")
+	// Addresses no other package's tests use: they run at the same time,
+	// and one of them (test/lab/load) once took the port a's Pod freed on
+	// 127.0.0.2, which then "still answered".
+	a, b := pod(t, "127.0.0.77", "model", "shop:1"), pod(t, "127.0.0.78", "model", "shop:1")
 	if err := s.Sync([]Pod{a, b}); err != nil {
 		t.Fatal(err)
 	}
