@@ -184,20 +184,46 @@ up() {
     die "port ${KUBE_APISERVER_PORT} is taken by another process: free it or choose another KUBE_APISERVER_PORT"
   fi
   create "${bins}"
-  if ! metrics_available 60; then
-    # Seen once in CI (2026-12-01): the metrics API never became available
-    # in a new cluster, and every HPA spec failed minutes later. Say it here,
-    # with metrics-server's own words, and try one new cluster.
-    log "metrics-server's API (v1beta1.metrics.k8s.io) is not available 60 s after the start; its log ends with:"
+  if ! metrics_up; then
+    # Seen in CI (2026-12-01, 2026-12-07): the metrics API never became
+    # available in a new cluster. Say it here, with metrics-server's own
+    # words, and try one new cluster.
+    log "metrics-server's API (v1beta1.metrics.k8s.io) is not available; its log ends with:"
     tail -n 20 "${CLUSTER_DIR}/logs/metrics-server.log" >&2 2>/dev/null || true
     log "recreating the cluster once"
     down_quiet
     create "${bins}"
-    metrics_available 90 || die "metrics-server's API is still not available (its log is above)"
+    if ! metrics_up; then
+      tail -n 20 "${CLUSTER_DIR}/logs/metrics-server.log" >&2 2>/dev/null || true
+      die "metrics-server's API is still not available (its log is above)"
+    fi
   fi
   vpa_up
   log "cluster '${CLUSTER_NAME}' is up: export KUBECONFIG=${KUBECONFIG_PATH}"
   echo "${KUBECONFIG_PATH}"
+}
+
+# metrics_up waits up to 120 s for the metrics API. kwokctl starts
+# metrics-server right after kube-apiserver without waiting for it to listen;
+# on a busy machine metrics-server finds the port closed and exits
+# ("unable to load configmap based request-header-client-ca-file ...
+# connection refused"; seen in CI on 2026-12-07), and nothing starts it
+# again. So a metrics-server that has exited is started again, up to three
+# times ('kwokctl start cluster' starts only the components that do not run).
+metrics_up() {
+  local i restarts=0 pidfile="${CLUSTER_DIR}/pids/metrics-server.pid"
+  for i in $(seq 1 120); do
+    metrics_available 1 && return 0
+    if [ -f "${pidfile}" ] && ! kill -0 "$(cat "${pidfile}")" 2>/dev/null; then
+      [ "${restarts}" -lt 3 ] || return 1
+      restarts=$((restarts + 1))
+      log "metrics-server exited (its log ends with the lines below); starting it again (${restarts} of 3)"
+      tail -n 3 "${CLUSTER_DIR}/logs/metrics-server.log" >&2 2>/dev/null || true
+      "${KWOK_BIN}/kwokctl" start cluster --name "${CLUSTER_NAME}" >/dev/null 2>&1 ||
+        log "kwokctl start cluster failed; waiting on"
+    fi
+  done
+  return 1
 }
 
 # metrics_available waits up to $1 seconds for the metrics API to be served.
