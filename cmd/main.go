@@ -83,6 +83,12 @@ func main() {
 			"is scaled down) at the same time, cluster-wide; the others are Queued, "+
 			"first come first served. 0: no limit. A namespace can set its own with the annotation "+
 			apiv1.AnnotationMaxConcurrentRollouts+".")
+	var renderingUpgrades string
+	flag.StringVar(&renderingUpgrades, "rendering-upgrades", "hold",
+		"What a RestAPI whose pods run an earlier operator version's rendering of its unchanged spec gets: "+
+			"hold (keep it until the spec changes or "+apiv1.AnnotationApplyRendering+" asks; the condition "+
+			apiv1.ConditionRenderingPending+" says so) or apply (roll every such RestAPI to this version's rendering, "+
+			"paced by --max-concurrent-rollouts).")
 	var analysisOpts analysis.Options
 	analysisOpts.BindFlags(flag.CommandLine)
 	var operatorNamespace string
@@ -94,6 +100,10 @@ func main() {
 	opts.BindFlags(flag.CommandLine)
 	flag.Parse()
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&opts)))
+	if renderingUpgrades != "hold" && renderingUpgrades != "apply" {
+		setupLog.Error(nil, "--rendering-upgrades must be hold or apply", "value", renderingUpgrades)
+		os.Exit(1)
+	}
 
 	restConfig := ctrl.GetConfigOrDie()
 	mgr, err := ctrl.NewManager(restConfig, manager.Options(manager.Config{
@@ -142,6 +152,7 @@ func main() {
 		Analysis:              measurer,
 		OperatorNamespace:     operatorNamespace,
 		Tracing:               rolloutTraces,
+		ApplyRenderings:       renderingUpgrades == "apply",
 	}).SetupWithManager(mgr); err != nil {
 		setupLog.Error(err, "Failed to create controller", "controller", "restapi")
 		os.Exit(1)

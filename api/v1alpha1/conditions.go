@@ -54,6 +54,22 @@ const (
 	// True once the policies are written; its reason says where metrics
 	// scrapes are admitted (MetricsOnOwnPort, MetricsOnApplicationPort).
 	ConditionNetworkPolicy = "NetworkPolicy"
+	// ConditionRenderingPending is True while the pods run a rendering of
+	// the spec by an earlier version of the operator and this version
+	// renders it differently (status.rendering.pending): nothing rolls
+	// until the spec changes or someone asks. False when the pods run this
+	// version's rendering.
+	ConditionRenderingPending = "RenderingPending"
+)
+
+// Reasons of the RenderingPending condition.
+const (
+	// ReasonNewerRendering: this operator renders the spec differently from
+	// what the pods run; the newer rendering waits (RenderingPending True).
+	ReasonNewerRendering = "NewerRendering"
+	// ReasonRenderingCurrent: the pods run this operator's rendering of the
+	// spec (RenderingPending False).
+	ReasonRenderingCurrent = "RenderingCurrent"
 )
 
 // Reasons of the Ready, Available, Progressing and Degraded conditions.
@@ -221,4 +237,8 @@ const (
 	EventRestarted         = "Restarted"
 	EventAnalysisStarted   = "AnalysisStarted"
 	EventAnalysisPassed    = "AnalysisPassed"
+	// EventRenderingApplied: this operator's rendering of an unchanged
+	// spec replaces an earlier version's (asked for, or the earlier one's
+	// pods were gone); the rollout follows.
+	EventRenderingApplied = "RenderingApplied"
 )

@@ -413,6 +413,13 @@ const (
 	// AnnotationRollback sends traffic back to the previous revision while its
 	// colour is warm, if the named revision is the one serving.
 	AnnotationRollback = "apps.restapi.dev/rollback"
+	// AnnotationApplyRendering applies the newer rendering of the spec
+	// (status.rendering.pending) to this RestAPI: a rollout like any other.
+	// It names the pending revision, so a request made before another
+	// operator upgrade does not apply a rendering nobody looked at:
+	//   kubectl annotate rapi NAME apps.restapi.dev/apply-rendering=REVISION --overwrite
+	// (kubectl restapi rerender NAME does this).
+	AnnotationApplyRendering = "apps.restapi.dev/apply-rendering"
 )
 
 // RestAPIStatus is the observed state of a RestAPI, computed from the cluster
@@ -469,6 +476,12 @@ type RestAPIStatus struct {
 	// +optional
 	BlueGreen *BlueGreenStatus `json:"blueGreen,omitempty"`
 
+	// rendering records which rendering of the spec the pods run: an
+	// operator upgrade that renders the same spec differently rolls nothing
+	// until the spec changes or someone asks (docs/operating.md).
+	// +optional
+	Rendering *RenderingStatus `json:"rendering,omitempty"`
+
 	// healing records the last automatic healing action.
 	// +optional
 	Healing *HealingStatus `json:"healing,omitempty"`
@@ -478,6 +491,29 @@ type RestAPIStatus struct {
 	// address once it has one.
 	// +optional
 	URLs *URLs `json:"urls,omitempty"`
+}
+
+// RenderingStatus is which rendering of the spec the operator deploys.
+type RenderingStatus struct {
+	// specHash is the hash of the spec's fields that can reach the pods
+	// (everything but replicas, autoscaling, the blue-green settings other
+	// than enabled, the network policy, healing and exposure), the one
+	// revision was rendered from.
+	// +kubebuilder:validation:MaxLength=64
+	SpecHash string `json:"specHash"`
+	// revision is the revision the operator deploys for that spec. It may
+	// have been rendered by an earlier version of the operator: its pod
+	// templates and ConfigMaps are then kept as they are in the cluster.
+	// +kubebuilder:validation:MaxLength=64
+	Revision string `json:"revision"`
+	// pending is the revision this version of the operator renders for the
+	// same spec, when it differs from revision: it is applied at the next
+	// change of the spec, with the apps.restapi.dev/apply-rendering
+	// annotation (kubectl restapi rerender), or fleet-wide with the
+	// manager's --rendering-upgrades=apply.
+	// +optional
+	// +kubebuilder:validation:MaxLength=64
+	Pending string `json:"pending,omitempty"`
 }
 
 // HealingStatus records the last automatic healing action.

@@ -61,7 +61,7 @@ func Recommend(ctx context.Context, s *scope.Scope) {
 	if !wanted || mode == DefaultVPAUpdateMode {
 		return
 	}
-	serving, rev := rapi.Status.ActiveEnvironment, render.Revision(rapi)
+	serving, rev := rapi.Status.ActiveEnvironment, s.Revision
 	due := false
 	for _, c := range rapi.Spec.EnabledComponents() {
 		d := s.Children.Deployments[render.ColourName(rapi, c, serving)]

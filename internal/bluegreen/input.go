@@ -123,12 +123,13 @@ func colourState(rapi *apiv1.RestAPI, kids scope.Children, colour, serving Colou
 	return st
 }
 
-// InputOf gathers what the blue-green decision needs from the cluster.
-func InputOf(rapi *apiv1.RestAPI, kids scope.Children, now time.Time) Input {
+// InputOf gathers what the blue-green decision needs from the cluster;
+// revision is the one to deploy for the spec (scope.Scope.Revision).
+func InputOf(rapi *apiv1.RestAPI, kids scope.Children, revision string, now time.Time) Input {
 	bg := &rapi.Spec.BlueGreen
 	in := Input{
 		Enabled:          bg.IsEnabled(),
-		DesiredRevision:  render.Revision(rapi),
+		DesiredRevision:  revision,
 		AutoPromotion:    bg.AutoPromotes(),
 		AutoPromoteAfter: bg.AutoPromoteAfter(),
 		ScaleDownDelay:   bg.ScaleDownDelay(),

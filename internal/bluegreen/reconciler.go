@@ -82,7 +82,7 @@ func (r *Reconciler) measurer() *analysis.Measurer {
 // written. A failed write is recorded in the scope.
 func (r *Reconciler) Reconcile(ctx context.Context, s *scope.Scope) (Plan, error) {
 	rapi := s.RestAPI
-	in := InputOf(rapi, s.Children, s.Now)
+	in := InputOf(rapi, s.Children, s.Revision, s.Now)
 	var err error
 	if in.Turn, err = r.turn(ctx, rapi, in); err != nil {
 		return Plan{}, err
@@ -151,6 +151,14 @@ func (r *Reconciler) carryOut(ctx context.Context, s *scope.Scope, plan Plan) {
 		}
 		if action == Render {
 			for _, c := range render.Desired(rapi, colour) {
+				if s.Held != nil && *s.Held == colour {
+					// An earlier operator's rendering of this spec: what
+					// reaches the pods stays as it is.
+					if err := render.Hold(&c, s.Children.Deployments[*c.Deployment.Name], s.Children.ConfigMaps[*c.ConfigMap.Name]); err != nil {
+						s.Record("Deployment", *c.Deployment.Name, scope.Unchanged, err)
+						continue
+					}
+				}
 				component(ctx, s, c, colour, plan.ReducePreview)
 			}
 		}
@@ -191,12 +199,12 @@ func keepPeerServices(s *scope.Scope, comps []apiv1.ComponentName) {
 // refused or found stale, each only if it still holds the value acted on
 // (a JSON patch test), so a request never acts twice and a newer one is
 // kept. It runs after the status that records the decision is written.
-func (r *Reconciler) ConsumeRequests(ctx context.Context, rapi *apiv1.RestAPI, plan Plan) error {
-	if len(plan.Consumed) == 0 {
+func (r *Reconciler) ConsumeRequests(ctx context.Context, rapi *apiv1.RestAPI, keys []string) error {
+	if len(keys) == 0 {
 		return nil
 	}
 	var ops []map[string]any
-	for _, k := range plan.Consumed {
+	for _, k := range keys {
 		path := "/metadata/annotations/" + strings.NewReplacer("~", "~0", "/", "~1").Replace(k)
 		ops = append(ops,
 			map[string]any{"op": "test", "path": path, "value": rapi.Annotations[k]},
@@ -207,7 +215,7 @@ func (r *Reconciler) ConsumeRequests(ctx context.Context, rapi *apiv1.RestAPI, p
 		return err
 	}
 	if err := r.Client.Patch(ctx, rapi, client.RawPatch(types.JSONPatchType, patch)); err != nil && !apierrors.IsInvalid(err) && !apierrors.IsNotFound(err) {
-		return fmt.Errorf("removing handled requests %v: %w", plan.Consumed, err)
+		return fmt.Errorf("removing handled requests %v: %w", keys, err)
 	}
 	return nil
 }

@@ -46,6 +46,9 @@ type state struct {
 	plan bluegreen.Plan
 	// health is the serving colour's health, for the summary conditions.
 	health health.Summary
+	// consume are the request annotations the rendering phase acted on or
+	// found stale, removed after the status write.
+	consume []string
 }
 
 // phase is one step of a reconcile. An error stops the reconcile before
@@ -63,6 +66,9 @@ func (r *RestAPIReconciler) phases() []phase {
 	return []phase{
 		// The repository's volume first: its pods mount it.
 		{"storage", storage},
+		// Which revision the spec deploys at, before everything that
+		// reads it.
+		{"rendering", r.rendering},
 		// Floors before colours: a colour created for an autoscaled
 		// component starts at its floor.
 		{"forecast", func(_ context.Context, s *state) error { s.scaling = autoscaling.Forecast(s.Scope); return nil }},
@@ -88,7 +94,7 @@ func (r *RestAPIReconciler) phases() []phase {
 // decided. Each runs whatever the others do.
 func (r *RestAPIReconciler) afterStatus(ctx context.Context, s *state) error {
 	r.blueGreen.WakeQueued(ctx, s.RestAPI, s.RestAPI.Status.BlueGreen, s.Status.BlueGreen)
-	return errors.Join(r.blueGreen.ConsumeRequests(ctx, s.RestAPI, s.plan), r.health.Restart(ctx, s.Scope))
+	return errors.Join(r.blueGreen.ConsumeRequests(ctx, s.RestAPI, append(s.consume, s.plan.Consumed...)), r.health.Restart(ctx, s.Scope))
 }
 
 // storage creates the repository's PersistentVolumeClaim, or updates what

@@ -97,6 +97,11 @@ type RestAPIReconciler struct {
 	Analysis *analysis.Measurer
 	// Tracing records rollouts as traces (internal/tracing); nil: none.
 	Tracing *tracing.Rollouts
+	// ApplyRenderings is --rendering-upgrades=apply: every RestAPI whose
+	// pods run an earlier operator's rendering of its spec takes this
+	// version's, paced by the rollout queue. False (hold): only at the
+	// next change of the spec, or when asked (rendering.go).
+	ApplyRenderings bool
 
 	setupOnce sync.Once
 	blueGreen *bluegreen.Reconciler

@@ -111,6 +111,9 @@ var (
 	// remembers is checked by the churn spec.
 	suiteReconciler *RestAPIReconciler
 	mgrDone         chan struct{}
+	// applyRenderings is --rendering-upgrades=apply for the next
+	// startManager.
+	applyRenderings bool
 )
 
 // startManager starts a manager as cmd/main.go does, with a clock the tests
@@ -140,7 +143,8 @@ func startManager() {
 		ConflictRetry: 3 * time.Second,
 		// Analysis measured as in production, on the suite's network
 		// (analysisnet_test.go); a restart starts with an empty pool.
-		Analysis: suiteMeasurer(),
+		Analysis:        suiteMeasurer(),
+		ApplyRenderings: applyRenderings,
 	}
 	Expect(suiteReconciler.SetupWithManager(mgr)).To(Succeed())
 	var mgrCtx context.Context

@@ -57,6 +57,14 @@ type Scope struct {
 	// and writes it once.
 	Status apiv1.RestAPIStatus
 
+	// Revision is the revision deployed for the spec, and Held, when an
+	// earlier version of the operator rendered it, the colour whose pod
+	// templates and ConfigMaps run it and are kept as they are in the
+	// cluster (set by the rendering phase, read where colours are rendered;
+	// render.DecideRendering).
+	Revision string
+	Held     *apiv1.Environment
+
 	// Serving is the colour recorded as serving (set by the blue-green
 	// phase; the HPAs, disruption budgets and VPAs follow it).
 	Serving apiv1.Environment

@@ -31,6 +31,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
+	"github.com/restapi-operator/restapi-operator/internal/render"
 	"github.com/restapi-operator/restapi-operator/internal/scope"
 )
 
@@ -171,5 +172,8 @@ func (w *Writer) Read(_ context.Context, gvk schema.GroupVersionKind, name strin
 
 // Scope is a scope of rapi with no children, at now, writing through w.
 func Scope(rapi *apiv1.RestAPI, w *Writer, now time.Time) *scope.Scope {
-	return scope.New(rapi, scope.NewChildren(), now, w)
+	s := scope.New(rapi, scope.NewChildren(), now, w)
+	// What the rendering phase decides for a RestAPI this operator rendered.
+	s.Revision = render.Revision(rapi)
+	return s
 }

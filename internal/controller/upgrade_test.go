@@ -1,0 +1,210 @@
+/*
+Copyright 2026 The RestAPI Operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controller
+
+import (
+	"encoding/json"
+	"strings"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	appsv1 "k8s.io/api/apps/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	appsv1ac "k8s.io/client-go/applyconfigurations/apps/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
+	"github.com/restapi-operator/restapi-operator/internal/render"
+)
+
+// earlierRev is the revision an earlier operator version rendered
+// the spec as, in these specs.
+const earlierRev = "e0e0e0e0e0"
+
+// renderedByEarlier is the template annotation the earlier version's
+// rendering had and this one's has not.
+const renderedByEarlier = "example.com/rendered-by"
+
+// asEarlierOperator leaves "shop" of ns as an earlier version of the
+// operator would have, with the manager stopped: blue's pod templates are
+// its rendering of the same spec (one annotation more, another revision),
+// applied by this operator's field manager, and status names that
+// revision. recorded: that version recorded status.rendering; otherwise
+// it is one from before status.rendering.
+func asEarlierOperator(ns string, recorded bool) {
+	GinkgoHelper()
+	mgrStop()
+	Eventually(mgrDone).Should(BeClosed())
+	for _, c := range components {
+		name := "shop-" + string(c) + "-blue"
+		ac, err := appsv1ac.ExtractDeployment(deploymentOf(ns, name), apiv1.ManagedBy)
+		Expect(err).NotTo(HaveOccurred())
+		ac.WithLabels(map[string]string{apiv1.LabelRevision: earlierRev})
+		ac.Spec.Template.WithLabels(map[string]string{apiv1.LabelRevision: earlierRev}).
+			WithAnnotations(map[string]string{renderedByEarlier: "v0"})
+		body, err := json.Marshal(ac)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(k8sClient.Patch(ctx, &appsv1.Deployment{ObjectMeta: objMeta(ns, name)}, client.RawPatch(types.ApplyPatchType, body),
+			client.FieldOwner(apiv1.ManagedBy), client.ForceOwnership)).To(Succeed())
+	}
+	r := restAPI(ns, "shop")
+	r.Status.BlueGreen.ActiveRevision, r.Status.DeployedRevision = earlierRev, earlierRev
+	r.Status.Rendering = nil
+	if recorded {
+		r.Status.Rendering = &apiv1.RenderingStatus{SpecHash: render.SpecHash(r), Revision: earlierRev}
+	}
+	meta := r.Status.Conditions[:0]
+	for _, c := range r.Status.Conditions {
+		if c.Type != apiv1.ConditionRenderingPending {
+			meta = append(meta, c)
+		}
+	}
+	r.Status.Conditions = meta
+	Expect(k8sClient.Status().Update(ctx, r)).To(Succeed())
+}
+
+// blueTemplates are blue's pod templates, to compare before and after.
+func blueTemplates(ns string) []string {
+	GinkgoHelper()
+	var out []string
+	for _, c := range components {
+		d := deploymentOf(ns, "shop-"+string(c)+"-blue")
+		b, err := json.Marshal(d.Spec.Template)
+		Expect(err).NotTo(HaveOccurred())
+		out = append(out, string(b))
+	}
+	return out
+}
+
+func renderingCondition(ns string) *metav1.Condition {
+	GinkgoHelper()
+	return shopCondition(ns, apiv1.ConditionRenderingPending)
+}
+
+// expectHeld checks that the earlier rendering runs, unchanged, and that
+// the newer one is recorded as pending.
+func expectHeld(ns, newer string, templates []string) {
+	GinkgoHelper()
+	Eventually(func(g Gomega) {
+		r := restAPI(ns, "shop")
+		g.Expect(r.Status.Rendering).NotTo(BeNil())
+		g.Expect(*r.Status.Rendering).To(Equal(apiv1.RenderingStatus{SpecHash: render.SpecHash(r), Revision: earlierRev, Pending: newer}))
+		c := renderingCondition(ns)
+		g.Expect(c).NotTo(BeNil())
+		g.Expect(c.Status).To(Equal(metav1.ConditionTrue))
+		g.Expect(c.Reason).To(Equal(apiv1.ReasonNewerRendering))
+		g.Expect(c.Message).To(ContainSubstring("kubectl restapi rerender shop"))
+	}).Should(Succeed())
+	Consistently(func(g Gomega) {
+		g.Expect(blueTemplates(ns)).To(Equal(templates), "blue's pod templates changed")
+		g.Expect(k8sClient.Get(ctx, key(ns, "shop-view-green"), &appsv1.Deployment{})).NotTo(Succeed(), "a rollout started")
+		g.Expect(blueGreenStatus(ns, "shop").State).To(Equal(apiv1.StateIdle))
+	}, 2*time.Second, 200*time.Millisecond).Should(Succeed())
+}
+
+// statusWritesOnly checks that every write to ns is one of the RestAPI's
+// status.
+func statusWritesOnly(ns string, writesBefore int) {
+	GinkgoHelper()
+	writes.quiet(ns)
+	for _, w := range writes.in(ns)[writesBefore:] {
+		Expect(strings.HasSuffix(w, "/restapis/shop/status")).To(BeTrue(), "a write other than status: %s", w)
+	}
+}
+
+var _ = Describe("Operator upgrades", func() {
+	var ns string
+	BeforeEach(func() { ns = newNamespace() })
+	AfterEach(func() {
+		if applyRenderings {
+			applyRenderings = false
+			restartManager()
+		}
+	})
+
+	It("roll nothing: an earlier version's rendering of the same spec keeps running, the newer one is pending until asked for", func() {
+		newer := deployBlue(ns, "shop", nil)
+		asEarlierOperator(ns, false)
+		templates := blueTemplates(ns)
+		before := len(writes.in(ns))
+		startManager()
+
+		By("holding the earlier rendering, writing status only")
+		expectHeld(ns, newer, templates)
+		statusWritesOnly(ns, before)
+		expectNoWritesOnReconcile(ns)
+
+		By("holding it across a manager restart")
+		restartManager()
+		expectHeld(ns, newer, templates)
+		expectNoWritesOnReconcile(ns)
+
+		By("holding it when the spec changes only where the pods never see it")
+		updateSpec(ns, "shop", func(r *apiv1.RestAPI) { r.Spec.Replicas = new(int32(3)) })
+		Eventually(func() int32 { return *deploymentOf(ns, "shop-model-blue").Spec.Replicas }).Should(Equal(int32(3)))
+		expectHeld(ns, newer, templates)
+
+		By("applying it when asked, as an ordinary rollout")
+		annotate(ns, "shop", apiv1.AnnotationApplyRendering, newer)
+		Eventually(func() error { return k8sClient.Get(ctx, key(ns, "shop-view-green"), &appsv1.Deployment{}) }).Should(Succeed())
+		Expect(deploymentOf(ns, "shop-view-green").Spec.Template.Labels[apiv1.LabelRevision]).To(Equal(newer))
+		Expect(deploymentOf(ns, "shop-view-green").Spec.Template.Annotations).NotTo(HaveKey(renderedByEarlier))
+		Eventually(func() map[string]string { return restAPI(ns, "shop").Annotations }).ShouldNot(HaveKey(apiv1.AnnotationApplyRendering))
+		Eventually(func() []string { return eventReasons(ns) }).Should(ContainElement(apiv1.EventRenderingApplied))
+		markColourReady(ns, "shop", "green")
+		Eventually(func() []string { return stableColours(ns, "shop") }).Should(Equal(allColour("green")))
+		Eventually(func(g Gomega) {
+			g.Expect(blueGreenStatus(ns, "shop").ActiveRevision).To(Equal(newer))
+			c := renderingCondition(ns)
+			g.Expect(c.Status).To(Equal(metav1.ConditionFalse))
+			g.Expect(c.Reason).To(Equal(apiv1.ReasonRenderingCurrent))
+			g.Expect(restAPI(ns, "shop").Status.Rendering.Pending).To(BeEmpty())
+		}).Should(Succeed())
+	})
+
+	It("deploy the newer rendering with the next change of the spec", func() {
+		newer := deployBlue(ns, "shop", nil)
+		asEarlierOperator(ns, true)
+		templates := blueTemplates(ns)
+		startManager()
+		expectHeld(ns, newer, templates)
+
+		By("a request for another revision is dropped")
+		annotate(ns, "shop", apiv1.AnnotationApplyRendering, "f0f0f0f0f0")
+		Eventually(func() map[string]string { return restAPI(ns, "shop").Annotations }).ShouldNot(HaveKey(apiv1.AnnotationApplyRendering))
+		expectHeld(ns, newer, templates)
+
+		shipToGreen(ns)
+		r := restAPI(ns, "shop")
+		Expect(r.Status.BlueGreen.ActiveRevision).To(Equal(render.Revision(r)))
+		Expect(deploymentOf(ns, "shop-view-green").Spec.Template.Annotations).NotTo(HaveKey(renderedByEarlier))
+		Expect(*r.Status.Rendering).To(Equal(apiv1.RenderingStatus{SpecHash: render.SpecHash(r), Revision: render.Revision(r)}))
+	})
+
+	It("apply the newer rendering to every RestAPI with --rendering-upgrades=apply", func() {
+		newer := deployBlue(ns, "shop", nil)
+		asEarlierOperator(ns, true)
+		applyRenderings = true
+		startManager()
+		Eventually(func() error { return k8sClient.Get(ctx, key(ns, "shop-view-green"), &appsv1.Deployment{}) }).Should(Succeed())
+		Expect(deploymentOf(ns, "shop-view-green").Spec.Template.Labels[apiv1.LabelRevision]).To(Equal(newer))
+		Eventually(func() string { return restAPI(ns, "shop").Status.Rendering.Revision }).Should(Equal(newer))
+	})
+})
