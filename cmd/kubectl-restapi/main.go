@@ -50,6 +50,8 @@ Commands:
   abort NAME                  stop the revision being prepared; traffic stays
   rollback NAME               send traffic back to the warm previous revision
   restart NAME COMPONENT      restart one component's serving pods (rolling)
+  rerender NAME               apply the newer rendering of the spec waiting
+                              since an operator upgrade (a rollout)
 `
 
 func main() {
@@ -134,11 +136,11 @@ func dispatch(ctx context.Context, p *plugin.Plugin, args []string) error {
 			return err
 		}
 		return p.Status(ctx, args[1], *watch, *timeout)
-	case "promote", "abort", "rollback":
+	case "promote", "abort", "rollback", "rerender":
 		if err := need(1); err != nil {
 			return err
 		}
-		return map[string]func(context.Context, string) error{"promote": p.Promote, "abort": p.Abort, "rollback": p.Rollback}[args[0]](ctx, args[1])
+		return map[string]func(context.Context, string) error{"promote": p.Promote, "abort": p.Abort, "rollback": p.Rollback, "rerender": p.Rerender}[args[0]](ctx, args[1])
 	case "restart":
 		if err := need(2); err != nil {
 			return err

@@ -83,7 +83,7 @@ func asEarlierOperator(ns string, recorded bool) {
 // blueTemplates are blue's pod templates, to compare before and after.
 func blueTemplates(ns string) []string {
 	GinkgoHelper()
-	var out []string
+	out := make([]string, 0, len(components))
 	for _, c := range components {
 		d := deploymentOf(ns, "shop-"+string(c)+"-blue")
 		b, err := json.Marshal(d.Spec.Template)

@@ -72,7 +72,8 @@ func (p *Plugin) get(ctx context.Context, name string) (*apiv1.RestAPI, error) {
 }
 
 // List prints every RestAPI of the namespace: name, phase, active colour,
-// ready pods, serving revision, and the one being prepared.
+// ready pods, serving revision, the one being prepared, and the newer
+// rendering of the spec waiting (kubectl restapi rerender applies it).
 func (p *Plugin) List(ctx context.Context) error {
 	var list apiv1.RestAPIList
 	if err := p.Client.List(ctx, &list, client.InNamespace(p.Namespace)); err != nil {
@@ -80,12 +81,12 @@ func (p *Plugin) List(ctx context.Context) error {
 	}
 	slices.SortFunc(list.Items, func(a, b apiv1.RestAPI) int { return strings.Compare(a.Name, b.Name) })
 	w := tabwriter.NewWriter(p.Out, 0, 4, 2, ' ', 0)
-	_, _ = fmt.Fprintln(w, "NAME\tPHASE\tACTIVE\tREADY\tREVISION\tPREVIEW\tURL")
+	_, _ = fmt.Fprintln(w, "NAME\tPHASE\tACTIVE\tREADY\tREVISION\tPREVIEW\tRENDERING\tURL")
 	for i := range list.Items {
 		r := &list.Items[i]
 		active, preview := revisions(r)
-		_, _ = fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, orDash(string(r.Status.Phase)), orDash(string(r.Status.ActiveEnvironment)),
-			orDash(r.Status.Ready), orDash(active), orDash(preview), orDash(firstURL(r)))
+		_, _ = fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, orDash(string(r.Status.Phase)), orDash(string(r.Status.ActiveEnvironment)),
+			orDash(r.Status.Ready), orDash(active), orDash(preview), rendering(r), orDash(firstURL(r)))
 	}
 	return w.Flush()
 }
@@ -218,6 +219,10 @@ func tree(r *apiv1.RestAPI) string {
 		if bg.Analysis != nil {
 			analysisTree(&b, bg.Analysis)
 		}
+	}
+	if rs := r.Status.Rendering; rs != nil && rs.Pending != "" {
+		fmt.Fprintf(&b, "Rendering: revision %s runs an earlier operator's rendering; %s is pending (kubectl restapi rerender %s)\n",
+			rs.Revision, rs.Pending, r.Name)
 	}
 	if u := r.Status.URLs; u != nil {
 		for _, url := range u.Stable {

@@ -127,12 +127,16 @@ var _ = Describe("kubectl-restapi", func() {
 	It("lists the RestAPIs of the namespace", func() {
 		restAPI(ns, "shop", serving(apiv1.PhaseAvailable))
 		restAPI(ns, "blog", apiv1.RestAPIStatus{})
+		restAPI(ns, "cart", apiv1.RestAPIStatus{Rendering: &apiv1.RenderingStatus{SpecHash: "h", Revision: "r1", Pending: "r9"}})
+		restAPI(ns, "docs", apiv1.RestAPIStatus{Rendering: &apiv1.RenderingStatus{SpecHash: "h", Revision: "r1"}})
 		Expect(p.List(ctx)).To(Succeed())
 		lines := bytes.Split(bytes.TrimSpace(out.Bytes()), []byte("\n"))
-		Expect(lines).To(HaveLen(3))
-		Expect(string(lines[0])).To(MatchRegexp(`^NAME\s+PHASE\s+ACTIVE\s+READY\s+REVISION\s+PREVIEW\s+URL$`))
-		Expect(string(lines[1])).To(MatchRegexp(`^blog\s+-\s+-\s+-\s+-\s+-\s+-$`))
-		Expect(string(lines[2])).To(MatchRegexp(`^shop\s+Available\s+green\s+3/4\s+r2\s+r3\s+https://shop.example.com/$`))
+		Expect(lines).To(HaveLen(5))
+		Expect(string(lines[0])).To(MatchRegexp(`^NAME\s+PHASE\s+ACTIVE\s+READY\s+REVISION\s+PREVIEW\s+RENDERING\s+URL$`))
+		Expect(string(lines[1])).To(MatchRegexp(`^blog\s+-\s+-\s+-\s+-\s+-\s+-\s+-$`))
+		Expect(string(lines[2])).To(MatchRegexp(`^cart\s+-\s+-\s+-\s+-\s+-\s+pending r9\s+-$`))
+		Expect(string(lines[3])).To(MatchRegexp(`^docs\s+-\s+-\s+-\s+-\s+-\s+current\s+-$`))
+		Expect(string(lines[4])).To(MatchRegexp(`^shop\s+Available\s+green\s+3/4\s+r2\s+r3\s+-\s+https://shop.example.com/$`))
 	})
 
 	It("prints the status as a tree, and its exit status follows the phase", func() {
@@ -226,6 +230,19 @@ var _ = Describe("kubectl-restapi", func() {
 		Expect(p.Promote(ctx, "idle")).To(MatchError(ContainSubstring("nothing to promote")))
 		Expect(p.Abort(ctx, "idle")).To(MatchError(ContainSubstring("nothing to abort")))
 		Expect(p.Rollback(ctx, "idle")).To(MatchError(ContainSubstring("no warm previous revision")))
+	})
+
+	It("rerender names the pending rendering, and status shows it", func() {
+		restAPI(ns, "shop", apiv1.RestAPIStatus{Rendering: &apiv1.RenderingStatus{SpecHash: "h", Revision: "r1", Pending: "r9"}})
+		Expect(p.Rerender(ctx, "shop")).To(Succeed())
+		var r apiv1.RestAPI
+		Expect(k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "shop"}, &r)).To(Succeed())
+		Expect(r.Annotations).To(HaveKeyWithValue(apiv1.AnnotationApplyRendering, "r9"))
+		Expect(p.Status(ctx, "shop", false, 0)).To(Succeed())
+		Expect(out.String()).To(ContainSubstring("Rendering: revision r1 runs an earlier operator's rendering; r9 is pending (kubectl restapi rerender shop)"))
+
+		restAPI(ns, "docs", apiv1.RestAPIStatus{Rendering: &apiv1.RenderingStatus{SpecHash: "h", Revision: "r1"}})
+		Expect(p.Rerender(ctx, "docs")).To(MatchError(ContainSubstring("nothing to rerender")))
 	})
 
 	It("restart rolls the serving colour's Deployment of one component", func() {

@@ -17,6 +17,7 @@ limitations under the License.
 package render
 
 import (
+	"maps"
 	"strconv"
 	"time"
 
@@ -284,6 +285,7 @@ func PodTemplate(r *apiv1.RestAPI, s Settings, colour apiv1.Environment, configH
 		annotations["prometheus.io/port"] = strconv.Itoa(int(MetricsPort(r, s.Port)))
 		annotations["prometheus.io/path"] = orString(m.Path, "/metrics")
 	}
+	maps.Copy(annotations, newerRendering)
 	return corev1ac.PodTemplateSpec().
 		WithLabels(labels).
 		WithAnnotations(annotations).

@@ -127,7 +127,7 @@ func TestChartLintsStrict(t *testing.T) {
 			"--set", "affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].operator=Exists",
 			"--set", "analysis.prometheusAddress=http://prometheus:9090", "--set", "analysis.prometheusBearerTokenSecret.name=prom-token",
 			"--set", "analysis.prometheusAllowedAddresses={http://thanos:9090}", "--set", "analysis.prometheusUnlistedAddresses=anonymous",
-			"--set", "analysis.allowedHosts={*.partner.example,10.20.0.0/16}", "--set", "analysis.measurers=8"},
+			"--set", "analysis.allowedHosts={*.partner.example,10.20.0.0/16}", "--set", "analysis.measurers=8", "--set", "renderingUpgrades=apply"},
 		"metrics off": {"--set", "metrics.enabled=false", "--set", "leaderElection.enabled=false"},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -409,6 +409,20 @@ func TestChartValues(t *testing.T) {
 		got := env(c)
 		if got["OTEL_EXPORTER_OTLP_ENDPOINT"] != "http://jaeger-collector.observability:4318" || got["OTEL_EXPORTER_OTLP_PROTOCOL"] != "http/protobuf" {
 			t.Errorf("env %v", got)
+		}
+	})
+	t.Run("renderingUpgrades: the flag only for apply, anything but hold or apply refused", func(t *testing.T) {
+		_, c := deployment(t, render(t))
+		if slices.ContainsFunc(args(c), func(a string) bool { return strings.HasPrefix(a, "--rendering-upgrades") }) {
+			t.Errorf("the default passes %v", args(c))
+		}
+		_, c = deployment(t, render(t, "--set", "renderingUpgrades=apply"))
+		if !slices.Contains(args(c), "--rendering-upgrades=apply") {
+			t.Errorf("apply: args %v", args(c))
+		}
+		cmd := exec.Command(tool(t, "HELM", "'make test' (hack/k8s-binaries.sh helm builds it)"), "template", "x", chart, "--set", "renderingUpgrades=always")
+		if out, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(out), `renderingUpgrades must be hold or apply, not "always"`) {
+			t.Errorf("renderingUpgrades=always: %v %s", err, out)
 		}
 	})
 	t.Run("networkPolicy.enabled=false renders no NetworkPolicy", func(t *testing.T) {

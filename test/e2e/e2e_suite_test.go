@@ -105,6 +105,9 @@ var _ = BeforeSuite(func() {
 	}, time.Minute, time.Second).Should(Succeed(), "the CRD is not Established")
 	By("installing the Gateway API CRDs (no Gateway data plane: the specs play its controller)")
 	installGatewayAPI()
+	if runsOwnManagers() {
+		return
+	}
 
 	By("starting the manager with production settings, as a ServiceAccount bound to the kustomize ClusterRole, in its own namespace")
 	mgrCfg := managerConfig(cfg)
@@ -131,6 +134,11 @@ var _ = BeforeSuite(func() {
 		Expect(mgr.Start(ctx)).To(Succeed())
 	}()
 })
+
+// runsOwnManagers: the specs selected run manager processes of their own
+// (upgrade_test.go, -ginkgo.label-filter=upgrade), which an in-process
+// manager watching every namespace would fight.
+func runsOwnManagers() bool { return GinkgoLabelFilter() == "upgrade" }
 
 // operatorNamespace is the in-process manager's namespace.
 const operatorNamespace = "restapi-e2e-operator"
