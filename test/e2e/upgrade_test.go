@@ -262,14 +262,21 @@ var _ = Describe("Operator upgrade", Label("upgrade"), func() {
 		earlier.stop()
 		before := writesSnapshot(ns)
 		current := startManagerProcess(newer, dir, "current", ns)
-		waitAll("recording the newer rendering as pending", []string{ns}, n, 2*time.Minute, func(r *apiv1.RestAPI) bool {
-			c := apimeta.FindStatusCondition(r.Status.Conditions, apiv1.ConditionRenderingPending)
-			return r.Status.Rendering != nil && r.Status.Rendering.Pending != "" &&
-				r.Status.Rendering.Revision == r.Status.BlueGreen.ActiveRevision && c != nil && c.Status == metav1.ConditionTrue
+		waitAll("reconciled by the current manager", []string{ns}, n, 2*time.Minute, func(r *apiv1.RestAPI) bool {
+			return r.Status.Rendering != nil
 		})
 		time.Sleep(10 * time.Second) // what a rollout would have written by now
 		Expect(changed(before, writesSnapshot(ns))).To(BeEmpty(),
 			"the newer manager wrote more than status: no Pod template may change, no ReplicaSet be made, no rollout start")
+		var rs apiv1.RestAPIList
+		Expect(k8sClient.List(ctx, &rs, client.InNamespace(ns))).To(Succeed())
+		for _, r := range rs.Items {
+			Expect(r.Status.Rendering.Revision).To(Equal(r.Status.BlueGreen.ActiveRevision), "%s: the revision serving is held", r.Name)
+			Expect(r.Status.Rendering.Pending).NotTo(BeEmpty(), "%s: the newer rendering is pending", r.Name)
+			c := apimeta.FindStatusCondition(r.Status.Conditions, apiv1.ConditionRenderingPending)
+			Expect(c).NotTo(BeNil(), "%s has no %s condition", r.Name, apiv1.ConditionRenderingPending)
+			Expect(c.Status).To(Equal(metav1.ConditionTrue), "%s: %s", r.Name, c.Message)
+		}
 
 		By(fmt.Sprintf("asking for the newer rendering fleet-wide, at most %d rollouts at once", limit))
 		current.stop()
