@@ -20,6 +20,7 @@ package main
 import (
 	"context"
 	"flag"
+	"fmt"
 	"os"
 	"time"
 
@@ -40,6 +41,7 @@ import (
 
 	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
 	"github.com/restapi-operator/restapi-operator/internal/analysis"
+	"github.com/restapi-operator/restapi-operator/internal/childcache"
 	"github.com/restapi-operator/restapi-operator/internal/controller"
 	"github.com/restapi-operator/restapi-operator/internal/manager"
 	"github.com/restapi-operator/restapi-operator/internal/tracing"
@@ -89,6 +91,13 @@ func main() {
 			"hold (keep it until the spec changes or "+apiv1.AnnotationApplyRendering+" asks; the condition "+
 			apiv1.ConditionRenderingPending+" says so) or apply (roll every such RestAPI to this version's rendering, "+
 			"paced by --max-concurrent-rollouts).")
+	var shards, shard string
+	flag.StringVar(&shards, "shards", "",
+		"Every shard of the operator in this cluster, the same list for all: NAME:SELECTOR;NAME:SELECTOR;... "+
+			"A namespace belongs to the first shard whose label selector matches its labels; one shard may have "+
+			"no selector and take the rest. Empty: no shards. With --shard (docs/scale.md).")
+	flag.StringVar(&shard, "shard", "",
+		"This manager's shard, one of --shards: it reconciles the RestAPIs of that shard's namespaces only.")
 	var analysisOpts analysis.Options
 	analysisOpts.BindFlags(flag.CommandLine)
 	var operatorNamespace string
@@ -105,30 +114,24 @@ func main() {
 		os.Exit(1)
 	}
 
-	restConfig := ctrl.GetConfigOrDie()
-	mgr, err := ctrl.NewManager(restConfig, manager.Options(manager.Config{
-		MetricsAddr:             metricsAddr,
-		SecureMetrics:           secureMetrics,
-		MetricsCertPath:         metricsCertPath,
-		MetricsCertName:         metricsCertName,
-		MetricsCertKey:          metricsCertKey,
-		EnableHTTP2:             enableHTTP2,
-		ProbeAddr:               probeAddr,
-		LeaderElection:          enableLeaderElection,
-		LeaderElectionNamespace: operatorNamespace,
-		WatchNamespaces:         manager.SplitNamespaces(watchNamespaces),
-		MaxConcurrentReconciles: workers,
-	}, scheme))
-	if err != nil {
-		setupLog.Error(err, "Failed to create manager")
-		os.Exit(1)
+	var sharding *manager.Sharding
+	if shards != "" || shard != "" {
+		var err error
+		if sharding, err = manager.ParseShards(shard, shards); err != nil {
+			setupLog.Error(err, "Invalid shards")
+			os.Exit(1)
+		}
+		if watchNamespaces != "" {
+			setupLog.Error(nil, "--watch-namespaces and --shards exclude each other: "+
+				"a shard's namespaces are chosen by their labels")
+			os.Exit(1)
+		}
 	}
 
-	measurer, err := analysisOpts.Measurer(context.Background(), mgr.GetAPIReader(), operatorNamespace,
-		restConfig.Host, os.Getenv("KUBERNETES_SERVICE_HOST"))
-	if err != nil {
-		setupLog.Error(err, "Invalid analysis flags")
-		os.Exit(1)
+	restConfig := ctrl.GetConfigOrDie()
+	if sharding != nil {
+		// The API server's audit log says which shard wrote.
+		restConfig.UserAgent = "restapi-operator/" + shard
 	}
 
 	// Rollout traces, when the OTEL_* environment names an exporter.
@@ -141,33 +144,72 @@ func main() {
 		setupLog.Info("Exporting rollout traces (OTEL_* environment)")
 	}
 
-	if err := (&controller.RestAPIReconciler{
-		Client:    mgr.GetClient(),
-		APIReader: mgr.GetAPIReader(),
-		Scheme:    mgr.GetScheme(),
-		Recorder:  mgr.GetEventRecorder(apiv1.ManagedBy),
+	// build makes the manager and its controller, for the namespaces a
+	// shard caches (all, or --watch-namespaces, without shards).
+	build := func(namespaces childcache.Namespaces) (ctrl.Manager, error) {
+		mgr, err := ctrl.NewManager(restConfig, manager.Options(manager.Config{
+			MetricsAddr:             metricsAddr,
+			SecureMetrics:           secureMetrics,
+			MetricsCertPath:         metricsCertPath,
+			MetricsCertName:         metricsCertName,
+			MetricsCertKey:          metricsCertKey,
+			EnableHTTP2:             enableHTTP2,
+			ProbeAddr:               probeAddr,
+			LeaderElection:          enableLeaderElection,
+			LeaderElectionNamespace: operatorNamespace,
+			WatchNamespaces:         manager.SplitNamespaces(watchNamespaces),
+			MaxConcurrentReconciles: workers,
+			Shard:                   shard,
+			ShardNamespaces:         namespaces,
+		}, scheme))
+		if err != nil {
+			return nil, fmt.Errorf("creating the manager: %w", err)
+		}
+		measurer, err := analysisOpts.Measurer(context.Background(), mgr.GetAPIReader(), operatorNamespace,
+			restConfig.Host, os.Getenv("KUBERNETES_SERVICE_HOST"))
+		if err != nil {
+			return nil, fmt.Errorf("invalid analysis flags: %w", err)
+		}
+		reconciler := &controller.RestAPIReconciler{
+			Client:    mgr.GetClient(),
+			APIReader: mgr.GetAPIReader(),
+			Scheme:    mgr.GetScheme(),
+			Recorder:  mgr.GetEventRecorder(apiv1.ManagedBy),
 
-		MaxConcurrentRollouts: rollouts,
-		WatchNamespaces:       manager.SplitNamespaces(watchNamespaces),
-		Analysis:              measurer,
-		OperatorNamespace:     operatorNamespace,
-		Tracing:               rolloutTraces,
-		ApplyRenderings:       renderingUpgrades == "apply",
-	}).SetupWithManager(mgr); err != nil {
-		setupLog.Error(err, "Failed to create controller", "controller", "restapi")
-		os.Exit(1)
-	}
-	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
-		setupLog.Error(err, "Failed to set up health check")
-		os.Exit(1)
-	}
-	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
-		setupLog.Error(err, "Failed to set up ready check")
-		os.Exit(1)
+			MaxConcurrentRollouts: rollouts,
+			WatchNamespaces:       manager.SplitNamespaces(watchNamespaces),
+			ShardNamespaces:       namespaces,
+			Analysis:              measurer,
+			OperatorNamespace:     operatorNamespace,
+			Tracing:               rolloutTraces,
+			ApplyRenderings:       renderingUpgrades == "apply",
+		}
+		if sharding != nil {
+			reconciler.Owns = sharding.Owns
+		}
+		if err := reconciler.SetupWithManager(mgr); err != nil {
+			return nil, fmt.Errorf("creating the controller: %w", err)
+		}
+		if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
+			return nil, fmt.Errorf("setting up the health check: %w", err)
+		}
+		if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
+			return nil, fmt.Errorf("setting up the ready check: %w", err)
+		}
+		return mgr, nil
 	}
 
-	setupLog.Info("Starting manager")
-	err = mgr.Start(ctrl.SetupSignalHandler())
+	ctx := ctrl.SetupSignalHandler()
+	if sharding != nil {
+		setupLog.Info("Starting the shard", "shard", shard)
+		err = sharding.Run(ctx, restConfig, build)
+	} else {
+		var mgr ctrl.Manager
+		if mgr, err = build(childcache.Namespaces{}); err == nil {
+			setupLog.Info("Starting manager")
+			err = mgr.Start(ctx)
+		}
+	}
 	// The spans not exported yet, within a bound.
 	flushCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	_ = flushTraces(flushCtx)

@@ -85,9 +85,13 @@ type RestAPIReconciler struct {
 	// second colour) at the same time, cluster-wide; 0: no limit (see
 	// internal/bluegreen/admission.go).
 	MaxConcurrentRollouts int
-	// WatchNamespaces are the namespaces the manager watches (empty: all):
-	// the HTTPRoute watch, started later, keeps to them too.
+	// WatchNamespaces are the namespaces the manager watches (empty: all),
+	// or, for a shard, ShardNamespaces: the HTTPRoute watch, started later,
+	// keeps to them too. Owns, for a shard, says whether it reconciles a
+	// namespace's RestAPIs now (nil: every one the cache holds).
 	WatchNamespaces []string
+	ShardNamespaces childcache.Namespaces
+	Owns            func(namespace string) bool
 	// OperatorNamespace is the manager's own namespace: the component
 	// NetworkPolicies admit it where HTTP analysis checks measure; "" when
 	// unknown (a manager outside the cluster).
@@ -135,7 +139,7 @@ type RestAPIReconciler struct {
 // +kubebuilder:rbac:groups=policy,resources=poddisruptionbudgets,verbs=get;list;watch;create;patch;delete
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 // +kubebuilder:rbac:groups="",resources=pods,verbs=get;list;watch
-// +kubebuilder:rbac:groups="",resources=namespaces,verbs=get
+// +kubebuilder:rbac:groups="",resources=namespaces,verbs=get;list;watch
 // +kubebuilder:rbac:groups="",resources=persistentvolumeclaims,verbs=get;list;watch;create;patch
 // +kubebuilder:rbac:groups=coordination.k8s.io,resources=leases,verbs=get;create;update,namespace=system
 // +kubebuilder:rbac:groups="",resources=events,verbs=create;patch,namespace=system
@@ -144,6 +148,11 @@ type RestAPIReconciler struct {
 // what the cluster shows in status: the phases below over one scope, one
 // status write, then what follows it (phases.go).
 func (r *RestAPIReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	if r.Owns != nil && !r.Owns(req.Namespace) {
+		// Its namespace went to another shard; this manager is about to be
+		// replaced by one that no longer caches it.
+		return ctrl.Result{}, nil
+	}
 	res, again, err := r.reconcileOnce(ctx, req)
 	if again && err == nil {
 		// The blue-green decision recorded an intent in status (a new
@@ -369,7 +378,11 @@ func (r *RestAPIReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if err != nil {
 		return err
 	}
-	r.expose.WatchRoutes = (&routeWatch{mgr: mgr, controller: c, namespaces: r.WatchNamespaces}).Start
+	namespaces := r.ShardNamespaces
+	if len(r.WatchNamespaces) > 0 {
+		namespaces = childcache.Namespaces{Only: r.WatchNamespaces}
+	}
+	r.expose.WatchRoutes = (&routeWatch{mgr: mgr, controller: c, namespaces: namespaces}).Start
 	return nil
 }
 

@@ -31,6 +31,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
+	"github.com/restapi-operator/restapi-operator/internal/childcache"
 	"github.com/restapi-operator/restapi-operator/internal/expose"
 )
 
@@ -44,7 +45,7 @@ import (
 type routeWatch struct {
 	mgr        ctrl.Manager
 	controller controller.Controller
-	namespaces []string
+	namespaces childcache.Namespaces
 
 	mu      sync.Mutex
 	routes  cache.Cache
@@ -63,12 +64,7 @@ func (w *routeWatch) Start() error {
 			Scheme: w.mgr.GetScheme(), Mapper: w.mgr.GetRESTMapper(),
 			DefaultLabelSelector: labels.SelectorFromSet(labels.Set{apiv1.LabelManagedBy: apiv1.ManagedBy}),
 		}
-		if len(w.namespaces) > 0 {
-			opts.DefaultNamespaces = map[string]cache.Config{}
-			for _, ns := range w.namespaces {
-				opts.DefaultNamespaces[ns] = cache.Config{}
-			}
-		}
+		w.namespaces.Restrict(&opts)
 		c, err := cache.New(w.mgr.GetConfig(), opts)
 		if err != nil {
 			return fmt.Errorf("making the HTTPRoute cache: %w", err)

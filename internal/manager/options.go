@@ -25,7 +25,6 @@ import (
 
 	"k8s.io/apimachinery/pkg/runtime"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
@@ -35,6 +34,12 @@ import (
 
 // LeaderElectionID names the leader election Lease.
 const LeaderElectionID = "restapi-operator.apps.restapi.dev"
+
+// ShardLeaderElectionID names a shard's Lease: each shard elects its own
+// leader.
+func ShardLeaderElectionID(shard string) string {
+	return "restapi-operator-" + shard + ".apps.restapi.dev"
+}
 
 // Config is what the manager's flags set.
 type Config struct {
@@ -52,6 +57,12 @@ type Config struct {
 	LeaderElectionNamespace string
 	// WatchNamespaces limits the manager to these namespaces; empty: all.
 	WatchNamespaces []string
+	// Shard, when the manager is one shard of several, is its name (its
+	// Lease is then its own) and the namespaces its caches hold
+	// (Sharding.CachedNamespaces). Managers of a shard are made again when
+	// its namespaces change, in the same process.
+	Shard           string
+	ShardNamespaces childcache.Namespaces
 	// MaxConcurrentReconciles is how many RestAPIs are reconciled at once
 	// (never the same one twice); 0: DefaultMaxConcurrentReconciles.
 	MaxConcurrentReconciles int
@@ -101,25 +112,33 @@ func MetricsOptions(c Config) metricsserver.Options {
 // the objects the operator manages.
 func Options(c Config, scheme *runtime.Scheme) ctrl.Options {
 	cacheOpts := childcache.Options()
+	// Every informer, the RestAPIs' and the children's, lists and watches
+	// only these namespaces: with --watch-namespaces, RoleBindings there
+	// suffice.
+	namespaces := c.ShardNamespaces
 	if len(c.WatchNamespaces) > 0 {
-		// Every informer, the RestAPIs' and the children's, lists and
-		// watches only these namespaces: RoleBindings there suffice.
-		cacheOpts.DefaultNamespaces = map[string]cache.Config{}
-		for _, ns := range c.WatchNamespaces {
-			cacheOpts.DefaultNamespaces[ns] = cache.Config{}
-		}
+		namespaces = childcache.Namespaces{Only: c.WatchNamespaces}
 	}
+	namespaces.Restrict(&cacheOpts)
 	workers := c.MaxConcurrentReconciles
 	if workers <= 0 {
 		workers = DefaultMaxConcurrentReconciles
 	}
+	lease := LeaderElectionID
+	ctl := config.Controller{MaxConcurrentReconciles: workers}
+	if c.Shard != "" {
+		lease = ShardLeaderElectionID(c.Shard)
+		// A shard's manager is made again in the same process when its
+		// namespaces change: the controller's name is taken by then.
+		ctl.SkipNameValidation = new(true)
+	}
 	return ctrl.Options{
 		Scheme:                        scheme,
-		Controller:                    config.Controller{MaxConcurrentReconciles: workers},
+		Controller:                    ctl,
 		Metrics:                       MetricsOptions(c),
 		HealthProbeBindAddress:        c.ProbeAddr,
 		LeaderElection:                c.LeaderElection,
-		LeaderElectionID:              LeaderElectionID,
+		LeaderElectionID:              lease,
 		LeaderElectionNamespace:       c.LeaderElectionNamespace,
 		LeaderElectionReleaseOnCancel: true,
 		Cache:                         cacheOpts,
