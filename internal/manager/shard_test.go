@@ -33,6 +33,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	crmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
@@ -248,3 +249,31 @@ var _ = Describe("Shards", func() {
 		Expect(after.Spec.Template).To(Equal(before.Spec.Template), "the handover rolled the serving pods")
 	})
 })
+
+var _ = Describe("The shard that takes the rest", func() {
+	It("reconciles every namespace no other shard owns, and none that another owns", func() {
+		logRest := runShard("rest", "a:team=a;rest:")
+		owned, free := labelledNamespace("a"), labelledNamespace("z")
+		createShop(owned)
+		createShop(free)
+		Eventually(shopDeployed(free), 30*time.Second).Should(Succeed())
+		Consistently(shopDeployed(owned), 2*time.Second).ShouldNot(Succeed(), "it reconciled shard a's namespace")
+		Expect(logRest.in(owned)).To(BeZero())
+	})
+})
+
+func TestNamespacesRestrict(t *testing.T) {
+	var o cache.Options
+	childcache.Namespaces{Except: []string{"b", "a"}}.Restrict(&o)
+	if got := o.DefaultFieldSelector.String(); got != "metadata.namespace!=b,metadata.namespace!=a" || o.DefaultNamespaces != nil {
+		t.Errorf("all but a and b: field selector %q, namespaces %v", got, o.DefaultNamespaces)
+	}
+	o = cache.Options{}
+	childcache.Namespaces{Only: []string{"a"}}.Restrict(&o)
+	if _, ok := o.DefaultNamespaces["a"]; !ok || len(o.DefaultNamespaces) != 1 || o.DefaultFieldSelector != nil {
+		t.Errorf("only a: %+v", o)
+	}
+	if (childcache.Namespaces{Only: []string{"b", "a"}}).Key() != (childcache.Namespaces{Only: []string{"a", "b"}}).Key() {
+		t.Error("the key depends on the order")
+	}
+}
