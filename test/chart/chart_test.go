@@ -129,6 +129,8 @@ func TestChartLintsStrict(t *testing.T) {
 			"--set", "analysis.prometheusAllowedAddresses={http://thanos:9090}", "--set", "analysis.prometheusUnlistedAddresses=anonymous",
 			"--set", "analysis.allowedHosts={*.partner.example,10.20.0.0/16}", "--set", "analysis.measurers=8", "--set", "renderingUpgrades=apply"},
 		"metrics off": {"--set", "metrics.enabled=false", "--set", "leaderElection.enabled=false"},
+		"a shard": {"--set", "sharding.shards[0].name=team-a", "--set", "sharding.shards[0].selector=restapi.dev/shard in (a,b)",
+			"--set", "sharding.shards[1].name=rest", "--set", "sharding.shard=team-a"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			out := helm(t, append([]string{"lint", "--strict", chart}, set...)...)
@@ -423,6 +425,38 @@ func TestChartValues(t *testing.T) {
 		cmd := exec.Command(tool(t, "HELM", "'make test' (hack/k8s-binaries.sh helm builds it)"), "template", "x", chart, "--set", "renderingUpgrades=always")
 		if out, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(out), `renderingUpgrades must be hold or apply, not "always"`) {
 			t.Errorf("renderingUpgrades=always: %v %s", err, out)
+		}
+	})
+	t.Run("sharding: a release per shard, side by side, each with the whole list and its own name", func(t *testing.T) {
+		shards := []string{"--set", "sharding.shards[0].name=team-a", "--set", "sharding.shards[0].selector=restapi.dev/shard=team-a",
+			"--set", "sharding.shards[1].name=rest"}
+		names := map[string]string{}
+		for _, shard := range []string{"team-a", "rest"} {
+			objs := objects(t, helm(t, append([]string{"template", "restapi-operator-" + shard, chart, "--namespace", "restapi-operator-system",
+				"--set", "sharding.shard=" + shard}, shards...)...))
+			_, c := deployment(t, map[string]object{
+				"Deployment restapi-operator-system/restapi-operator-controller-manager": objs["Deployment restapi-operator-system/restapi-operator-"+shard+"-controller-manager"],
+			})
+			got := args(c)
+			if !slices.Contains(got, "--shards=team-a:restapi.dev/shard=team-a;rest:") || !slices.Contains(got, "--shard="+shard) {
+				t.Errorf("%s: args %v", shard, got)
+			}
+			for k := range objs {
+				if other, ok := names[k]; ok {
+					t.Errorf("%s and %s both render %s", other, shard, k)
+				}
+				names[k] = shard
+			}
+		}
+		for set, want := range map[string]string{
+			"sharding.shard=team-b":                   `sharding.shard "team-b" is not one of sharding.shards`,
+			"sharding.shard=rest,watchNamespaces={a}": "sharding.shard and watchNamespaces exclude each other",
+		} {
+			cmd := exec.Command(tool(t, "HELM", "'make test' (hack/k8s-binaries.sh helm builds it)"),
+				append([]string{"template", "x", chart, "--set", set}, shards...)...)
+			if out, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(out), want) {
+				t.Errorf("%s: %v %s", set, err, out)
+			}
 		}
 	})
 	t.Run("networkPolicy.enabled=false renders no NetworkPolicy", func(t *testing.T) {
