@@ -129,7 +129,7 @@ func TestChartLintsStrict(t *testing.T) {
 			"--set", "analysis.prometheusAllowedAddresses={http://thanos:9090}", "--set", "analysis.prometheusUnlistedAddresses=anonymous",
 			"--set", "analysis.allowedHosts={*.partner.example,10.20.0.0/16}", "--set", "analysis.measurers=8", "--set", "renderingUpgrades=apply"},
 		"metrics off": {"--set", "metrics.enabled=false", "--set", "leaderElection.enabled=false"},
-		"a shard": {"--set", "sharding.shards[0].name=team-a", "--set", "sharding.shards[0].selector=restapi.dev/shard in (a,b)",
+		"a shard": {"--set", "sharding.shards[0].name=team-a", "--set", "sharding.shards[0].selector=restapi.dev/shard in (a\\,b)",
 			"--set", "sharding.shards[1].name=rest", "--set", "sharding.shard=team-a"},
 	} {
 		t.Run(name, func(t *testing.T) {
