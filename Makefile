@@ -124,7 +124,7 @@ E2E_TRAFFIC ?= on
 test-e2e: kustomize ## Run the e2e suite with real requests on the local cluster and its traffic lab (started when needed; root), or $$KUBECONFIG with E2E_CLUSTER=current.
 	@if [ "$(E2E_CLUSTER)" = current ]; then kc="$$KUBECONFIG"; else kc="$$(hack/cluster.sh up)" && hack/lab.sh up; fi && \
 	KUBECONFIG="$$kc" KUBECTL="$$(hack/k8s-binaries.sh kubectl)/kubectl" KUSTOMIZE="$(KUSTOMIZE)" E2E_TRAFFIC="$(E2E_TRAFFIC)" \
-		PROMETHEUS="$$(hack/prometheus.sh)/prometheus" go test -tags=e2e ./test/e2e/ -v -count=1 -timeout 20m -ginkgo.v -ginkgo.label-filter='!load && !upgrade'
+		PROMETHEUS="$$(hack/prometheus.sh)/prometheus" go test -tags=e2e ./test/e2e/ -v -count=1 -timeout 20m -ginkgo.v -ginkgo.label-filter='!load && !fleet'
 
 .PHONY: test-chart
 test-chart: kustomize ## Install, upgrade and uninstall the Helm chart on the local cluster with the real Helm, the manager running as the chart's ServiceAccount.
@@ -137,11 +137,12 @@ test-chart: kustomize ## Install, upgrade and uninstall the Helm chart on the lo
 # status.rendering (it renders the spec as this version does; the current
 # manager is built with a newer rendering, the tag newer_rendering).
 UPGRADE_FROM ?= 3be880bccf83b886df37b157c7989fdf2900e940
-.PHONY: test-upgrade
-test-upgrade: kustomize ## Upgrade the operator on the local cluster: the manager of $$UPGRADE_FROM (a git worktree), then the current one with a newer rendering; nothing rolls until asked fleet-wide.
+.PHONY: test-fleet
+test-fleet: kustomize ## Fleet operations on the local cluster, with managers of their own: an operator upgrade ($$UPGRADE_FROM in a git worktree, then the current manager with a newer rendering) and two shards (the audit log says who wrote).
 	@if [ "$(E2E_CLUSTER)" = current ]; then kc="$$KUBECONFIG"; else kc="$$(hack/cluster.sh up)" && hack/lab.sh up; fi && \
 	KUBECONFIG="$$kc" KUBECTL="$$(hack/k8s-binaries.sh kubectl)/kubectl" KUSTOMIZE="$(KUSTOMIZE)" E2E_TRAFFIC="$(E2E_TRAFFIC)" UPGRADE_FROM="$(UPGRADE_FROM)" \
-		go test -tags=e2e ./test/e2e/ -v -count=1 -timeout 20m -ginkgo.v -ginkgo.label-filter=upgrade
+		E2E_AUDIT_LOG="$${E2E_AUDIT_LOG:-$$(hack/cluster.sh audit-log)}" \
+		go test -tags=e2e ./test/e2e/ -v -count=1 -timeout 20m -ginkgo.v -ginkgo.label-filter=fleet
 
 LOAD_N ?= 500
 .PHONY: test-load

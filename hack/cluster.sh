@@ -11,6 +11,8 @@
 #   hack/cluster.sh down        stop it and leave no process behind
 #   hack/cluster.sh status      say whether it runs
 #   hack/cluster.sh kubeconfig  print the kubeconfig path
+#   hack/cluster.sh audit-log   print the API server's audit log path (the
+#                               writes to the shard spec's namespaces only)
 #   hack/cluster.sh nodes N     grow the running cluster to N simulated nodes
 #                               (110 Pods each, like a kubelet's default)
 #
@@ -257,6 +259,9 @@ create() {
     --config "${ROOT}/hack/kwok/metrics-resource.yaml"
     --config "${ROOT}/hack/kwok/usage-from-annotation.yaml"
     --kubeconfig "${KUBECONFIG_PATH}"
+    # The writes to two namespaces of the e2e suite, and nothing else
+    # (kwokctl logs audit; hack/cluster.sh audit-log).
+    --kube-audit-policy "${ROOT}/hack/kwok/audit-policy.yaml"
     # A blue-green RestAPI uses up to 16 Services: the default /24 runs out.
     --extra-args "kube-apiserver=service-cluster-ip-range=10.96.0.0/16"
     --extra-args "kube-controller-manager=service-cluster-ip-range=10.96.0.0/16"
@@ -346,6 +351,7 @@ case "${1:-}" in
   down) down ;;
   status) if running; then echo "running: export KUBECONFIG=${KUBECONFIG_PATH}"; else echo "not running"; exit 1; fi ;;
   kubeconfig) echo "${KUBECONFIG_PATH}" ;;
+  audit-log) echo "${CLUSTER_DIR}/logs/audit.log" ;;
   nodes) nodes "${2:-}" ;;
-  *) echo "usage: $0 up|down|status|kubeconfig|nodes N" >&2; exit 2 ;;
+  *) echo "usage: $0 up|down|status|kubeconfig|audit-log|nodes N" >&2; exit 2 ;;
 esac

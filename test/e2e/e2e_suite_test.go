@@ -136,9 +136,9 @@ var _ = BeforeSuite(func() {
 })
 
 // runsOwnManagers: the specs selected run manager processes of their own
-// (upgrade_test.go, -ginkgo.label-filter=upgrade), which an in-process
-// manager watching every namespace would fight.
-func runsOwnManagers() bool { return GinkgoLabelFilter() == "upgrade" }
+// (upgrade_test.go, shards_test.go: -ginkgo.label-filter=fleet), which an
+// in-process manager watching every namespace would fight.
+func runsOwnManagers() bool { return GinkgoLabelFilter() == "fleet" }
 
 // operatorNamespace is the in-process manager's namespace.
 const operatorNamespace = "restapi-e2e-operator"

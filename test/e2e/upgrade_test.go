@@ -86,14 +86,19 @@ func buildManagers(from, dir string) (older, newer string) {
 	return older, newer
 }
 
-// startManagerProcess runs a manager binary on the namespace ns, as a
+// startManagerProcess runs a manager binary on the namespace ns ("": as
+// its flags say), as a
 // process of this machine with the cluster's kubeconfig; its log goes to
 // dir and is printed when the spec fails.
 func startManagerProcess(bin, dir, name, ns string, flags ...string) *managerProcess {
 	GinkgoHelper()
 	f, err := os.Create(filepath.Join(dir, name+".log"))
 	Expect(err).NotTo(HaveOccurred())
-	args := append([]string{"--watch-namespaces=" + ns, "--metrics-bind-address=0", "--health-probe-bind-address=0"}, flags...)
+	args := []string{"--metrics-bind-address=0", "--health-probe-bind-address=0"}
+	if ns != "" {
+		args = append(args, "--watch-namespaces="+ns)
+	}
+	args = append(args, flags...)
 	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = f, f
 	// No OTEL_* from this process: the managers export no traces.
@@ -226,10 +231,10 @@ func changed(before, after map[string]string) []string {
 	return out
 }
 
-var _ = Describe("Operator upgrade", Label("upgrade"), func() {
+var _ = Describe("Operator upgrade", Label("fleet"), func() {
 	It("rolls nothing when the newer manager starts, and rolls every RestAPI to its rendering, paced by the queue, when asked fleet-wide", func() {
 		from := os.Getenv("UPGRADE_FROM")
-		Expect(from).NotTo(BeEmpty(), "UPGRADE_FROM names the commit of the earlier manager (make test-upgrade sets it)")
+		Expect(from).NotTo(BeEmpty(), "UPGRADE_FROM names the commit of the earlier manager (make test-fleet sets it)")
 		const n, limit = 6, 2
 		dir := GinkgoT().TempDir()
 
