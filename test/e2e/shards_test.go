@@ -59,8 +59,9 @@ type auditWrite struct {
 }
 
 // shardWrites are the writes of the shards' managers (user agent
-// restapi-operator/<shard>) to namespace ns, in the audit log, in order.
-func shardWrites(ns string) []auditWrite {
+// restapi-operator/<shard>) to namespace ns since since, in the audit log,
+// in order (the log holds earlier runs' too).
+func shardWrites(ns string, since time.Time) []auditWrite {
 	GinkgoHelper()
 	path := os.Getenv("E2E_AUDIT_LOG")
 	Expect(path).NotTo(BeEmpty(), "E2E_AUDIT_LOG names the local cluster's audit log (make test-fleet sets it)")
@@ -72,7 +73,8 @@ func shardWrites(ns string) []auditWrite {
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {
 		var w auditWrite
-		if json.Unmarshal(sc.Bytes(), &w) != nil || w.ObjectRef.Namespace != ns || !strings.HasPrefix(w.UserAgent, "restapi-operator/") {
+		if json.Unmarshal(sc.Bytes(), &w) != nil || w.ObjectRef.Namespace != ns || !strings.HasPrefix(w.UserAgent, "restapi-operator/") ||
+			w.StageTimestamp.Before(&metav1.MicroTime{Time: since}) {
 			continue
 		}
 		out = append(out, w)
@@ -87,6 +89,7 @@ func shardOf(w auditWrite) string { return strings.TrimPrefix(w.UserAgent, "rest
 var _ = Describe("Shards", Label("fleet"), func() {
 	It("two shards each reconcile only their namespaces; relabelling one hands it over with no rollout, and no RestAPI is ever written by both", func() {
 		dir := GinkgoT().TempDir()
+		start := time.Now()
 		By("building the manager")
 		bin := filepath.Join(dir, "manager")
 		cmd := exec.Command("go", "build", "-o", bin, "./cmd")
@@ -122,7 +125,7 @@ var _ = Describe("Shards", Label("fleet"), func() {
 		}
 		waitAll("Available and Idle", []string{shardNamespaceA, shardNamespaceB}, 4, 5*time.Minute, idle)
 		for ns, shard := range map[string]string{shardNamespaceA: "e2e-a", shardNamespaceB: "e2e-b"} {
-			ws := shardWrites(ns)
+			ws := shardWrites(ns, start)
 			Expect(ws).NotTo(BeEmpty(), "no write to %s in the audit log", ns)
 			for _, w := range ws {
 				Expect(shardOf(w)).To(Equal(shard), "%s wrote %s %s/%s in %s's namespace", shardOf(w), w.Verb, w.ObjectRef.Resource, w.ObjectRef.Name, shard)
@@ -154,7 +157,7 @@ var _ = Describe("Shards", Label("fleet"), func() {
 		By("reading who wrote, from the audit log")
 		byShard := map[string]int{}
 		lastA, firstB := time.Time{}, time.Time{}
-		for _, w := range shardWrites(shardNamespaceA) {
+		for _, w := range shardWrites(shardNamespaceA, start) {
 			byShard[shardOf(w)]++
 			switch t := w.StageTimestamp.Time; shardOf(w) {
 			case "e2e-a":
@@ -167,7 +170,7 @@ var _ = Describe("Shards", Label("fleet"), func() {
 		}
 		Expect(lastA).To(BeTemporally("<", relabelled), "e2e-a wrote to the namespace after it left the shard")
 		Expect(firstB).To(BeTemporally(">", relabelled), "e2e-b wrote to the namespace before it joined the shard")
-		for _, w := range shardWrites(shardNamespaceB) {
+		for _, w := range shardWrites(shardNamespaceB, start) {
 			Expect(shardOf(w)).To(Equal("e2e-b"))
 		}
 		GinkgoWriter.Printf("shards: writes to %s: %v; e2e-a's last %s before the relabel, e2e-b's first %s after it\n",
