@@ -22,7 +22,6 @@ package controller
 import (
 	"context"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
@@ -42,7 +41,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
-	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 	"sigs.k8s.io/controller-runtime/pkg/recorder"
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
@@ -384,47 +382,6 @@ func (r *RestAPIReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	}
 	r.expose.WatchRoutes = (&routeWatch{mgr: mgr, controller: c, namespaces: namespaces}).Start
 	return nil
-}
-
-// resync passes the periodic resync of a RestAPI (an update event that
-// changes nothing): one reconcile per RestAPI per resync period, a safety
-// net for an event the manager missed.
-var resync = predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
-	return e.ObjectOld.GetResourceVersion() == e.ObjectNew.GetResourceVersion()
-}}
-
-// podToRestAPI maps a Pod to the RestAPI named by its instance label.
-func podToRestAPI(_ context.Context, o client.Object) []reconcile.Request {
-	name := o.GetLabels()[apiv1.LabelInstance]
-	if name == "" {
-		return nil
-	}
-	return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: o.GetNamespace(), Name: name}}}
-}
-
-// podHealthKey is what of a Pod its component's health depends on: phase,
-// conditions, container states and restarts. Other updates cause no reconcile.
-func podHealthKey(o client.Object) string {
-	p, ok := o.(*corev1.Pod)
-	if !ok {
-		return ""
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s|%v|", p.Status.Phase, p.DeletionTimestamp != nil)
-	for _, c := range p.Status.Conditions {
-		fmt.Fprintf(&b, "%s=%s/%s|", c.Type, c.Status, c.Reason)
-	}
-	for _, cs := range p.Status.ContainerStatuses {
-		fmt.Fprintf(&b, "%s:%v:%d:", cs.Name, cs.Ready, cs.RestartCount)
-		if w := cs.State.Waiting; w != nil {
-			b.WriteString("w=" + w.Reason)
-		}
-		if t := cs.LastTerminationState.Terminated; t != nil {
-			b.WriteString(":t=" + t.Reason)
-		}
-		b.WriteString("|")
-	}
-	return b.String()
 }
 
 // isNotFound is apierrors.IsNotFound, named for readability at call sites.
