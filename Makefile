@@ -76,6 +76,12 @@ bench: envtest-binaries ## Measure the operator against a bare client on its own
 		go test -tags bench ./test/bench/ -run . -v -count=1 -timeout 60m
 	UPDATE_README=1 go test ./test/docs/ -run TestTheReadmeQuotesTheLatestBenchmarkResults -count=1
 
+.PHONY: bench-scale
+bench-scale: envtest-binaries ## Measure what one manager costs at BENCH_SCALE RestAPIs (50,500,2000; about 40 minutes): requests, objects, ClusterIPs, etcd, heap; writes docs/scale-results.md.
+	@printf '# Scale results\n\nWritten by `make bench-scale` (BENCH_SCALE=%s); docs/scale.md reads them.\n\n' "$${BENCH_SCALE:-50,500,2000}" > docs/scale-results.md
+	KUBEBUILDER_ASSETS="$$(hack/k8s-binaries.sh)" BENCH_OUT=$(CURDIR)/docs/scale-results.md BENCH_COMMAND="make bench-scale" \
+		go test -tags bench,scale ./test/bench/ -run TestScale -v -count=1 -timeout 120m
+
 .PHONY: docs
 docs: crd-ref-docs ## Generate the API reference (docs/api-reference.md) from the Go types.
 	$(CRD_REF_DOCS) --source-path=./api/v1alpha1 --config=hack/crd-ref-docs/config.yaml \

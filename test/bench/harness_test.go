@@ -23,6 +23,7 @@ limitations under the License.
 package bench
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -295,6 +296,15 @@ type harness struct {
 // namespaces, and returns the test's client to it.
 func controlPlane(t *testing.T, namespaces ...string) (*rest.Config, client.Client) {
 	t.Helper()
+	_, cfg, c := controlPlaneEnv(t, nil, namespaces...)
+	return cfg, c
+}
+
+// controlPlaneEnv is controlPlane with more flags for the API server,
+// returning its environment too (its etcd's address).
+func controlPlaneEnv(t *testing.T, apiServerFlags map[string]string, namespaces ...string) (*envtest.Environment,
+	*rest.Config, client.Client) {
+	t.Helper()
 	logf.SetLogger(zap.New(zap.WriteTo(io.Discard)))
 	env := &envtest.Environment{
 		CRDDirectoryPaths:     []string{filepath.Join("..", "..", "config", "crd", "bases")},
@@ -303,6 +313,9 @@ func controlPlane(t *testing.T, namespaces ...string) (*rest.Config, client.Clie
 	}
 	// 16 Services per RestAPI: the default /24 range runs out at 15.
 	env.ControlPlane.GetAPIServer().Configure().Set("service-cluster-ip-range", "10.0.0.0/12")
+	for k, v := range apiServerFlags {
+		env.ControlPlane.GetAPIServer().Configure().Set(k, v)
+	}
 	cfg, err := env.Start()
 	if err != nil {
 		t.Fatal(err)
@@ -317,7 +330,7 @@ func controlPlane(t *testing.T, namespaces ...string) (*rest.Config, client.Clie
 			t.Fatal(err)
 		}
 	}
-	return cfg, c
+	return env, cfg, c
 }
 
 var benchScheme = func() *k8sruntime.Scheme {
@@ -341,15 +354,27 @@ func setup(t *testing.T, tune func(*manager.Config, *ctrl.Options), namespaces .
 // with no default Prometheus, as without flags).
 func setupMeasuring(t *testing.T, tune func(*manager.Config, *ctrl.Options), m *analysis.Measurer, namespaces ...string) *harness {
 	t.Helper()
-	ctx := t.Context()
 	cfg, c := controlPlane(t, namespaces...)
-	scheme := benchScheme
 	var watched []string
 	for _, ns := range namespaces {
 		if !strings.Contains(ns, "baseline") {
 			watched = append(watched, ns)
 		}
 	}
+	stop, workers := startManager(t, cfg, tune, m, watched)
+	t.Cleanup(stop)
+	return &harness{c: c, workers: workers}
+}
+
+// startManager starts the manager on cfg, as cmd/main.go builds it, watching
+// the namespaces watched (every namespace when empty), and returns when its
+// caches have synced, with the function that stops it and the number of
+// its workers.
+func startManager(t *testing.T, cfg *rest.Config, tune func(*manager.Config, *ctrl.Options), m *analysis.Measurer,
+	watched []string) (stop func(), workers int) {
+	t.Helper()
+	ctx := t.Context()
+	scheme := benchScheme
 	mc := manager.Config{MetricsAddr: "0", ProbeAddr: "0", WatchNamespaces: watched,
 		MaxConcurrentReconciles: manager.DefaultMaxConcurrentReconciles}
 	opts := manager.Options(mc, scheme)
@@ -369,14 +394,15 @@ func setupMeasuring(t *testing.T, tune func(*manager.Config, *ctrl.Options), m *
 		Analysis: m}).SetupWithManager(mgr); err != nil {
 		t.Fatal(err)
 	}
-	mgrCtx, stop := context.WithCancel(ctx)
+	mgrCtx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { defer close(done); _ = mgr.Start(mgrCtx) }()
-	t.Cleanup(func() { stop(); <-done })
+	stop = func() { cancel(); <-done }
 	if !mgr.GetCache().WaitForCacheSync(ctx) {
+		stop()
 		t.Fatal("cache did not sync")
 	}
-	return &harness{c: c, workers: mc.MaxConcurrentReconciles}
+	return stop, mc.MaxConcurrentReconciles
 }
 
 // waitConverged waits, reading only the request log (each request once),
@@ -399,7 +425,8 @@ func (h *harness) waitEachConverged(t *testing.T, since time.Time, rs ...*apiv1.
 	c := newConvergence(childCount)
 	seen := 0
 	for len(c.done) < len(want) {
-		if time.Since(since) > 10*time.Minute {
+		// Ten minutes, and more for a burst of thousands (make bench-scale).
+		if time.Since(since) > 10*time.Minute+time.Duration(len(want))*time.Second {
 			t.Fatalf("%d of %d RestAPIs did not converge", len(want)-len(c.done), len(want))
 		}
 		time.Sleep(5 * time.Millisecond)
@@ -617,7 +644,10 @@ func report(t *testing.T, what, table string) {
 		t.Fatal(err)
 	}
 	defer func() { _ = f.Close() }()
-	if _, err := fmt.Fprintf(f, "## %s\n\nMeasured %s on %s with `make bench`.\n\n%s\n", what, time.Now().UTC().Format("2006-01-02"), machine, table); err != nil {
+	// BENCH_COMMAND names the make target that ran it (make bench-scale).
+	command := cmp.Or(os.Getenv("BENCH_COMMAND"), "make bench")
+	if _, err := fmt.Fprintf(f, "## %s\n\nMeasured %s on %s with `%s`.\n\n%s\n", what, time.Now().UTC().Format("2006-01-02"), machine,
+		command, table); err != nil {
 		t.Fatal(err)
 	}
 }

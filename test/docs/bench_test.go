@@ -115,3 +115,50 @@ func row(line string) []string {
 }
 
 func isNumber(s string) bool { return s != "" && strings.Trim(s, "0123456789") == "" }
+
+// The scale model (docs/scale.md) and the README quote `make bench-scale`'s
+// results (docs/scale-results.md): the fitted growth, and the live heap and
+// restart at the largest size. This test fails when a new run's figures
+// are not carried over.
+func TestTheScaleModelQuotesTheScaleResults(t *testing.T) {
+	results, err := os.ReadFile(filepath.Join(root, "docs", "scale-results.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fit := regexp.MustCompile(`Fitted growth: live heap ([0-9.]+ KiB) per RestAPI plus ([0-9.]+ MiB)`).FindStringSubmatch(string(results))
+	if fit == nil {
+		t.Fatal("docs/scale-results.md has no fitted growth line")
+	}
+	var heap, restart []string // the rows of the largest size
+	var head []string
+	for line := range strings.SplitSeq(string(results), "\n") {
+		cells := row(line)
+		switch {
+		case cells == nil:
+		case !isNumber(cells[0]):
+			head = cells
+		case len(head) > 13 && head[13] == "live heap":
+			heap = cells
+		case len(head) > 2 && head[2] == "every RestAPI reconciled, queue empty":
+			restart = cells
+		}
+	}
+	if heap == nil || restart == nil {
+		t.Fatalf("docs/scale-results.md lacks the at-rest or the restart table")
+	}
+	for file, want := range map[string][]string{
+		"docs/scale.md": {fmt.Sprintf("live\n  heap = %s x N + %s", fit[1], fit[2])},
+		"README.md": {fmt.Sprintf("live heap %s per RestAPI at %s", heap[13], heap[0]),
+			fmt.Sprintf("a restart of %s reconciled in %s with %s writes", restart[0], restart[2], restart[4])},
+	} {
+		b, err := os.ReadFile(filepath.Join(root, file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range want {
+			if !strings.Contains(string(b), w) {
+				t.Errorf("%s does not quote docs/scale-results.md: want %q", file, w)
+			}
+		}
+	}
+}

@@ -46,6 +46,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
+	"github.com/restapi-operator/restapi-operator/internal/childcache"
 	"github.com/restapi-operator/restapi-operator/internal/controller"
 	"github.com/restapi-operator/restapi-operator/internal/manager"
 	"github.com/restapi-operator/restapi-operator/internal/tracing"
@@ -112,7 +113,11 @@ var _ = BeforeSuite(func() {
 	By("starting the manager with production settings, as a ServiceAccount bound to the kustomize ClusterRole, in its own namespace")
 	mgrCfg := managerConfig(cfg)
 	mgrCfg.Wrap(managerRequests.wrap)
-	mgr, err := ctrl.NewManager(mgrCfg, manager.Options(manager.Config{MetricsAddr: "0", ProbeAddr: "0"}, scheme))
+	// The fleet specs' namespaces are their own managers': CI runs them
+	// beside the load spec (.ci/run), whose manager leaves them out as the
+	// shard that takes the rest would.
+	others := childcache.Namespaces{Except: fleetNamespaces}
+	mgr, err := ctrl.NewManager(mgrCfg, manager.Options(manager.Config{MetricsAddr: "0", ProbeAddr: "0", ShardNamespaces: others}, scheme))
 	Expect(err).NotTo(HaveOccurred())
 	// Analysis checks and queries go into the traffic lab, as from a
 	// manager inside the cluster (analysis_test.go); the component
@@ -128,7 +133,7 @@ var _ = BeforeSuite(func() {
 		Expect(err).NotTo(HaveOccurred())
 	}
 	Expect((&controller.RestAPIReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(), Analysis: labMeasurer(),
-		OperatorNamespace: operatorNamespace, Tracing: rolloutTraces}).SetupWithManager(mgr)).To(Succeed())
+		OperatorNamespace: operatorNamespace, Tracing: rolloutTraces, ShardNamespaces: others}).SetupWithManager(mgr)).To(Succeed())
 	go func() {
 		defer GinkgoRecover()
 		Expect(mgr.Start(ctx)).To(Succeed())
@@ -139,6 +144,10 @@ var _ = BeforeSuite(func() {
 // (upgrade_test.go, shards_test.go: -ginkgo.label-filter=fleet), which an
 // in-process manager watching every namespace would fight.
 func runsOwnManagers() bool { return GinkgoLabelFilter() == "fleet" }
+
+// fleetNamespaces are the namespaces of the specs that run their own
+// managers: the in-process manager never caches nor reconciles them.
+var fleetNamespaces = []string{upgradeNamespace, shardNamespaceA, shardNamespaceB}
 
 // operatorNamespace is the in-process manager's namespace.
 const operatorNamespace = "restapi-e2e-operator"

@@ -506,12 +506,14 @@ var _ = Describe("Load", Label("load"), func() {
 		failed := managerMetric("controller_runtime_reconcile_errors_total", map[string]string{"controller": "restapi"}) - failed0
 		reconciles := managerMetric("controller_runtime_reconcile_total", map[string]string{"controller": "restapi"})
 		kib := func(b int64) float64 { return float64(b) / 1024 / float64(n) }
+		objects := footprint(namespaces, n)
 		result := fmt.Sprintf("%d RestAPIs (%d namespaces, %d nodes): all Available %s after create; "+
 			"all promoted %s and Idle %s after the upgrade; %d reconciles, %d returned an error and were retried; "+
 			"manager requests per RestAPI, create: %s; rollout: %s; %d writes over 30 s at rest; "+
 			"live heap per RestAPI: %.1f KiB when all were Available, %.1f KiB at rest after the rollout, %.1f KiB the largest 10 s sample (work in flight included); RSS growth %.1f KiB per RestAPI",
-			n, len(namespaces), len(nodes.Items), created.Round(time.Second), promoted.Round(time.Second), (promoted + finished).Round(time.Second),
-			int(reconciles), int(failed), perRestAPI(createReqs, n), perRestAPI(rolloutReqs, n), idleWrites, kib(heapCreated), kib(final), kib(peak), kib(rss))
+			n, len(namespaces), len(nodes.Items), created.Round(time.Second), promoted.Round(time.Second), (promoted+finished).Round(time.Second),
+			int(reconciles), int(failed), perRestAPI(createReqs, n), perRestAPI(rolloutReqs, n), idleWrites, kib(heapCreated), kib(final), kib(peak), kib(rss)) +
+			"; " + objects
 		if traffic != nil {
 			sum := load.Total(trafficSeen)
 			crossed := 0

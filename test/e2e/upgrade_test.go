@@ -38,6 +38,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	apimeta "k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -49,6 +50,10 @@ import (
 // The annotation a build with the tag newer_rendering adds to every pod
 // template (internal/render/newer_on.go).
 const newerRenderingAnnotation = "apps.restapi.dev/newer-rendering"
+
+// upgradeNamespace is the upgrade spec's namespace: its managers' alone,
+// the in-process manager leaves it out (fleetNamespaces).
+const upgradeNamespace = "restapi-e2e-upgrade"
 
 // managerProcess is a manager binary running against the cluster.
 type managerProcess struct {
@@ -213,7 +218,10 @@ var _ = Describe("Operator upgrade", Label("fleet"), func() {
 		By("building the manager of " + from + " (a worktree) and the current one with a newer rendering (build tag newer_rendering)")
 		older, newer := buildManagers(from, dir)
 
-		ns := fmt.Sprintf("upgrade-%d", time.Now().Unix())
+		ns := upgradeNamespace
+		Eventually(func() bool {
+			return apierrors.IsNotFound(k8sClient.Get(ctx, client.ObjectKey{Name: ns}, &corev1.Namespace{}))
+		}, 3*time.Minute).Should(BeTrue(), "namespace %s of an earlier run is still there", ns)
 		Expect(k8sClient.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{
 			Name: ns, Labels: map[string]string{"pod-security.kubernetes.io/enforce": "restricted"},
 		}})).To(Succeed())
