@@ -57,6 +57,25 @@ func envInt(t *testing.T, name string, def int) int {
 	return n
 }
 
+// envSizes reads a comma-separated list of numbers from the environment,
+// or returns def.
+func envSizes(t *testing.T, name string, def ...int) []int {
+	t.Helper()
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	var sizes []int
+	for f := range strings.SplitSeq(v, ",") {
+		n, err := strconv.Atoi(f)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		sizes = append(sizes, n)
+	}
+	return sizes
+}
+
 // perRestAPI formats request counts by verb and resource, divided by n.
 func perRestAPI(counts map[string]int, n int) string {
 	var b strings.Builder
@@ -118,17 +137,7 @@ Requests the operator sent for each RestAPI, until it was idle:
 // workers as the manager has. Each side of each N runs on a control plane
 // of its own. After each N it reports the manager's memory.
 func TestBurst(t *testing.T) {
-	sizes := []int{50, 200, 500}
-	if v := os.Getenv("BENCH_BURST"); v != "" {
-		sizes = nil
-		for f := range strings.SplitSeq(v, ",") {
-			n, err := strconv.Atoi(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			sizes = append(sizes, n)
-		}
-	}
+	sizes := envSizes(t, "BENCH_BURST", 50, 200, 500)
 	// BENCH_HEAPPROFILE=file writes the live heap after each N to file.N.
 	// BENCH_TRIM=0 measures without the cache transforms, for comparison.
 	trim := os.Getenv("BENCH_TRIM") != "0"

@@ -24,7 +24,6 @@ import (
 	"io"
 	"math"
 	"net/http"
-	"os"
 	"runtime"
 	"strconv"
 	"strings"
@@ -79,17 +78,7 @@ type scalePoint struct {
 // (make bench-scale; 2,000 take about half an hour on two cores); it fails
 // on any write at rest or across the restart.
 func TestScale(t *testing.T) {
-	sizes := []int{50, 500, 2000}
-	if v := os.Getenv("BENCH_SCALE"); v != "" {
-		sizes = nil
-		for f := range strings.SplitSeq(v, ",") {
-			n, err := strconv.Atoi(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			sizes = append(sizes, n)
-		}
-	}
+	sizes := envSizes(t, "BENCH_SCALE", 50, 500, 2000)
 	var points []scalePoint
 	for _, n := range sizes {
 		t.Run(fmt.Sprint(n), func(t *testing.T) { points = append(points, measureScale(t, n)) })
