@@ -237,12 +237,23 @@ var _ = Describe("Shards", func() {
 		By("relabelling a's namespace for b")
 		var before appsv1.Deployment
 		Expect(admin.Get(ctx, client.ObjectKey{Namespace: nsA, Name: "shop-model-blue"}, &before)).To(Succeed())
-		wroteByA := logA.in(nsA)
 		var ns corev1.Namespace
 		Expect(admin.Get(ctx, client.ObjectKey{Name: nsA}, &ns)).To(Succeed())
 		ns.Labels["team"] = "b"
 		Expect(admin.Update(ctx, &ns)).To(Succeed())
 		Eventually(func() float64 { return gauge("restapi_shard_namespaces", "b") }, 20*time.Second).Should(Equal(2.0))
+		Eventually(func() float64 { return gauge("restapi_shard_namespaces", "a") }, 20*time.Second).Should(BeZero())
+		// a let the namespace go. A reconcile of a's that passed its
+		// ownership check before may still finish its writes (a status
+		// write of a RestAPI still settling: seen on a busy machine); from
+		// the moment a is quiet, it must never write there again.
+		wroteByA := -1
+		Eventually(func() bool {
+			n := logA.in(nsA)
+			quiet := n == wroteByA
+			wroteByA = n
+			return quiet
+		}, 30*time.Second, 2*time.Second).Should(BeTrue(), "shard a kept writing to the namespace it left")
 
 		By("b reconciles it: a change of its spec is observed, and its preview deployed")
 		var r apiv1.RestAPI
