@@ -113,9 +113,10 @@ var _ = BeforeSuite(func() {
 	By("starting the manager with production settings, as a ServiceAccount bound to the kustomize ClusterRole, in its own namespace")
 	mgrCfg := managerConfig(cfg)
 	mgrCfg.Wrap(managerRequests.wrap)
-	// The fleet specs' namespaces are their own managers': CI runs them
-	// beside the load spec (.ci/run), whose manager leaves them out as the
-	// shard that takes the rest would.
+	// The fleet specs' namespaces are their own managers': this manager
+	// leaves them out, as the shard that takes the rest would, so that
+	// make test-fleet may run beside this suite (CI runs them one after
+	// the other: docs/development.md).
 	others := childcache.Namespaces{Except: fleetNamespaces}
 	mgr, err := ctrl.NewManager(mgrCfg, manager.Options(manager.Config{MetricsAddr: "0", ProbeAddr: "0", ShardNamespaces: others}, scheme))
 	Expect(err).NotTo(HaveOccurred())
