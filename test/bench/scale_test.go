@@ -50,12 +50,13 @@ const scalePerNamespace = 50
 // scalePoint is what one manager cost at one size.
 type scalePoint struct {
 	n, namespaces int
-	converged     time.Duration // from the first create to every RestAPI converged and the queue empty
-	reconciles    float64       // per RestAPI, in the burst
-	requests      map[string]int
-	restRequests  int           // every request over the window at rest
-	restWindow    time.Duration //
-	restWrites    int           // of those, writes (Events apart)
+	converged     time.Duration  // from the first create to every RestAPI converged and the queue empty
+	reconciles    float64        // per RestAPI, in the burst
+	requests      map[string]int // in the burst, by verb and resource
+	writes        int            // of those, writes (Events apart)
+	restRequests  int            // every request over the window at rest
+	restWindow    time.Duration
+	restWrites    int // of those, writes (Events apart)
 	objects       map[string]int
 	clusterIPs    int
 	etcdKeys      float64 // etcd's keys, the control plane's own taken out
@@ -75,7 +76,7 @@ type scalePoint struct {
 // and a restart of the manager), the objects and ClusterIPs they make, the
 // size of etcd, and the manager's live heap. envtest runs no Pods:
 // docs/scale.md adds the local cluster's figures for those. Run by hand
-// (make bench-scale; 2,000 take about half an hour on two cores); it fails
+// (make bench-scale; 2,000 take about 40 minutes on two cores); it fails
 // on any write at rest or across the restart.
 func TestScale(t *testing.T) {
 	sizes := envSizes(t, "BENCH_SCALE", 50, 500, 2000)
@@ -121,7 +122,8 @@ func measureScale(t *testing.T, n int) scalePoint {
 	h.waitConverged(t, start, rs...)
 	p.converged = waitIdle(t).Sub(start)
 	p.reconciles = (restapiReconciles(t) - reconciles0) / float64(n)
-	p.requests = byVerb(requests.since(start))
+	burst := requests.since(start)
+	p.requests, p.writes = byVerb(burst), len(writes(burst))
 	rs = nil //nolint:ineffassign,wastedassign // the test's own copies must not count in the heap below
 
 	// At rest: the last Events leave, then a window with at least one
@@ -269,7 +271,7 @@ func scaleTables(points []scalePoint) string {
 			total += v
 		}
 		fmt.Fprintf(&create, "| %d | %d | %s | %.1f ms | %.1f | %.1f | %.1f |\n", p.n, p.namespaces, p.converged.Round(time.Second),
-			float64(p.converged.Microseconds())/1000/n, p.reconciles, float64(total)/n, float64(len(writes(flatten(p.requests))))/n)
+			float64(p.converged.Microseconds())/1000/n, p.reconciles, float64(total)/n, float64(p.writes)/n)
 		objs := make([]string, 0, len(kinds))
 		stored := 0
 		for _, k := range kinds {
@@ -316,18 +318,6 @@ Requests per RestAPI in the burst of %d:
 Fitted growth: live heap %.1f KiB per RestAPI plus %.1f MiB (least squares over the sizes above); time to converge a burst grows as N^%.2f.
 `, scalePerNamespace, manager.DefaultMaxConcurrentReconciles, create.String(), rest.String(), restart.String(), points[len(points)-1].n, reqs.String(),
 		heapSlope/1024, heapFixed/(1<<20), timeExp)
-}
-
-// flatten turns counts by verb back into requests, for writes.
-func flatten(counts map[string]int) []request {
-	var out []request
-	for k, v := range counts {
-		verb, resource, _ := strings.Cut(k, " ")
-		for range v {
-			out = append(out, request{verb: verb, resource: resource})
-		}
-	}
-	return out
 }
 
 // fitLine fits y = slope*N + fixed by least squares.
