@@ -220,6 +220,19 @@ const (
 	ReasonAnalysisURLNotAllowed = "AnalysisURLNotAllowed"
 )
 
+// Reasons of a rollout's hooks (spec.blueGreen.hooks): status.blueGreen.reason,
+// Progressing while one runs, Degraded when one failed.
+const (
+	// ReasonHookRunning: a PrePromotion hook's Job runs; nothing is
+	// promoted before it succeeded.
+	ReasonHookRunning = "HookRunning"
+	// ReasonHookFailed: a hook's Job failed (its backoffLimit, or its
+	// activeDeadlineSeconds). PrePromotion: the preview was aborted, traffic
+	// never moved, and the OnAbort hooks run. PostPromotion: the revision
+	// keeps serving, Degraded, until the spec changes. OnAbort: reported.
+	ReasonHookFailed = "HookFailed"
+)
+
 // Reasons of the Events that no condition carries (docs/observability.md
 // lists them; a test keeps the two together). A rollout's abort, rollback
 // and wait Events carry the Reason constants above.
@@ -237,6 +250,10 @@ const (
 	EventRestarted         = "Restarted"
 	EventAnalysisStarted   = "AnalysisStarted"
 	EventAnalysisPassed    = "AnalysisPassed"
+	// EventHookStarted: a hook's Job was created.
+	EventHookStarted = "HookStarted"
+	// EventHookSucceeded: a hook's Job completed.
+	EventHookSucceeded = "HookSucceeded"
 	// EventRenderingApplied: this operator's rendering of an unchanged
 	// spec replaces an earlier version's (asked for, or the earlier one's
 	// pods were gone); the rollout follows.

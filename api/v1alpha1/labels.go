@@ -33,6 +33,12 @@ const (
 	LabelEnvironment = "apps.restapi.dev/environment"
 	// LabelRevision is the revision of the pods a child runs.
 	LabelRevision = "apps.restapi.dev/revision"
+	// LabelHook names the hook (spec.blueGreen.hooks[].name) a Job and its
+	// Pod run; LabelHookPhase its phase; LabelAttempt the preview attempt
+	// (status.blueGreen.attempt) it belongs to.
+	LabelHook      = "apps.restapi.dev/hook"
+	LabelHookPhase = "apps.restapi.dev/hook-phase"
+	LabelAttempt   = "apps.restapi.dev/attempt"
 
 	// AnnotationConfigHash on a pod template is the hash of its ConfigMap's
 	// contents, so a config change rolls the pods.

@@ -429,6 +429,29 @@ type BlueGreenSpec struct {
 	// are ready.
 	// +optional
 	Analysis *AnalysisSpec `json:"analysis,omitempty"`
+
+	// hooks are Jobs bound to every attempt, for the data both colours
+	// share: PrePromotion ones (expand) gate the switch, PostPromotion ones
+	// (contract) run once the old colour's last Pod is gone, OnAbort ones
+	// run for the revision that lost an abort or a rollback. The hooks of
+	// one phase run one after the other, in this order. See
+	// docs/blue-green.md, "Schema changes".
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=8
+	Hooks []Hook `json:"hooks,omitempty"`
+}
+
+// HooksOf are the hooks of one phase, in the spec's order.
+func (b *BlueGreenSpec) HooksOf(phase HookPhase) []Hook {
+	var out []Hook
+	for _, h := range b.Hooks {
+		if h.Phase == phase {
+			out = append(out, h)
+		}
+	}
+	return out
 }
 
 // FailFastSpec holds the thresholds past which a problem of a preview

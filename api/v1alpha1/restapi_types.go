@@ -51,6 +51,8 @@ const MaxNameLength = 44
 // +kubebuilder:validation:XValidation:rule="!has(self.view.expose) || !has(self.view.expose.ingress) || !has(self.view.expose.ingress.previewHost) || self.blueGreen.enabled",message="spec.view.expose.ingress.previewHost needs blue-green (spec.blueGreen.enabled): without it there is no preview colour to reach"
 // +kubebuilder:validation:XValidation:rule="!has(self.view.expose) || self.view.enabled",message="spec.view.expose needs the view enabled: it is what is exposed"
 // +kubebuilder:validation:XValidation:rule="!has(self.observability.metrics.port) || ![self.model.port, self.view.port, self.controller.port, self.repository.port].exists(p, p == self.observability.metrics.port)",message="spec.observability.metrics.port must differ from every component's port: metrics are served apart from the application"
+// +kubebuilder:validation:XValidation:rule="!has(self.blueGreen.hooks) || self.blueGreen.enabled",message="spec.blueGreen.hooks needs blue-green (spec.blueGreen.enabled): hooks are bound to a preview attempt and its switch"
+// +kubebuilder:validation:XValidation:rule="!has(self.blueGreen.hooks) || self.blueGreen.hooks.all(h, (has(h.component) ? [h.component] : ['repository']).all(n, (n == 'model' && self.model.enabled) || (n == 'view' && self.view.enabled) || (n == 'controller' && self.controller.enabled) || (n == 'repository' && self.repository.enabled)))",message="spec.blueGreen.hooks: every hook's component (default: repository) must be an enabled component: the hook runs in its Pod"
 // +kubebuilder:validation:XValidation:rule="!has(self.blueGreen.analysis) || self.blueGreen.enabled",message="spec.blueGreen.analysis needs blue-green (spec.blueGreen.enabled): without it there is no colour to analyse before or after a switch"
 // +kubebuilder:validation:XValidation:rule="!has(self.blueGreen.analysis) || !has(self.blueGreen.analysis.prePromotion) || self.blueGreen.analysis.prePromotion.all(c, (has(c.components) ? c.components : ['view']).all(n, (n == 'model' && self.model.enabled) || (n == 'view' && self.view.enabled) || (n == 'controller' && self.controller.enabled) || (n == 'repository' && self.repository.enabled)))",message="spec.blueGreen.analysis.prePromotion: every check's components (default: view) must be enabled components"
 // +kubebuilder:validation:XValidation:rule="!has(self.blueGreen.analysis) || !has(self.blueGreen.analysis.postPromotion) || self.blueGreen.analysis.postPromotion.all(c, (has(c.components) ? c.components : ['view']).all(n, (n == 'model' && self.model.enabled) || (n == 'view' && self.view.enabled) || (n == 'controller' && self.controller.enabled) || (n == 'repository' && self.repository.enabled)))",message="spec.blueGreen.analysis.postPromotion: every check's components (default: view) must be enabled components"
@@ -367,6 +369,18 @@ type BlueGreenStatus struct {
 	// measurement (spec.blueGreen.analysis).
 	// +optional
 	Analysis *AnalysisStatus `json:"analysis,omitempty"`
+	// promotedAttempt is the attempt the stable Services last switched to
+	// (0 after a rollback): its PostPromotion hooks run once the old
+	// colour's last Pod is gone.
+	// +optional
+	PromotedAttempt int64 `json:"promotedAttempt,omitempty"`
+	// hooks are the hooks of the current or last attempt
+	// (spec.blueGreen.hooks), each with its Job and result.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=8
+	Hooks []HookStatus `json:"hooks,omitempty"`
 	// message explains the state, for a person.
 	// +optional
 	Message string `json:"message,omitempty"`

@@ -160,7 +160,8 @@ func (w Writer) ApplyAs(ctx context.Context, fieldOwner string, live client.Obje
 // Delete deletes a child, only if it is still the object read (its UID).
 func (w Writer) Delete(ctx context.Context, o client.Object) error {
 	uid := o.GetUID()
-	err := w.Client.Delete(ctx, o, client.Preconditions{UID: &uid})
+	// Background: a Job's default is to orphan its Pods.
+	err := w.Client.Delete(ctx, o, client.Preconditions{UID: &uid}, client.PropagationPolicy(metav1.DeletePropagationBackground))
 	if err == nil || apierrors.IsNotFound(err) {
 		w.Own.Deleted(w.key(), o)
 	}

@@ -236,6 +236,7 @@ func (d *decider) steady(active, idle Colour) {
 		d.st.PreviousRevision = ""
 	}
 	d.postPromotionFailedWithNothingWarm(active)
+	d.postPromotionHooks(active, idle)
 }
 
 // aborted: the spec still asks for a revision that was aborted or rolled
@@ -272,6 +273,9 @@ func (d *decider) aborted(idle Colour) {
 	if d.st.Message == "" {
 		d.st.Message = fmt.Sprintf("revision %s was aborted; change the spec to try again", in.DesiredRevision)
 	}
+	if d.onAbortStarted() {
+		d.onAbortHooks(idle, in.DesiredRevision)
+	}
 	d.plan.ProblemMessage = d.st.Message
 }
 
@@ -298,6 +302,7 @@ func (d *decider) promote(active, idle Colour) {
 	}
 	d.st.ActiveRevision = in.DesiredRevision
 	d.st.PromotedAt = d.now()
+	d.st.PromotedAttempt = d.st.Attempt
 	d.clearPreview()
 	if active == Legacy {
 		// The stable Services selected every colour until now, so the
@@ -327,6 +332,7 @@ func (d *decider) abort(idle Colour, reason, msg string) {
 	d.st.Message = msg
 	d.plan.ProblemReason, d.plan.ProblemMessage = reason, msg
 	d.transition(Abortion, true, reason, "Abort", "%s", msg)
+	d.startOnAbort(idle, d.in.DesiredRevision)
 }
 
 // rollback flips traffic back to the warm previous colour; false when the
@@ -349,6 +355,7 @@ func (d *decider) rollback(active, idle Colour, reason, why string) bool {
 	d.st.AbortedRevision = bad
 	d.st.AbortedAt = d.now()
 	d.st.PreviousRevision = ""
+	d.st.PromotedAttempt = 0
 	d.clearPreview()
 	d.st.State = apiv1.StateRolledBack
 	d.st.Reason = reason
@@ -358,5 +365,6 @@ func (d *decider) rollback(active, idle Colour, reason, why string) bool {
 	if reason == apiv1.ReasonUnhealthyAfterPromotion {
 		d.plan.Healing = append(d.plan.Healing, HealingRollback)
 	}
+	d.startOnAbort(active, bad)
 	return true
 }

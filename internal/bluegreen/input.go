@@ -18,10 +18,13 @@ package bluegreen
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
 
 	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
 	"github.com/restapi-operator/restapi-operator/internal/health"
@@ -111,6 +114,7 @@ func colourState(rapi *apiv1.RestAPI, kids scope.Children, colour, serving Colou
 			}
 		}
 	}
+	st.Pods = kids.PodCountOf(colour)
 	st.WaitingMessage = strings.Join(waits, "; ")
 	if complete && len(revs) == 1 {
 		for rev := range revs {
@@ -142,6 +146,9 @@ func InputOf(rapi *apiv1.RestAPI, kids scope.Children, revision string, now time
 		DeployedRevision: rapi.Status.DeployedRevision,
 		PreAnalysis:      len(bg.Analysis.Checks(apiv1.AnalysisPrePromotion)) > 0,
 		PostAnalysis:     len(bg.Analysis.Checks(apiv1.AnalysisPostPromotion)) > 0,
+		Name:             rapi.Name,
+		Hooks:            bg.Hooks,
+		HookJobs:         hookRuns(kids),
 		Now:              now,
 	}
 	in.Active, in.HasActive = activeColour(rapi, kids)
@@ -208,4 +215,33 @@ func ReplicasOf(d *appsv1.Deployment) int32 {
 		return 1
 	}
 	return *d.Spec.Replicas
+}
+
+// hookRuns reads the hooks' Jobs: the revision and attempt each was made
+// for (its labels) and its result (its conditions).
+func hookRuns(kids scope.Children) map[string]HookRun {
+	if len(kids.Jobs) == 0 {
+		return nil
+	}
+	out := make(map[string]HookRun, len(kids.Jobs))
+	for name, j := range kids.Jobs {
+		if j.Labels[apiv1.LabelHook] == "" {
+			continue
+		}
+		attempt, _ := strconv.ParseInt(j.Labels[apiv1.LabelAttempt], 10, 64)
+		run := HookRun{Revision: j.Labels[apiv1.LabelRevision], Attempt: attempt, Result: apiv1.HookRunning}
+		for _, c := range j.Status.Conditions {
+			if c.Status != corev1.ConditionTrue {
+				continue
+			}
+			switch c.Type {
+			case batchv1.JobComplete:
+				run.Result = apiv1.HookSucceeded
+			case batchv1.JobFailed:
+				run.Result, run.Message = apiv1.HookFailed, strings.TrimSpace(c.Reason+": "+c.Message)
+			}
+		}
+		out[name] = run
+	}
+	return out
 }

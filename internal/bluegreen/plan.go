@@ -79,6 +79,9 @@ type ColourState struct {
 	// (or is Failed); DegradedMessage says which and why.
 	Degraded        bool
 	DegradedMessage string
+	// Pods counts the colour's Pods of every component, terminating ones
+	// included (a hook's Pod is no colour's).
+	Pods int
 }
 
 // Input is everything a decision depends on.
@@ -115,6 +118,12 @@ type Input struct {
 	// applies (see queue.go). It matters only to a rollout about to start
 	// preparing a preview.
 	Turn *Turn
+	// Name is the RestAPI's, which its hooks' Jobs are named after.
+	Name string
+	// Hooks are spec.blueGreen.hooks; HookJobs the RestAPI's hook Jobs in
+	// the cluster, by name.
+	Hooks    []apiv1.Hook
+	HookJobs map[string]HookRun
 	// Requests from annotations (revision each names, "" when absent).
 	PromoteRequest, AbortRequest, RollbackRequest string
 	Now                                           time.Time
@@ -204,6 +213,19 @@ type Plan struct {
 	// Analyse, when set, is the analysis this decision waits for: the
 	// reconciler takes the measurements due and decides again on them.
 	Analyse *AnalysisTarget
+	// RunHooks are the hook Jobs to create (see hooks.go).
+	RunHooks []HookJob
+}
+
+// HooksOf are the hooks of one phase, in the spec's order.
+func (in Input) HooksOf(phase apiv1.HookPhase) []apiv1.Hook {
+	var out []apiv1.Hook
+	for _, h := range in.Hooks {
+		if h.Phase == phase {
+			out = append(out, h)
+		}
+	}
+	return out
 }
 
 // AnalysisTarget is the analysis a decision needs: of revision Revision

@@ -57,6 +57,7 @@ func (d *decider) prepare(active, idle Colour) {
 		warm := d.warm(idle)
 		d.clearPreview()
 		d.st.Attempt++
+		d.st.Hooks = nil // a new attempt never reuses a hook's result
 		d.st.PreviewRevision, d.st.PreviewStartedAt = desired, d.now()
 		d.event(false, apiv1.EventDeploying, "Deploy", "Deploying revision %s to %s (preview)%s", desired, idle, queued)
 		if !warm && active != Legacy {
@@ -149,6 +150,12 @@ func (d *decider) whenReady(active, idle Colour, other ColourState) {
 	}
 	rollbackToWarm := d.warm(idle)
 	migrating := active == Legacy
+	// Going back to the warm colour and moving from the single-colour
+	// Deployments run no PrePromotion hook either: the revision going back
+	// served already, and the move changes no revision.
+	if !rollbackToWarm && !migrating && !d.prePromotionHooksPassed(active, idle) {
+		return
+	}
 	// Going back to the warm colour and moving from the single-colour
 	// Deployments are not analysed: the first served before, the second
 	// takes traffic as soon as it is ready (docs/analysis.md).

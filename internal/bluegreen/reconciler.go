@@ -167,6 +167,7 @@ func (r *Reconciler) carryOut(ctx context.Context, s *scope.Scope, plan Plan) {
 		_, _ = s.Apply(ctx, scope.Live(s.Children.Services, *svc.Name), svc)
 	}
 	keepPeerServices(s, comps)
+	runHookJobs(ctx, s, plan)
 	for _, colour := range allColours {
 		if plan.Actions[colour] != ScaleDown {
 			continue

@@ -22,6 +22,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
@@ -40,7 +41,7 @@ import (
 func Kinds() []client.Object {
 	return []client.Object{&appsv1.Deployment{}, &corev1.Service{}, &corev1.ConfigMap{}, &autoscalingv2.HorizontalPodAutoscaler{},
 		&corev1.Pod{}, &corev1.PersistentVolumeClaim{}, &networkingv1.NetworkPolicy{}, &policyv1.PodDisruptionBudget{},
-		&networkingv1.Ingress{}}
+		&networkingv1.Ingress{}, &batchv1.Job{}}
 }
 
 // errSharedCopies refuses a read that would hand out the cache's own
@@ -157,6 +158,11 @@ func trimChild(obj any) (any, error) {
 		// predictive scaler records the desired ones; nothing reads the
 		// conditions or the current metrics.
 		c.Status.Conditions, c.Status.CurrentMetrics = nil, nil
+	case *batchv1.Job:
+		// A hook's Job is created once and never applied again: its
+		// labels and its conditions say all the decision reads.
+		c.Spec.Template = corev1.PodTemplateSpec{}
+		c.Status.UncountedTerminatedPods = nil
 	}
 	return o, nil
 }

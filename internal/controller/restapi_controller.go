@@ -27,6 +27,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
@@ -363,6 +364,8 @@ func (r *RestAPIReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		// An Ingress's status (the load balancer's address) is a URL.
 		Watches(&networkingv1.Ingress{}, owner, builder.WithPredicates(predicate.ResourceVersionChangedPredicate{})).
 		Watches(&autoscalingv2.HorizontalPodAutoscaler{}, owner, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		// A hook's Job reports its result in its status.
+		Watches(&batchv1.Job{}, owner, builder.WithPredicates(predicate.ResourceVersionChangedPredicate{})).
 		// Pods belong to ReplicaSets, not to the RestAPI: map them by label,
 		// and only when something health depends on changed.
 		Watches(&corev1.Pod{}, followUp(first, handler.EnqueueRequestsFromMapFunc(podToRestAPI)),

@@ -24,6 +24,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
@@ -49,7 +50,9 @@ type Children struct {
 	// Claims are the PersistentVolumeClaims labelled as this RestAPI's: they
 	// have no owner (the data outlives the RestAPI) and are never deleted.
 	Claims map[string]*corev1.PersistentVolumeClaim
-	Pods   []corev1.Pod
+	// Jobs are the hooks' Jobs (spec.blueGreen.hooks).
+	Jobs map[string]*batchv1.Job
+	Pods []corev1.Pod
 }
 
 // NewChildren are no children: every map made, for the phases to fill.
@@ -59,6 +62,7 @@ func NewChildren() Children {
 		ConfigMaps: map[string]*corev1.ConfigMap{}, HPAs: map[string]*autoscalingv2.HorizontalPodAutoscaler{},
 		NetPols: map[string]*networkingv1.NetworkPolicy{}, PDBs: map[string]*policyv1.PodDisruptionBudget{},
 		Claims: map[string]*corev1.PersistentVolumeClaim{}, Ingresses: map[string]*networkingv1.Ingress{},
+		Jobs: map[string]*batchv1.Job{},
 	}
 }
 
@@ -91,7 +95,8 @@ func ReadChildren(ctx context.Context, c client.Reader, rapi *apiv1.RestAPI, own
 	var netpols networkingv1.NetworkPolicyList
 	var pdbs policyv1.PodDisruptionBudgetList
 	var ingresses networkingv1.IngressList
-	for _, l := range []client.ObjectList{&deps, &svcs, &cms, &hpas, &pods, &claims, &netpols, &pdbs, &ingresses} {
+	var jobs batchv1.JobList
+	for _, l := range []client.ObjectList{&deps, &svcs, &cms, &hpas, &pods, &claims, &netpols, &pdbs, &ingresses, &jobs} {
 		if err := (childcache.Reader{Reader: c}).List(ctx, l, opts...); err != nil {
 			return Children{}, fmt.Errorf("listing children of %s: %w", rapi.Name, err)
 		}
@@ -104,6 +109,7 @@ func ReadChildren(ctx context.Context, c client.Reader, rapi *apiv1.RestAPI, own
 		NetPols:     controlled(rapi, netpols.Items),
 		PDBs:        controlled(rapi, pdbs.Items),
 		Ingresses:   controlled(rapi, ingresses.Items),
+		Jobs:        controlled(rapi, jobs.Items),
 		Pods:        pods.Items,
 		Claims:      map[string]*corev1.PersistentVolumeClaim{},
 	}
@@ -157,10 +163,25 @@ func (k Children) PodsOf(d *appsv1.Deployment) []corev1.Pod {
 	return out
 }
 
+// PodCountOf counts the Pods of one colour (Legacy: of the single-colour
+// Deployments), terminating ones included. A hook's Pod belongs to no
+// colour.
+func (k Children) PodCountOf(colour apiv1.Environment) int {
+	n := 0
+	for _, p := range k.Pods {
+		if p.Labels[apiv1.LabelEnvironment] == string(colour) && p.Labels[apiv1.LabelHook] == "" && p.Labels[apiv1.LabelComponent] != "" {
+			n++
+		}
+	}
+	return n
+}
+
 // Owned lists every child the cleanup may delete, sorted by kind and name
-// (claims are never deleted: they hold the repository's data).
+// (claims are never deleted: they hold the repository's data; a hook's
+// Job is deleted only when the hooks phase does not keep it).
 func (k Children) Owned() []client.Object {
 	var out []client.Object
+	out = appendAll(out, k.Jobs)
 	out = appendAll(out, k.Services)
 	out = appendAll(out, k.Deployments)
 	out = appendAll(out, k.ConfigMaps)
@@ -199,6 +220,8 @@ func (k Children) get(kind, name string) client.Object {
 		return Live(k.Ingresses, name)
 	case "PersistentVolumeClaim":
 		return Live(k.Claims, name)
+	case "Job":
+		return Live(k.Jobs, name)
 	}
 	return nil
 }
@@ -224,6 +247,8 @@ func (k Children) put(o client.Object) {
 		putIn(k.Ingresses, o)
 	case *corev1.PersistentVolumeClaim:
 		putIn(k.Claims, o)
+	case *batchv1.Job:
+		putIn(k.Jobs, o)
 	}
 }
 
@@ -238,7 +263,10 @@ func putIn[T any](m map[string]*T, o *T) {
 
 // forget drops a deleted child.
 func (k Children) forget(o client.Object) {
-	if _, ok := o.(*appsv1.Deployment); ok {
+	switch o.(type) {
+	case *appsv1.Deployment:
 		delete(k.Deployments, o.GetName())
+	case *batchv1.Job:
+		delete(k.Jobs, o.GetName())
 	}
 }
