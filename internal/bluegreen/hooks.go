@@ -90,19 +90,19 @@ func (d *decider) runHooks(phase apiv1.HookPhase, colour Colour, revision string
 		case !ok:
 			if st.Result != apiv1.HookPending {
 				st.Result = apiv1.HookPending
-				d.event(false, apiv1.EventHookStarted, "Hook", "Started %s hook %s of revision %s in %s: Job %s", phase, h.Name, revision, colour, job)
+				d.hookEvent(h, false, apiv1.EventHookStarted, "Started %s hook %s of revision %s in %s: Job %s", phase, h.Name, revision, colour, job)
 			}
 			d.plan.RunHooks = append(d.plan.RunHooks, HookJob{Hook: h, Colour: colour, Revision: revision, Attempt: attempt})
 			return hooksRunning, st
 		case run.Result == apiv1.HookSucceeded:
 			if st.Result != apiv1.HookSucceeded {
 				st.Result, st.Message = apiv1.HookSucceeded, ""
-				d.event(false, apiv1.EventHookSucceeded, "Hook", "%s hook %s of revision %s succeeded: Job %s", phase, h.Name, revision, job)
+				d.hookEvent(h, false, apiv1.EventHookSucceeded, "%s hook %s of revision %s succeeded: Job %s", phase, h.Name, revision, job)
 			}
 		case run.Result == apiv1.HookFailed:
 			if st.Result != apiv1.HookFailed {
 				st.Result, st.Message = apiv1.HookFailed, run.Message
-				d.event(true, apiv1.ReasonHookFailed, "Hook", "%s hook %s of revision %s failed: Job %s: %s", phase, h.Name, revision, job, run.Message)
+				d.hookEvent(h, true, apiv1.ReasonHookFailed, "%s hook %s of revision %s failed: Job %s: %s", phase, h.Name, revision, job, run.Message)
 			}
 			return hooksFailed, st
 		default:
@@ -111,6 +111,13 @@ func (d *decider) runHooks(phase apiv1.HookPhase, colour Colour, revision string
 		}
 	}
 	return hooksDone, nil
+}
+
+// hookEvent is event for a hook's Job, which the metrics count by hook.
+func (d *decider) hookEvent(h apiv1.Hook, warning bool, reason, format string, args ...any) {
+	d.event(warning, reason, "Hook", format, args...)
+	e := &d.plan.Events[len(d.plan.Events)-1]
+	e.Hook, e.HookPhase = h.Name, h.Phase
 }
 
 // hookStatus is the status entry of hook h for job, made (Pending) when

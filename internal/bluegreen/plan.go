@@ -151,6 +151,10 @@ type Event struct {
 	// Transition says what the Event records of traffic, for the metrics;
 	// most Events record none.
 	Transition Transition
+	// Hook and HookPhase name the hook an Event of a hook's Job is about
+	// (HookStarted, HookSucceeded, HookFailed), for the metrics.
+	Hook      string
+	HookPhase apiv1.HookPhase
 }
 
 // Transition is a change of where traffic goes, or of a rollout's fate,

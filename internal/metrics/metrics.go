@@ -105,6 +105,11 @@ var (
 		Help: "Measurements taken by the promotion analysis (spec.blueGreen.analysis), by check and result (success, failure, inconclusive).",
 	}, []string{labelNamespace, labelName, "check", "result"})
 
+	hookRuns = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "restapi_hook_runs_total",
+		Help: "Hook Jobs (spec.blueGreen.hooks) by hook, phase (PrePromotion, PostPromotion, OnAbort) and result: started, succeeded, failed.",
+	}, []string{labelNamespace, labelName, "hook", "phase", "result"})
+
 	analysisVerdict = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "restapi_analysis_verdict",
 		Help: "1 for the verdict (Running, Passed, Failed, Inconclusive) of each RestAPI's latest analysis, by phase (PrePromotion, PostPromotion), 0 for the others.",
@@ -128,7 +133,7 @@ var phases = []apiv1.Phase{apiv1.PhasePending, apiv1.PhaseProgressing, apiv1.Pha
 
 func init() {
 	ctrlmetrics.Registry.MustRegister(buildInfo, phaseGauge, activeColourGauge, Promotions, Aborts, Rollbacks,
-		promotionDuration, HealingActions, componentReplicas, componentReady, RolloutsWaiting, AnalysisMeasurements, analysisVerdict)
+		promotionDuration, HealingActions, componentReplicas, componentReady, RolloutsWaiting, AnalysisMeasurements, analysisVerdict, hookRuns)
 	v, goVersion := Version, "unknown"
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		goVersion = bi.GoVersion
@@ -190,6 +195,9 @@ func Observe(rapi *apiv1.RestAPI, deployments map[string]*appsv1.Deployment, st 
 	SetWaiting(key, waitingFor)
 	observeAnalysis(ns, name, st.BlueGreen)
 	for _, e := range plan.Events {
+		if e.Hook != "" {
+			hookRuns.WithLabelValues(ns, name, e.Hook, string(e.HookPhase), hookResults[e.Reason]).Inc()
+		}
 		switch e.Transition {
 		case bluegreen.Promotion:
 			Promotions.WithLabelValues(ns, name).Inc()
@@ -204,6 +212,10 @@ func Observe(rapi *apiv1.RestAPI, deployments map[string]*appsv1.Deployment, st 
 		}
 	}
 }
+
+// hookResults are the results restapi_hook_runs_total counts, by the
+// reason of the hook's Event.
+var hookResults = map[string]string{apiv1.EventHookStarted: "started", apiv1.EventHookSucceeded: "succeeded", apiv1.ReasonHookFailed: "failed"}
 
 // componentSeries are the labels of a Deployment's series beyond the
 // RestAPI's own.
@@ -285,7 +297,7 @@ func Forget(key types.NamespacedName) {
 	l := prometheus.Labels{labelNamespace: key.Namespace, labelName: key.Name}
 	for _, v := range []interface{ DeletePartialMatch(prometheus.Labels) int }{
 		phaseGauge, activeColourGauge, Promotions, Aborts, Rollbacks, promotionDuration, componentReplicas, componentReady,
-		AnalysisMeasurements, analysisVerdict,
+		AnalysisMeasurements, analysisVerdict, hookRuns,
 	} {
 		v.DeletePartialMatch(l)
 	}
