@@ -109,9 +109,10 @@ func (h Hook) ComponentOrDefault() ComponentName {
 type HookResult string
 
 const (
-	// HookPending: the hook is due and its Job is not created yet.
+	// HookPending: the hook is due and its Job cannot be created yet (a
+	// Job of its name that another attempt left is in the way).
 	HookPending HookResult = "Pending"
-	// HookRunning: its Job runs (or waits for a node).
+	// HookRunning: its Job was created; it runs, or waits for a node.
 	HookRunning HookResult = "Running"
 	// HookSucceeded: its Job completed.
 	HookSucceeded HookResult = "Succeeded"

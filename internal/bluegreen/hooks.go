@@ -88,8 +88,10 @@ func (d *decider) runHooks(phase apiv1.HookPhase, colour Colour, revision string
 			st.Result, st.Message = apiv1.HookPending, d.plan.ProblemMessage
 			return hooksBlocked, st
 		case !ok:
-			if st.Result != apiv1.HookPending {
-				st.Result = apiv1.HookPending
+			// Running from now: the reconcile that records this creates
+			// the Job (a failed create is reported, and asked again).
+			if st.Result == "" || st.Result == apiv1.HookPending {
+				st.Result, st.Message = apiv1.HookRunning, ""
 				d.hookEvent(h, false, apiv1.EventHookStarted, "Started %s hook %s of revision %s in %s: Job %s", phase, h.Name, revision, colour, job)
 			}
 			d.plan.RunHooks = append(d.plan.RunHooks, HookJob{Hook: h, Colour: colour, Revision: revision, Attempt: attempt})
@@ -120,8 +122,8 @@ func (d *decider) hookEvent(h apiv1.Hook, warning bool, reason, format string, a
 	e.Hook, e.HookPhase = h.Name, h.Phase
 }
 
-// hookStatus is the status entry of hook h for job, made (Pending) when
-// status has none for that Job.
+// hookStatus is the status entry of hook h for job, made (with no result
+// yet) when status has none for that Job.
 func (d *decider) hookStatus(h apiv1.Hook, job, revision string, attempt int64) *apiv1.HookStatus {
 	for i := range d.st.Hooks {
 		if d.st.Hooks[i].Name == h.Name {

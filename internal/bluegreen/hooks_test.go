@@ -90,7 +90,7 @@ func TestDecideHooks(t *testing.T) {
 			expect(t, p.Active == blue && p.Status.State == apiv1.StateAwaitingPromotion && p.Status.Reason == apiv1.ReasonHookRunning, "plan %+v", p.Status)
 			expect(t, strings.Join(asks(p), ",") == "green/expand/r2", "asks %v", asks(p))
 			expect(t, hasEvent(p, apiv1.EventHookStarted) && len(p.Status.Hooks) == 1 && p.Status.Hooks[0].Job == "shop-expand-4" &&
-				p.Status.Hooks[0].Result == apiv1.HookPending, "status %+v", p.Status.Hooks)
+				p.Status.Hooks[0].Result == apiv1.HookRunning, "status %+v", p.Status.Hooks)
 		}},
 		{"a running hook holds the promotion and asks for nothing", hooked, func(in *Input) {
 			job(in, "shop-expand-4", "r2", 4, apiv1.HookRunning)

@@ -46,6 +46,9 @@ type simColour struct {
 	// once they are replaced.
 	gen       int
 	servedRev string
+	// pods: how many Pods the colour has, terminating ones included: a
+	// colour scaled down or deleted keeps them until the pods progress.
+	pods int32
 }
 
 // deadlineOf is when a preview must be available.
@@ -94,6 +97,8 @@ type sim struct {
 	// lab: the analysis's checks and what they measure (analysis_sim_test.go);
 	// nil when the sequence runs without analysis.
 	lab *analysisLab
+	// hooks: the hooks' Jobs (hooks_sim_test.go); nil without hooks.
+	hooks *hookLab
 }
 
 func newSim(rng *rand.Rand) *sim {
@@ -133,7 +138,7 @@ func (s *sim) input() Input {
 		PreAnalysis: s.lab != nil, PostAnalysis: s.lab != nil,
 	}
 	for c, sc := range s.colours {
-		st := ColourState{Exists: sc.exists, Replicas: sc.replicas, Failed: sc.failed, Degraded: sc.failed}
+		st := ColourState{Exists: sc.exists, Replicas: sc.replicas, Failed: sc.failed, Degraded: sc.failed, Pods: int(sc.pods)}
 		if sc.waiting {
 			st.Waiting, st.WaitingMessage = "WaitingForCapacity", "0/3 nodes are available: 3 Too many pods."
 		}
@@ -144,6 +149,7 @@ func (s *sim) input() Input {
 		}
 		in.States[c] = st
 	}
+	s.hooks.input(&in)
 	in.Active, in.HasActive = s.active, s.active != Legacy
 	if !in.HasActive {
 		// Status lost or never written: the stable Services tell.
@@ -175,9 +181,11 @@ func (s *sim) apply(p Plan, crashAfter int) {
 			if sc.exists && sc.rev == s.desired && sc.replicas > 0 {
 				// Resized: the new pods start, the others keep serving.
 				sc.replicas, sc.fullyReady, sc.renderedAt = size, false, s.now
+				sc.pods = max(sc.pods, size)
 				continue
 			}
 			sc.exists, sc.replicas, sc.failed, sc.fullyReady, sc.waiting, sc.renderedAt = true, size, false, false, false, s.now
+			sc.pods = max(sc.pods, size)
 			sc.gen++
 			if sc.rev != s.desired {
 				sc.rev, sc.servedRev = s.desired, ""
@@ -186,9 +194,10 @@ func (s *sim) apply(p Plan, crashAfter int) {
 			// No pods left: nothing ready, nothing failing or waiting.
 			sc.replicas, sc.anyReady, sc.fullyReady, sc.failed, sc.waiting, sc.servedRev = 0, false, false, false, false, ""
 		case Delete:
-			*sc = simColour{}
+			*sc = simColour{pods: sc.pods}
 		}
 	}
+	s.hooks.create(s, p)
 	for i := range s.stable {
 		if crashAfter >= 0 && i >= crashAfter {
 			return
@@ -249,6 +258,7 @@ func (s *sim) reconcile(t *testing.T, step string, crashAfter int) {
 		s.lab.checkVerdictAttempt(t, s, step, in, e)
 	}
 	before := s.stable
+	s.hooks.check(t, s, step, in, p, before[0])
 	// A switch of colour only ever goes to a colour fully ready with the
 	// revision it promotes (or, for a rollback, the warm previous one).
 	if p.Active != Legacy && p.Active != before[0] && s.served && before[0] != Legacy {
@@ -330,7 +340,7 @@ func (s *sim) snapshot() string {
 	st := s.statusBG
 	a := st.Analysis
 	st.Analysis = nil
-	return fmt.Sprintf("%+v %+v %+v %v %v %+v %+v %+v", *s.colours[blue], *s.colours[green], *s.colours[Legacy], s.stable, s.active, st, a, s.ann)
+	return fmt.Sprintf("%+v %+v %+v %v %v %+v %+v %+v %s", *s.colours[blue], *s.colours[green], *s.colours[Legacy], s.stable, s.active, st, a, s.ann, s.hooks.snapshot())
 }
 
 func (s *sim) check(t *testing.T, step string) {
@@ -365,7 +375,9 @@ func (s *sim) check(t *testing.T, step string) {
 
 // progress lets pods start: good revisions turn ready, bad ones may fail.
 func (s *sim) progress(rng *rand.Rand) {
+	s.hooks.progress(rng)
 	for _, sc := range s.colours {
+		sc.pods = sc.replicas // the Pods of a smaller size, or of no size, are gone
 		if !sc.exists || sc.replicas == 0 {
 			continue
 		}
