@@ -219,6 +219,13 @@ func tree(r *apiv1.RestAPI) string {
 		if bg.Analysis != nil {
 			analysisTree(&b, bg.Analysis)
 		}
+		for _, h := range bg.Hooks {
+			fmt.Fprintf(&b, "Hook:      %s (%s) of revision %s%s: %s, Job %s", h.Name, h.Phase, h.Revision, attempt(h.Attempt), h.Result, h.Job)
+			if h.Message != "" {
+				fmt.Fprintf(&b, ": %s", h.Message)
+			}
+			b.WriteString("\n")
+		}
 	}
 	if rs := r.Status.Rendering; rs != nil && rs.Pending != "" {
 		fmt.Fprintf(&b, "Rendering: revision %s runs an earlier operator's rendering; %s is pending (kubectl restapi rerender %s)\n",
