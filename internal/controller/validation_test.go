@@ -25,6 +25,8 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
+
+	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
 )
 
 // createYAML creates a RestAPI from YAML the way kubectl sends it, with
@@ -440,6 +442,51 @@ spec:
   image: app:1
   observability:
     metrics: {port: 8081}`, "spec.observability.metrics.port must differ from every component's port"),
+		Entry("hooks without blue-green", `
+spec:
+  image: app:1
+  blueGreen:
+    enabled: false
+    hooks: [{name: expand, phase: PrePromotion, command: [migrate]}]`, "spec.blueGreen.hooks needs blue-green"),
+		Entry("a hook of a disabled component, by default the repository", `
+spec:
+  image: app:1
+  repository: {enabled: false}
+  blueGreen:
+    hooks: [{name: expand, phase: PrePromotion, command: [migrate]}]`,
+			"spec.blueGreen.hooks: every hook's component (default: repository) must be an enabled component"),
+		Entry("a hook with no command", `
+spec:
+  image: app:1
+  blueGreen:
+    hooks: [{name: expand, phase: PrePromotion, command: []}]`, "spec.blueGreen.hooks[0].command: Invalid value"),
+		Entry("a hook of no known phase", `
+spec:
+  image: app:1
+  blueGreen:
+    hooks: [{name: expand, phase: BeforeSwitch, command: [migrate]}]`, "spec.blueGreen.hooks[0].phase: Unsupported value: \"BeforeSwitch\""),
+		Entry("a hook name too long for its Job's name", `
+spec:
+  image: app:1
+  blueGreen:
+    hooks: [{name: expand-the-schema, phase: PrePromotion, command: [migrate]}]`, "spec.blueGreen.hooks[0].name: Too long"),
+		Entry("a hook name that is not a DNS label", `
+spec:
+  image: app:1
+  blueGreen:
+    hooks: [{name: Expand, phase: PrePromotion, command: [migrate]}]`, "spec.blueGreen.hooks[0].name: Invalid value"),
+		Entry("two hooks of one name", `
+spec:
+  image: app:1
+  blueGreen:
+    hooks: [{name: expand, phase: PrePromotion, command: [a]}, {name: expand, phase: OnAbort, command: [b]}]`,
+			"spec.blueGreen.hooks[1]: Duplicate value"),
+		Entry("a hook deadline under 10 seconds", `
+spec:
+  image: app:1
+  blueGreen:
+    hooks: [{name: expand, phase: PrePromotion, command: [migrate], activeDeadlineSeconds: 5}]`,
+			"spec.blueGreen.hooks[0].activeDeadlineSeconds: Invalid value: 5: spec.blueGreen.hooks[0].activeDeadlineSeconds in body should be greater than or equal to 10"),
 		Entry("an unknown field at the top of spec", `
 spec:
   image: app:1
@@ -453,6 +500,22 @@ spec:
   view: {image: v:1}
   controller: {image: c:1}
   repository: {image: r:1}`)).To(Succeed())
+	})
+
+	It("accepts hooks of enabled components, with the documented defaults", func() {
+		Expect(createYAML(ns, `
+metadata: {name: hooked}
+spec:
+  image: app:1
+  blueGreen:
+    hooks:
+    - {name: expand, phase: PrePromotion, command: [migrate, up]}
+    - {name: notify, phase: OnAbort, component: model, command: [notify], args: [--channel, ops], backoffLimit: 2}`)).To(Succeed())
+		h := restAPI(ns, "hooked").Spec.BlueGreen.Hooks
+		Expect(h[0].Component).To(Equal(apiv1.ComponentRepository))
+		Expect(*h[0].BackoffLimit).To(BeZero())
+		Expect(h[0].ActiveDeadlineSeconds).To(BeNil(), "unset: the progress deadline")
+		Expect(*h[1].BackoffLimit).To(Equal(int32(2)))
 	})
 
 	It("accepts each OTLP protocol on its own port and on a port of the user's, and defaults to grpc", func() {
