@@ -63,7 +63,7 @@ func job(in *Input, name, rev string, attempt int64, result apiv1.HookResult) {
 }
 
 func asks(p Plan) []string {
-	var out []string
+	out := make([]string, 0, len(p.RunHooks))
 	for _, h := range p.RunHooks {
 		out = append(out, string(h.Colour)+"/"+h.Hook.Name+"/"+h.Revision)
 	}

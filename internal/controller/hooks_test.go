@@ -47,7 +47,8 @@ func withHooks(r *apiv1.RestAPI) {
 
 // hookJob waits for the Job of a hook of the current attempt and returns
 // it.
-func hookJob(ns, name, hook string) *batchv1.Job {
+func hookJob(ns, hook string) *batchv1.Job {
+	name := "shop"
 	GinkgoHelper()
 	var j batchv1.Job
 	Eventually(func() error {
@@ -124,7 +125,7 @@ var _ = Describe("Hooks", func() {
 		By("holding a ready preview until its expand Job succeeded")
 		updateSpec(ns, "shop", func(r *apiv1.RestAPI) { r.Spec.Image = "registry.example/shop:2.0.0" })
 		markPreviewReady(ns, "shop", "green", "registry.example/shop:2.0.0")
-		expand := hookJob(ns, "shop", "expand")
+		expand := hookJob(ns, "expand")
 		ctr := expand.Spec.Template.Spec.Containers[0]
 		Expect(ctr.Image).To(Equal("registry.example/shop:2.0.0"), "the revision being prepared")
 		Expect(ctr.Command).To(Equal([]string{"migrate", "expand"}))
@@ -150,7 +151,7 @@ var _ = Describe("Hooks", func() {
 
 		By("running contract in green once blue's last Pod is gone")
 		Expect(k8sClient.Delete(ctx, pod, client.GracePeriodSeconds(0))).To(Succeed())
-		job := hookJob(ns, "shop", "contract")
+		job := hookJob(ns, "contract")
 		Expect(job.Spec.Template.Spec.Containers[0].EnvFrom[0].ConfigMapRef.Name).To(Equal("shop-repository-green"))
 		finishJob(job, true)
 		Eventually(func(g Gomega) {
@@ -162,7 +163,7 @@ var _ = Describe("Hooks", func() {
 		By("aborting a revision whose expand fails: green keeps serving, blue goes, undo runs with the revision that lost")
 		updateSpec(ns, "shop", func(r *apiv1.RestAPI) { r.Spec.Image = "registry.example/shop:3.0.0" })
 		markPreviewReady(ns, "shop", "blue", "registry.example/shop:3.0.0")
-		finishJob(hookJob(ns, "shop", "expand"), false)
+		finishJob(hookJob(ns, "expand"), false)
 		Eventually(func(g Gomega) {
 			r := restAPI(ns, "shop")
 			g.Expect(r.Status.BlueGreen.State).To(Equal(apiv1.StateAborted))
@@ -173,7 +174,7 @@ var _ = Describe("Hooks", func() {
 			g.Expect(c.Message).To(ContainSubstring("BackoffLimitExceeded"))
 		}).Should(Succeed())
 		Expect(stableColours(ns, "shop")).To(Equal(allColour("green")))
-		undo := hookJob(ns, "shop", "undo")
+		undo := hookJob(ns, "undo")
 		Expect(undo.Spec.Template.Spec.Containers[0].Image).To(Equal("registry.example/shop:3.0.0"))
 		Expect(undo.Spec.Template.Spec.Containers[0].EnvFrom[0].ConfigMapRef.Name).To(Equal("shop-repository-blue"))
 		Eventually(func() int32 { return *deploymentOf(ns, "shop-model-blue").Spec.Replicas }).Should(BeZero())
@@ -193,7 +194,7 @@ var _ = Describe("Hooks", func() {
 			image := fmt.Sprintf("registry.example/shop:%d.0.0", i)
 			updateSpec(ns, "shop", func(r *apiv1.RestAPI) { r.Spec.Image = image })
 			markPreviewReady(ns, "shop", idle, image)
-			j := hookJob(ns, "shop", "expand")
+			j := hookJob(ns, "expand")
 			jobs = append(jobs, j.Name)
 			if i < 5 {
 				finishJob(j, true)

@@ -52,7 +52,7 @@ var (
 	phaseGauge = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "restapi_phase",
 		Help: "1 for the phase each RestAPI is in (Pending, Progressing, Available, Degraded, Failed), 0 for the others.",
-	}, []string{labelNamespace, labelName, "phase"})
+	}, []string{labelNamespace, labelName, labelPhase})
 
 	activeColourGauge = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "restapi_active_colour",
@@ -108,12 +108,12 @@ var (
 	hookRuns = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "restapi_hook_runs_total",
 		Help: "Hook Jobs (spec.blueGreen.hooks) by hook, phase (PrePromotion, PostPromotion, OnAbort) and result: started, succeeded, failed.",
-	}, []string{labelNamespace, labelName, "hook", "phase", "result"})
+	}, []string{labelNamespace, labelName, "hook", labelPhase, "result"})
 
 	analysisVerdict = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "restapi_analysis_verdict",
 		Help: "1 for the verdict (Running, Passed, Failed, Inconclusive) of each RestAPI's latest analysis, by phase (PrePromotion, PostPromotion), 0 for the others.",
-	}, []string{labelNamespace, labelName, "phase", "verdict"})
+	}, []string{labelNamespace, labelName, labelPhase, "verdict"})
 )
 
 var (
@@ -127,6 +127,7 @@ const (
 	labelName      = "name"
 	labelColour    = "colour"
 	reasonLabel    = "reason"
+	labelPhase     = "phase"
 )
 
 var phases = []apiv1.Phase{apiv1.PhasePending, apiv1.PhaseProgressing, apiv1.PhaseAvailable, apiv1.PhaseDegraded, apiv1.PhaseFailed}

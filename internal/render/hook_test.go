@@ -95,7 +95,7 @@ func TestHookJobRunsTheComponentsPodWithTheHooksCommand(t *testing.T) {
 	if *job.Spec.ActiveDeadlineSeconds != 60 || *job.Spec.BackoffLimit != 2 || *job.Spec.Template.Spec.Containers[0].Image != "shop:1" {
 		t.Error("the hook's own deadline, backoffLimit or component is not used")
 	}
-	r.Spec.Model.Enabled = ptr.To(false)
+	r.Spec.Model.Enabled = new(false)
 	if HookJob(r, h, apiv1.EnvironmentBlue, "rev1", 3) != nil {
 		t.Error("a Job for a hook of a disabled component")
 	}
