@@ -62,7 +62,7 @@ vet: ## Run go vet against code.
 .PHONY: test
 test: verify-generated vet lint envtest-binaries ## Run everything CI runs: generated files up to date, vet, lint, unit and envtest suites, the chart and the image.
 	KUBEBUILDER_ASSETS="$$(hack/k8s-binaries.sh)" KUBECTL="$$(hack/k8s-binaries.sh)/kubectl" KUSTOMIZE="$(KUSTOMIZE)" \
-		HELM="$$(hack/k8s-binaries.sh --where helm)/helm" PROMETHEUS="$$(hack/prometheus.sh)/prometheus" go test ./... -timeout 20m -coverprofile cover.out
+		HELM="$$(hack/k8s-binaries.sh --where helm)/helm" PROMETHEUS="$$(hack/prometheus.sh)/prometheus" hack/go-test.sh
 
 .PHONY: test-unit
 test-unit: envtest-binaries ## Run the unit and envtest suites only (no lint, no generation check).
