@@ -18,6 +18,7 @@ package render
 
 import (
 	"strconv"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	batchv1ac "k8s.io/client-go/applyconfigurations/batch/v1"
@@ -71,6 +72,11 @@ func HookJob(r *apiv1.RestAPI, h apiv1.Hook, colour apiv1.Environment, revision 
 	tmpl := PodTemplate(r, s, colour, ConfigHash(s.Env), revision)
 	labels := HookLabels(r, h, revision, attempt)
 	tmpl.Labels = labels
+	for k := range tmpl.Annotations {
+		if strings.HasPrefix(k, "prometheus.io/") {
+			delete(tmpl.Annotations, k) // nothing to scrape: no port
+		}
+	}
 	ctr := &tmpl.Spec.Containers[0]
 	ctr.Name = &h.Name
 	ctr.Ports, ctr.LivenessProbe, ctr.ReadinessProbe, ctr.StartupProbe, ctr.Lifecycle = nil, nil, nil, nil, nil

@@ -69,6 +69,9 @@ func TestHookJobRunsTheComponentsPodWithTheHooksCommand(t *testing.T) {
 	if len(ctr.Ports) != 0 || ctr.ReadinessProbe != nil || ctr.LivenessProbe != nil || ctr.Lifecycle != nil {
 		t.Error("the hook's container keeps the component's ports, probes or preStop")
 	}
+	if _, ok := pod.Annotations["prometheus.io/scrape"]; ok {
+		t.Error("the hook's Pod asks to be scraped, with no port")
+	}
 	// The component's own configuration, of the colour being prepared, and
 	// its Secret: the operator never reads them, the Pod does.
 	var refs []string
