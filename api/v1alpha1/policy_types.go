@@ -443,17 +443,6 @@ type BlueGreenSpec struct {
 	Hooks []Hook `json:"hooks,omitempty"`
 }
 
-// HooksOf are the hooks of one phase, in the spec's order.
-func (b *BlueGreenSpec) HooksOf(phase HookPhase) []Hook {
-	var out []Hook
-	for _, h := range b.Hooks {
-		if h.Phase == phase {
-			out = append(out, h)
-		}
-	}
-	return out
-}
-
 // FailFastSpec holds the thresholds past which a problem of a preview
 // counts as broken instead of waited on.
 type FailFastSpec struct {
