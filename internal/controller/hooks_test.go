@@ -180,6 +180,34 @@ var _ = Describe("Hooks", func() {
 		Eventually(func() int32 { return *deploymentOf(ns, "shop-model-blue").Spec.Replicas }).Should(BeZero())
 	})
 
+	It("goes on from the Job after a manager restart while a hook runs: no second Job, no write, then the switch", func() {
+		deployBlue(ns, "shop", withHooks)
+		updateSpec(ns, "shop", func(r *apiv1.RestAPI) { r.Spec.Image = "registry.example/shop:2.0.0" })
+		markPreviewReady(ns, "shop", "green", "registry.example/shop:2.0.0")
+		expand := hookJob(ns, "expand")
+		Eventually(func() apiv1.HookResult {
+			h := blueGreenStatus(ns, "shop").Hooks
+			if len(h) == 0 {
+				return ""
+			}
+			return h[0].Result
+		}).Should(Equal(apiv1.HookRunning))
+		writes.quiet(ns)
+		before := writes.in(ns)
+
+		restartManager()
+		annotate(ns, "shop", "touch", "1")
+		writes.quiet(ns)
+		Expect(writes.in(ns)).To(Equal(before), "the restarted manager found the Job and the status as they should be")
+		var jobs batchv1.JobList
+		Expect(k8sClient.List(ctx, &jobs, client.InNamespace(ns))).To(Succeed())
+		Expect(jobs.Items).To(HaveLen(1))
+		Expect(stableColours(ns, "shop")).To(Equal(allColour("blue")))
+
+		finishJob(expand, true)
+		Eventually(func() []string { return stableColours(ns, "shop") }).Should(Equal(allColour("green")))
+	})
+
 	It("keeps the finished Jobs of the last 3 attempts and never deletes one that runs", func() {
 		deployBlue(ns, "shop", func(r *apiv1.RestAPI) {
 			withHooks(r)

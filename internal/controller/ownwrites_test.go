@@ -24,10 +24,7 @@ import (
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
-	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
-	networkingv1 "k8s.io/api/networking/v1"
-	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
@@ -38,6 +35,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
 	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
+	"github.com/restapi-operator/restapi-operator/internal/childcache"
 	"github.com/restapi-operator/restapi-operator/internal/scope"
 )
 
@@ -61,9 +59,7 @@ func (l *laggingDeployments) client(t *testing.T, objs ...client.Object) client.
 	}
 	b := fake.NewClientBuilder().WithScheme(scheme).WithReturnManagedFields().
 		WithStatusSubresource(&apiv1.RestAPI{}).WithObjects(objs...)
-	for _, kind := range []client.Object{&appsv1.Deployment{}, &corev1.Service{}, &corev1.ConfigMap{},
-		&autoscalingv2.HorizontalPodAutoscaler{}, &corev1.Pod{}, &corev1.PersistentVolumeClaim{}, &networkingv1.NetworkPolicy{},
-		&policyv1.PodDisruptionBudget{}, &networkingv1.Ingress{}} {
+	for _, kind := range childcache.Kinds() {
 		b = b.WithIndex(kind, scope.InstanceIndex, scope.IndexInstance)
 	}
 	return b.WithInterceptorFuncs(interceptor.Funcs{
