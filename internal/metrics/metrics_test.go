@@ -75,3 +75,32 @@ func TestARenamedCheckLeavesNoSeries(t *testing.T) {
 		t.Errorf("%d entries remembered of a RestAPI that is gone", n)
 	}
 }
+
+func TestHookRunsAreCountedByHookPhaseAndResult(t *testing.T) {
+	rapi := &apiv1.RestAPI{ObjectMeta: metav1.ObjectMeta{Namespace: "h", Name: "shop"}}
+	hook := func(reason string, phase apiv1.HookPhase) bluegreen.Event {
+		return bluegreen.Event{Reason: reason, Action: "Hook", Hook: "expand", HookPhase: phase}
+	}
+	plan := bluegreen.Plan{Events: []bluegreen.Event{
+		hook(apiv1.EventHookStarted, apiv1.HookPrePromotion), hook(apiv1.ReasonHookFailed, apiv1.HookPrePromotion),
+		{Reason: apiv1.ReasonHookFailed, Action: "Abort", Transition: bluegreen.Abortion}, // the abort it caused: no hook run
+	}}
+	Observe(rapi, nil, apiv1.RestAPIStatus{}, plan, nil, time.Now())
+	Observe(rapi, nil, apiv1.RestAPIStatus{}, bluegreen.Plan{Events: []bluegreen.Event{hook(apiv1.EventHookSucceeded, apiv1.HookPostPromotion)}}, nil, time.Now())
+	for _, c := range []struct {
+		phase  apiv1.HookPhase
+		result string
+		want   float64
+	}{{apiv1.HookPrePromotion, "started", 1}, {apiv1.HookPrePromotion, "failed", 1}, {apiv1.HookPostPromotion, "succeeded", 1}, {apiv1.HookPrePromotion, "succeeded", 0}} {
+		if v := testutil.ToFloat64(hookRuns.WithLabelValues("h", "shop", "expand", string(c.phase), c.result)); v != c.want {
+			t.Errorf("%s %s: %v, want %v", c.phase, c.result, v, c.want)
+		}
+	}
+	if n := testutil.CollectAndCount(hookRuns); n != 4 {
+		t.Errorf("%d series, want 4", n)
+	}
+	Forget(types.NamespacedName{Namespace: "h", Name: "shop"})
+	if n := testutil.CollectAndCount(hookRuns); n != 0 {
+		t.Errorf("%d series left of a RestAPI that is gone", n)
+	}
+}
