@@ -86,10 +86,11 @@ func finishJob(j *batchv1.Job, ok bool) {
 	}).Should(Succeed())
 }
 
-// markPreviewReady waits until every Deployment of colour runs image, and
-// marks it ready.
-func markPreviewReady(ns, name, colour, image string) {
+// markPreviewReady waits until every Deployment of colour of the RestAPI
+// "shop" runs image, and marks it ready.
+func markPreviewReady(ns, colour, image string) {
 	GinkgoHelper()
+	const name = "shop"
 	for _, c := range components {
 		Eventually(func(g Gomega) string {
 			var d appsv1.Deployment
@@ -124,7 +125,7 @@ var _ = Describe("Hooks", func() {
 
 		By("holding a ready preview until its expand Job succeeded")
 		updateSpec(ns, "shop", func(r *apiv1.RestAPI) { r.Spec.Image = "registry.example/shop:2.0.0" })
-		markPreviewReady(ns, "shop", "green", "registry.example/shop:2.0.0")
+		markPreviewReady(ns, "green", "registry.example/shop:2.0.0")
 		expand := hookJob(ns, "expand")
 		ctr := expand.Spec.Template.Spec.Containers[0]
 		Expect(ctr.Image).To(Equal("registry.example/shop:2.0.0"), "the revision being prepared")
@@ -162,7 +163,7 @@ var _ = Describe("Hooks", func() {
 
 		By("aborting a revision whose expand fails: green keeps serving, blue goes, undo runs with the revision that lost")
 		updateSpec(ns, "shop", func(r *apiv1.RestAPI) { r.Spec.Image = "registry.example/shop:3.0.0" })
-		markPreviewReady(ns, "shop", "blue", "registry.example/shop:3.0.0")
+		markPreviewReady(ns, "blue", "registry.example/shop:3.0.0")
 		finishJob(hookJob(ns, "expand"), false)
 		Eventually(func(g Gomega) {
 			r := restAPI(ns, "shop")
@@ -183,7 +184,7 @@ var _ = Describe("Hooks", func() {
 	It("goes on from the Job after a manager restart while a hook runs: no second Job, no write, then the switch", func() {
 		deployBlue(ns, "shop", withHooks)
 		updateSpec(ns, "shop", func(r *apiv1.RestAPI) { r.Spec.Image = "registry.example/shop:2.0.0" })
-		markPreviewReady(ns, "shop", "green", "registry.example/shop:2.0.0")
+		markPreviewReady(ns, "green", "registry.example/shop:2.0.0")
 		expand := hookJob(ns, "expand")
 		Eventually(func() apiv1.HookResult {
 			h := blueGreenStatus(ns, "shop").Hooks
@@ -221,7 +222,7 @@ var _ = Describe("Hooks", func() {
 			}
 			image := fmt.Sprintf("registry.example/shop:%d.0.0", i)
 			updateSpec(ns, "shop", func(r *apiv1.RestAPI) { r.Spec.Image = image })
-			markPreviewReady(ns, "shop", idle, image)
+			markPreviewReady(ns, idle, image)
 			j := hookJob(ns, "expand")
 			jobs = append(jobs, j.Name)
 			if i < 5 {
