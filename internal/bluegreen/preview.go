@@ -150,9 +150,11 @@ func (d *decider) whenReady(active, idle Colour, other ColourState) {
 	}
 	rollbackToWarm := d.warm(idle)
 	migrating := active == Legacy
-	// Going back to the warm colour and moving from the single-colour
-	// Deployments run no PrePromotion hook either: the revision going back
-	// served already, and the move changes no revision.
+	// The PrePromotion hooks (hooks.go) come before the analysis. Going
+	// back to the warm colour and moving from the single-colour
+	// Deployments run none, as they are not analysed: the revision going
+	// back served a moment ago on this schema, and the move changes no
+	// revision.
 	if !rollbackToWarm && !migrating && !d.prePromotionHooksPassed(active, idle) {
 		return
 	}
