@@ -153,8 +153,8 @@ func (d *decider) whenReady(active, idle Colour, other ColourState) {
 	// The PrePromotion hooks (hooks.go) come before the analysis. Going
 	// back to the warm colour and moving from the single-colour
 	// Deployments run none, as they are not analysed: the revision going
-	// back served a moment ago on this schema, and the move changes no
-	// revision.
+	// back served a moment ago on this schema, and the move (blue-green
+	// just switched on) takes traffic as soon as it is ready.
 	if !rollbackToWarm && !migrating && !d.prePromotionHooksPassed(active, idle) {
 		return
 	}
