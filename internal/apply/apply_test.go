@@ -17,11 +17,13 @@ limitations under the License.
 package apply
 
 import (
+	"context"
 	"encoding/json"
 	"reflect"
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -29,9 +31,13 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	appsv1ac "k8s.io/client-go/applyconfigurations/apps/v1"
 	autoscalingv2ac "k8s.io/client-go/applyconfigurations/autoscaling/v2"
+	batchv1ac "k8s.io/client-go/applyconfigurations/batch/v1"
 	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
 	networkingv1ac "k8s.io/client-go/applyconfigurations/networking/v1"
 	policyv1ac "k8s.io/client-go/applyconfigurations/policy/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/fake"
+	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
 	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
 	"github.com/restapi-operator/restapi-operator/internal/render"
@@ -44,6 +50,7 @@ func TestUnstructuredOfEveryKindTheOperatorApplies(t *testing.T) {
 		corev1ac.ConfigMap("c", "ns").WithData(map[string]string{"K": "v"}),
 		corev1ac.PersistentVolumeClaim("p", "ns"), autoscalingv2ac.HorizontalPodAutoscaler("h", "ns"),
 		networkingv1ac.NetworkPolicy("n", "ns"), policyv1ac.PodDisruptionBudget("b", "ns"),
+		batchv1ac.Job("j", "ns").WithSpec(batchv1ac.JobSpec().WithBackoffLimit(0)),
 	} {
 		u, gvk, err := unstructuredOf(ac)
 		if err != nil {
@@ -152,4 +159,27 @@ func TestConfigurationRefusesWhatIsNotAnApplyConfiguration(t *testing.T) {
 		t.Errorf("kind %v, %v", gvk, err)
 	}
 	var _ scope.Writer = Writer{}
+}
+
+// TestDeleteTakesThePodsWithIt: a Job's default deletion orphans its Pods
+// (batch/v1 keeps the old default); every delete asks for Background.
+func TestDeleteTakesThePodsWithIt(t *testing.T) {
+	var got client.DeleteOptions
+	job := &batchv1.Job{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "shop-expand-1", UID: "u1"}}
+	c := fake.NewClientBuilder().WithObjects(job).WithInterceptorFuncs(interceptor.Funcs{
+		Delete: func(ctx context.Context, c client.WithWatch, o client.Object, opts ...client.DeleteOption) error {
+			got.ApplyOptions(opts)
+			return c.Delete(ctx, o, opts...)
+		},
+	}).Build()
+	w := Writer{Client: c, Owner: &apiv1.RestAPI{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "shop"}}}
+	if err := w.Delete(context.Background(), job); err != nil {
+		t.Fatal(err)
+	}
+	if got.PropagationPolicy == nil || *got.PropagationPolicy != metav1.DeletePropagationBackground {
+		t.Errorf("propagation %v, want Background", got.PropagationPolicy)
+	}
+	if got.Preconditions == nil || got.Preconditions.UID == nil || *got.Preconditions.UID != "u1" {
+		t.Errorf("preconditions %+v, want the UID read", got.Preconditions)
+	}
 }

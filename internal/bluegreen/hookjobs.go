@@ -18,10 +18,6 @@ package bluegreen
 
 import (
 	"context"
-	"strconv"
-
-	batchv1 "k8s.io/api/batch/v1"
-	corev1 "k8s.io/api/core/v1"
 
 	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
 	"github.com/restapi-operator/restapi-operator/internal/render"
@@ -36,9 +32,10 @@ import (
 const HookAttemptsKept = 3
 
 // runHookJobs creates the hook Jobs the plan asks for (a Job is created
-// once and never written again: the Job is the record), and keeps the hook
-// Jobs worth keeping from the cleanup.
-func runHookJobs(ctx context.Context, s *scope.Scope, plan Plan) {
+// once and never written again: the Job is the record), and keeps from the
+// cleanup every hook Job that runs, or belongs to one of the last
+// HookAttemptsKept attempts; runs are the Jobs as the decision read them.
+func runHookJobs(ctx context.Context, s *scope.Scope, plan Plan, runs map[string]HookRun) {
 	rapi := s.RestAPI
 	for _, h := range plan.RunHooks {
 		job := render.HookJob(rapi, h.Hook, h.Colour, h.Revision, h.Attempt)
@@ -51,20 +48,12 @@ func runHookJobs(ctx context.Context, s *scope.Scope, plan Plan) {
 	if plan.Status != nil {
 		attempt = plan.Status.Attempt
 	}
-	for name, j := range s.Children.Jobs {
-		a, err := strconv.ParseInt(j.Labels[apiv1.LabelAttempt], 10, 64)
-		if err != nil || j.Labels[apiv1.LabelHook] == "" || !finished(j) || a > attempt-HookAttemptsKept {
+	for name := range s.Children.Jobs {
+		// A Job that is not a hook's (no hook label) is not this
+		// collection's to delete.
+		run, ok := runs[name]
+		if !ok || run.Result == apiv1.HookRunning || run.Attempt > attempt-HookAttemptsKept {
 			s.Keep("Job", name)
 		}
 	}
-}
-
-// finished: the Job completed or failed.
-func finished(j *batchv1.Job) bool {
-	for _, c := range j.Status.Conditions {
-		if (c.Type == batchv1.JobComplete || c.Type == batchv1.JobFailed) && c.Status == corev1.ConditionTrue {
-			return true
-		}
-	}
-	return false
 }

@@ -188,6 +188,22 @@ func TestDecideHooks(t *testing.T) {
 		}, nil, func(t *testing.T, p Plan) {
 			expect(t, p.Active == blue && strings.Join(asks(p), ",") == "green/notify/r2", "asks %v", asks(p))
 		}},
+		{"a failed OnAbort hook is reported on top of the abort, once", func() Input {
+			in := hooked()
+			in.Status.PreviewRevision, in.Status.PreviewStartedAt = "", nil
+			in.Status.AbortedRevision, in.Status.State, in.Status.Reason = "r2", apiv1.StateAborted, apiv1.ReasonHookFailed
+			in.Status.Message = "PrePromotion hook expand of revision r2 failed"
+			in.Status.Hooks = []apiv1.HookStatus{{Name: "undo", Phase: apiv1.HookOnAbort, Job: "shop-undo-4", Revision: "r2", Attempt: 4, Result: apiv1.HookRunning}}
+			job(&in, "shop-undo-4", "r2", 4, apiv1.HookFailed)
+			return in
+		}, nil, func(t *testing.T, p Plan) {
+			expect(t, p.Status.Reason == apiv1.ReasonHookFailed && hasEvent(p, apiv1.ReasonHookFailed), "plan %+v", p.Status)
+			expect(t, strings.Count(p.ProblemMessage, "its OnAbort hook undo failed (Job shop-undo-4") == 1, "problem %q", p.ProblemMessage)
+			in := hooked()
+			in.Status, in.HookJobs = *p.Status, map[string]HookRun{"shop-undo-4": {Revision: "r2", Attempt: 4, Result: apiv1.HookFailed, Message: "x"}}
+			again := Decide(in)
+			expect(t, again.Status.Message == p.Status.Message && len(again.Events) == 0, "decided again: %q, events %v", again.Status.Message, again.Events)
+		}},
 		{"an abort of a rollout still queued runs no OnAbort hook: nothing was deployed", func() Input {
 			in := hooked()
 			in.DesiredRevision = "r3"

@@ -20,12 +20,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strings"
 	"sync"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -129,6 +127,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, s *scope.Scope) (Plan, error
 	s.RequeueAfter(plan.RequeueAfter)
 
 	r.carryOut(ctx, s, plan)
+	runHookJobs(ctx, s, plan, in.HookJobs)
 	return plan, nil
 }
 
@@ -167,7 +166,6 @@ func (r *Reconciler) carryOut(ctx context.Context, s *scope.Scope, plan Plan) {
 		_, _ = s.Apply(ctx, scope.Live(s.Children.Services, *svc.Name), svc)
 	}
 	keepPeerServices(s, comps)
-	runHookJobs(ctx, s, plan)
 	for _, colour := range allColours {
 		if plan.Actions[colour] != ScaleDown {
 			continue
@@ -187,7 +185,7 @@ func (r *Reconciler) carryOut(ctx context.Context, s *scope.Scope, plan Plan) {
 // the draining view). The Pods' going wakes the reconcile that removes them.
 func keepPeerServices(s *scope.Scope, comps []apiv1.ComponentName) {
 	for _, colour := range Colours {
-		if !slices.ContainsFunc(s.Children.Pods, func(p corev1.Pod) bool { return p.Labels[apiv1.LabelEnvironment] == string(colour) }) {
+		if s.Children.PodCountOf(colour) == 0 {
 			continue
 		}
 		for _, c := range comps {

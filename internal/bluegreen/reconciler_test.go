@@ -173,7 +173,7 @@ func TestADeletedColoursServicesStayWhileItsPodsRun(t *testing.T) {
 		Actions: map[Colour]Action{Legacy: Render, apiv1.EnvironmentBlue: Delete, apiv1.EnvironmentGreen: Delete}}
 	s := scopetest.Scope(rapi, &scopetest.Writer{}, reconcileAt)
 	s.Children.Pods = []corev1.Pod{{ObjectMeta: metav1.ObjectMeta{Name: "shop-view-blue-1", Namespace: "apps",
-		Labels: map[string]string{apiv1.LabelInstance: "shop", apiv1.LabelEnvironment: "blue"}}}}
+		Labels: map[string]string{apiv1.LabelInstance: "shop", apiv1.LabelComponent: "view", apiv1.LabelEnvironment: "blue"}}}}
 	(&Reconciler{}).carryOut(t.Context(), s, plan)
 	for _, c := range rapi.Spec.EnabledComponents() {
 		if !s.Kept("Service", render.ColourName(rapi, c, apiv1.EnvironmentBlue)) {

@@ -180,3 +180,25 @@ func TestNotOwnedReadsRightForOneAndForMany(t *testing.T) {
 		t.Errorf("many: %q, want %q", got, want)
 	}
 }
+
+// TestPodCountOfCountsAColoursComponentPodsNotAHooks: a hook's Pod (no
+// colour, no component) is no colour's, the single-colour ones' included:
+// the PostPromotion hooks wait for the old colour's Pods, never for
+// themselves.
+func TestPodCountOfCountsAColoursComponentPodsNotAHooks(t *testing.T) {
+	pod := func(labels map[string]string) corev1.Pod {
+		return corev1.Pod{ObjectMeta: metav1.ObjectMeta{Labels: labels}}
+	}
+	kids := scope.NewChildren()
+	kids.Pods = []corev1.Pod{
+		pod(map[string]string{apiv1.LabelComponent: "view", apiv1.LabelEnvironment: "blue"}),
+		pod(map[string]string{apiv1.LabelComponent: "model", apiv1.LabelEnvironment: "blue"}),
+		pod(map[string]string{apiv1.LabelComponent: "model"}),
+		pod(map[string]string{apiv1.LabelHook: "contract", apiv1.LabelHookPhase: "PostPromotion"}),
+	}
+	for colour, want := range map[apiv1.Environment]int{"blue": 2, "green": 0, "": 1} {
+		if got := kids.PodCountOf(colour); got != want {
+			t.Errorf("PodCountOf(%q) = %d, want %d", colour, got, want)
+		}
+	}
+}
