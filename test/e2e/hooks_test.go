@@ -150,8 +150,12 @@ var _ = Describe("Migration hooks with real requests in the traffic lab", Ordere
 		expand := hookJobOf(ns, "expand", 1)
 		Expect(expand.Status.Succeeded).To(Equal(int32(1)), "%+v", expand.Status)
 		Eventually(func() []string { return stableColours(ns) }, 2*time.Minute).Should(Equal([]string{"green"}))
-		promotedAt := restAPIStatus(ns).BlueGreen.PromotedAt
-		Expect(promotedAt).NotTo(BeNil())
+		// The Services switch before the status that records it is written.
+		var promotedAt *metav1.Time
+		Eventually(func() *metav1.Time {
+			promotedAt = restAPIStatus(ns).BlueGreen.PromotedAt
+			return promotedAt
+		}).ShouldNot(BeNil())
 		Expect(expand.Status.CompletionTime.Time).NotTo(BeTemporally(">", promotedAt.Time), "switched before expand completed")
 		contract := hookJobOf(ns, "contract", 1)
 		Expect(contract.Status.Succeeded).To(Equal(int32(1)), "%+v", contract.Status)
