@@ -16,6 +16,8 @@ limitations under the License.
 
 package v1alpha1
 
+import metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
 // Hooks: Jobs bound to a blue-green attempt, for the data both colours
 // share (docs/blue-green.md, "Schema changes").
 
@@ -137,4 +139,10 @@ type HookStatus struct {
 	// message says why it failed, for a person.
 	// +optional
 	Message string `json:"message,omitempty"`
+	// startedAt is when the Job started (its status.startTime).
+	// +optional
+	StartedAt *metav1.Time `json:"startedAt,omitempty"`
+	// finishedAt is when the Job completed or failed.
+	// +optional
+	FinishedAt *metav1.Time `json:"finishedAt,omitempty"`
 }

@@ -20,6 +20,8 @@ import (
 	"fmt"
 	"strings"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
 	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
 	"github.com/restapi-operator/restapi-operator/internal/render"
 )
@@ -48,6 +50,9 @@ type HookRun struct {
 	Result apiv1.HookResult
 	// Message says why it failed.
 	Message string
+	// StartedAt and FinishedAt are the Job's own times: its startTime, and
+	// its completionTime or when it was marked failed.
+	StartedAt, FinishedAt *metav1.Time
 }
 
 // HookJob is a hook's Job to create: hook Hook of revision Revision for
@@ -97,11 +102,13 @@ func (d *decider) runHooks(phase apiv1.HookPhase, colour Colour, revision string
 			d.plan.RunHooks = append(d.plan.RunHooks, HookJob{Hook: h, Colour: colour, Revision: revision, Attempt: attempt})
 			return hooksRunning, st
 		case run.Result == apiv1.HookSucceeded:
+			st.StartedAt, st.FinishedAt = run.StartedAt, run.FinishedAt
 			if st.Result != apiv1.HookSucceeded {
 				st.Result, st.Message = apiv1.HookSucceeded, ""
 				d.hookEvent(h, false, apiv1.EventHookSucceeded, "%s hook %s of revision %s succeeded: Job %s", phase, h.Name, revision, job)
 			}
 		case run.Result == apiv1.HookFailed:
+			st.StartedAt, st.FinishedAt = run.StartedAt, run.FinishedAt
 			if st.Result != apiv1.HookFailed {
 				st.Result, st.Message = apiv1.HookFailed, run.Message
 				d.hookEvent(h, true, apiv1.ReasonHookFailed, "%s hook %s of revision %s failed: Job %s: %s", phase, h.Name, revision, job, run.Message)
@@ -109,6 +116,7 @@ func (d *decider) runHooks(phase apiv1.HookPhase, colour Colour, revision string
 			return hooksFailed, st
 		default:
 			st.Result, st.Message = apiv1.HookRunning, ""
+			st.StartedAt, st.FinishedAt = run.StartedAt, nil
 			return hooksRunning, st
 		}
 	}

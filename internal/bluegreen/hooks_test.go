@@ -21,7 +21,13 @@ import (
 	"testing"
 	"time"
 
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
 	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
+	"github.com/restapi-operator/restapi-operator/internal/scope"
 )
 
 var (
@@ -262,5 +268,45 @@ func TestDecideHooksAgainAsksNothingTwice(t *testing.T) {
 	p = Decide(in)
 	if len(p.Events) != 0 || len(p.RunHooks) != 0 || p.Active != blue || p.Status.State != apiv1.StateAborted {
 		t.Fatalf("events %v, asks %v, status %+v", p.Events, asks(p), p.Status)
+	}
+}
+
+// TestHookStatusKeepsTheJobsTimes: the cluster's Job gives each hook's
+// status its start and end (its startTime; its completionTime, or when it
+// was marked failed), and a running Job no end.
+func TestHookStatusKeepsTheJobsTimes(t *testing.T) {
+	started, done := metav1.NewTime(t0.Add(-30*time.Second)), metav1.NewTime(t0.Add(-2*time.Second))
+	newJob := func(name string, conds ...batchv1.JobCondition) *batchv1.Job {
+		return &batchv1.Job{
+			ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{apiv1.LabelHook: "expand", apiv1.LabelRevision: "r2", apiv1.LabelAttempt: "4"}},
+			Status:     batchv1.JobStatus{StartTime: &started, CompletionTime: &done, Conditions: conds},
+		}
+	}
+	runs := hookRuns(scope.Children{Jobs: map[string]*batchv1.Job{
+		"ok":      newJob("ok", batchv1.JobCondition{Type: batchv1.JobComplete, Status: corev1.ConditionTrue}),
+		"failed":  newJob("failed", batchv1.JobCondition{Type: batchv1.JobFailed, Status: corev1.ConditionTrue, Reason: "DeadlineExceeded", LastTransitionTime: done}),
+		"running": newJob("running"),
+	}})
+	for name, want := range map[string]HookRun{
+		"ok":      {Revision: "r2", Attempt: 4, Result: apiv1.HookSucceeded, StartedAt: &started, FinishedAt: &done},
+		"failed":  {Revision: "r2", Attempt: 4, Result: apiv1.HookFailed, Message: "DeadlineExceeded:", StartedAt: &started, FinishedAt: &done},
+		"running": {Revision: "r2", Attempt: 4, Result: apiv1.HookRunning, StartedAt: &started},
+	} {
+		if got := runs[name]; !equality.Semantic.DeepEqual(got, want) {
+			t.Errorf("%s: %+v, want %+v", name, got, want)
+		}
+	}
+
+	in := hooked()
+	in.HookJobs = map[string]HookRun{"shop-expand-4": runs["running"]}
+	p := Decide(in)
+	if h := p.Status.Hooks[0]; !h.StartedAt.Equal(&started) || h.FinishedAt != nil {
+		t.Fatalf("running: %+v", h)
+	}
+	in.Status = *p.Status
+	in.HookJobs = map[string]HookRun{"shop-expand-4": runs["ok"]}
+	p = Decide(in)
+	if h := p.Status.Hooks[0]; h.Result != apiv1.HookSucceeded || !h.StartedAt.Equal(&started) || !h.FinishedAt.Equal(&done) {
+		t.Fatalf("succeeded: %+v", h)
 	}
 }

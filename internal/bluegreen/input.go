@@ -229,16 +229,20 @@ func hookRuns(kids scope.Children) map[string]HookRun {
 			continue
 		}
 		attempt, _ := strconv.ParseInt(j.Labels[apiv1.LabelAttempt], 10, 64)
-		run := HookRun{Revision: j.Labels[apiv1.LabelRevision], Attempt: attempt, Result: apiv1.HookRunning}
+		run := HookRun{Revision: j.Labels[apiv1.LabelRevision], Attempt: attempt, Result: apiv1.HookRunning, StartedAt: j.Status.StartTime}
 		for _, c := range j.Status.Conditions {
 			if c.Status != corev1.ConditionTrue {
 				continue
 			}
 			switch c.Type {
 			case batchv1.JobComplete:
-				run.Result = apiv1.HookSucceeded
+				run.Result, run.FinishedAt = apiv1.HookSucceeded, j.Status.CompletionTime
 			case batchv1.JobFailed:
 				run.Result, run.Message = apiv1.HookFailed, strings.TrimSpace(c.Reason+": "+c.Message)
+				if !c.LastTransitionTime.IsZero() {
+					finished := c.LastTransitionTime
+					run.FinishedAt = &finished
+				}
 			}
 		}
 		out[name] = run

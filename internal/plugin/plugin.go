@@ -221,6 +221,12 @@ func tree(r *apiv1.RestAPI) string {
 		}
 		for _, h := range bg.Hooks {
 			fmt.Fprintf(&b, "Hook:      %s (%s) of revision %s%s: %s, Job %s", h.Name, h.Phase, h.Revision, attempt(h.Attempt), h.Result, h.Job)
+			switch {
+			case h.StartedAt != nil && h.FinishedAt != nil:
+				fmt.Fprintf(&b, " (ran %s)", h.FinishedAt.Sub(h.StartedAt.Time))
+			case h.StartedAt != nil:
+				fmt.Fprintf(&b, " (started %s)", h.StartedAt.UTC().Format(time.RFC3339))
+			}
 			if h.Message != "" {
 				fmt.Fprintf(&b, ": %s", h.Message)
 			}

@@ -200,16 +200,20 @@ var _ = Describe("kubectl-restapi", func() {
 		st := serving(apiv1.PhaseDegraded)
 		st.BlueGreen.PreviewRevision, st.BlueGreen.Reason = "", apiv1.ReasonHookFailed
 		st.BlueGreen.Hooks = []apiv1.HookStatus{
-			{Name: "expand", Phase: apiv1.HookPrePromotion, Job: "shop-expand-4", Revision: "r2", Attempt: 4, Result: apiv1.HookSucceeded},
+			{Name: "expand", Phase: apiv1.HookPrePromotion, Job: "shop-expand-4", Revision: "r2", Attempt: 4, Result: apiv1.HookSucceeded,
+				StartedAt: &metav1.Time{Time: time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)}, FinishedAt: &metav1.Time{Time: time.Date(2026, 12, 7, 10, 0, 42, 0, time.UTC)}},
 			{Name: "contract", Phase: apiv1.HookPostPromotion, Job: "shop-contract-4", Revision: "r2", Attempt: 4, Result: apiv1.HookFailed,
 				Message: "BackoffLimitExceeded: Job has reached the specified backoff limit"},
+			{Name: "undo", Phase: apiv1.HookOnAbort, Job: "shop-undo-4", Revision: "r2", Attempt: 4, Result: apiv1.HookRunning,
+				StartedAt: &metav1.Time{Time: time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)}},
 		}
 		now := metav1.Now()
 		st.Conditions = append(st.Conditions, metav1.Condition{Type: apiv1.ConditionDegraded, Status: metav1.ConditionTrue, Reason: apiv1.ReasonHookFailed,
 			Message: "revision r2 serves from green; its PostPromotion hook contract failed (Job shop-contract-4: BackoffLimitExceeded)", LastTransitionTime: now})
 		restAPI(ns, "shop", st)
 		Expect(p.Status(ctx, "shop", false, 0)).To(MatchError(ContainSubstring("shop is Degraded")), "the exit status says so too")
-		Expect(out.String()).To(ContainSubstring("Hook:      expand (PrePromotion) of revision r2 (attempt 4): Succeeded, Job shop-expand-4\n"))
+		Expect(out.String()).To(ContainSubstring("Hook:      expand (PrePromotion) of revision r2 (attempt 4): Succeeded, Job shop-expand-4 (ran 42s)\n"))
+		Expect(out.String()).To(ContainSubstring("Hook:      undo (OnAbort) of revision r2 (attempt 4): Running, Job shop-undo-4 (started 2026-12-07T09:00:00Z)\n"))
 		Expect(out.String()).To(ContainSubstring("Hook:      contract (PostPromotion) of revision r2 (attempt 4): Failed, Job shop-contract-4: BackoffLimitExceeded: " +
 			"Job has reached the specified backoff limit\n"))
 		Expect(out.String()).To(ContainSubstring("Degraded:  HookFailed: revision r2 serves from green; its PostPromotion hook contract failed (Job shop-contract-4"))

@@ -21,6 +21,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -70,6 +71,7 @@ const (
 	SpanWarm     = "warm"
 	SpanAbort    = "abort"
 	SpanRollback = "rollback"
+	SpanHook     = "hook"
 )
 
 // Rollouts records rollouts as traces; nil records nothing.
@@ -167,6 +169,7 @@ func (r *Rollouts) Record(rapi *apiv1.RestAPI, before, after *apiv1.BlueGreenSta
 		rec.span(SpanPreview, after.PreviewStartedAt.Time, after.PreviewReadyAt.Time, "", "")
 	}
 	rec.events(before, events, now)
+	rec.hooks(before, after)
 	for _, m := range measured {
 		rec.span(SpanMeasure, now, now, m.Result, "", attribute.String("restapi.check", m.Check))
 	}
@@ -217,6 +220,32 @@ func (rec *recorder) events(before *apiv1.BlueGreenStatus, events []scope.Event,
 			}
 			rec.span(SpanWarm, start, now, "", e.Reason)
 		}
+	}
+}
+
+// hooks records a span for each hook's Job that this status write says
+// finished, from the Job's start to its end (the times status copied from
+// the Job). A PostPromotion hook runs after the rollout's root span ended
+// (at the scale-down): its span is in the same trace, later.
+func (rec *recorder) hooks(before, after *apiv1.BlueGreenStatus) {
+	for _, h := range after.Hooks {
+		if h.FinishedAt == nil || (h.Result != apiv1.HookSucceeded && h.Result != apiv1.HookFailed) {
+			continue
+		}
+		if slices.ContainsFunc(before.Hooks, func(b apiv1.HookStatus) bool { return b.Job == h.Job && b.Result == h.Result }) {
+			continue // recorded when it finished
+		}
+		start := h.FinishedAt.Time
+		if h.StartedAt != nil {
+			start = h.StartedAt.Time
+		}
+		event, reason := apiv1.EventHookSucceeded, ""
+		if h.Result == apiv1.HookFailed {
+			event, reason = apiv1.ReasonHookFailed, apiv1.ReasonHookFailed
+		}
+		rec.span(SpanHook, start, h.FinishedAt.Time, reason, event, attribute.String("restapi.hook", h.Name),
+			attribute.String("restapi.hook.phase", string(h.Phase)), attribute.String("k8s.job.name", h.Job),
+			attribute.Int64("restapi.attempt", h.Attempt), attribute.String("restapi.revision", h.Revision))
 	}
 }
 

@@ -197,6 +197,54 @@ func TestAnAbortEndsTheRolloutInErrorAndASupersededOneEnds(t *testing.T) {
 	}
 }
 
+// TestAHookIsASpanOfItsJobsRun: a hook's Job is a span of the rollout's
+// trace from the Job's start to its end, recorded once, by the status
+// write that says it finished; a PostPromotion hook after the rollout
+// ended is in the same trace.
+func TestAHookIsASpanOfItsJobsRun(t *testing.T) {
+	rec := tracetest.NewSpanRecorder()
+	r := manager(rec)
+	rapi := &apiv1.RestAPI{ObjectMeta: metav1.ObjectMeta{Namespace: "apps", Name: "shop"}}
+	t0 := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+	expand := apiv1.HookStatus{Name: "expand", Phase: apiv1.HookPrePromotion, Job: "shop-expand-2", Revision: "r2", Attempt: 2,
+		Result: apiv1.HookRunning, StartedAt: at(t0, 20)}
+	ready := &apiv1.BlueGreenStatus{State: apiv1.StateAwaitingPromotion, Attempt: 2, PreviewRevision: "r2", TraceParent: NewTraceParent(),
+		TraceStartedAt: at(t0, 0), Hooks: []apiv1.HookStatus{expand}}
+	passed := ready.DeepCopy()
+	passed.Hooks[0].Result, passed.Hooks[0].FinishedAt = apiv1.HookSucceeded, at(t0, 50)
+	r.Record(rapi, ready, passed, nil, nil, at(t0, 52).Time)
+	r.Record(rapi, passed, passed.DeepCopy(), nil, nil, at(t0, 60).Time) // nothing new
+
+	idle := passed.DeepCopy()
+	idle.State, idle.ActiveRevision, idle.PreviewRevision = apiv1.StateIdle, "r2", ""
+	contract := idle.DeepCopy()
+	contract.Hooks = append(contract.Hooks, apiv1.HookStatus{Name: "contract", Phase: apiv1.HookPostPromotion, Job: "shop-contract-2",
+		Revision: "r2", Attempt: 2, Result: apiv1.HookFailed, StartedAt: at(t0, 200), FinishedAt: at(t0, 230)})
+	r.Record(rapi, idle, contract, nil, nil, at(t0, 231).Time)
+
+	spans := rec.Ended()
+	if len(spans) != 2 {
+		t.Fatalf("%d spans, want one per finished hook", len(spans))
+	}
+	for i, want := range []struct {
+		hook, phase, event string
+		from, to           int
+	}{
+		{"expand", "PrePromotion", apiv1.EventHookSucceeded, 20, 50},
+		{"contract", "PostPromotion", apiv1.ReasonHookFailed, 200, 230},
+	} {
+		s := spans[i]
+		if s.Name() != SpanHook || attr(s, "restapi.hook") != want.hook || attr(s, "restapi.hook.phase") != want.phase ||
+			attr(s, "restapi.event") != want.event || !s.StartTime().Equal(at(t0, want.from).Time) || !s.EndTime().Equal(at(t0, want.to).Time) {
+			t.Errorf("span %d: %s %s %s %s, %s → %s; want %+v", i, s.Name(), attr(s, "restapi.hook"), attr(s, "restapi.hook.phase"),
+				attr(s, "restapi.event"), s.StartTime(), s.EndTime(), want)
+		}
+		if s.SpanContext().TraceID().String() != TraceID(ready.TraceParent) {
+			t.Errorf("span %d is not in the rollout's trace", i)
+		}
+	}
+}
+
 // TestNothingIsRecordedWithoutATracer: a manager with no OTEL_*
 // environment records nothing and fails nothing.
 func TestNothingIsRecordedWithoutATracer(t *testing.T) {

@@ -33,6 +33,7 @@ import (
 
 	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
 	"github.com/restapi-operator/restapi-operator/internal/render"
+	"github.com/restapi-operator/restapi-operator/internal/tracing"
 )
 
 // hookedRestAPI is the application with an expand, a contract and an undo
@@ -174,6 +175,20 @@ var _ = Describe("Migration hooks with real requests in the traffic lab", Ordere
 				And(HaveField("Name", "expand"), HaveField("Result", apiv1.HookSucceeded)),
 				And(HaveField("Name", "contract"), HaveField("Result", apiv1.HookSucceeded))))
 		}).Should(Succeed())
+		By("status keeping each Job's own start and end")
+		for _, j := range []*batchv1.Job{expand, contract} {
+			var st apiv1.HookStatus
+			for _, h := range restAPIStatus(ns).BlueGreen.Hooks {
+				if h.Job == j.Name {
+					st = h
+				}
+			}
+			Expect(st.StartedAt).NotTo(BeNil(), j.Name)
+			Expect(st.FinishedAt).NotTo(BeNil(), j.Name)
+			Expect(st.StartedAt.Time).To(BeTemporally("==", j.Status.StartTime.Time), j.Name)
+			Expect(st.FinishedAt.Time).To(BeTemporally("==", j.Status.CompletionTime.Time), j.Name)
+		}
+		traceID := tracing.TraceID(restAPIStatus(ns).BlueGreen.TraceParent)
 		good := fmt.Sprintf("blue's last Pod deleted at %s, last seen at %s; contract created at %s, first seen at %s",
 			w.lastDeleted.UTC().Format(time.RFC3339Nano), w.lastPodSeen.UTC().Format(time.RFC3339Nano),
 			contract.CreationTimestamp.UTC().Format(time.RFC3339), w.jobSeenAt.UTC().Format(time.RFC3339Nano))
@@ -196,6 +211,24 @@ var _ = Describe("Migration hooks with real requests in the traffic lab", Ordere
 		users.checkTraffic(reports)
 		Expect(seen()).To(Equal(map[string]bool{"green": true}), "a stable Service selected the aborted colour")
 		Expect(answeredBy(reports[ns+"/"+app+"-view"])).To(HaveLen(2), "users were answered by 1.0.0 and 2.0.0, never by the aborted revision")
+		By("the rollout's trace in Jaeger: a hook span per Job, over the Job's own run")
+		requireJaeger()
+		Expect(traceID).NotTo(BeEmpty())
+		Eventually(func(g Gomega) {
+			traces, found, err := jaegerGet("/api/traces/" + traceID)
+			g.Expect(err).NotTo(HaveOccurred())
+			g.Expect(found).To(BeTrue(), "trace %s", traceID)
+			got := map[string][2]int64{}
+			for _, sp := range traces[0].Spans {
+				if sp.OperationName == tracing.SpanHook {
+					got[tag(sp.Tags, "restapi.hook")] = [2]int64{sp.StartTime, sp.StartTime + sp.Duration}
+				}
+			}
+			g.Expect(got).To(Equal(map[string][2]int64{
+				"expand":   {expand.Status.StartTime.UnixMicro(), expand.Status.CompletionTime.UnixMicro()},
+				"contract": {contract.Status.StartTime.UnixMicro(), contract.Status.CompletionTime.UnixMicro()},
+			}))
+		}, time.Minute, 2*time.Second).Should(Succeed())
 		AddReportEntry("hooks", summary(reports)+"\n  "+good+"\n  "+restAPIStatus(ns).BlueGreen.Message)
 	})
 })
