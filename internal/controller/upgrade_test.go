@@ -42,18 +42,32 @@ const earlierRev = "e0e0e0e0e0"
 // rendering had and this one's has not.
 const renderedByEarlier = "example.com/rendered-by"
 
+// deploymentsOf names the Deployments of "shop" of one colour: blue, or
+// "" for the single-colour ones of a RestAPI without blue-green.
+func deploymentsOf(colour string) []string {
+	out := make([]string, 0, len(components))
+	for _, c := range components {
+		name := "shop-" + string(c)
+		if colour != "" {
+			name += "-" + colour
+		}
+		out = append(out, name)
+	}
+	return out
+}
+
 // asEarlierOperator leaves "shop" of ns as an earlier version of the
-// operator would have, with the manager stopped: blue's pod templates are
-// its rendering of the same spec (one annotation more, another revision),
-// applied by this operator's field manager, and status names that
-// revision. recorded: that version recorded status.rendering; otherwise
-// it is one from before status.rendering.
-func asEarlierOperator(ns string, recorded bool) {
+// operator would have, with the manager stopped: the pod templates of
+// colour (blue, or "" without blue-green) are its rendering of the same
+// spec (one annotation more, another revision), applied by this
+// operator's field manager, and status names that revision. recorded:
+// that version recorded status.rendering; otherwise it is one from before
+// status.rendering.
+func asEarlierOperator(ns, colour string, recorded bool) {
 	GinkgoHelper()
 	mgrStop()
 	Eventually(mgrDone).Should(BeClosed())
-	for _, c := range components {
-		name := "shop-" + string(c) + "-blue"
+	for _, name := range deploymentsOf(colour) {
 		ac, err := appsv1ac.ExtractDeployment(deploymentOf(ns, name), apiv1.ManagedBy)
 		Expect(err).NotTo(HaveOccurred())
 		ac.WithLabels(map[string]string{apiv1.LabelRevision: earlierRev})
@@ -65,7 +79,10 @@ func asEarlierOperator(ns string, recorded bool) {
 			client.FieldOwner(apiv1.ManagedBy), client.ForceOwnership)).To(Succeed())
 	}
 	r := restAPI(ns, "shop")
-	r.Status.BlueGreen.ActiveRevision, r.Status.DeployedRevision = earlierRev, earlierRev
+	r.Status.DeployedRevision = earlierRev
+	if bg := r.Status.BlueGreen; bg != nil {
+		bg.ActiveRevision = earlierRev
+	}
 	r.Status.Rendering = nil
 	if recorded {
 		r.Status.Rendering = &apiv1.RenderingStatus{SpecHash: render.SpecHash(r), Revision: earlierRev}
@@ -80,13 +97,13 @@ func asEarlierOperator(ns string, recorded bool) {
 	Expect(k8sClient.Status().Update(ctx, r)).To(Succeed())
 }
 
-// blueTemplates are blue's pod templates, to compare before and after.
-func blueTemplates(ns string) []string {
+// templates are the pod templates of a colour, to compare before and
+// after.
+func templates(ns, colour string) []string {
 	GinkgoHelper()
 	out := make([]string, 0, len(components))
-	for _, c := range components {
-		d := deploymentOf(ns, "shop-"+string(c)+"-blue")
-		b, err := json.Marshal(d.Spec.Template)
+	for _, name := range deploymentsOf(colour) {
+		b, err := json.Marshal(deploymentOf(ns, name).Spec.Template)
 		Expect(err).NotTo(HaveOccurred())
 		out = append(out, string(b))
 	}
@@ -98,9 +115,9 @@ func renderingCondition(ns string) *metav1.Condition {
 	return shopCondition(ns, apiv1.ConditionRenderingPending)
 }
 
-// expectHeld checks that the earlier rendering runs, unchanged, and that
-// the newer one is recorded as pending.
-func expectHeld(ns, newer string, templates []string) {
+// expectHeld checks that the earlier rendering runs in colour, unchanged,
+// and that the newer one is recorded as pending.
+func expectHeld(ns, colour, newer string, was []string) {
 	GinkgoHelper()
 	Eventually(func(g Gomega) {
 		r := restAPI(ns, "shop")
@@ -113,9 +130,11 @@ func expectHeld(ns, newer string, templates []string) {
 		g.Expect(c.Message).To(ContainSubstring("kubectl restapi rerender shop"))
 	}).Should(Succeed())
 	Consistently(func(g Gomega) {
-		g.Expect(blueTemplates(ns)).To(Equal(templates), "blue's pod templates changed")
-		g.Expect(k8sClient.Get(ctx, key(ns, "shop-view-green"), &appsv1.Deployment{})).NotTo(Succeed(), "a rollout started")
-		g.Expect(blueGreenStatus(ns, "shop").State).To(Equal(apiv1.StateIdle))
+		g.Expect(templates(ns, colour)).To(Equal(was), "the pod templates changed")
+		if colour != "" {
+			g.Expect(k8sClient.Get(ctx, key(ns, "shop-view-green"), &appsv1.Deployment{})).NotTo(Succeed(), "a rollout started")
+			g.Expect(blueGreenStatus(ns, "shop").State).To(Equal(apiv1.StateIdle))
+		}
 	}, 2*time.Second, 200*time.Millisecond).Should(Succeed())
 }
 
@@ -141,25 +160,25 @@ var _ = Describe("Operator upgrades", func() {
 
 	It("roll nothing: an earlier version's rendering of the same spec keeps running, the newer one is pending until asked for", func() {
 		newer := deployBlue(ns, "shop", nil)
-		asEarlierOperator(ns, false)
-		templates := blueTemplates(ns)
+		asEarlierOperator(ns, "blue", false)
+		was := templates(ns, "blue")
 		before := len(writes.in(ns))
 		startManager()
 
 		By("holding the earlier rendering, writing status only")
-		expectHeld(ns, newer, templates)
+		expectHeld(ns, "blue", newer, was)
 		statusWritesOnly(ns, before)
 		expectNoWritesOnReconcile(ns)
 
 		By("holding it across a manager restart")
 		restartManager()
-		expectHeld(ns, newer, templates)
+		expectHeld(ns, "blue", newer, was)
 		expectNoWritesOnReconcile(ns)
 
 		By("holding it when the spec changes only where the pods never see it")
 		updateSpec(ns, "shop", func(r *apiv1.RestAPI) { r.Spec.Replicas = new(int32(3)) })
 		Eventually(func() int32 { return *deploymentOf(ns, "shop-model-blue").Spec.Replicas }).Should(Equal(int32(3)))
-		expectHeld(ns, newer, templates)
+		expectHeld(ns, "blue", newer, was)
 
 		By("applying it when asked, as an ordinary rollout")
 		annotate(ns, "shop", apiv1.AnnotationApplyRendering, newer)
@@ -181,15 +200,15 @@ var _ = Describe("Operator upgrades", func() {
 
 	It("deploy the newer rendering with the next change of the spec", func() {
 		newer := deployBlue(ns, "shop", nil)
-		asEarlierOperator(ns, true)
-		templates := blueTemplates(ns)
+		asEarlierOperator(ns, "blue", true)
+		was := templates(ns, "blue")
 		startManager()
-		expectHeld(ns, newer, templates)
+		expectHeld(ns, "blue", newer, was)
 
 		By("a request for another revision is dropped")
 		annotate(ns, "shop", apiv1.AnnotationApplyRendering, "f0f0f0f0f0")
 		Eventually(func() map[string]string { return restAPI(ns, "shop").Annotations }).ShouldNot(HaveKey(apiv1.AnnotationApplyRendering))
-		expectHeld(ns, newer, templates)
+		expectHeld(ns, "blue", newer, was)
 
 		shipToGreen(ns)
 		r := restAPI(ns, "shop")
@@ -198,9 +217,48 @@ var _ = Describe("Operator upgrades", func() {
 		Expect(*r.Status.Rendering).To(Equal(apiv1.RenderingStatus{SpecHash: render.SpecHash(r), Revision: render.Revision(r)}))
 	})
 
+	It("roll nothing without blue-green either: the single-colour Deployments keep the earlier rendering until asked, then roll in place", func() {
+		r := newRestAPI(ns, "shop")
+		Expect(k8sClient.Create(ctx, r)).To(Succeed())
+		for _, name := range deploymentsOf("") {
+			Eventually(func() error { return k8sClient.Get(ctx, key(ns, name), &appsv1.Deployment{}) }).Should(Succeed())
+			markReady(ns, name)
+		}
+		var newer string
+		Eventually(func(g Gomega) {
+			r := restAPI(ns, "shop")
+			g.Expect(r.Status.ObservedGeneration).To(Equal(r.Generation))
+			g.Expect(r.Status.Rendering).NotTo(BeNil())
+			newer = r.Status.Rendering.Revision
+			g.Expect(newer).To(Equal(render.Revision(r)))
+		}).Should(Succeed())
+		asEarlierOperator(ns, "", false)
+		was := templates(ns, "")
+		before := len(writes.in(ns))
+		startManager()
+
+		By("holding the earlier rendering from the single-colour Deployments' revision, writing status only")
+		expectHeld(ns, "", newer, was)
+		statusWritesOnly(ns, before)
+		expectNoWritesOnReconcile(ns)
+
+		By("rolling it in place when asked")
+		annotate(ns, "shop", apiv1.AnnotationApplyRendering, newer)
+		Eventually(func(g Gomega) {
+			for _, name := range deploymentsOf("") {
+				tmpl := deploymentOf(ns, name).Spec.Template
+				g.Expect(tmpl.Labels[apiv1.LabelRevision]).To(Equal(newer), name)
+				g.Expect(tmpl.Annotations).NotTo(HaveKey(renderedByEarlier), name)
+			}
+			g.Expect(restAPI(ns, "shop").Status.Rendering.Pending).To(BeEmpty())
+			g.Expect(renderingCondition(ns).Reason).To(Equal(apiv1.ReasonRenderingCurrent))
+		}).Should(Succeed())
+		Expect(k8sClient.Get(ctx, key(ns, "shop-view-blue"), &appsv1.Deployment{})).NotTo(Succeed(), "no colour without blue-green")
+	})
+
 	It("apply the newer rendering to every RestAPI with --rendering-upgrades=apply", func() {
 		newer := deployBlue(ns, "shop", nil)
-		asEarlierOperator(ns, true)
+		asEarlierOperator(ns, "blue", true)
 		applyRenderings = true
 		startManager()
 		Eventually(func() error { return k8sClient.Get(ctx, key(ns, "shop-view-green"), &appsv1.Deployment{}) }).Should(Succeed())
