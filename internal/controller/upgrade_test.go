@@ -148,6 +148,23 @@ func statusWritesOnly(ns string, writesBefore int) {
 	}
 }
 
+// upgradeHolds leaves colour's Deployments as an earlier operator version
+// that did not record status.rendering would have, starts this version,
+// and checks that it holds them, writing status only. It returns their
+// pod templates.
+func upgradeHolds(ns, colour, newer string) []string {
+	GinkgoHelper()
+	asEarlierOperator(ns, colour, false)
+	was := templates(ns, colour)
+	before := len(writes.in(ns))
+	startManager()
+	By("holding the earlier rendering, writing status only")
+	expectHeld(ns, colour, newer, was)
+	statusWritesOnly(ns, before)
+	expectNoWritesOnReconcile(ns)
+	return was
+}
+
 var _ = Describe("Operator upgrades", func() {
 	var ns string
 	BeforeEach(func() { ns = newNamespace() })
@@ -160,15 +177,7 @@ var _ = Describe("Operator upgrades", func() {
 
 	It("roll nothing: an earlier version's rendering of the same spec keeps running, the newer one is pending until asked for", func() {
 		newer := deployBlue(ns, "shop", nil)
-		asEarlierOperator(ns, "blue", false)
-		was := templates(ns, "blue")
-		before := len(writes.in(ns))
-		startManager()
-
-		By("holding the earlier rendering, writing status only")
-		expectHeld(ns, "blue", newer, was)
-		statusWritesOnly(ns, before)
-		expectNoWritesOnReconcile(ns)
+		was := upgradeHolds(ns, "blue", newer)
 
 		By("holding it across a manager restart")
 		restartManager()
@@ -232,15 +241,7 @@ var _ = Describe("Operator upgrades", func() {
 			newer = r.Status.Rendering.Revision
 			g.Expect(newer).To(Equal(render.Revision(r)))
 		}).Should(Succeed())
-		asEarlierOperator(ns, "", false)
-		was := templates(ns, "")
-		before := len(writes.in(ns))
-		startManager()
-
-		By("holding the earlier rendering from the single-colour Deployments' revision, writing status only")
-		expectHeld(ns, "", newer, was)
-		statusWritesOnly(ns, before)
-		expectNoWritesOnReconcile(ns)
+		upgradeHolds(ns, "", newer)
 
 		By("rolling it in place when asked")
 		annotate(ns, "shop", apiv1.AnnotationApplyRendering, newer)
