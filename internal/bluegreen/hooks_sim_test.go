@@ -23,7 +23,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	apiv1 "github.com/restapi-operator/restapi-operator/api/v1alpha1"
 	"github.com/restapi-operator/restapi-operator/internal/render"
@@ -188,12 +187,7 @@ func TestRandomizedSequencesWithHooksKeepTheirInvariants(t *testing.T) {
 		s.ann = struct{ promote, abort, rollback string }{}
 		s.newRevision(false)
 		s.ann.promote = s.desired
-		for i := range 12 {
-			s.reconcile(t, fmt.Sprintf("seed %d settle %d", seed, i), -1)
-			s.progress(rng)
-			s.now = s.now.Add(15 * time.Second)
-		}
-		s.reconcile(t, fmt.Sprintf("seed %d settled", seed), -1)
+		s.settle(t, rng, seed, 12)
 		if s.statusBG.ActiveRevision != s.desired {
 			t.Fatalf("seed %d: revision %s with good hooks did not end up serving: %+v\n%s", seed, s.desired, s.statusBG, strings.Join(s.log, "\n"))
 		}

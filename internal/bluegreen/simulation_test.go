@@ -374,6 +374,18 @@ func (s *sim) check(t *testing.T, step string) {
 }
 
 // progress lets pods start: good revisions turn ready, bad ones may fail.
+// settle reconciles rounds times, 15 s apart, with the cluster making
+// progress between them, then once more.
+func (s *sim) settle(t *testing.T, rng *rand.Rand, seed uint64, rounds int) {
+	t.Helper()
+	for i := range rounds {
+		s.reconcile(t, fmt.Sprintf("seed %d settle %d", seed, i), -1)
+		s.progress(rng)
+		s.now = s.now.Add(15 * time.Second)
+	}
+	s.reconcile(t, fmt.Sprintf("seed %d settled", seed), -1)
+}
+
 func (s *sim) progress(rng *rand.Rand) {
 	s.hooks.progress(rng)
 	for _, sc := range s.colours {
@@ -420,12 +432,7 @@ func TestRandomizedSequencesKeepTheInvariants(t *testing.T) {
 			s.lab.promDown.Store(false)
 		}
 		s.ann.promote = s.desired
-		for i := range 10 {
-			s.reconcile(t, fmt.Sprintf("seed %d settle %d", seed, i), -1)
-			s.progress(rng)
-			s.now = s.now.Add(15 * time.Second)
-		}
-		s.reconcile(t, fmt.Sprintf("seed %d settled", seed), -1)
+		s.settle(t, rng, seed, 10)
 		if s.statusBG.ActiveRevision != s.desired && (s.enabled || s.colours[Legacy].rev != s.desired) {
 			t.Fatalf("seed %d: a healthy revision %s did not end up serving: %+v\n%s", seed, s.desired, s.statusBG, strings.Join(s.log, "\n"))
 		}

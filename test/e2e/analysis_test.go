@@ -193,24 +193,15 @@ func analysedRestAPI(ns string, postCount int32) *apiv1.RestAPI {
 		return apiv1.AnalysisCheck{Name: name, Count: count, IntervalSeconds: interval, InconclusiveLimit: 20,
 			Prometheus: &apiv1.PrometheusCheck{Query: errorRatio, SuccessCondition: "result < 0.05"}}
 	}
-	return &apiv1.RestAPI{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: app},
-		Spec: apiv1.RestAPISpec{
-			Image:       "registry.example/shop:1.0.0",
-			Replicas:    new(int32(1)),
-			AutoScaling: apiv1.AutoScalingSpec{Enabled: new(false)},
-			BlueGreen: apiv1.BlueGreenSpec{
-				ScaleDownDelaySeconds: new(int32(5)),
-				Analysis: &apiv1.AnalysisSpec{
-					PrePromotion: []apiv1.AnalysisCheck{
-						{Name: "smoke", Count: 3, IntervalSeconds: 2, HTTP: &apiv1.HTTPCheck{Path: "/", SuccessStatusCodes: []int32{200}}},
-						check("errors", 3, 4),
-					},
-					PostPromotion: []apiv1.AnalysisCheck{check("errors-serving", postCount, 5)},
-				},
-			},
+	r := onePodRestAPI(ns, app, "registry.example/shop:1.0.0")
+	r.Spec.BlueGreen.Analysis = &apiv1.AnalysisSpec{
+		PrePromotion: []apiv1.AnalysisCheck{
+			{Name: "smoke", Count: 3, IntervalSeconds: 2, HTTP: &apiv1.HTTPCheck{Path: "/", SuccessStatusCodes: []int32{200}}},
+			check("errors", 3, 4),
 		},
+		PostPromotion: []apiv1.AnalysisCheck{check("errors-serving", postCount, 5)},
 	}
+	return r
 }
 
 var _ = Describe("Promotion analysis with real requests in the traffic lab", Ordered, func() {

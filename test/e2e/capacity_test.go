@@ -104,18 +104,24 @@ func (c *podCounter) finish() (pods, unschedulable, waiting int) {
 	return c.peakPods, c.peakUnschedulable, c.peakWaiting
 }
 
-// capacityRestAPI runs four components at one Pod each, no autoscaling: a
-// colour is four Pods.
-func capacityRestAPI(ns, name string) *apiv1.RestAPI {
+// onePodRestAPI runs its four components at one Pod each, no
+// autoscaling (a colour is four Pods), the old colour kept 5 s after a
+// switch.
+func onePodRestAPI(ns, name, image string) *apiv1.RestAPI {
 	return &apiv1.RestAPI{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
 		Spec: apiv1.RestAPISpec{
-			Image:       "registry.example/full:1.0.0",
+			Image:       image,
 			Replicas:    new(int32(1)),
 			AutoScaling: apiv1.AutoScalingSpec{Enabled: new(false)},
 			BlueGreen:   apiv1.BlueGreenSpec{ScaleDownDelaySeconds: new(int32(5))},
 		},
 	}
+}
+
+// capacityRestAPI is onePodRestAPI of the image the capacity specs run.
+func capacityRestAPI(ns, name string) *apiv1.RestAPI {
+	return onePodRestAPI(ns, name, "registry.example/full:1.0.0")
 }
 
 var _ = Describe("A full cluster", Label("capacity"), Ordered, func() {

@@ -40,22 +40,13 @@ import (
 // hook. The lab's Job Pods complete after two seconds, and fail when their
 // image is tagged hookfail (OnAbort ones excepted: hack/kwok/stages.yaml).
 func hookedRestAPI(ns string) *apiv1.RestAPI {
-	return &apiv1.RestAPI{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: app},
-		Spec: apiv1.RestAPISpec{
-			Image:       "registry.example/shop:1.0.0",
-			Replicas:    new(int32(1)),
-			AutoScaling: apiv1.AutoScalingSpec{Enabled: new(false)},
-			BlueGreen: apiv1.BlueGreenSpec{
-				ScaleDownDelaySeconds: new(int32(5)),
-				Hooks: []apiv1.Hook{
-					{Name: "expand", Phase: apiv1.HookPrePromotion, Command: []string{"/app/migrate", "expand"}},
-					{Name: "contract", Phase: apiv1.HookPostPromotion, Command: []string{"/app/migrate", "contract"}},
-					{Name: "undo", Phase: apiv1.HookOnAbort, Command: []string{"/app/migrate", "undo"}},
-				},
-			},
-		},
+	r := onePodRestAPI(ns, app, "registry.example/shop:1.0.0")
+	r.Spec.BlueGreen.Hooks = []apiv1.Hook{
+		{Name: "expand", Phase: apiv1.HookPrePromotion, Command: []string{"/app/migrate", "expand"}},
+		{Name: "contract", Phase: apiv1.HookPostPromotion, Command: []string{"/app/migrate", "contract"}},
+		{Name: "undo", Phase: apiv1.HookOnAbort, Command: []string{"/app/migrate", "undo"}},
 	}
+	return r
 }
 
 // colourWatch polls the API server (around any cache) for a Job and the
