@@ -22,9 +22,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -82,6 +84,9 @@ type traffic struct {
 	stopped time.Time
 	rate    float64
 	names   []client.ObjectKey
+	// targets are the load generator's "-target", "name=url" arguments,
+	// a pair for each of names, in order (a ClusterIP does not change).
+	targets []string
 }
 
 // trafficRate is the requests per second sent to each Service in the e2e
@@ -114,7 +119,7 @@ func startTrafficWith(rate float64, services []client.ObjectKey, extra ...string
 		return nil
 	}
 	targets := serviceTargets(services)
-	t := &traffic{rate: rate, names: services}
+	t := &traffic{rate: rate, names: services, targets: targets}
 	t.member, t.source = memberClient(services)
 	from := []string{}
 	if t.source != "" {
@@ -134,7 +139,8 @@ func startTrafficWith(rate float64, services []client.ObjectKey, extra ...string
 			g.Expect(r.Failed()).To(BeZero(), "Service %s does not answer yet", key)
 		}
 	}, time.Minute, time.Second).Should(Succeed())
-	args := append(append(append([]string{"load", "-rate", fmt.Sprint(rate), "-duration", "30m"}, from...), extra...), targets...)
+	args := append(append(append([]string{"load", "-rate", fmt.Sprint(rate), "-reuse", fmt.Sprint(trafficReuse), "-duration", "30m"},
+		from...), extra...), targets...)
 	t.started = time.Now()
 	t.cmd = exec.Command(labScript(), args...)
 	t.cmd.Stdout, t.cmd.Stderr = &t.out, &t.stderr
@@ -179,6 +185,67 @@ func (t *traffic) waitServing() {
 			g.Expect(inARow).To(BeNumerically(">=", 3), "Service %s: answered by %s, not one of the Pods it selects now", key, a.Pod)
 		}, time.Minute, 100*time.Millisecond).Should(Succeed())
 	}
+}
+
+// trafficReuse is how many requests one connection of the traffic carries
+// before it closes, as a client library's keep-alive: until then it stays
+// with the Pod it reached, whatever the Service selects now.
+const trafficReuse = 5
+
+// waitRevision waits until each Service answers from the revision want
+// gives it, three times out of three on new connections (one run of the
+// load generator a round, for every Service not there yet), then for the
+// running traffic's own connections to turn over: its requests cross the
+// last switch before it stops. At a low rate and with many switches at
+// once, the data plane can follow a switch by more than the warm window
+// (kube-controller-manager updates the EndpointSlices, then kube-proxy its
+// rules), so "Idle" is not yet "traffic crossed". It returns how many
+// Services answered otherwise at the first round, and how long it took
+// until none did.
+func (t *traffic) waitRevision(want map[client.ObjectKey]string) (behind int, took time.Duration) {
+	GinkgoHelper()
+	if t == nil {
+		return 0, 0
+	}
+	start := time.Now()
+	pending := slices.Collect(maps.Keys(want))
+	first := true
+	Eventually(func(g Gomega) {
+		args := []string{"load", "-rate", "10", "-max", "3", "-reuse", "1", "-duration", "10s"}
+		if t.source != "" {
+			args = append(args, "-source", t.source)
+		}
+		for _, key := range pending {
+			i := slices.Index(t.names, key)
+			g.Expect(i).NotTo(BeNumerically("<", 0), "%s is not one of the traffic's Services", key)
+			args = append(args, t.targets[2*i], t.targets[2*i+1])
+		}
+		out, err := run(nil, labScript(), args...)
+		g.Expect(err).NotTo(HaveOccurred(), out)
+		var reports map[string]*load.Report
+		g.Expect(json.Unmarshal([]byte(out), &reports)).To(Succeed(), out)
+		var still []client.ObjectKey
+		var why []string
+		for _, key := range pending {
+			r := reports[key.String()]
+			switch {
+			case r == nil:
+				still = append(still, key)
+				why = append(why, fmt.Sprintf("%s: no report", key))
+			case r.Requests != 3 || r.Failed() != 0 || len(r.Revisions) != 1 || r.Revisions[0].Revision != want[key]:
+				still = append(still, key)
+				why = append(why, fmt.Sprintf("%s: %s, answers by revision %v; its active revision %s", key, r, r.Revisions, want[key]))
+			}
+		}
+		if first {
+			behind, first = len(still), false
+		}
+		pending = still
+		g.Expect(why).To(BeEmpty(), "Services that do not answer from their active revision on new connections")
+	}, 3*time.Minute, time.Second).Should(Succeed())
+	took = time.Since(start)
+	time.Sleep(time.Duration(float64(trafficReuse+1) / t.rate * float64(time.Second)))
+	return behind, took
 }
 
 // processUsage is a lab process's CPU time so far and its memory.
