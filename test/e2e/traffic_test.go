@@ -28,6 +28,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -79,7 +80,7 @@ type traffic struct {
 	member  *corev1.Pod
 	cmd     *exec.Cmd
 	out     bytes.Buffer
-	stderr  bytes.Buffer
+	stderr  lockedBuffer
 	started time.Time
 	stopped time.Time
 	rate    float64
@@ -139,13 +140,36 @@ func startTrafficWith(rate float64, services []client.ObjectKey, extra ...string
 			g.Expect(r.Failed()).To(BeZero(), "Service %s does not answer yet", key)
 		}
 	}, time.Minute, time.Second).Should(Succeed())
-	args := append(append(append([]string{"load", "-rate", fmt.Sprint(rate), "-reuse", fmt.Sprint(trafficReuse), "-duration", "30m"},
+	args := append(append(append([]string{"load", "-rate", fmt.Sprint(rate), "-reuse", fmt.Sprint(trafficReuse), "-answering", "-duration", "30m"},
 		from...), extra...), targets...)
 	t.started = time.Now()
 	t.cmd = exec.Command(labScript(), args...)
 	t.cmd.Stdout, t.cmd.Stderr = &t.out, &t.stderr
 	Expect(t.cmd.Start()).To(Succeed())
+	// The spec changes what the Services serve next: not before every one
+	// of them has answered this run once, or a change made at once (a
+	// switch within the generator's start) would be missed.
+	Eventually(t.stderr.String, time.Minute, 50*time.Millisecond).Should(ContainSubstring(load.AnsweringLine),
+		"the load generator's first request to every Service has no answer yet")
 	return t
+}
+
+// lockedBuffer is a bytes.Buffer a process writes while the spec reads it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // waitServing waits until a new connection to each of the traffic's

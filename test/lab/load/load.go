@@ -37,6 +37,7 @@ import (
 	"net/http"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/restapi-operator/restapi-operator/test/lab/podsim"
@@ -74,7 +75,16 @@ type Options struct {
 	// with a new trace ID, sampled, as the first service a user's request
 	// meets would. The report lists each request's trace ID.
 	Trace bool
+	// Answering, when set, is called once, when every target has had its
+	// first request answered (or failed): from then on the run measures
+	// every target. A caller that changes what the targets serve waits
+	// for it, or an early change is never seen.
+	Answering func()
 }
+
+// AnsweringLine is what the load command prints on stderr when Answering
+// is called: a caller of the command waits for it.
+const AnsweringLine = "load: every target has answered once"
 
 // Report is what one target answered.
 type Report struct {
@@ -151,18 +161,26 @@ func Run(ctx context.Context, targets []Target, opts Options) map[string]*Report
 	out := make(map[string]*Report, len(targets))
 	var mu sync.Mutex
 	var wg sync.WaitGroup
+	var waiting atomic.Int64
+	waiting.Store(int64(len(targets)))
+	first := func() {
+		if waiting.Add(-1) == 0 && opts.Answering != nil {
+			opts.Answering()
+		}
+	}
 	for _, t := range targets {
 		r := &Report{}
 		out[t.Name] = r
-		wg.Go(func() { send(ctx, client, t, opts, r, &mu) })
+		wg.Go(func() { send(ctx, client, t, opts, r, &mu, first) })
 	}
 	wg.Wait()
 	return out
 }
 
 // send is one target's loop; its requests go out on a fixed schedule, each
-// in its own goroutine, so a slow answer does not slow the rate.
-func send(ctx context.Context, client *http.Client, t Target, opts Options, r *Report, mu *sync.Mutex) {
+// in its own goroutine, so a slow answer does not slow the rate. first is
+// called when its first request has its outcome.
+func send(ctx context.Context, client *http.Client, t Target, opts Options, r *Report, mu *sync.Mutex, first func()) {
 	tick := time.NewTicker(time.Duration(float64(time.Second) / opts.Rate))
 	defer tick.Stop()
 	// Results are kept in blocks as they come: a run of many targets must
@@ -184,11 +202,14 @@ loop:
 		}
 		slot := &blocks[sent/resultBlock][sent%resultBlock]
 		sent++
-		last := sent%opts.Reuse == 0
+		last, isFirst := sent%opts.Reuse == 0, sent == 1
 		wg.Go(func() {
 			start := time.Now()
 			*slot = ask(ctx, client, t.URL, last, opts.Trace)
 			slot.took = time.Since(start)
+			if isFirst {
+				first()
+			}
 		})
 	}
 	wg.Wait()

@@ -200,3 +200,44 @@ func TestEveryTracedRequestStartsATraceOfItsOwn(t *testing.T) {
 		t.Errorf("without Trace: %v reported, headers %q", untraced.Traced, ids)
 	}
 }
+
+// Answering is called once, only when every target's first request has its
+// outcome: a target still waiting for its first answer holds it back.
+func TestAnsweringWaitsForEveryTargetsFirstOutcome(t *testing.T) {
+	release := make(chan struct{})
+	var slowSeen atomic.Int64
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		if slowSeen.Add(1) == 1 {
+			<-release
+		}
+	}))
+	defer slow.Close()
+	fast := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	defer fast.Close()
+
+	var calls atomic.Int64
+	called := make(chan struct{}, 2)
+	done := make(chan map[string]*Report)
+	go func() {
+		done <- Run(t.Context(), []Target{{Name: "slow", URL: slow.URL}, {Name: "fast", URL: fast.URL}, {Name: "gone", URL: "http://127.0.0.4:1/"}},
+			Options{Rate: 50, Max: 20, Answering: func() { calls.Add(1); called <- struct{}{} }})
+	}()
+	select {
+	case <-called:
+		t.Fatal("Answering was called while the slow target's first request had no answer")
+	case <-time.After(300 * time.Millisecond):
+	}
+	close(release)
+	select {
+	case <-called:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Answering was not called once every target had answered or failed")
+	}
+	reports := <-done
+	if n := calls.Load(); n != 1 {
+		t.Errorf("Answering was called %d times, want once", n)
+	}
+	if reports["slow"].Requests != 20 || reports["fast"].Requests != 20 || reports["gone"].ConnErrors != 20 {
+		t.Errorf("reports: slow %+v, fast %+v, gone %+v", reports["slow"], reports["fast"], reports["gone"])
+	}
+}

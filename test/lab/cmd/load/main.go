@@ -70,6 +70,8 @@ func main() {
 		"start a W3C trace with every request (a sampled traceparent header); the JSON report lists each request's trace ID")
 	user := flag.String("user", "",
 		"uid:gid to run as (the lab's clients are not root: the NetworkPolicy enforcer lets root's traffic through unjudged)")
+	answering := flag.Bool("answering", false,
+		"print \""+load.AnsweringLine+"\" on stderr once every target has answered (or failed) its first request")
 	flag.Parse()
 	if err := netns.RunAs(*user); err != nil {
 		log.Fatalf("load: %v", err)
@@ -101,8 +103,11 @@ func main() {
 	defer stop()
 	ctx, cancel := context.WithTimeout(ctx, *duration)
 	defer cancel()
-	reports := load.Run(ctx, ts, load.Options{Rate: *rate, Max: *maxRequests, Reuse: *reuse, SourceIP: *source,
-		Trace: *trace})
+	opts := load.Options{Rate: *rate, Max: *maxRequests, Reuse: *reuse, SourceIP: *source, Trace: *trace}
+	if *answering {
+		opts.Answering = func() { fmt.Fprintln(os.Stderr, load.AnsweringLine) }
+	}
+	reports := load.Run(ctx, ts, opts)
 	if *text {
 		load.Print(os.Stdout, reports)
 		return
