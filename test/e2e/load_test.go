@@ -481,10 +481,10 @@ var _ = Describe("Load", Label("load"), func() {
 				r.Status.BlueGreen != nil && r.Status.BlueGreen.State == apiv1.StateIdle
 		})
 		rolloutReqs := managerRequests.byResourceSince(req1)
-		// The traffic stops once every view answers from its RestAPI's
-		// active revision on new connections: the data plane may follow
-		// the last switches by more than the warm window (seen in CI once:
-		// a view that answered from one revision only).
+		// The traffic stops once every view's traffic has been answered by
+		// its RestAPI's active revision: the data plane may follow the last
+		// switches by more than the warm window (seen in CI: views that
+		// answered from one revision only).
 		active := make(map[client.ObjectKey]string, n)
 		for _, ns := range namespaces {
 			var list apiv1.RestAPIList
@@ -493,7 +493,7 @@ var _ = Describe("Load", Label("load"), func() {
 				active[client.ObjectKey{Namespace: ns, Name: r.Name + "-view"}] = r.Status.BlueGreen.ActiveRevision
 			}
 		}
-		behind, caughtUp := traffic.waitRevision(active)
+		behind, caughtUp := traffic.waitAnswered(active)
 		trafficSeen := traffic.stop()
 
 		By("waiting for the cluster to settle: the old colour's Pods gone, the workqueue empty")
@@ -546,7 +546,7 @@ var _ = Describe("Load", Label("load"), func() {
 			}
 			result += fmt.Sprintf("; traffic to the %d views (and through them to every peer) across the rollouts: %s, "+
 				"%d views answered from both revisions, the longest run of failures %d, the slowest answer %s; "+
-				"when all were Idle, %d views answered from another revision than their active one on a new connection, none %s later; "+
+				"when all were Idle, %d views' traffic had had no answer from their active revision yet, all had %s later; "+
 				"the lab's cost over %s: %s",
 				len(trafficSeen), sum, crossed, sum.LongestFailureRun, sum.Slowest.Round(time.Millisecond),
 				behind, caughtUp.Round(time.Second), time.Since(labStart).Round(time.Second),
@@ -558,7 +558,7 @@ var _ = Describe("Load", Label("load"), func() {
 		if traffic != nil {
 			// Every view answered from the old revision, then from the new:
 			// the requests crossed every switch. Seen twice not to hold
-			// before waitRevision (docs/development.md); the message says,
+			// before waitAnswered (docs/development.md); the message says,
 			// for each view that did not cross, which revisions answered
 			// and what its RestAPI runs now.
 			var notBoth []string

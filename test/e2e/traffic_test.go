@@ -22,7 +22,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -85,9 +84,6 @@ type traffic struct {
 	stopped time.Time
 	rate    float64
 	names   []client.ObjectKey
-	// targets are the load generator's "-target", "name=url" arguments,
-	// a pair for each of names, in order (a ClusterIP does not change).
-	targets []string
 }
 
 // trafficRate is the requests per second sent to each Service in the e2e
@@ -120,7 +116,7 @@ func startTrafficWith(rate float64, services []client.ObjectKey, extra ...string
 		return nil
 	}
 	targets := serviceTargets(services)
-	t := &traffic{rate: rate, names: services, targets: targets}
+	t := &traffic{rate: rate, names: services}
 	t.member, t.source = memberClient(services)
 	from := []string{}
 	if t.source != "" {
@@ -216,60 +212,58 @@ func (t *traffic) waitServing() {
 // with the Pod it reached, whatever the Service selects now.
 const trafficReuse = 5
 
-// waitRevision waits until each Service answers from the revision want
-// gives it, three times out of three on new connections (one run of the
-// load generator a round, for every Service not there yet), then for the
-// running traffic's own connections to turn over: its requests cross the
-// last switch before it stops. At a low rate and with many switches at
-// once, the data plane can follow a switch by more than the warm window
+// waitAnswered waits until the traffic itself has been answered by the
+// revision want gives each Service: its requests crossed the last switch
+// before it stops. It only reads the running load generator's progress
+// (SIGUSR1), sending nothing more. At a low rate and with many switches at
+// once the data plane can follow a switch by more than the warm window
 // (kube-controller-manager updates the EndpointSlices, then kube-proxy its
-// rules), so "Idle" is not yet "traffic crossed". It returns how many
-// Services answered otherwise at the first round, and how long it took
-// until none did.
-func (t *traffic) waitRevision(want map[client.ObjectKey]string) (behind int, took time.Duration) {
+// rules), so "Idle" is not yet "the traffic crossed". It returns how many
+// Services had no answer from theirs at the first look, and how long it
+// took until all had.
+func (t *traffic) waitAnswered(want map[client.ObjectKey]string) (behind int, took time.Duration) {
 	GinkgoHelper()
 	if t == nil {
 		return 0, 0
 	}
-	start := time.Now()
-	pending := slices.Collect(maps.Keys(want))
-	first := true
+	start, first := time.Now(), true
 	Eventually(func(g Gomega) {
-		args := []string{"load", "-rate", "10", "-max", "3", "-reuse", "1", "-duration", "10s"}
-		if t.source != "" {
-			args = append(args, "-source", t.source)
-		}
-		for _, key := range pending {
-			i := slices.Index(t.names, key)
-			g.Expect(i).NotTo(BeNumerically("<", 0), "%s is not one of the traffic's Services", key)
-			args = append(args, t.targets[2*i], t.targets[2*i+1])
-		}
-		out, err := run(nil, labScript(), args...)
-		g.Expect(err).NotTo(HaveOccurred(), out)
-		var reports map[string]*load.Report
-		g.Expect(json.Unmarshal([]byte(out), &reports)).To(Succeed(), out)
-		var still []client.ObjectKey
+		seen := t.answeredSoFar(g)
 		var why []string
-		for _, key := range pending {
-			r := reports[key.String()]
-			switch {
-			case r == nil:
-				still = append(still, key)
-				why = append(why, fmt.Sprintf("%s: no report", key))
-			case r.Requests != 3 || r.Failed() != 0 || len(r.Revisions) != 1 || r.Revisions[0].Revision != want[key]:
-				still = append(still, key)
-				why = append(why, fmt.Sprintf("%s: %s, answers by revision %v; its active revision %s", key, r, r.Revisions, want[key]))
+		for key, revision := range want {
+			if !slices.Contains(seen[key.String()], revision) {
+				why = append(why, fmt.Sprintf("%s: answered by %v; its active revision %s", key, seen[key.String()], revision))
 			}
 		}
 		if first {
-			behind, first = len(still), false
+			behind, first = len(why), false
 		}
-		pending = still
-		g.Expect(why).To(BeEmpty(), "Services that do not answer from their active revision on new connections")
-	}, 3*time.Minute, time.Second).Should(Succeed())
-	took = time.Since(start)
-	time.Sleep(time.Duration(float64(trafficReuse+1) / t.rate * float64(time.Second)))
-	return behind, took
+		slices.Sort(why)
+		g.Expect(why).To(BeEmpty(), "Services whose traffic has had no answer from their active revision")
+	}, 3*time.Minute, 2*time.Second).Should(Succeed())
+	return behind, time.Since(start)
+}
+
+// answeredSoFar asks the running load generator which revisions have
+// answered each Service so far (by namespace/name): SIGUSR1, and one line
+// on its stderr.
+func (t *traffic) answeredSoFar(g Gomega) map[string][]string {
+	count := func() int { return strings.Count(t.stderr.String(), load.ProgressPrefix) }
+	before := count()
+	g.Expect(t.cmd.Process.Signal(syscall.SIGUSR1)).To(Succeed())
+	var line string
+	g.Eventually(func() bool {
+		out := t.stderr.String()
+		if strings.Count(out, load.ProgressPrefix) <= before {
+			return false
+		}
+		var whole bool
+		line, _, whole = strings.Cut(out[strings.LastIndex(out, load.ProgressPrefix)+len(load.ProgressPrefix):], "\n")
+		return whole
+	}, 10*time.Second, 20*time.Millisecond).Should(BeTrue(), "the load generator did not say its progress: %s", t.stderr.String())
+	var seen map[string][]string
+	g.Expect(json.Unmarshal([]byte(line), &seen)).To(Succeed(), line)
+	return seen
 }
 
 // processUsage is a lab process's CPU time so far and its memory.

@@ -80,11 +80,48 @@ type Options struct {
 	// every target. A caller that changes what the targets serve waits
 	// for it, or an early change is never seen.
 	Answering func()
+	// Progress, when set, records each target's answering revisions as
+	// they come, for a caller to read while the run goes on.
+	Progress *Progress
+}
+
+// Progress is what each target has answered so far: the revisions that
+// answered it, in the order first seen. Safe for concurrent use.
+type Progress struct {
+	mu   sync.Mutex
+	seen map[string][]string
+}
+
+func (p *Progress) saw(target, revision string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.seen == nil {
+		p.seen = map[string][]string{}
+	}
+	if !slices.Contains(p.seen[target], revision) {
+		p.seen[target] = append(p.seen[target], revision)
+	}
+}
+
+// Revisions is a copy of the revisions that answered each target so far
+// (targets not answered yet are missing).
+func (p *Progress) Revisions() map[string][]string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := make(map[string][]string, len(p.seen))
+	for target, revs := range p.seen {
+		out[target] = slices.Clone(revs)
+	}
+	return out
 }
 
 // AnsweringLine is what the load command prints on stderr when Answering
 // is called: a caller of the command waits for it.
 const AnsweringLine = "load: every target has answered once"
+
+// ProgressPrefix starts the line the load command prints on stderr at
+// SIGUSR1: the JSON of Progress.Revisions follows, on the same line.
+const ProgressPrefix = "load: answered by "
 
 // Report is what one target answered.
 type Report struct {
@@ -207,6 +244,9 @@ loop:
 			start := time.Now()
 			*slot = ask(ctx, client, t.URL, last, opts.Trace)
 			slot.took = time.Since(start)
+			if opts.Progress != nil && slot.revision != "" {
+				opts.Progress.saw(t.Name, slot.revision)
+			}
 			if isFirst {
 				first()
 			}

@@ -241,3 +241,46 @@ func TestAnsweringWaitsForEveryTargetsFirstOutcome(t *testing.T) {
 		t.Errorf("reports: slow %+v, fast %+v, gone %+v", reports["slow"], reports["fast"], reports["gone"])
 	}
 }
+
+// Progress says, while the run goes on, which revisions answered each
+// target so far: the old one, then the new one once the target switched.
+func TestProgressFollowsTheRevisionsAsTheyAnswer(t *testing.T) {
+	var revision atomic.Value
+	revision.Store("r1")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = fmt.Fprintf(w, `{"revision":%q}`, revision.Load())
+	}))
+	defer srv.Close()
+	progress := &Progress{}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan map[string]*Report)
+	go func() {
+		done <- Run(ctx, []Target{{Name: "view", URL: srv.URL}, {Name: "gone", URL: "http://127.0.0.4:1/"}},
+			Options{Rate: 100, Progress: progress})
+	}()
+	waitFor := func(want ...string) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			got := progress.Revisions()
+			if fmt.Sprint(got["view"]) == fmt.Sprint(want) {
+				if _, ok := got["gone"]; ok {
+					t.Fatalf("a target that never answered has revisions: %v", got)
+				}
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("progress %v, want view answered by %v", got, want)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	waitFor("r1")
+	revision.Store("r2")
+	waitFor("r1", "r2")
+	cancel()
+	r := (<-done)["view"]
+	if len(r.Revisions) != 2 || r.Revisions[0].Revision != "r1" || r.Revisions[1].Revision != "r2" {
+		t.Errorf("the report's revisions %v differ from what progress said", r.Revisions)
+	}
+}

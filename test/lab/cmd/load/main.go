@@ -103,10 +103,24 @@ func main() {
 	defer stop()
 	ctx, cancel := context.WithTimeout(ctx, *duration)
 	defer cancel()
-	opts := load.Options{Rate: *rate, Max: *maxRequests, Reuse: *reuse, SourceIP: *source, Trace: *trace}
+	opts := load.Options{Rate: *rate, Max: *maxRequests, Reuse: *reuse, SourceIP: *source, Trace: *trace,
+		Progress: &load.Progress{}}
 	if *answering {
 		opts.Answering = func() { fmt.Fprintln(os.Stderr, load.AnsweringLine) }
 	}
+	// SIGUSR1 asks which revisions have answered each target so far: one
+	// line on stderr, while the run goes on.
+	usr1 := make(chan os.Signal, 1)
+	signal.Notify(usr1, syscall.SIGUSR1)
+	go func() {
+		for range usr1 {
+			line, err := json.Marshal(opts.Progress.Revisions())
+			if err != nil {
+				log.Fatal(err)
+			}
+			fmt.Fprintf(os.Stderr, "%s%s\n", load.ProgressPrefix, line)
+		}
+	}()
 	reports := load.Run(ctx, ts, opts)
 	if *text {
 		load.Print(os.Stdout, reports)
