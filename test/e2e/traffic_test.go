@@ -26,8 +26,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -75,15 +75,18 @@ type traffic struct {
 	// source is the address the requests leave from ("" the load
 	// generator's default, an address of no Pod); member the client Pod
 	// it belongs to, deleted at stop.
-	source  string
-	member  *corev1.Pod
-	cmd     *exec.Cmd
-	out     bytes.Buffer
-	stderr  lockedBuffer
-	started time.Time
-	stopped time.Time
-	rate    float64
-	names   []client.ObjectKey
+	source string
+	member *corev1.Pod
+	cmd    *exec.Cmd
+	out    bytes.Buffer
+	stderr syncBuffer
+	// progress is the number of the last progress line read
+	// (answeredSoFar).
+	progress int
+	started  time.Time
+	stopped  time.Time
+	rate     float64
+	names    []client.ObjectKey
 }
 
 // trafficRate is the requests per second sent to each Service in the e2e
@@ -148,24 +151,6 @@ func startTrafficWith(rate float64, services []client.ObjectKey, extra ...string
 	Eventually(t.stderr.String, time.Minute, 50*time.Millisecond).Should(ContainSubstring(load.AnsweringLine),
 		"the load generator's first request to every Service has no answer yet")
 	return t
-}
-
-// lockedBuffer is a bytes.Buffer a process writes while the spec reads it.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // waitServing waits until a new connection to each of the traffic's
@@ -246,23 +231,30 @@ func (t *traffic) waitAnswered(want map[client.ObjectKey]string) (behind int, to
 
 // answeredSoFar asks the running load generator which revisions have
 // answered each Service so far (by namespace/name): SIGUSR1, and one line
-// on its stderr.
+// on its stderr, numbered, so that a line read before is never taken for
+// the answer.
 func (t *traffic) answeredSoFar(g Gomega) map[string][]string {
-	count := func() int { return strings.Count(t.stderr.String(), load.ProgressPrefix) }
-	before := count()
 	g.Expect(t.cmd.Process.Signal(syscall.SIGUSR1)).To(Succeed())
-	var line string
+	var seen map[string][]string
 	g.Eventually(func() bool {
 		out := t.stderr.String()
-		if strings.Count(out, load.ProgressPrefix) <= before {
+		i := strings.LastIndex(out, load.ProgressPrefix)
+		if i < 0 {
 			return false
 		}
-		var whole bool
-		line, _, whole = strings.Cut(out[strings.LastIndex(out, load.ProgressPrefix)+len(load.ProgressPrefix):], "\n")
-		return whole
+		line, whole := strings.CutSuffix(out[i+len(load.ProgressPrefix):], "\n")
+		n, js, _ := strings.Cut(line, " ")
+		number, err := strconv.Atoi(n)
+		if !whole || err != nil || number <= t.progress {
+			return false
+		}
+		seen = nil
+		if json.Unmarshal([]byte(js), &seen) != nil {
+			return false
+		}
+		t.progress = number
+		return true
 	}, 10*time.Second, 20*time.Millisecond).Should(BeTrue(), "the load generator did not say its progress: %s", t.stderr.String())
-	var seen map[string][]string
-	g.Expect(json.Unmarshal([]byte(line), &seen)).To(Succeed(), line)
 	return seen
 }
 

@@ -32,8 +32,9 @@ import (
 // manager's, not its log's.
 const logKeep = 1 << 20
 
-// syncBuffer is a bytes.Buffer safe for the manager's logger and the
-// reporter, keeping the last logKeep to 2*logKeep bytes.
+// syncBuffer is a bytes.Buffer safe for a writer and its readers at once
+// (the manager's logger and the reporter; the load generator's stderr and
+// the spec), keeping the last logKeep to 2*logKeep bytes.
 type syncBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer

@@ -120,7 +120,8 @@ func (p *Progress) Revisions() map[string][]string {
 const AnsweringLine = "load: every target has answered once"
 
 // ProgressPrefix starts the line the load command prints on stderr at
-// SIGUSR1: the JSON of Progress.Revisions follows, on the same line.
+// SIGUSR1: the line's number (1, 2, ...), a space and the JSON of
+// Progress.Revisions follow, on the same line.
 const ProgressPrefix = "load: answered by "
 
 // Report is what one target answered.

@@ -113,12 +113,14 @@ func main() {
 	usr1 := make(chan os.Signal, 1)
 	signal.Notify(usr1, syscall.SIGUSR1)
 	go func() {
+		n := 0
 		for range usr1 {
 			line, err := json.Marshal(opts.Progress.Revisions())
 			if err != nil {
 				log.Fatal(err)
 			}
-			fmt.Fprintf(os.Stderr, "%s%s\n", load.ProgressPrefix, line)
+			n++
+			fmt.Fprintf(os.Stderr, "%s%d %s\n", load.ProgressPrefix, n, line)
 		}
 	}()
 	reports := load.Run(ctx, ts, opts)
