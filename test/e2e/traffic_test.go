@@ -242,7 +242,7 @@ func (t *traffic) answeredSoFar(g Gomega) map[string][]string {
 		if i < 0 {
 			return false
 		}
-		line, whole := strings.CutSuffix(out[i+len(load.ProgressPrefix):], "\n")
+		line, _, whole := strings.Cut(out[i+len(load.ProgressPrefix):], "\n")
 		n, js, _ := strings.Cut(line, " ")
 		number, err := strconv.Atoi(n)
 		if !whole || err != nil || number <= t.progress {
@@ -254,9 +254,13 @@ func (t *traffic) answeredSoFar(g Gomega) map[string][]string {
 		}
 		t.progress = number
 		return true
-	}, 10*time.Second, 20*time.Millisecond).Should(BeTrue(), "the load generator did not say its progress: %s", t.stderr.String())
+	}, 10*time.Second, 20*time.Millisecond).Should(BeTrue(), "the load generator did not say its progress; its stderr ends: %s",
+		lastBytes(t.stderr.String(), 2000))
 	return seen
 }
+
+// lastBytes is the end of s, at most n bytes of it.
+func lastBytes(s string, n int) string { return s[max(0, len(s)-n):] }
 
 // processUsage is a lab process's CPU time so far and its memory.
 type processUsage struct {
