@@ -171,7 +171,11 @@ func (r Report) String() string {
 }
 
 // Run sends requests to every target at opts.Rate until ctx ends or Max
-// requests went to each, and reports by target name.
+// requests went to each, and reports by target name. Requests on their way
+// when ctx ends have endGrace more to finish, and are reported: a target
+// that answers in time received no request its report lacks (a traced
+// request in Jaeger is one the report lists). Those still on their way
+// then are cut short and left out.
 func Run(ctx context.Context, targets []Target, opts Options) map[string]*Report {
 	if opts.Rate <= 0 {
 		opts.Rate = 50
@@ -206,19 +210,37 @@ func Run(ctx context.Context, targets []Target, opts Options) map[string]*Report
 			opts.Answering()
 		}
 	}
+	// The requests' own context: the run's, endGrace longer.
+	requests, cutShort := context.WithCancel(context.WithoutCancel(ctx))
+	defer cutShort()
+	go func() {
+		select {
+		case <-ctx.Done():
+			t := time.NewTimer(endGrace)
+			defer t.Stop()
+			select {
+			case <-t.C:
+				cutShort()
+			case <-requests.Done():
+			}
+		case <-requests.Done():
+		}
+	}()
 	for _, t := range targets {
 		r := &Report{}
 		out[t.Name] = r
-		wg.Go(func() { send(ctx, client, t, opts, r, &mu, first) })
+		wg.Go(func() { send(ctx, requests, client, t, opts, r, &mu, first) })
 	}
 	wg.Wait()
 	return out
 }
 
 // send is one target's loop; its requests go out on a fixed schedule, each
-// in its own goroutine, so a slow answer does not slow the rate. first is
-// called when its first request has its outcome.
-func send(ctx context.Context, client *http.Client, t Target, opts Options, r *Report, mu *sync.Mutex, first func()) {
+// in its own goroutine, so a slow answer does not slow the rate, with the
+// requests context (ctx, endGrace longer). first is called when its first
+// request has its outcome.
+func send(ctx, requests context.Context, client *http.Client, t Target, opts Options, r *Report, mu *sync.Mutex,
+	first func()) {
 	tick := time.NewTicker(time.Duration(float64(time.Second) / opts.Rate))
 	defer tick.Stop()
 	// Results are kept in blocks as they come: a run of many targets must
@@ -243,7 +265,7 @@ loop:
 		last, isFirst := sent%opts.Reuse == 0, sent == 1
 		wg.Go(func() {
 			start := time.Now()
-			*slot = ask(ctx, client, t.URL, last, opts.Trace)
+			*slot = ask(requests, client, t.URL, last, opts.Trace)
 			slot.took = time.Since(start)
 			if opts.Progress != nil && slot.revision != "" {
 				opts.Progress.saw(t.Name, slot.revision)
@@ -260,7 +282,7 @@ loop:
 	for i := range sent {
 		o := blocks[i/resultBlock][i%resultBlock]
 		if o.cancelled {
-			continue // the run ended while it was on its way
+			continue // still on its way endGrace after the run ended
 		}
 		r.Requests++
 		r.Slowest = max(r.Slowest, o.took)
@@ -303,6 +325,10 @@ func (r *Report) count(rev string) {
 
 // maxErrors is how many distinct failures a report describes.
 const maxErrors = 5
+
+// endGrace is how long requests on their way when a run ends have to
+// finish.
+const endGrace = time.Second
 
 // resultBlock is how many outcomes are allocated at a time.
 const resultBlock = 256

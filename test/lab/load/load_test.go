@@ -284,3 +284,22 @@ func TestProgressFollowsTheRevisionsAsTheyAnswer(t *testing.T) {
 		t.Errorf("the report's revisions %v differ from what progress said", r.Revisions)
 	}
 }
+
+// The run ends (ctx) while requests are on their way: they are finished
+// and reported, so every request a target received is in its report (a
+// traced request in Jaeger is one the report lists).
+func TestRequestsOnTheirWayWhenTheRunEndsAreReported(t *testing.T) {
+	var received atomic.Int64
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		received.Add(1)
+		time.Sleep(300 * time.Millisecond)
+		_, _ = fmt.Fprint(w, `{"revision":"r1"}`)
+	}))
+	defer slow.Close()
+	ctx, cancel := context.WithTimeout(t.Context(), 150*time.Millisecond)
+	defer cancel()
+	r := Run(ctx, []Target{{Name: "slow", URL: slow.URL}}, Options{Rate: 50, Trace: true})["slow"]
+	if r.Requests == 0 || int64(r.Requests) != received.Load() || r.Failed() != 0 || len(r.Traced) != r.Requests {
+		t.Errorf("the target received %d requests; the report: %+v", received.Load(), r)
+	}
+}
